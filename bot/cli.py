@@ -1,0 +1,129 @@
+"""The `mendbot` command: run the bot, invite staff, check a check-in against the triage rules."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Sequence
+
+from bot.settings import Settings, SettingsError, load_settings
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "triage":  # needs no settings or database
+        from bot.triage_cli import run as run_triage
+
+        return run_triage(sys.stdin, sys.stdout, sys.stderr)
+    try:
+        settings = load_settings()
+        if args.command == "run":
+            return asyncio.run(_run(settings))
+        if args.command == "invite":
+            return asyncio.run(_invite(settings, args.role, args.name))
+        if args.command == "migrate":
+            return asyncio.run(_migrate(settings, args.revision))
+    except SettingsError as exc:
+        print(f"mendbot: {exc}", file=sys.stderr)
+        return 2
+    parser.print_help()
+    return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mendbot", description=__doc__)
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", help="start the bot (the sandbox when no TELEGRAM_BOT_TOKEN is set)")
+    invite = commands.add_parser("invite", help="print a one-time invite link for staff")
+    invite.add_argument("role", choices=["trainer", "admin"])
+    invite.add_argument("--name", required=True, help="the person's name, as the bot greets them")
+    commands.add_parser("triage", help="assess one check-in (JSON on stdin) with the triage rules")
+    migrate = commands.add_parser("migrate", help="upgrade (or downgrade) the database")
+    migrate.add_argument("revision", nargs="?", default="head")
+    return parser
+
+
+async def _run(settings: Settings) -> int:
+    from bot.app import MendBot
+    from bot.logs import setup_logging
+
+    token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
+    setup_logging(settings.log_level, [token])
+    app = MendBot(settings)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stopping.set)
+    try:
+        await app.start()
+        if app.sandbox is not None:
+            print(
+                f"\nmendbot sandbox is running: open {app.sandbox.page_url} to chat with the bot."
+            )
+            print("Press Ctrl+C to stop.\n", flush=True)
+        await stopping.wait()
+    finally:
+        await app.stop()
+    return 0
+
+
+async def _invite(settings: Settings, role: str, name: str) -> int:
+    from bot.app import SANDBOX_BOT_USERNAME
+    from bot.clock import Clock
+    from bot.telegram_api import BotApi
+    from flows.invite import clean_name, create_invite, invite_link
+    from storage.db import make_engine, migrate, session_factory
+    from storage.models import Role
+    from storage.repo import Store
+
+    clean = clean_name(name)
+    if clean is None:
+        raise SettingsError("Invalid name: use 1 to 64 characters")
+    username = SANDBOX_BOT_USERNAME
+    if settings.telegram_bot_token is not None:
+        api = BotApi(settings.telegram_api_base_url, settings.telegram_bot_token.get_secret_value())
+        me = await api.call("getMe", {})
+        await api.aclose()
+        if not isinstance(me.result, dict):
+            raise SettingsError(f"Invalid setting TELEGRAM_BOT_TOKEN: getMe failed ({me.outcome})")
+        username = me.result["username"]
+    engine = make_engine(settings.database_url)
+    try:
+        await migrate(engine)
+        async with session_factory(engine)() as session:
+            store = Store(session)
+            invite = await create_invite(
+                store,
+                role=Role(role),
+                name=clean,
+                now=Clock().now(),
+                ttl_days=settings.invite_ttl_days,
+            )
+            await store.commit()
+    finally:
+        await engine.dispose()
+    print(f"Invite for {clean} ({role}), valid until {invite.expires_at:%Y-%m-%d %H:%M} UTC:")
+    print(invite_link(username, invite.code))
+    print(f"Code: {invite.code}  (in the sandbox: New visitor, then paste the code)")
+    return 0
+
+
+async def _migrate(settings: Settings, revision: str) -> int:
+    from storage.db import make_engine, migrate
+
+    engine = make_engine(settings.database_url)
+    try:
+        await migrate(engine, revision)
+    finally:
+        await engine.dispose()
+    print(f"Database migrated to {revision}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""Running a flow: one step at a time, state in the database, buttons bound to the state.
+
+A question's buttons carry "~<version>:<value>". The version changes whenever the conversation
+moves on, so a button from an earlier question (or a forged one) is answered "this button has
+expired" and can never act on the current question. Free text where a button is expected gets a
+hint and the same question again, with the same version, so its buttons stay usable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+from flows.core import BotInfo, Button, Event, Replies
+from flows.texts import t
+from storage.models import Conversation, Person
+from storage.repo import Store
+
+STATE_PREFIX = "~"
+
+
+class Retry(Exception):
+    """The answer doesn't fit the question: say `hint`, then ask again."""
+
+    def __init__(self, hint: str) -> None:
+        super().__init__(hint)
+        self.hint = hint
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the person gave: a button's value (`choice`) or typed text."""
+
+    text: str = ""
+    choice: str | None = None
+
+
+@dataclass
+class Context:
+    """Everything a flow may use while handling one update."""
+
+    event: Event
+    now: datetime
+    bot: BotInfo
+    store: Store
+    convo: Conversation
+    person: Person | None
+    replies: Replies = field(default_factory=Replies)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        return self.convo.data
+
+    def set_data(self, **values: Any) -> None:
+        """JSON columns only notice reassignment, so update by copy."""
+        self.convo.data = {**self.convo.data, **values}
+
+    def choice(self, text: str, value: str) -> Button:
+        """A button answering the current question of this conversation."""
+        return Button(text, data=f"{STATE_PREFIX}{self.convo.version}:{value}")
+
+    def say(self, text: str, buttons: Any = ()) -> None:
+        self.replies.say(text, buttons)
+
+    @property
+    def locale(self) -> str:
+        return self.person.locale if self.person else "en"
+
+    def t(self, key: str, **values: Any) -> str:
+        return t(key, self.locale, **values)
+
+
+class Flow:
+    """A state machine: `ask` renders a step's question, `answer` returns the next step or None."""
+
+    name: ClassVar[str]
+    first_step: ClassVar[str]
+
+    async def ask(self, ctx: Context, step: str) -> None:
+        raise NotImplementedError
+
+    async def answer(self, ctx: Context, step: str, answer: Answer) -> str | None:
+        raise NotImplementedError
+
+    async def finish(self, ctx: Context) -> None:
+        """Called once the last step is answered."""
+
+
+FLOWS: dict[str, Flow] = {}
+
+
+def register(flow: Flow) -> Flow:
+    FLOWS[flow.name] = flow
+    return flow
+
+
+def active_flow(convo: Conversation) -> Flow | None:
+    return FLOWS.get(convo.flow) if convo.flow else None
+
+
+async def start(ctx: Context, flow: Flow, step: str | None = None, **data: Any) -> None:
+    """Enter a flow (replacing any other) and ask its first question."""
+    ctx.convo.flow = flow.name
+    ctx.convo.data = dict(data)
+    await _move(ctx, flow, step or flow.first_step)
+
+
+async def resume(ctx: Context) -> bool:
+    """Ask the current question again; False if no flow is under way."""
+    flow = active_flow(ctx.convo)
+    if flow is None or ctx.convo.step is None:
+        return False
+    await flow.ask(ctx, ctx.convo.step)
+    return True
+
+
+def stop(ctx: Context) -> None:
+    ctx.convo.flow = None
+    ctx.convo.step = None
+    ctx.convo.data = {}
+    ctx.convo.version += 1  # expire every button of the flow
+    ctx.convo.updated_at = ctx.now
+
+
+async def give(ctx: Context, answer: Answer) -> None:
+    """Hand an answer to the current step and move on, or ask again with a hint."""
+    flow = active_flow(ctx.convo)
+    step = ctx.convo.step
+    if flow is None or step is None:
+        return
+    try:
+        next_step = await flow.answer(ctx, step, answer)
+    except Retry as retry:
+        ctx.say(retry.hint)
+        await flow.ask(ctx, step)
+        return
+    if ctx.convo.flow != flow.name or ctx.convo.step != step:
+        return  # the step itself moved the conversation (started or stopped a flow)
+    if next_step is None:
+        stop(ctx)
+        await flow.finish(ctx)
+    else:
+        await _move(ctx, flow, next_step)
+
+
+async def _move(ctx: Context, flow: Flow, step: str) -> None:
+    ctx.convo.step = step
+    ctx.convo.version += 1
+    ctx.convo.updated_at = ctx.now
+    await flow.ask(ctx, step)
+
+
+def parse_state_payload(payload: str) -> tuple[int, str] | None:
+    """ "~12:yes" -> (12, "yes"); anything malformed -> None."""
+    if not payload.startswith(STATE_PREFIX):
+        return None
+    version, sep, value = payload[len(STATE_PREFIX) :].partition(":")
+    if not sep or not version.isdigit():
+        return None
+    return int(version), value

@@ -1,0 +1,138 @@
+"""The conversation core: what a flow receives (an Event) and what it hands back (replies).
+
+Runtimes (handlers/) turn Telegram updates into Events and replies into Bot API calls; everything in
+between is framework-free so one conversation runs unchanged on python-telegram-bot and aiogram.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit on callback_data
+
+
+class EventKind(StrEnum):
+    TEXT = "text"
+    COMMAND = "command"
+    BUTTON = "button"
+    CONTACT = "contact"
+    OTHER = "other"  # stickers, photos, voice...: answered with a hint, never dropped
+
+
+@dataclass(frozen=True)
+class Event:
+    """One normalized update."""
+
+    update_id: int
+    user_id: int
+    chat_id: int
+    kind: EventKind
+    first_name: str = ""
+    text: str = ""
+    command: str = ""  # without the slash, lower case
+    args: str = ""
+    payload: str = ""  # callback_data of a pressed button
+    callback_id: str | None = None
+    message_id: int | None = None  # the message a pressed button sits on
+    message_text: str = ""  # that message's text, so an answer can be recorded on it
+    button_text: str = ""  # the pressed button's label
+    phone: str | None = None
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: callback data or a link."""
+
+    text: str
+    data: str | None = None
+    url: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.data is None) == (self.url is None):
+            raise ValueError("a button has either data or a url")
+        if self.data is not None and len(self.data.encode()) > CALLBACK_DATA_LIMIT:
+            raise ValueError(f"callback data over {CALLBACK_DATA_LIMIT} bytes: {self.data!r}")
+
+
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
+def keyboard(*rows: list[Button] | tuple[Button, ...]) -> Keyboard:
+    return tuple(tuple(row) for row in rows if row)
+
+
+@dataclass(frozen=True)
+class Send:
+    text: str
+    buttons: Keyboard = ()
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Change a message the bot sent (typically: record the answer and drop its buttons)."""
+
+    message_id: int
+    text: str
+    buttons: Keyboard = ()
+
+
+@dataclass(frozen=True)
+class Toast:
+    """The answer to a button press; empty text just stops the button's spinner."""
+
+    text: str = ""
+    alert: bool = False
+
+
+@dataclass(frozen=True)
+class Photo:
+    content: bytes
+    filename: str
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Document:
+    content: bytes
+    filename: str
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Menu:
+    """This chat's command menu (Telegram's "/" list), e.g. a trainer's commands after joining."""
+
+    commands: tuple[tuple[str, str], ...]
+
+
+Reply = Send | Edit | Toast | Photo | Document | Menu
+
+
+@dataclass
+class Replies:
+    """Collects what the bot answers to one update, in order."""
+
+    items: list[Reply] = field(default_factory=list)
+
+    def say(self, text: str, buttons: Keyboard = ()) -> None:
+        self.items.append(Send(text, buttons))
+
+    def edit(self, message_id: int, text: str, buttons: Keyboard = ()) -> None:
+        self.items.append(Edit(message_id, text, buttons))
+
+    def toast(self, text: str = "", alert: bool = False) -> None:
+        self.items.append(Toast(text, alert))
+
+    def add(self, reply: Reply) -> None:
+        self.items.append(reply)
+
+
+@dataclass(frozen=True)
+class BotInfo:
+    """What flows may know about the bot and the centre, without a framework."""
+
+    username: str
+    emergency_number: str
+    default_timezone: str
+    invite_ttl_days: int = 7

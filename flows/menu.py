@@ -1,0 +1,41 @@
+"""Which commands each role has: one table feeds both /help and Telegram's command menu."""
+
+from __future__ import annotations
+
+from flows.core import Menu
+from flows.texts import t
+from storage.models import Role
+
+VISITOR = "visitor"
+
+COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
+    VISITOR: (("start", "cmd_start"), ("help", "cmd_help"), ("privacy", "cmd_privacy")),
+    Role.PROSPECT: (("start", "cmd_start"), ("help", "cmd_help"), ("privacy", "cmd_privacy")),
+    Role.CLIENT: (("help", "cmd_help"), ("privacy", "cmd_privacy"), ("cancel", "cmd_cancel")),
+    Role.TRAINER: (
+        ("invite", "cmd_invite_trainer"),
+        ("help", "cmd_help"),
+        ("privacy", "cmd_privacy"),
+        ("cancel", "cmd_cancel"),
+    ),
+    Role.ADMIN: (
+        ("invite", "cmd_invite_admin"),
+        ("help", "cmd_help"),
+        ("privacy", "cmd_privacy"),
+        ("cancel", "cmd_cancel"),
+    ),
+}
+
+
+def commands_for(role: str, locale: str = "en") -> tuple[tuple[str, str], ...]:
+    return tuple((name, t(key, locale)) for name, key in COMMANDS.get(role, COMMANDS[VISITOR]))
+
+
+def menu_for(role: str, locale: str = "en") -> Menu:
+    return Menu(commands_for(role, locale))
+
+
+def help_text(role: str, locale: str = "en") -> str:
+    lines = [t("help_header", locale)]
+    lines += [f"/{name} - {description}" for name, description in commands_for(role, locale)]
+    return "\n".join(lines)

@@ -1,0 +1,154 @@
+"""The one entry point runtimes call: an Event in, the replies out.
+
+Each update runs in one transaction with its update id, so a redelivered update is skipped and a
+failed one changes nothing. Errors never reach the person as a traceback: they get a short apology.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from flows import invite, onboarding
+from flows.conversation import (
+    Answer,
+    Context,
+    Flow,
+    give,
+    parse_state_payload,
+    resume,
+    start,
+    stop,
+)
+from flows.core import BotInfo, Event, EventKind, Replies, Reply, Send, Toast
+from flows.menu import VISITOR, help_text
+from flows.texts import t
+from storage.models import Role
+from storage.repo import StoreFactory
+
+log = logging.getLogger(__name__)
+
+Action = Callable[[Context, str], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Command:
+    roles: frozenset[str]
+    flow: Flow
+
+
+STAFF = frozenset({Role.TRAINER, Role.ADMIN})
+COMMANDS: dict[str, Command] = {"invite": Command(STAFF, invite.INVITE)}
+ACTIONS: dict[str, Action] = {"clear": onboarding.confirm_clearance}
+ONBOARDING = {onboarding.CLIENT.name, onboarding.STAFF.name}
+
+
+class Router:
+    """Turns one Event into replies, with all its effects committed together."""
+
+    def __init__(self, stores: StoreFactory, bot: BotInfo, clock: Callable[[], datetime]) -> None:
+        self.stores = stores
+        self.bot = bot
+        self.clock = clock
+
+    async def handle(self, event: Event) -> list[Reply]:
+        now = self.clock()
+        try:
+            async with self.stores() as store:
+                if not await store.claim_update(event.update_id, now):
+                    log.info("update %d was processed before; skipped", event.update_id)
+                    return []
+                convo = await store.conversation(event.chat_id, event.user_id, now)
+                person = await store.person_by_user(event.user_id)
+                ctx = Context(event, now, self.bot, store, convo, person, Replies())
+                await route(ctx)
+                await store.commit()
+        except Exception:
+            log.exception("update %d failed (%s)", event.update_id, event.kind)
+            failed: list[Reply] = [Send(t("error"))]
+            return [Toast(), *failed] if event.kind == EventKind.BUTTON else failed
+        replies = ctx.replies.items
+        if event.kind == EventKind.BUTTON and not any(isinstance(r, Toast) for r in replies):
+            replies.insert(0, Toast())
+        return replies
+
+
+async def route(ctx: Context) -> None:
+    kind = ctx.event.kind
+    if kind == EventKind.BUTTON:
+        await on_button(ctx)
+    elif kind == EventKind.COMMAND:
+        await on_command(ctx)
+    elif kind == EventKind.TEXT:
+        await on_text(ctx)
+    else:
+        ctx.say(ctx.t("not_text") if ctx.convo.flow else ctx.t("not_understood"))
+        await resume(ctx)
+
+
+async def on_button(ctx: Context) -> None:
+    event = ctx.event
+    state = parse_state_payload(event.payload)
+    if state is None:
+        action, _, arg = event.payload.partition(":")
+        handler = ACTIONS.get(action)
+        if handler is None:
+            ctx.replies.toast(ctx.t("button_expired"))
+        else:
+            await handler(ctx, arg)
+        return
+    version, value = state
+    if ctx.convo.flow is None or version != ctx.convo.version:
+        ctx.replies.toast(ctx.t("button_expired"))
+        return
+    ctx.replies.toast()
+    if event.message_id is not None:
+        ctx.replies.edit(event.message_id, f"{event.message_text}\n\n» {event.button_text}")
+    await give(ctx, Answer(choice=value))
+
+
+async def on_command(ctx: Context) -> None:
+    name, person = ctx.event.command, ctx.person
+    role = person.role if person else VISITOR
+    if name == "start":
+        await on_start(ctx)
+    elif name in ("help", "privacy"):
+        ctx.say(help_text(role, ctx.locale) if name == "help" else ctx.t("privacy"))
+        if ctx.convo.flow:
+            ctx.say(ctx.t("help_resume"))
+            await resume(ctx)
+    elif name == "cancel":
+        was_in_flow = ctx.convo.flow is not None
+        stop(ctx)
+        ctx.say(ctx.t("cancelled" if was_in_flow else "nothing_to_cancel"))
+    elif name not in COMMANDS:
+        ctx.say(ctx.t("unknown_command", command=name[:32]))
+        await resume(ctx)
+    elif role not in COMMANDS[name].roles:
+        ctx.say(ctx.t("not_for_role"))
+        await resume(ctx)
+    elif ctx.convo.flow in ONBOARDING:
+        ctx.say(ctx.t("finish_setup_first"))
+        await resume(ctx)
+    else:
+        await start(ctx, COMMANDS[name].flow)
+
+
+async def on_start(ctx: Context) -> None:
+    if ctx.event.args:
+        await onboarding.redeem(ctx, ctx.event.args)
+    elif ctx.person is None:
+        ctx.say(ctx.t("visitor_welcome", name=ctx.event.first_name or "there"))
+    elif not await resume(ctx) and not await onboarding.begin(ctx):
+        ctx.say(help_text(ctx.person.role, ctx.locale))
+
+
+async def on_text(ctx: Context) -> None:
+    if ctx.convo.flow:
+        await give(ctx, Answer(text=ctx.event.text))
+    elif ctx.person is None:
+        ctx.say(ctx.t("visitor_welcome", name=ctx.event.first_name or "there"))
+    elif not await onboarding.begin(ctx):
+        ctx.say(ctx.t("not_understood"))

@@ -1,0 +1,149 @@
+"""The tables. Times are aware UTC; dates of check-ins are the client's local dates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    TRAINER = "trainer"
+    CLIENT = "client"
+    PROSPECT = "prospect"
+
+
+class Clearance(StrEnum):
+    """Medical clearance to exercise: without it check-ins stay off until the trainer confirms."""
+
+    CLEARED = "cleared"
+    AWAITING_TRAINER = "awaiting_trainer"
+
+
+def _utc() -> Any:
+    return Column(UTCDateTime(), nullable=False)
+
+
+def _utc_null() -> Any:
+    return Column(UTCDateTime(), nullable=True)
+
+
+def _word(nullable: bool = False, index: bool = False) -> Any:
+    """Enums are stored as plain strings: portable, readable, no native enum types to migrate."""
+    return Column(String(24), nullable=nullable, index=index)
+
+
+class Centre(SQLModel, table=True):
+    """The centre's own defaults; a null column falls back to the environment's setting."""
+
+    id: int = Field(default=1, primary_key=True)
+    name: str = "mendbot demo centre"
+    emergency_number: str | None = None
+    default_timezone: str | None = None
+    locale: str = "en"
+    created_at: datetime = Field(sa_column=_utc())
+
+
+class Person(SQLModel, table=True):
+    """Anyone the bot knows by Telegram id, in one role."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    telegram_user_id: int = Field(sa_column=Column(BigInteger, unique=True, nullable=False))
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    role: Role = Field(sa_column=_word(index=True))
+    name: str
+    timezone: str | None = None
+    locale: str = "en"
+    created_at: datetime = Field(sa_column=_utc())
+
+
+class ClientProfile(SQLModel, table=True):
+    """What a trainer needs to know about a client, and where onboarding got to."""
+
+    __tablename__ = "client_profile"
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    trainer_id: int = Field(foreign_key="person.id", index=True)
+    condition: str | None = None
+    post_op: bool | None = None  # None: not asked yet
+    clearance: Clearance | None = Field(default=None, sa_column=_word(nullable=True))
+    clearance_confirmed_by: int | None = Field(default=None, foreign_key="person.id")
+    clearance_confirmed_at: datetime | None = Field(default=None, sa_column=_utc_null())
+    consent_at: datetime | None = Field(default=None, sa_column=_utc_null())
+    checkin_time: str | None = None  # local "HH:MM"
+    onboarded_at: datetime | None = Field(default=None, sa_column=_utc_null())
+
+
+class Invite(SQLModel, table=True):
+    """A one-time code for the deep link t.me/<bot>?start=<code>."""
+
+    code: str = Field(primary_key=True, max_length=32)
+    role: Role = Field(sa_column=_word())
+    name: str
+    created_by: int | None = Field(default=None, foreign_key="person.id")
+    trainer_id: int | None = Field(default=None, foreign_key="person.id")
+    created_at: datetime = Field(sa_column=_utc())
+    expires_at: datetime = Field(sa_column=_utc())
+    used_by_user_id: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    used_at: datetime | None = Field(default=None, sa_column=_utc_null())
+
+
+class Conversation(SQLModel, table=True):
+    """One row per chat: which flow and step it is in, so a restart resumes where it stopped."""
+
+    chat_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    user_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    flow: str | None = None
+    step: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    version: int = 0
+    updated_at: datetime = Field(sa_column=_utc())
+
+
+class ProcessedUpdate(SQLModel, table=True):
+    """Update ids already handled, recorded with their effects so redelivery changes nothing."""
+
+    __tablename__ = "processed_update"
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    processed_at: datetime = Field(sa_column=_utc())
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class Outbox(SQLModel, table=True):
+    """A proactive message, written in the same transaction as its cause and sent by one sender."""
+
+    __table_args__ = (
+        UniqueConstraint("dedupe_key", name="uq_outbox_dedupe_key"),
+        Index("ix_outbox_due", "status", "priority", "not_before"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    kind: str
+    priority: int = 5  # lower goes first: alerts 0, reminders 5
+    text: str
+    buttons: list[list[dict[str, str]]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    dedupe_key: str | None = None
+    status: OutboxStatus = Field(default=OutboxStatus.PENDING, sa_column=_word())
+    attempts: int = 0
+    not_before: datetime = Field(sa_column=_utc())
+    created_at: datetime = Field(sa_column=_utc())
+    sent_at: datetime | None = Field(default=None, sa_column=_utc_null())
+    telegram_message_id: int | None = None
+    last_error: str | None = None

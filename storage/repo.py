@@ -1,0 +1,148 @@
+"""Queries and writes, one method per question a flow asks.
+
+A Store wraps one session: everything one update changes, its update id included, commits together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.db import SessionFactory
+from storage.models import (
+    Centre,
+    ClientProfile,
+    Conversation,
+    Invite,
+    Outbox,
+    Person,
+    ProcessedUpdate,
+    Role,
+)
+
+
+class Store:
+    """The repository flows talk to; it never commits on its own."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()
+
+    # updates ---------------------------------------------------------------------------------
+    async def claim_update(self, update_id: int, now: datetime) -> bool:
+        """Record the update id; False if it was processed before (a redelivery)."""
+        if await self.session.get(ProcessedUpdate, update_id) is not None:
+            return False
+        self.session.add(ProcessedUpdate(update_id=update_id, processed_at=now))
+        try:
+            await self.session.flush()
+        except IntegrityError:  # a concurrent worker got it first
+            await self.session.rollback()
+            return False
+        return True
+
+    # people ----------------------------------------------------------------------------------
+    async def person_by_user(self, user_id: int) -> Person | None:
+        result = await self.session.exec(select(Person).where(Person.telegram_user_id == user_id))
+        return result.first()
+
+    async def person(self, person_id: int) -> Person | None:
+        return await self.session.get(Person, person_id)
+
+    async def add_person(self, person: Person) -> Person:
+        self.session.add(person)
+        await self.session.flush()
+        return person
+
+    async def people_with_role(self, role: Role) -> list[Person]:
+        result = await self.session.exec(
+            select(Person).where(Person.role == role).order_by(col(Person.id))
+        )
+        return list(result.all())
+
+    async def profile(self, person_id: int) -> ClientProfile | None:
+        return await self.session.get(ClientProfile, person_id)
+
+    async def add(self, row: Any) -> None:
+        self.session.add(row)
+        await self.session.flush()
+
+    # centre ----------------------------------------------------------------------------------
+    async def centre(self, now: datetime) -> Centre:
+        centre = await self.session.get(Centre, 1)
+        if centre is None:
+            centre = Centre(id=1, created_at=now)
+            await self.add(centre)
+        return centre
+
+    # invites ---------------------------------------------------------------------------------
+    async def invite(self, code: str) -> Invite | None:
+        return await self.session.get(Invite, code)
+
+    # conversation ----------------------------------------------------------------------------
+    async def conversation(self, chat_id: int, user_id: int, now: datetime) -> Conversation:
+        convo = await self.session.get(Conversation, chat_id)
+        if convo is None:
+            convo = Conversation(chat_id=chat_id, user_id=user_id, data={}, updated_at=now)
+            self.session.add(convo)
+        return convo
+
+    # outbox ----------------------------------------------------------------------------------
+    async def enqueue(
+        self,
+        *,
+        chat_id: int,
+        text: str,
+        kind: str,
+        now: datetime,
+        buttons: list[list[dict[str, str]]] | None = None,
+        priority: int = 5,
+        person_id: int | None = None,
+        dedupe_key: str | None = None,
+        not_before: datetime | None = None,
+    ) -> Outbox | None:
+        """Queue a proactive message; a repeated dedupe key queues nothing and returns None."""
+        if dedupe_key is not None:
+            existing = await self.session.exec(
+                select(Outbox).where(Outbox.dedupe_key == dedupe_key)
+            )
+            if existing.first() is not None:
+                return None
+        row = Outbox(
+            chat_id=chat_id,
+            text=text,
+            kind=kind,
+            buttons=buttons or [],
+            priority=priority,
+            person_id=person_id,
+            dedupe_key=dedupe_key,
+            not_before=not_before or now,
+            created_at=now,
+        )
+        await self.add(row)
+        return row
+
+
+StoreFactory = Callable[[], AbstractAsyncContextManager[Store]]
+
+
+def store_factory(sessions: SessionFactory) -> StoreFactory:
+    """`async with stores() as store`: one session each, rolled back unless committed."""
+
+    @asynccontextmanager
+    async def open_store() -> AsyncIterator[Store]:
+        async with sessions() as session:
+            yield Store(session)
+
+    return open_store

@@ -1,0 +1,426 @@
+"""The sandbox over real HTTP: Bot API behaviour, the page API, test controls and the driver."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import struct
+import zlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from aiohttp import web
+
+from bot.sandbox.driver import ChatUser
+from bot.sandbox.server import Persona, SandboxServer
+
+TOKEN = "123456:sandbox-secret"
+ADMIN, TRAINER, CLIENT = 1001, 1002, 1003
+PERSONAS = [
+    Persona(ADMIN, "Ada", "Demo admin"),
+    Persona(TRAINER, "Tom", "Demo trainer"),
+    Persona(CLIENT, "Cleo", "Demo client"),
+]
+KEYBOARD = {"inline_keyboard": [[{"text": "Yes", "callback_data": "yes"}]]}
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[SandboxServer]:
+    sandbox = SandboxServer(TOKEN, personas=PERSONAS)
+    await sandbox.start()
+    yield sandbox
+    await sandbox.stop()
+
+
+@pytest.fixture
+async def http(server: SandboxServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=10) as client:
+        yield client
+
+
+async def call(http: httpx.AsyncClient, method: str, **params: Any) -> httpx.Response:
+    return await http.post(f"/bot{TOKEN}/{method}", json=params)
+
+
+async def ok(http: httpx.AsyncClient, method: str, **params: Any) -> Any:
+    response = await call(http, method, **params)
+    body = response.json()
+    assert response.status_code == 200 and body["ok"], body
+    return body["result"]
+
+
+async def events(http: httpx.AsyncClient, user_id: int, after: int = 0) -> list[dict[str, Any]]:
+    response = await http.get(f"/api/chat/{user_id}", params={"after": after})
+    assert response.status_code == 200
+    result: list[dict[str, Any]] = response.json()["events"]
+    return result
+
+
+def tiny_png(width: int = 3, height: int = 2) -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"".join(b"\x00" + b"\xff\x80\x00" * width for _ in range(height)))
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+    )
+
+
+# ----------------------------------------------------------------------------- Bot API basics
+
+
+async def test_get_me_describes_the_bot_from_the_token(http: httpx.AsyncClient) -> None:
+    me = await ok(http, "getMe")
+    assert me["id"] == 123456 and me["is_bot"] is True
+    assert me["username"] == "mendbot_sandbox_bot"
+    lower = await http.get(f"/bot{TOKEN}/getme")  # method names are case-insensitive
+    assert lower.json()["result"]["id"] == 123456
+
+
+async def test_wrong_token_is_401_and_unknown_method_is_404(http: httpx.AsyncClient) -> None:
+    wrong = await http.post("/bot123456:nope/getMe")
+    assert wrong.status_code == 401
+    assert wrong.json() == {"ok": False, "error_code": 401, "description": "Unauthorized"}
+    unknown = await call(http, "sendTelepathy", chat_id=ADMIN)
+    assert unknown.status_code == 404
+    assert unknown.json() == {"ok": False, "error_code": 404, "description": "Not Found"}
+
+
+async def test_send_message_shows_on_the_page(
+    server: SandboxServer, http: httpx.AsyncClient
+) -> None:
+    text = "Hello <b>Tom</b>"
+    sent = await ok(
+        http, "sendMessage", chat_id=TRAINER, text=text, parse_mode="HTML", reply_markup=KEYBOARD
+    )
+    assert sent["message_id"] == 1
+    assert sent["chat"] == {"id": TRAINER, "first_name": "Tom", "type": "private"}
+    assert sent["text"] == "Hello Tom"
+    assert sent["entities"] == [{"type": "bold", "offset": 6, "length": 3}]
+    [event] = await events(http, TRAINER)
+    message = event["message"]
+    assert message["from_bot"] and message["text"] == "Hello Tom"
+    assert message["buttons"] == [[{"text": "Yes", "callback_data": "yes"}]]
+    assert server.calls[-1].method == "sendMessage"
+    assert server.calls[-1].params["reply_markup"] == KEYBOARD
+
+
+async def test_form_encoded_objects_arrive_as_json_strings(http: httpx.AsyncClient) -> None:
+    form = {"chat_id": str(ADMIN), "text": "Pick", "reply_markup": json.dumps(KEYBOARD)}
+    response = await http.post(f"/bot{TOKEN}/sendMessage", data=form)
+    assert response.json()["result"]["reply_markup"] == KEYBOARD
+
+
+async def test_send_message_errors_match_telegram(http: httpx.AsyncClient) -> None:
+    empty = await call(http, "sendMessage", chat_id=ADMIN, text="  ")
+    assert (empty.status_code, empty.json()["description"]) == (
+        400,
+        "Bad Request: message text is empty",
+    )
+    nowhere = await call(http, "sendMessage", chat_id=42, text="hi")
+    assert nowhere.json()["description"] == "Bad Request: chat not found"
+    markdown = await call(http, "sendMessage", chat_id=ADMIN, text="Hi.", parse_mode="MarkdownV2")
+    assert "Character '.' is reserved" in markdown.json()["description"]
+
+
+# ----------------------------------------------------------------------------- updates
+
+
+async def test_page_send_becomes_an_update(http: httpx.AsyncClient) -> None:
+    sent = await http.post("/api/send", json={"user_id": CLIENT, "text": "/start abc123"})
+    assert sent.status_code == 200
+    [update] = await ok(http, "getUpdates")
+    assert update["update_id"] == sent.json()["update_id"]
+    message = update["message"]
+    assert message["message_id"] == sent.json()["message_id"] == 1
+    assert message["text"] == "/start abc123"
+    assert message["from"]["id"] == message["chat"]["id"] == CLIENT
+    assert message["entities"] == [{"type": "bot_command", "offset": 0, "length": 6}]
+    assert isinstance(message["date"], int)
+
+
+async def test_offset_confirms_and_drops_and_limit_caps(http: httpx.AsyncClient) -> None:
+    ids = []
+    for text in ("one", "two", "three"):
+        sent = await http.post("/api/send", json={"user_id": CLIENT, "text": text})
+        ids.append(sent.json()["update_id"])
+    first_two = await ok(http, "getUpdates", limit=2)
+    assert [u["update_id"] for u in first_two] == ids[:2]
+    rest = await ok(http, "getUpdates", offset=ids[1] + 1)
+    assert [u["message"]["text"] for u in rest] == ["three"]
+    again = await ok(http, "getUpdates", offset=ids[0])  # below the confirmed offset: gone
+    assert [u["update_id"] for u in again] == [ids[2]]
+
+
+async def test_long_poll_returns_when_an_update_arrives(http: httpx.AsyncClient) -> None:
+    poll = asyncio.create_task(ok(http, "getUpdates", timeout=5))
+    await asyncio.sleep(0.05)
+    assert not poll.done()
+    await http.post("/api/send", json={"user_id": CLIENT, "text": "wake up"})
+    updates = await asyncio.wait_for(poll, 3)
+    assert [u["message"]["text"] for u in updates] == ["wake up"]
+
+
+async def test_replay_redelivers_with_the_original_update_id(http: httpx.AsyncClient) -> None:
+    sent = await http.post("/api/send", json={"user_id": CLIENT, "text": "once"})
+    update_id = sent.json()["update_id"]
+    [update] = await ok(http, "getUpdates")
+    assert await ok(http, "getUpdates", offset=update_id + 1) == []
+    replay = await http.post("/api/replay", json={"update_id": update_id})
+    assert replay.status_code == 200
+    [again] = await ok(http, "getUpdates", offset=update_id + 1)
+    assert again == update
+    assert await ok(http, "getUpdates", offset=update_id + 1) == []
+
+
+# ----------------------------------------------------------------------------- edits and buttons
+
+
+async def test_edit_changes_in_place_and_rejects_no_change(http: httpx.AsyncClient) -> None:
+    sent = await ok(http, "sendMessage", chat_id=ADMIN, text="Draft", reply_markup=KEYBOARD)
+    mid = sent["message_id"]
+    edited = await ok(http, "editMessageText", chat_id=ADMIN, message_id=mid, text="Final")
+    assert edited["message_id"] == mid and edited["text"] == "Final"
+    assert "reply_markup" not in edited and "edit_date" in edited  # no markup: keyboard gone
+    [event] = await events(http, ADMIN)
+    assert event["message"]["text"] == "Final" and event["message"]["edited"]
+    same = await call(http, "editMessageText", chat_id=ADMIN, message_id=mid, text="Final")
+    assert same.status_code == 400
+    assert same.json()["description"].startswith("Bad Request: message is not modified")
+    missing = await call(http, "editMessageText", chat_id=ADMIN, message_id=99, text="x")
+    assert missing.json()["description"] == "Bad Request: message to edit not found"
+
+
+async def test_pressing_a_button_that_is_not_there_is_409(http: httpx.AsyncClient) -> None:
+    sent = await ok(http, "sendMessage", chat_id=CLIENT, text="Q", reply_markup=KEYBOARD)
+    mid = sent["message_id"]
+    wrong = await http.post("/api/press", json={"user_id": CLIENT, "message_id": mid, "data": "no"})
+    assert wrong.status_code == 409
+    assert wrong.json() == {"error": "That button is no longer on this message."}
+    await ok(http, "editMessageReplyMarkup", chat_id=CLIENT, message_id=mid)
+    gone = await http.post("/api/press", json={"user_id": CLIENT, "message_id": mid, "data": "yes"})
+    assert gone.status_code == 409
+    assert await ok(http, "getUpdates") == []
+
+
+async def test_press_makes_a_callback_query_and_answer_shows_a_toast(
+    http: httpx.AsyncClient,
+) -> None:
+    sent = await ok(http, "sendMessage", chat_id=CLIENT, text="Ready?", reply_markup=KEYBOARD)
+    press = {"user_id": CLIENT, "message_id": sent["message_id"], "data": "yes"}
+    pressed = (await http.post("/api/press", json=press)).json()
+    [update] = await ok(http, "getUpdates")
+    query = update["callback_query"]
+    assert (
+        update["update_id"] == pressed["update_id"] and query["id"] == pressed["callback_query_id"]
+    )
+    assert query["data"] == "yes" and query["from"]["id"] == CLIENT
+    assert query["message"]["message_id"] == sent["message_id"]
+    assert query["message"]["reply_markup"] == KEYBOARD and query["chat_instance"]
+    assert await ok(http, "answerCallbackQuery", callback_query_id=query["id"], text="Saved")
+    twice = await call(http, "answerCallbackQuery", callback_query_id=query["id"])
+    assert twice.status_code == 400 and "query is too old" in twice.json()["description"]
+    toasts = [e for e in await events(http, CLIENT) if e["type"] == "toast"]
+    assert [(t["text"], t["show_alert"]) for t in toasts] == [("Saved", False)]
+
+
+# ----------------------------------------------------------------------------- controls
+
+
+async def test_blocked_user_gives_403(http: httpx.AsyncClient) -> None:
+    blocked = await http.post("/api/block", json={"user_id": CLIENT, "blocked": True})
+    assert blocked.status_code == 200
+    response = await call(http, "sendMessage", chat_id=CLIENT, text="Still there?")
+    assert response.status_code == 403
+    assert response.json() == {
+        "ok": False,
+        "error_code": 403,
+        "description": "Forbidden: bot was blocked by the user",
+    }
+    [update] = await ok(http, "getUpdates")
+    assert update["my_chat_member"]["new_chat_member"]["status"] == "kicked"
+
+
+async def test_injected_429_then_success(server: SandboxServer, http: httpx.AsyncClient) -> None:
+    await http.post("/api/faults", json={"status": 429, "count": 1, "retry_after": 3})
+    assert (await ok(http, "getMe"))["is_bot"]  # not in the send/edit family
+    limited = await call(http, "sendMessage", chat_id=ADMIN, text="hi")
+    assert limited.status_code == 429
+    assert limited.json() == {
+        "ok": False,
+        "error_code": 429,
+        "description": "Too Many Requests: retry after 3",
+        "parameters": {"retry_after": 3},
+    }
+    assert (await ok(http, "sendMessage", chat_id=ADMIN, text="hi"))["message_id"] == 1
+    server.inject_faults(500, 1)
+    failed = await call(http, "sendMessage", chat_id=ADMIN, text="hi")
+    assert failed.json()["error_code"] == 500
+    assert [c.status for c in server.calls if c.method == "sendMessage"] == [429, 200, 500]
+
+
+# ----------------------------------------------------------------------------- files
+
+
+async def test_multipart_document_download_and_get_file(http: httpx.AsyncClient) -> None:
+    files = {"document": ("plan.txt", b"week 1: rest", "text/plain")}
+    response = await http.post(
+        f"/bot{TOKEN}/sendDocument", data={"chat_id": str(ADMIN), "caption": "Plan"}, files=files
+    )
+    message = response.json()["result"]
+    document = message["document"]
+    assert message["caption"] == "Plan"
+    assert (document["file_name"], document["mime_type"], document["file_size"]) == (
+        "plan.txt",
+        "text/plain",
+        12,
+    )
+    page_file = await http.get(f"/api/files/{document['file_id']}")
+    assert page_file.content == b"week 1: rest"
+    assert page_file.headers["content-disposition"].startswith("attachment")
+    info = await ok(http, "getFile", file_id=document["file_id"])
+    bot_file = await http.get(f"/file/bot{TOKEN}/{info['file_path']}")
+    assert bot_file.content == b"week 1: rest"
+
+
+async def test_photo_upload_reads_the_size_and_reuses_file_ids(http: httpx.AsyncClient) -> None:
+    files = {"photo": ("dot.png", tiny_png(), "image/png")}
+    response = await http.post(f"/bot{TOKEN}/sendPhoto", data={"chat_id": str(ADMIN)}, files=files)
+    [size] = response.json()["result"]["photo"]
+    assert (size["width"], size["height"]) == (3, 2)
+    again = await ok(http, "sendPhoto", chat_id=ADMIN, photo=size["file_id"])
+    assert again["photo"][0]["file_id"] == size["file_id"]
+    image = await http.get(f"/api/files/{size['file_id']}")
+    assert image.headers["content-type"] == "image/png" and image.content == tiny_png()
+
+
+# ----------------------------------------------------------------------------- webhooks
+
+
+@contextlib.asynccontextmanager
+async def receiver(fail_first: int) -> AsyncIterator[tuple[str, list[tuple[str, dict]]]]:
+    """A tiny webhook endpoint that fails its first `fail_first` deliveries with 500."""
+    received: list[tuple[str, dict]] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        received.append(
+            (request.headers.get("X-Telegram-Bot-Api-Secret-Token", ""), await request.json())
+        )
+        return web.Response(status=500 if len(received) <= fail_first else 200)
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield f"http://127.0.0.1:{port}/hook", received
+    finally:
+        await runner.cleanup()
+
+
+async def test_webhook_delivers_with_secret_and_retries(http: httpx.AsyncClient) -> None:
+    async with receiver(fail_first=1) as (url, received):
+        assert await ok(http, "setWebhook", url=url, secret_token="s3cret")
+        conflict = await call(http, "getUpdates")
+        assert conflict.status_code == 409
+        assert conflict.json()["description"].startswith("Conflict: can't use getUpdates method")
+        first = (await http.post("/api/send", json={"user_id": ADMIN, "text": "a"})).json()
+        second = (await http.post("/api/send", json={"user_id": ADMIN, "text": "b"})).json()
+        for _ in range(200):
+            if len(received) >= 3:
+                break
+            await asyncio.sleep(0.01)
+        ids = [update["update_id"] for _, update in received]
+        assert ids == [first["update_id"], first["update_id"], second["update_id"]]
+        assert {secret for secret, _ in received} == {"s3cret"}
+        info = await ok(http, "getWebhookInfo")
+        assert info["url"] == url and info["pending_update_count"] == 0
+        assert await ok(http, "deleteWebhook")
+        assert await ok(http, "getUpdates") == []
+
+
+# ----------------------------------------------------------------------------- the driver
+
+
+async def fake_bot(base_url: str) -> None:
+    """Answers /start with a question and a press with a toast plus an edit, like a tiny bot."""
+    async with httpx.AsyncClient(base_url=f"{base_url}/bot{TOKEN}", timeout=10) as bot:
+        offset = 0
+        while True:
+            response = await bot.post("/getUpdates", json={"offset": offset, "timeout": 5})
+            for update in response.json()["result"]:
+                offset = update["update_id"] + 1
+                if "message" in update:
+                    chat_id = update["message"]["chat"]["id"]
+                    text = "Welcome! Shall we start?"
+                    await bot.post(
+                        "/sendMessage",
+                        json={"chat_id": chat_id, "text": text, "reply_markup": KEYBOARD},
+                    )
+                elif "callback_query" in update:
+                    query = update["callback_query"]
+                    await bot.post(
+                        "/answerCallbackQuery",
+                        json={"callback_query_id": query["id"], "text": "Saved"},
+                    )
+                    await bot.post(
+                        "/editMessageText",
+                        json={
+                            "chat_id": query["message"]["chat"]["id"],
+                            "message_id": query["message"]["message_id"],
+                            "text": "You chose yes.",
+                        },
+                    )
+
+
+async def test_driver_talks_to_a_bot(server: SandboxServer) -> None:
+    bot = asyncio.create_task(fake_bot(server.base_url))
+    user = await ChatUser.visitor(server.base_url, "Vera")
+    try:
+        assert user.user_id == 5_000_001
+        await user.send("/start")
+        question = await user.wait_for(contains="Welcome")
+        assert question["buttons"][0][0]["text"] == "Yes"
+        with pytest.raises(AssertionError, match="'Yes'"):
+            await user.press("Maybe")
+        await user.press("Yes")
+        answer = await user.wait_for(lambda m: m["edited"], contains="You chose yes")
+        assert answer["message_id"] == question["message_id"] and answer["buttons"] == []
+        assert await user.toasts() == ["Saved"]
+        assert [m["text"] for m in await user.messages()] == ["/start", "You chose yes."]
+        stale = await user.press_data(question["message_id"], "yes")
+        assert stale.status_code == 409
+    finally:
+        bot.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await bot
+        await user.aclose()
+
+
+async def test_python_telegram_bot_works_against_the_sandbox(server: SandboxServer) -> None:
+    """The real client library: JSON, form and multipart requests all land correctly."""
+    from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+
+    bot = Bot(TOKEN, base_url=f"{server.base_url}/bot", base_file_url=f"{server.base_url}/file/bot")
+    async with bot:
+        assert bot.username == "mendbot_sandbox_bot"
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton("Go", callback_data="go")]])
+        message = await bot.send_message(ADMIN, "<i>Hi</i>", parse_mode="HTML", reply_markup=markup)
+        assert message.text == "Hi" and message.reply_markup == markup
+        document = await bot.send_document(ADMIN, b"%PDF-1.4 tiny", filename="plan.pdf")
+        assert document.document is not None and document.document.mime_type == "application/pdf"
+        file = await bot.get_file(document.document.file_id)
+        assert bytes(await file.download_as_bytearray()) == b"%PDF-1.4 tiny"
+        async with httpx.AsyncClient(base_url=server.base_url) as http:
+            await http.post("/api/send", json={"user_id": ADMIN, "text": "/help"})
+        [update] = await bot.get_updates(timeout=1)
+        assert update.message is not None and update.message.text == "/help"

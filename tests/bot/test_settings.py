@@ -1,0 +1,70 @@
+"""Settings: defaults, normalisation, and one clear line for an invalid value."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+
+ROOT = Path(__file__).parents[2]
+
+
+def test_defaults_mean_sandbox_on_sqlite(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    settings = load_settings(_env_file=None)
+    assert settings.sandbox
+    assert settings.database_url.startswith("sqlite+aiosqlite:///")
+    assert settings.bot_runtime == "ptb"
+    assert settings.emergency_number == "911"
+
+
+def test_urls_are_normalised() -> None:
+    settings = load_settings(
+        database_url="postgresql://u:p@db/mendbot",
+        telegram_api_base_url="http://127.0.0.1:9/",
+        telegram_bot_token="1:abc",
+        _env_file=None,
+    )
+    assert settings.database_url == "postgresql+asyncpg://u:p@db/mendbot"
+    assert settings.telegram_api_base_url == "http://127.0.0.1:9"
+    assert not settings.sandbox
+    assert "abc" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("override", "named"),
+    [
+        ({"default_timezone": "Mars/Base"}, "DEFAULT_TIMEZONE"),
+        ({"bot_runtime": "telethon"}, "BOT_RUNTIME"),
+        ({"database_url": "mysql://x"}, "DATABASE_URL"),
+        ({"sandbox_port": 70000}, "SANDBOX_PORT"),
+        ({"log_level": "chatty"}, "LOG_LEVEL"),
+    ],
+)
+def test_invalid_setting_names_it(override: dict[str, object], named: str) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings(_env_file=None, **override)
+    message = str(raised.value)
+    assert message.startswith(f"Invalid setting {named}:")
+    assert "\n" not in message
+
+
+def test_cli_stops_with_one_line_on_a_bad_setting(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "DEFAULT_TIMEZONE": "Nowhere/Land", "HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "mendbot: Invalid setting DEFAULT_TIMEZONE: must be an IANA time zone such as Europe/London"
+    ]
+    assert done.stdout == ""

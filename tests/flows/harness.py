@@ -1,0 +1,77 @@
+"""Drive the Router with Events as a runtime would, on a real database (no Telegram involved)."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from bot.clock import FakeClock
+from flows.core import BotInfo, Button, Edit, Event, EventKind, Reply, Send, Toast
+from flows.router import Router
+from storage.db import SessionFactory
+from storage.repo import store_factory
+
+BOT = BotInfo(username="testbot", emergency_number="999", default_timezone="Europe/London")
+_update_ids = itertools.count(1)
+
+
+def make_router(sessions: SessionFactory, clock: FakeClock) -> Router:
+    return Router(store_factory(sessions), BOT, clock.now)
+
+
+@dataclass
+class User:
+    """One Telegram user talking to the router; remembers the bot's last question."""
+
+    router: Router
+    user_id: int
+    first_name: str = "Test"
+    last: list[Reply] = field(default_factory=list)
+
+    async def _handle(self, **kwargs: object) -> list[Reply]:
+        event = Event(
+            update_id=next(_update_ids),
+            user_id=self.user_id,
+            chat_id=self.user_id,
+            first_name=self.first_name,
+            **kwargs,  # type: ignore[arg-type]
+        )
+        self.last = await self.router.handle(event)
+        return self.last
+
+    async def text(self, text: str) -> list[Reply]:
+        return await self._handle(kind=EventKind.TEXT, text=text)
+
+    async def command(self, name: str, args: str = "") -> list[Reply]:
+        return await self._handle(
+            kind=EventKind.COMMAND, text=f"/{name} {args}".strip(), command=name, args=args
+        )
+
+    async def press(self, label: str, replies: list[Reply] | None = None) -> list[Reply]:
+        button = find_button(replies if replies is not None else self.last, label)
+        assert button.data is not None
+        return await self.press_data(button.data, label)
+
+    async def press_data(self, data: str, label: str = "") -> list[Reply]:
+        return await self._handle(
+            kind=EventKind.BUTTON,
+            payload=data,
+            callback_id="cb",
+            message_id=1,
+            message_text="question",
+            button_text=label,
+        )
+
+
+def texts(replies: list[Reply]) -> str:
+    return "\n".join(r.text for r in replies if isinstance(r, Send | Edit | Toast))
+
+
+def find_button(replies: list[Reply], label: str) -> Button:
+    for reply in replies:
+        if isinstance(reply, Send):
+            for row in reply.buttons:
+                for button in row:
+                    if label.lower() in button.text.lower():
+                        return button
+    raise AssertionError(f"no button {label!r} in {texts(replies)!r}")
