@@ -84,6 +84,7 @@ class MendBot:
             emergency_number=self.settings.emergency_number,
             default_timezone=self.settings.default_timezone,
             invite_ttl_days=self.settings.invite_ttl_days,
+            thresholds=self.settings.thresholds(),
         )
         router = Router(store_factory(self.sessions), bot, self.clock.now)
         await self.runtime.start(router.handle, menu_for(VISITOR))

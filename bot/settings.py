@@ -6,12 +6,15 @@ An invalid value stops start-up with one line naming the setting (see `load_sett
 
 from __future__ import annotations
 
+from dataclasses import fields, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from flows.triage import Thresholds
 
 DEFAULT_DB_PATH = Path("data") / "mendbot.sqlite3"
 
@@ -35,6 +38,9 @@ class Settings(BaseSettings):
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = Field(default=8080, ge=0, le=65535)
     invite_ttl_days: int = Field(default=7, ge=1, le=90)
+    alert_escalate_emergency_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    alert_escalate_urgent_minutes: int = Field(default=240, ge=1, le=7 * 24 * 60)
+    triage_thresholds: dict[str, float] = Field(default_factory=dict)
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
@@ -72,6 +78,24 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("triage_thresholds")
+    @classmethod
+    def _known_thresholds(cls, value: dict[str, float]) -> dict[str, float]:
+        known = {f.name for f in fields(Thresholds)}
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise ValueError(f"unknown threshold {unknown[0]}; known: {', '.join(sorted(known))}")
+        return value
+
+    def thresholds(self) -> Thresholds:
+        """The triage thresholds: TRIAGE.md's defaults with TRIAGE_THRESHOLDS applied."""
+        defaults = Thresholds()
+        values: dict[str, Any] = {
+            name: type(getattr(defaults, name))(value)
+            for name, value in self.triage_thresholds.items()
+        }
+        return replace(defaults, **values)
 
     @property
     def sandbox(self) -> bool:

@@ -8,6 +8,7 @@ hint and the same question again, with the same version, so its buttons stay usa
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
@@ -88,6 +89,17 @@ class Flow:
 
 
 FLOWS: dict[str, Flow] = {}
+
+Action = Callable[[Context, str], Awaitable[None]]
+"""A global button ("ack:12"): checks itself who may press it; gets the text after the colon."""
+
+
+@dataclass(frozen=True)
+class Command:
+    """A slash command for some roles: runs `run`, usually starting a flow."""
+
+    roles: frozenset[str]
+    run: Callable[[Context], Awaitable[None]]
 
 
 def register(flow: Flow) -> Flow:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from flows.triage import DEFAULT_THRESHOLDS, Thresholds
+
 CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit on callback_data
 
 
@@ -136,3 +138,4 @@ class BotInfo:
     emergency_number: str
     default_timezone: str
     invite_ttl_days: int = 7
+    thresholds: Thresholds = DEFAULT_THRESHOLDS

@@ -6,9 +6,9 @@ import secrets
 from datetime import datetime, timedelta
 from typing import ClassVar
 
-from flows.conversation import Answer, Context, Flow, Retry, register
+from flows.conversation import Action, Answer, Command, Context, Flow, Retry, register, start
 from flows.localtime import local
-from storage.models import Invite, Person, Role
+from storage.models import STAFF, Invite, Person, Role
 from storage.repo import Store
 
 
@@ -86,3 +86,11 @@ class InviteFlow(Flow):
 
 
 INVITE = register(InviteFlow())
+
+
+async def _invite(ctx: Context) -> None:
+    await start(ctx, INVITE)
+
+
+COMMANDS = {"invite": Command(STAFF, _invite)}
+ACTIONS: dict[str, Action] = {}

@@ -11,14 +11,25 @@ VISITOR = "visitor"
 COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
     VISITOR: (("start", "cmd_start"), ("help", "cmd_help"), ("privacy", "cmd_privacy")),
     Role.PROSPECT: (("start", "cmd_start"), ("help", "cmd_help"), ("privacy", "cmd_privacy")),
-    Role.CLIENT: (("help", "cmd_help"), ("privacy", "cmd_privacy"), ("cancel", "cmd_cancel")),
+    Role.CLIENT: (
+        ("checkin", "cmd_checkin"),
+        ("pause", "cmd_pause"),
+        ("resume", "cmd_resume"),
+        ("help", "cmd_help"),
+        ("privacy", "cmd_privacy"),
+        ("cancel", "cmd_cancel"),
+    ),
     Role.TRAINER: (
+        ("alerts", "cmd_alerts"),
+        ("program", "cmd_program"),
         ("invite", "cmd_invite_trainer"),
         ("help", "cmd_help"),
         ("privacy", "cmd_privacy"),
         ("cancel", "cmd_cancel"),
     ),
     Role.ADMIN: (
+        ("alerts", "cmd_alerts_admin"),
+        ("program", "cmd_program"),
         ("invite", "cmd_invite_admin"),
         ("help", "cmd_help"),
         ("privacy", "cmd_privacy"),

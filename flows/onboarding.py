@@ -11,7 +11,17 @@ from __future__ import annotations
 from typing import ClassVar
 
 from flows.choices import buttons, pick
-from flows.conversation import Answer, Context, Flow, Retry, register, start, stop
+from flows.conversation import (
+    Action,
+    Answer,
+    Command,
+    Context,
+    Flow,
+    Retry,
+    register,
+    start,
+    stop,
+)
 from flows.core import keyboard
 from flows.localtime import COMMON_TIMES, COMMON_ZONES, find_timezone, parse_clock_time
 from flows.menu import menu_for
@@ -305,3 +315,7 @@ async def confirm_clearance(ctx: Context, arg: str) -> None:
     if ctx.event.message_id is not None:
         ctx.replies.edit(ctx.event.message_id, f"{ctx.event.message_text}\n\n{done}")
     await notify_person(ctx, client, "clearance_confirmed_client", trainer=trainer.name)
+
+
+COMMANDS: dict[str, Command] = {}
+ACTIONS: dict[str, Action] = {"clear": confirm_clearance}

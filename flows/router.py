@@ -7,41 +7,30 @@ failed one changes nothing. Errors never reach the person as a traceback: they g
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
 
-from flows import invite, onboarding
+from flows import alert, invite, onboarding, program
 from flows.conversation import (
+    Action,
     Answer,
+    Command,
     Context,
-    Flow,
     give,
     parse_state_payload,
     resume,
-    start,
     stop,
 )
 from flows.core import BotInfo, Event, EventKind, Replies, Reply, Send, Toast
 from flows.menu import VISITOR, help_text
 from flows.texts import t
-from storage.models import Role
 from storage.repo import StoreFactory
 
 log = logging.getLogger(__name__)
 
-Action = Callable[[Context, str], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class Command:
-    roles: frozenset[str]
-    flow: Flow
-
-
-STAFF = frozenset({Role.TRAINER, Role.ADMIN})
-COMMANDS: dict[str, Command] = {"invite": Command(STAFF, invite.INVITE)}
-ACTIONS: dict[str, Action] = {"clear": onboarding.confirm_clearance}
+MODULES = (invite, onboarding, program, alert)
+COMMANDS: dict[str, Command] = {n: c for m in MODULES for n, c in m.COMMANDS.items()}
+ACTIONS: dict[str, Action] = {n: a for m in MODULES for n, a in m.ACTIONS.items()}
 ONBOARDING = {onboarding.CLIENT.name, onboarding.STAFF.name}
 
 
@@ -133,7 +122,7 @@ async def on_command(ctx: Context) -> None:
         ctx.say(ctx.t("finish_setup_first"))
         await resume(ctx)
     else:
-        await start(ctx, COMMANDS[name].flow)
+        await COMMANDS[name].run(ctx)
 
 
 async def on_start(ctx: Context) -> None:

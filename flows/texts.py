@@ -133,6 +133,21 @@ EN: dict[str, str] = {
     "cmd_cancel": "Stop what we're doing",
     "cmd_invite_trainer": "Invite a client",
     "cmd_invite_admin": "Invite a trainer",
+    "cmd_checkin": "Today's check-in",
+    "cmd_pause": "Pause check-ins (travel, illness)",
+    "cmd_resume": "Resume check-ins",
+    "cmd_alerts": "Open alerts for your clients",
+    "cmd_alerts_admin": "Every open alert",
+    "cmd_program": "Set a client's program",
+    # optional questions, as labels on the trainer's program screen
+    "question_morning": "Next morning (Q4)",
+    "question_stiffness": "Morning stiffness (Q5)",
+    "question_swelling": "Swelling (Q6)",
+    "question_night": "Night pain (Q7)",
+    "question_confidence": "Confidence (Q8)",
+    # -- check-in (flows/checkin.py): add its texts below this line --
+    # -- programs (flows/program.py): add its texts below this line --
+    # -- alerts (flows/alert.py): add its texts below this line --
 }
 
 TEXTS: dict[str, dict[str, str]] = {"en": EN}

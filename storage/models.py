@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -17,6 +17,9 @@ class Role(StrEnum):
     TRAINER = "trainer"
     CLIENT = "client"
     PROSPECT = "prospect"
+
+
+STAFF = frozenset({Role.TRAINER, Role.ADMIN})
 
 
 class Clearance(StrEnum):
@@ -147,3 +150,99 @@ class Outbox(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_column=_utc_null())
     telegram_message_id: int | None = None
     last_error: str | None = None
+
+
+class Program(SQLModel, table=True):
+    """A client's current prescription; check-ins copy what was prescribed on their day."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="person.id", unique=True)
+    phase: str = "rehab"
+    # which optional questions (TRIAGE.md Q4-Q8) the check-in asks
+    questions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    updated_by: int | None = Field(default=None, foreign_key="person.id")
+    updated_at: datetime = Field(sa_column=_utc())
+
+
+class Exercise(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(foreign_key="program.id", index=True)
+    position: int = 0
+    name: str
+    sets: int = 3
+    reps: int | None = None
+    seconds: int | None = None  # a hold or timed exercise instead of reps
+    link: str | None = None  # video or instructions
+    notes: str | None = None
+
+
+class Checkin(SQLModel, table=True):
+    """One client's answers for one local date and what triage made of them."""
+
+    __table_args__ = (UniqueConstraint("client_id", "local_date", name="uq_checkin_client_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="person.id", index=True)
+    local_date: date
+    status: str = Field(default="in_progress", sa_column=_word())  # in_progress | done | stopped
+    pain_now: int | None = None
+    exercise_pain: int | None = None
+    morning: str | None = None
+    stiffness: str | None = None
+    swelling: str | None = None
+    night_waking: str | None = None
+    night_eased: bool | None = None
+    confidence: int | None = None
+    red_flags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # what was prescribed that day and what was done: [{name, sets_prescribed, sets_done,
+    # skip_reason}]
+    exercises: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    note: str | None = None
+    severity: str | None = None
+    rules: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    light: str | None = None
+    started_at: datetime = Field(sa_column=_utc())
+    completed_at: datetime | None = Field(default=None, sa_column=_utc_null())
+
+
+class Pause(SQLModel, table=True):
+    """Days a client is away (travel, illness, flare): no reminders, no flags, streak kept."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="person.id", index=True)
+    first_day: date
+    last_day: date
+    reason: str | None = None
+    created_at: datetime = Field(sa_column=_utc())
+
+
+class AlertStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+
+
+class Alert(SQLModel, table=True):
+    """One flagged rule for one client, open until a trainer acknowledges it."""
+
+    __table_args__ = (Index("ix_alert_open", "client_id", "rule", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="person.id", index=True)
+    trainer_id: int = Field(foreign_key="person.id", index=True)
+    checkin_id: int | None = Field(default=None, foreign_key="checkin.id")
+    rule: str = Field(max_length=4)
+    severity: str = Field(sa_column=_word())
+    status: AlertStatus = Field(default=AlertStatus.OPEN, sa_column=_word(index=True))
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    series: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    client_told: str | None = None  # what the client was told, e.g. "call 911"
+    times_raised: int = 1
+    created_at: datetime = Field(sa_column=_utc())
+    updated_at: datetime = Field(sa_column=_utc())
+    acknowledged_by: int | None = Field(default=None, foreign_key="person.id")
+    acknowledged_at: datetime | None = Field(default=None, sa_column=_utc_null())
+    escalated_at: datetime | None = Field(default=None, sa_column=_utc_null())
