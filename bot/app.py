@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from datetime import UTC
+from datetime import UTC, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -20,6 +20,7 @@ from bot.demo import DEMO_PEOPLE, seed_demo_centre
 from bot.outbox import OutboxSender
 from bot.settings import Settings, SettingsError
 from bot.telegram_api import BotApi
+from flows.alert import escalate_overdue
 from flows.core import BotInfo, Menu
 from flows.menu import VISITOR, menu_for
 from flows.router import Router
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 SANDBOX_BOT_USERNAME = "mendbot_sandbox_bot"
 OUTBOX_INTERVAL_SECONDS = 1.0
+ESCALATE_INTERVAL_SECONDS = 30.0
 
 
 class Runtime(Protocol):
@@ -64,6 +66,7 @@ class MendBot:
         self.api: BotApi | None = None
         self.scheduler: AsyncIOScheduler | None = None
         self._send_lock = asyncio.Lock()
+        self._escalate_lock = asyncio.Lock()
 
     @property
     def sessions(self) -> SessionFactory:
@@ -96,6 +99,14 @@ class MendBot:
             "interval",
             seconds=OUTBOX_INTERVAL_SECONDS,
             id="outbox",
+            max_instances=1,
+            coalesce=True,
+        )
+        self.scheduler.add_job(
+            self.escalate_alerts,
+            "interval",
+            seconds=ESCALATE_INTERVAL_SECONDS,
+            id="escalate",
             max_instances=1,
             coalesce=True,
         )
@@ -132,9 +143,24 @@ class MendBot:
         async with self._send_lock:
             return await self.sender.deliver_due()
 
+    async def escalate_alerts(self) -> int:
+        """Send overdue emergency and urgent alerts to the admins as well."""
+        settings = self.settings
+        async with self._escalate_lock, store_factory(self.sessions)() as store:
+            count = await escalate_overdue(
+                store,
+                self.clock.now(),
+                timedelta(minutes=settings.alert_escalate_emergency_minutes),
+                timedelta(minutes=settings.alert_escalate_urgent_minutes),
+            )
+            await store.commit()
+        return count
+
     async def stop(self) -> None:
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+            async with self._send_lock, self._escalate_lock:
+                pass  # let a tick that is under way finish before the engine goes
         if self.runtime is not None:
             await self.runtime.stop()
         if self.api is not None:

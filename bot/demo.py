@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import select
 
+from flows.questions import OPTIONAL_QUESTIONS
 from storage.db import SessionFactory
 from storage.models import Clearance, ClientProfile, Person, Role
+from storage.programs import add_exercise, ensure_program
+from storage.repo import Store
 
 
 @dataclass(frozen=True)
@@ -58,5 +62,35 @@ async def seed_demo_centre(sessions: SessionFactory, timezone: str, now: datetim
                 onboarded_at=now,
             )
         )
+        await _seed_demo_program(Store(session), client.id, trainer.id, now)
         await session.commit()
         return True
+
+
+async def _seed_demo_program(store: Store, client_id: int, trainer_id: int, now: datetime) -> None:
+    """Early post-op knee (ACL) rehab, every optional question on."""
+    program = await ensure_program(store, client_id, now, by=trainer_id)
+    program.phase, program.questions = "rehab", list(OPTIONAL_QUESTIONS)
+    exercises: tuple[dict[str, Any], ...] = (
+        {
+            "name": "Quad sets",
+            "sets": 3,
+            "reps": 10,
+            "notes": "Tighten the thigh and press the back of the knee down; hold 5 s each.",
+        },
+        {
+            "name": "Straight-leg raises",
+            "sets": 3,
+            "reps": 10,
+            "link": "https://www.merckmanuals.com/home/multimedia/video/straight-leg-raise",
+            "notes": "Keep the knee locked straight; lift only a hand's height.",
+        },
+        {
+            "name": "Heel slides",
+            "sets": 3,
+            "reps": 15,
+            "notes": "Slide only as far as is comfortable.",
+        },
+    )
+    for exercise in exercises:
+        await add_exercise(store, program, now=now, by=trainer_id, **exercise)

@@ -1,8 +1,579 @@
-"""Work in progress (issue 3): filled in by its author in this change."""
+"""Trainer alerts (TRIAGE.md sections 2 and 5): stored first, then sent, until acknowledged.
+
+Each fired rule is one Alert row per client; while it is open, the same rule updates it instead of
+adding another. Emergency and urgent alerts go to the client's trainer at once through the outbox
+(one message per check-in and severity); routine ones wait in /alerts for the daily digest.
+Messages open with a neutral line (lock-screen previews), then the details: rule IDs, the raw
+answers, the 7-day series, what the client was told and a suggested action, never a diagnosis.
+Unacknowledged emergency and urgent alerts are escalated to every admin (`escalate_overdue`).
+"""
 
 from __future__ import annotations
 
-from flows.conversation import Action, Command
+import logging
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any, ClassVar
 
-COMMANDS: dict[str, Command] = {}
-ACTIONS: dict[str, Action] = {}
+from flows.conversation import (
+    Action,
+    Answer,
+    Command,
+    Context,
+    Flow,
+    Retry,
+    register,
+    start,
+)
+from flows.core import CALLBACK_DATA_LIMIT, Button, Keyboard, keyboard
+from flows.localtime import local
+from flows.notify import ALERT_PRIORITY, notify_person
+from flows.texts import t
+from flows.triage import RED_FLAG_ITEMS, Assessment, rule_label, rule_severity
+from storage.alerts import (
+    alerts_by_ids,
+    alerts_of_checkin,
+    count_open_alerts,
+    open_alert,
+    open_alerts,
+    overdue_alerts,
+)
+from storage.checkins import checkins_between
+from storage.models import STAFF, Alert, AlertStatus, Checkin, Person, Role
+from storage.repo import Store
+
+log = logging.getLogger(__name__)
+
+SENT_AT_ONCE = ("emergency", "urgent")  # routine alerts wait for /alerts and the digest
+LIST_LIMIT = 20
+HISTORY_DAYS = 14
+SERIES_DAYS = 7
+RELAY_LIMIT = 2000
+BLANK = "–"
+ANSWER_FIELDS = (
+    "pain_now",
+    "exercise_pain",
+    "morning",
+    "stiffness",
+    "swelling",
+    "night_waking",
+    "night_eased",
+    "confidence",
+    "red_flags",
+    "exercises",
+    "note",
+)
+
+
+# --- raising ------------------------------------------------------------------------------------
+
+
+def checkin_answers(checkin: Checkin) -> dict[str, Any]:
+    """The raw answers of a check-in, as stored on its alerts."""
+    answers = {name: getattr(checkin, name) for name in ANSWER_FIELDS}
+    answers["red_flags"] = list(checkin.red_flags or [])
+    answers["exercises"] = [dict(item) for item in checkin.exercises or []]
+    return answers
+
+
+async def raise_alerts(
+    ctx: Context,
+    client: Person,
+    checkin: Checkin,
+    assessment: Assessment,
+    series: list[dict[str, Any]],
+    client_told: str,
+) -> list[Alert]:
+    """Store an alert per fired rule (or update the open one), then queue the trainer's messages.
+
+    Everything is flushed before anything is queued, all in the update's transaction.
+    """
+    if not assessment.rules or client.id is None:
+        return []
+    store = ctx.store
+    trainer = await _trainer_of(store, client.id)
+    if trainer is None or trainer.id is None:
+        log.error("client %s has no trainer or admin to alert; rules %s", client.id, assessment)
+        return []
+    answers = checkin_answers(checkin)
+    alerts: list[Alert] = []
+    for rule in assessment.rules:
+        alert = await open_alert(store, client.id, rule)
+        if alert is None:
+            alert = Alert(
+                client_id=client.id,
+                trainer_id=trainer.id,
+                checkin_id=checkin.id,
+                rule=rule,
+                severity=rule_severity(rule),
+                answers=answers,
+                series=[_plain(item) for item in series],
+                client_told=client_told,
+                created_at=ctx.now,
+                updated_at=ctx.now,
+            )
+            store.session.add(alert)
+        else:
+            alert.trainer_id = trainer.id
+            alert.checkin_id = checkin.id
+            alert.answers = answers
+            alert.series = [_plain(item) for item in series]
+            alert.client_told = client_told
+            alert.updated_at = ctx.now
+            alert.times_raised += 1
+        alerts.append(alert)
+    await store.session.flush()  # stored before anything is sent
+    for severity in SENT_AT_ONCE:
+        group = [alert for alert in alerts if alert.severity == severity]
+        if group:
+            await _send_alert(ctx, trainer, client, checkin, group)
+    return alerts
+
+
+async def _trainer_of(store: Store, client_id: int) -> Person | None:
+    """The client's trainer; without one (never expected), the first admin, so nothing is lost."""
+    profile = await store.profile(client_id)
+    trainer = await store.person(profile.trainer_id) if profile else None
+    if trainer is None:
+        admins = await store.people_with_role(Role.ADMIN)
+        trainer = admins[0] if admins else None
+    return trainer
+
+
+async def _send_alert(
+    ctx: Context, trainer: Person, client: Person, checkin: Checkin, group: list[Alert]
+) -> None:
+    severity = group[0].severity
+    locale = trainer.locale
+    zone = trainer.timezone or ctx.bot.default_timezone
+    first = t(f"alert_first_{severity}", locale, client=client.name)
+    action = (
+        t("alert_action_emergency", locale, emergency=ctx.bot.emergency_number)
+        if severity == "emergency"
+        else t("alert_action_urgent", locale)
+    )
+    lines = [first, ""]
+    lines += _rule_lines(group, locale)
+    lines += ["", *_answer_lines(group[0].answers, locale), ""]
+    lines += _series_lines(group[0].series, checkin.local_date, locale)
+    lines += [
+        t("alert_time", locale, time=_clock(ctx.now, zone, "%-d %b %Y, %H:%M"), zone=zone),
+        t("alert_told", locale, client=client.name, told=group[0].client_told or BLANK),
+        "",
+        action,
+        t("alert_clinician", locale),
+    ]
+    ids = [alert.id or 0 for alert in group]
+    await ctx.store.enqueue(
+        chat_id=trainer.chat_id,
+        person_id=trainer.id,
+        text="\n".join(lines),
+        kind=f"alert_{severity}",
+        now=ctx.now,
+        buttons=alert_buttons(ids, client.id or 0, locale, checkin.id, severity),
+        priority=ALERT_PRIORITY,
+        dedupe_key=f"alert:{'.'.join(f'{a.id}x{a.times_raised}' for a in group)}",
+    )
+
+
+def ack_data(ids: Sequence[int], checkin_id: int | None = None, severity: str = "") -> str:
+    """ "ack:12,13"; when that is over 64 bytes, the check-in's alerts at this severity."""
+    data = "ack:" + ",".join(str(i) for i in ids)
+    if len(data.encode()) > CALLBACK_DATA_LIMIT and checkin_id is not None and severity:
+        data = f"ack:C{checkin_id}{severity[0].upper()}"
+    return data
+
+
+def alert_buttons(
+    ids: Sequence[int],
+    client_id: int,
+    locale: str,
+    checkin_id: int | None = None,
+    severity: str = "",
+) -> list[list[dict[str, str]]]:
+    return [
+        [{"text": t("alert_ack", locale), "data": ack_data(ids, checkin_id, severity)}],
+        [
+            {"text": t("alert_message_client", locale), "data": f"msg:{client_id}"},
+            {"text": t("alert_history", locale), "data": f"hist:{client_id}"},
+        ],
+    ]
+
+
+def _rule_lines(alerts: Sequence[Alert], locale: str) -> list[str]:
+    lines = [t("alert_flagged", locale)]
+    for alert in alerts:
+        label = rule_label(alert.rule)
+        if alert.times_raised > 1:
+            lines.append(t("alert_rule_again", locale, label=label, times=alert.times_raised))
+        else:
+            lines.append(t("alert_rule", locale, label=label))
+    return lines
+
+
+def _answer_lines(answers: dict[str, Any], locale: str) -> list[str]:
+    """The answers that matter, as given: scores, night pain, red-flag items, the note."""
+    lines = [t("alert_answers", locale)]
+    if answers.get("pain_now") is not None:
+        lines.append(t("alert_pain_now", locale, value=answers["pain_now"]))
+    if answers.get("exercise_pain") is not None:
+        lines.append(t("alert_exercise_pain", locale, value=answers["exercise_pain"]))
+    waking = answers.get("night_waking")
+    if waking not in (None, "no"):
+        eased = answers.get("night_eased")
+        lines.append(
+            t(
+                "alert_night",
+                locale,
+                waking=t(f"alert_night_{waking}", locale),
+                eased=BLANK if eased is None else t("yes" if eased else "no", locale).lower(),
+            )
+        )
+    flags = [RED_FLAG_ITEMS.get(code, code) for code in answers.get("red_flags") or []]
+    if flags:
+        lines.append(t("alert_red_flags", locale, items="; ".join(flags)))
+    if answers.get("note"):
+        lines.append(t("alert_note", locale, note=answers["note"]))
+    return lines
+
+
+def _series_lines(series: Sequence[dict[str, Any]], today: date, locale: str) -> list[str]:
+    """The 7 days ending today, oldest first; a day without a check-in shows as a dash."""
+    by_day = {str(item.get("date")): item for item in series}
+    days = [today - timedelta(days=offset) for offset in range(SERIES_DAYS - 1, -1, -1)]
+
+    def values(name: str) -> list[str]:
+        found = [by_day.get(day.isoformat(), {}).get(name) for day in days]
+        return [BLANK if value is None else str(value) for value in found]
+
+    pain = values("pain_now")
+    lines = [
+        t(
+            "alert_series_pain",
+            locale,
+            first=days[0].strftime("%-d %b"),
+            last=days[-1].strftime("%-d %b"),
+            values=", ".join(pain),
+        )
+    ]
+    exercise = values("exercise_pain")
+    if any(value != BLANK for value in exercise):
+        lines.append(t("alert_series_exercise", locale, values=", ".join(exercise)))
+    return lines
+
+
+def _duration(span: timedelta, locale: str) -> str:
+    minutes = int(span.total_seconds() // 60)
+    if minutes % 60 == 0:
+        return t("alert_hours", locale, n=minutes // 60)
+    return t("alert_minutes", locale, n=minutes)
+
+
+def _plain(item: dict[str, Any]) -> dict[str, Any]:
+    """A series day as JSON: dates written YYYY-MM-DD."""
+    return {key: v.isoformat() if isinstance(v, date) else v for key, v in item.items()}
+
+
+def _clock(moment: datetime, zone: str, pattern: str) -> str:
+    return local(moment, zone).strftime(pattern)
+
+
+# --- who may act on a client's alerts -----------------------------------------------------------
+
+
+async def _may_see(ctx: Context, client_id: int) -> bool:
+    """The client's own trainer, or an admin; nobody else (not even another trainer)."""
+    person = ctx.person
+    if person is None or person.role not in STAFF:
+        return False
+    if person.role == Role.ADMIN:
+        return True
+    profile = await ctx.store.profile(client_id)
+    return profile is not None and profile.trainer_id == person.id
+
+
+def _zone(ctx: Context, person: Person | None) -> str:
+    return (person.timezone if person else None) or ctx.bot.default_timezone
+
+
+def _expired(ctx: Context) -> None:
+    ctx.replies.toast(ctx.t("button_expired"))
+
+
+# --- Acknowledge --------------------------------------------------------------------------------
+
+
+async def _alerts_for_ack(ctx: Context, arg: str) -> list[Alert] | None:
+    """The alerts an "ack:" payload names: "12,13", "L12" (from /alerts), "C55E" (a check-in's)."""
+    if arg.startswith("C") and len(arg) > 2 and arg[1:-1].isdigit():
+        severity = {"E": "emergency", "U": "urgent", "R": "routine"}.get(arg[-1])
+        if severity is None:
+            return None
+        return await alerts_of_checkin(ctx.store, int(arg[1:-1]), severity)
+    parts = (arg[1:] if arg.startswith("L") else arg).split(",")
+    if not parts or not all(part.isdigit() for part in parts):
+        return None
+    ids = [int(part) for part in parts]
+    found = await alerts_by_ids(ctx.store, ids)
+    return found if len(found) == len(set(ids)) else None
+
+
+async def acknowledge(ctx: Context, arg: str) -> None:
+    """The Acknowledge button: records who and when, and marks the message acknowledged."""
+    alerts = await _alerts_for_ack(ctx, arg)
+    person = ctx.person
+    if not alerts or person is None:
+        _expired(ctx)
+        return
+    for alert in alerts:
+        if not await _may_see(ctx, alert.client_id):
+            _expired(ctx)
+            return
+    still_open = [alert for alert in alerts if alert.status == AlertStatus.OPEN]
+    if not still_open:
+        done = max(alerts, key=lambda alert: alert.acknowledged_at or ctx.now)
+        by = await ctx.store.person(done.acknowledged_by) if done.acknowledged_by else None
+        when = done.acknowledged_at or ctx.now
+        ctx.replies.toast(
+            ctx.t(
+                "alert_already_acknowledged",
+                name=by.name if by else BLANK,
+                time=_clock(when, _zone(ctx, person), "%H:%M"),
+            )
+        )
+        return
+    for alert in still_open:
+        alert.status = AlertStatus.ACKNOWLEDGED
+        alert.acknowledged_by, alert.acknowledged_at = person.id, ctx.now
+    ctx.replies.toast(ctx.t("alert_acknowledged_toast"))
+    message_id = ctx.event.message_id
+    if message_id is None:
+        return
+    if arg.startswith("L"):  # from the /alerts list: show the list as it is now
+        text, buttons = await _alert_list(ctx, person)
+        ctx.replies.edit(message_id, text, buttons)
+        return
+    stamp = ctx.t(
+        "alert_acknowledged", name=person.name, time=_clock(ctx.now, _zone(ctx, person), "%H:%M")
+    )
+    client_id = alerts[0].client_id
+    ctx.replies.edit(
+        message_id,
+        f"{ctx.event.message_text}\n\n{stamp}",
+        keyboard(
+            [
+                Button(ctx.t("alert_message_client"), data=f"msg:{client_id}"),
+                Button(ctx.t("alert_history"), data=f"hist:{client_id}"),
+            ]
+        ),
+    )
+
+
+# --- /alerts ------------------------------------------------------------------------------------
+
+
+async def _alert_list(ctx: Context, person: Person) -> tuple[str, Keyboard]:
+    trainer_id = None if person.role == Role.ADMIN else person.id
+    rows = await open_alerts(ctx.store, trainer_id, LIST_LIMIT)
+    if not rows:
+        return ctx.t("alerts_none"), ()
+    total = await count_open_alerts(ctx.store, trainer_id)
+    zone = _zone(ctx, person)
+    lines = [ctx.t("alerts_header", count=total)]
+    acks: list[Button] = []
+    for n, (alert, client) in enumerate(rows, start=1):
+        lines.append(
+            ctx.t(
+                "alerts_line",
+                n=n,
+                severity=ctx.t(f"alert_severity_{alert.severity}"),
+                client=client.name,
+                label=rule_label(alert.rule),
+                date=_clock(alert.updated_at, zone, "%-d %b"),
+                times=alert.times_raised,
+            )
+        )
+        acks.append(Button(ctx.t("alerts_ack_n", n=n), data=f"ack:L{alert.id}"))
+    if total > len(rows):
+        lines.append(ctx.t("alerts_more", count=total - len(rows)))
+    return "\n".join(lines), keyboard(*(acks[i : i + 4] for i in range(0, len(acks), 4)))
+
+
+async def list_alerts(ctx: Context) -> None:
+    """/alerts: a trainer's open alerts (their own clients), an admin's: everyone's."""
+    if ctx.person is None:
+        return
+    text, buttons = await _alert_list(ctx, ctx.person)
+    ctx.say(text, buttons)
+
+
+# --- Message client -----------------------------------------------------------------------------
+
+
+async def _client_for(ctx: Context, arg: str) -> Person | None:
+    """The client a button names, if the presser may act for them."""
+    if not arg.isdigit():
+        return None
+    client = await ctx.store.person(int(arg))
+    if client is None or client.role != Role.CLIENT or not await _may_see(ctx, int(arg)):
+        return None
+    return client
+
+
+class RelayFlow(Flow):
+    """The trainer's next message goes to the client as from them, exactly as written."""
+
+    name: ClassVar[str] = "alert_relay"
+    first_step: ClassVar[str] = "text"
+
+    async def ask(self, ctx: Context, step: str) -> None:
+        ctx.say(ctx.t("relay_ask", client=ctx.data.get("client_name", "")))
+
+    async def answer(self, ctx: Context, step: str, answer: Answer) -> str | None:
+        text = answer.text
+        if answer.choice is not None or not text.strip():
+            raise Retry(ctx.t("relay_empty"))
+        if len(text) > RELAY_LIMIT:
+            raise Retry(ctx.t("relay_too_long", limit=RELAY_LIMIT))
+        client = await _client_for(ctx, str(ctx.data.get("client_id", "")))
+        trainer = ctx.person
+        if client is None or trainer is None:  # reassigned meanwhile: nothing is sent
+            ctx.say(ctx.t("button_expired"))
+            return None
+        await notify_person(ctx, client, "relay_to_client", trainer=trainer.name, text=text)
+        ctx.say(ctx.t("relay_sent", client=client.name))
+        return None
+
+
+RELAY = register(RelayFlow())
+
+
+async def message_client(ctx: Context, arg: str) -> None:
+    """The Message client button: the trainer's next message is relayed."""
+    client = await _client_for(ctx, arg)
+    if client is None:
+        _expired(ctx)
+        return
+    ctx.replies.toast()
+    await start(ctx, RELAY, client_id=client.id, client_name=client.name)
+
+
+# --- History ------------------------------------------------------------------------------------
+
+
+def _adherence(exercises: Sequence[dict[str, Any]]) -> str:
+    prescribed = sum(int(item.get("sets_prescribed") or 0) for item in exercises)
+    done = sum(int(item.get("sets_done") or 0) for item in exercises)
+    return f"{round(100 * done / prescribed)}%" if prescribed else BLANK
+
+
+def _value(value: object) -> str:
+    return BLANK if value is None or value == "" else str(value)
+
+
+async def history_text(ctx: Context, client: Person) -> str:
+    """The last 14 days of check-ins ending on the client's local today, oldest first."""
+    today = local(ctx.now, _zone(ctx, client)).date()
+    first = today - timedelta(days=HISTORY_DAYS - 1)
+    found = {
+        c.local_date: c for c in await checkins_between(ctx.store, client.id or 0, first, today)
+    }
+    lines = [ctx.t("history_header", client=client.name)]
+    for offset in range(HISTORY_DAYS):
+        day = first + timedelta(days=offset)
+        label = day.strftime("%a %-d %b")
+        checkin = found.get(day)
+        if checkin is None:
+            lines.append(ctx.t("history_missing", date=label))
+            continue
+        lines.append(
+            ctx.t(
+                "history_row",
+                date=label,
+                pain=_value(checkin.pain_now),
+                exercise=_value(checkin.exercise_pain),
+                adherence=_adherence(checkin.exercises or []),
+                light=_value(checkin.light),
+                rules=" ".join(checkin.rules or []) or BLANK,
+            )
+        )
+    return "\n".join(lines)
+
+
+async def show_history(ctx: Context, arg: str) -> None:
+    """The History button: a reply to the trainer's own request, so not through the outbox."""
+    client = await _client_for(ctx, arg)
+    if client is None:
+        _expired(ctx)
+        return
+    ctx.replies.toast()
+    ctx.say(await history_text(ctx, client))
+
+
+# --- escalation ---------------------------------------------------------------------------------
+
+
+async def escalate_overdue(
+    store: Store, now: datetime, emergency_after: timedelta, urgent_after: timedelta
+) -> int:
+    """Open emergency / urgent alerts nobody acknowledged in time go to every admin, once.
+
+    Returns how many alerts were escalated. escalated_at marks them, so a second call sends
+    nothing; the outbox dedupe key makes a repeated row impossible as well.
+    """
+    alerts = await overdue_alerts(store, now, emergency_after, urgent_after)
+    if not alerts:
+        return 0
+    admins = await store.people_with_role(Role.ADMIN)
+    for alert in alerts:
+        client = await store.person(alert.client_id)
+        trainer = await store.person(alert.trainer_id)
+        after = emergency_after if alert.severity == "emergency" else urgent_after
+        for admin in admins:
+            await store.enqueue(
+                chat_id=admin.chat_id,
+                person_id=admin.id,
+                text=_escalation_text(alert, client, trainer, admin, after),
+                kind=f"alert_escalated_{alert.severity}",
+                now=now,
+                buttons=alert_buttons([alert.id or 0], alert.client_id, admin.locale),
+                priority=ALERT_PRIORITY,
+                dedupe_key=f"escalate:{alert.id}:{admin.id}",
+            )
+        alert.escalated_at = now
+    await store.session.flush()
+    return len(alerts)
+
+
+def _escalation_text(
+    alert: Alert, client: Person | None, trainer: Person | None, admin: Person, after: timedelta
+) -> str:
+    locale = admin.locale
+    zone = admin.timezone or "UTC"
+    name = client.name if client else BLANK
+    severity = alert.severity
+    lines = [
+        t(f"alert_escalated_first_{severity}", locale, client=name),
+        "",
+        t(
+            "alert_escalated_why",
+            locale,
+            time=_clock(alert.created_at, zone, "%-d %b %Y, %H:%M"),
+            zone=zone,
+            trainer=trainer.name if trainer else BLANK,
+            after=_duration(after, locale),
+        ),
+        "",
+        *_rule_lines([alert], locale),
+        "",
+        *_answer_lines(alert.answers, locale),
+        t("alert_told", locale, client=name, told=alert.client_told or BLANK),
+        "",
+        t(f"alert_escalated_action_{severity}", locale),
+        t("alert_clinician", locale),
+    ]
+    return "\n".join(lines)
+
+
+COMMANDS: dict[str, Command] = {"alerts": Command(STAFF, list_alerts)}
+ACTIONS: dict[str, Action] = {"ack": acknowledge, "msg": message_client, "hist": show_history}

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-from flows.core import BotInfo, Button, Event, Replies
+from flows.core import BotInfo, Button, Edit, Event, Replies
 from flows.texts import t
 from storage.models import Conversation, Person
 from storage.repo import Store
@@ -29,12 +29,23 @@ class Retry(Exception):
         self.hint = hint
 
 
+STAY = "\x00stay"
+"""A step's answer that keeps the same question on screen (e.g. a checklist edited in place)."""
+
+
 @dataclass(frozen=True)
 class Answer:
-    """What the person gave: a button's value (`choice`) or typed text."""
+    """What the person gave: a button's value (`choice`) or typed text.
+
+    For a press, `message_id`, `message_text` and `label` identify the question it answered, so the
+    answer can be written onto that message once it is accepted.
+    """
 
     text: str = ""
     choice: str | None = None
+    message_id: int | None = None
+    message_text: str = ""
+    label: str = ""
 
 
 @dataclass
@@ -85,7 +96,7 @@ class Flow:
         raise NotImplementedError
 
     async def finish(self, ctx: Context) -> None:
-        """Called once the last step is answered."""
+        """Called once the last step is answered, while `ctx.data` still holds the flow's data."""
 
 
 FLOWS: dict[str, Flow] = {}
@@ -141,17 +152,29 @@ async def give(ctx: Context, answer: Answer) -> None:
     step = ctx.convo.step
     if flow is None or step is None:
         return
+    before = len(ctx.replies.items)
     try:
         next_step = await flow.answer(ctx, step, answer)
     except Retry as retry:
         ctx.say(retry.hint)
         await flow.ask(ctx, step)
         return
+    if next_step == STAY:
+        return
+    edited = any(
+        isinstance(r, Edit) and r.message_id == answer.message_id
+        for r in ctx.replies.items[before:]
+    )
+    if answer.message_id is not None and not edited:  # record the press on its question
+        ctx.replies.items.insert(
+            before, Edit(answer.message_id, f"{answer.message_text}\n\n» {answer.label}")
+        )
     if ctx.convo.flow != flow.name or ctx.convo.step != step:
         return  # the step itself moved the conversation (started or stopped a flow)
     if next_step is None:
-        stop(ctx)
-        await flow.finish(ctx)
+        await flow.finish(ctx)  # before stop(), so it can still read the flow's data
+        if ctx.convo.flow == flow.name:
+            stop(ctx)
     else:
         await _move(ctx, flow, next_step)
 

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from flows import alert, invite, onboarding, program
+from flows import alert, checkin, invite, onboarding, pause, program
 from flows.conversation import (
     Action,
     Answer,
@@ -28,7 +28,7 @@ from storage.repo import StoreFactory
 
 log = logging.getLogger(__name__)
 
-MODULES = (invite, onboarding, program, alert)
+MODULES = (invite, onboarding, program, alert, checkin, pause)
 COMMANDS: dict[str, Command] = {n: c for m in MODULES for n, c in m.COMMANDS.items()}
 ACTIONS: dict[str, Action] = {n: a for m in MODULES for n, a in m.ACTIONS.items()}
 ONBOARDING = {onboarding.CLIENT.name, onboarding.STAFF.name}
@@ -93,9 +93,13 @@ async def on_button(ctx: Context) -> None:
         ctx.replies.toast(ctx.t("button_expired"))
         return
     ctx.replies.toast()
-    if event.message_id is not None:
-        ctx.replies.edit(event.message_id, f"{event.message_text}\n\n» {event.button_text}")
-    await give(ctx, Answer(choice=value))
+    answer = Answer(
+        choice=value,
+        message_id=event.message_id,
+        message_text=event.message_text,
+        label=event.button_text,
+    )
+    await give(ctx, answer)
 
 
 async def on_command(ctx: Context) -> None:

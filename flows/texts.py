@@ -146,8 +146,284 @@ EN: dict[str, str] = {
     "question_night": "Night pain (Q7)",
     "question_confidence": "Confidence (Q8)",
     # -- check-in (flows/checkin.py): add its texts below this line --
+    "pause_ask": (
+        "For how long would you like to pause check-ins? Pick one, or type a number of days "
+        "(up to {most})."
+    ),
+    "pause_3": "3 days",
+    "pause_7": "1 week",
+    "pause_14": "2 weeks",
+    "pause_bad": "Please send a number of days from 1 to {most}, like /pause 5.",
+    "paused": (
+        "Paused until {until}. No reminders and no flags until then, and your streak is safe. "
+        "Send /resume any time."
+    ),
+    "resumed": "Welcome back! Check-ins are on again. Send /checkin when you're ready.",
+    "not_paused": "You're not paused. Send /checkin whenever you're ready.",
+    "ci_not_cleared": (
+        "Check-ins start once {trainer} confirms your physio or doctor has cleared you to exercise."
+    ),
+    "ci_paused": "You're paused until {until}, so no check-in needed. Send /resume to start again.",
+    "ci_again": "You've already checked in today. Would you like to change today's answers?",
+    "ci_again_change": "Change answers",
+    "ci_again_keep": "Keep them",
+    "ci_kept": "Okay, today's answers stay as they are.",
+    "ci_worry": "Something new or worrying",
+    "ci_pain": "Hi {name}! How's your pain right now, from 0 (none) to 10 (worst imaginable)?",
+    "ci_bad_score": "Please pick a number from 0 to 10.",
+    "ci_exercise": "Exercise {n} of {total}: {exercise}. Did you do it today?",
+    "ci_exercise_done": "Done",
+    "ci_exercise_partly": "Partly",
+    "ci_exercise_skipped": "Skipped",
+    "ci_exercise_sets": "How many of the {sets} sets did you do?",
+    "ci_bad_sets": "Please pick a number from 1 to {most}.",
+    "ci_exercise_skip": "No problem. What got in the way?",
+    "ci_exercise_skip_pain": "Pain",
+    "ci_exercise_skip_time": "Time",
+    "ci_exercise_skip_forgot": "Forgot",
+    "ci_exercise_skip_other": "Other",
+    "ci_exercise_pain": "What was the worst pain during the exercises, from 0 to 10?",
+    "ci_morning": "This morning, after yesterday's exercise, how do you feel?",
+    "ci_morning_better": "Better",
+    "ci_morning_usual": "As usual",
+    "ci_morning_worse": "Worse",
+    "ci_stiffness": "How long were you stiff this morning?",
+    "ci_stiffness_none": "Not stiff",
+    "ci_stiffness_<5": "Under 5 min",
+    "ci_stiffness_5-15": "5-15 min",
+    "ci_stiffness_15-30": "15-30 min",
+    "ci_stiffness_>30": "Over 30 min",
+    "ci_swelling": "Swelling compared with yesterday?",
+    "ci_swelling_less": "Less",
+    "ci_swelling_same": "Same",
+    "ci_swelling_more": "More",
+    "ci_night": "Did pain wake you last night?",
+    "ci_night_no": "No",
+    "ci_night_once": "Once",
+    "ci_night_several": "Several times",
+    "ci_night_no_sleep": "Couldn't sleep",
+    "ci_night_eased": "Did rest or changing position ease it?",
+    "ci_night_eased_yes": "Yes, it eased",
+    "ci_night_eased_no": "No, it didn't",
+    "ci_confidence": "How confident do you feel doing your exercises, from 0 (not at all) to 10?",
+    "ci_red_flags": (
+        "Have you had any of these since yesterday? Tap each one that applies, then Done."
+    ),
+    "ci_flags_none": "None of these",
+    "ci_flags_done": "Done",
+    "ci_flags_hint": "Please tap the items that apply, or None of these.",
+    "ci_emergency": (
+        "Call {number} now.\n\nThese symptoms need medical help straight away. Your trainer has "
+        "been told. I've stopped today's check-in here."
+    ),
+    "ci_urgent": (
+        "Please contact your surgeon, physio or doctor today. If you can't reach them, use urgent "
+        "care. Don't load this area until you've been cleared.\n\nYour trainer has been told. If "
+        "your surgeon or physio told you something different, follow them."
+    ),
+    "ci_note": "Anything else for your trainer? Type it here, or tap Skip.",
+    "ci_skip": "Skip",
+    "ci_note_hint": "Please type your note, or tap Skip.",
+    "ci_note_long": "That's a long one! Please keep it under 1000 characters.",
+    "ci_told_emergency": "told to call {number} now",
+    "ci_told_urgent": "told to contact their clinician today and not to load the area",
+    "ci_told_routine": "given the usual pain-monitoring advice",
+    "ci_note_for_trainer": "{client} left you a note in today's check-in.\n\n{note}",
+    "ci_saved": "Thanks, {name}. Today's check-in is saved.",
+    "ci_light_green": "🟢 Green: keep going.",
+    "ci_light_amber": (
+        "🟡 Amber: that's acceptable. Keep the same load, and don't add more for now."
+    ),
+    "ci_light_red": (
+        "🔴 Red: do the easier version your trainer gave you, or skip that exercise today. "
+        "Your trainer will review."
+    ),
+    "ci_routine": "I've passed this on to your trainer to review.",
+    "ci_adherence": "Exercises today: {done} of {total} sets ({percent}).",
+    "ci_streak": "Streak: {days} day(s) in a row.",
     # -- programs (flows/program.py): add its texts below this line --
+    "program_no_clients": (
+        "You don't have any clients yet. Send /invite to invite one, then set their program here."
+    ),
+    "program_pick_client": (
+        "Whose program would you like to set? Pick a client, or type their name."
+    ),
+    "program_page": "Page {page} of {pages}.",
+    "program_client_joining": "{name} (joining)",
+    "program_next": "Next ›",
+    "program_previous": "‹ Previous",
+    "program_client_unknown": "I couldn't find a client by that name. Please pick one below.",
+    "program_client_ambiguous": "More than one client has that name. Please pick one below.",
+    "program_no_access": (
+        "That client isn't on your list any more, so I've stopped here. /program shows your "
+        "clients."
+    ),
+    "program_screen": (
+        "Program for {client}\n"
+        "Phase: {phase}\n"
+        "Post-op: {post_op}\n"
+        "Optional questions: {questions}{questions_note}\n\n"
+        "Exercises:\n{exercises}\n\n"
+        "Changes apply from {client}'s next check-in."
+    ),
+    "program_questions_none": "none",
+    "program_questions_post_op": "\n(Post-op clients are always asked all five.)",
+    "program_post_op_reminder": (
+        "\n\nPost-op: follow the surgeon's or physio's protocol, and only make changes they "
+        "have approved."
+    ),
+    "program_no_exercises": "None yet. Tap Add exercise to start.",
+    "program_exercise_reps": "{position}. {name}: {sets} x {reps} reps",
+    "program_exercise_seconds": "{position}. {name}: {sets} x {seconds} s",
+    "program_exercise_link": "   Link: {link}",
+    "program_exercise_notes": "   Notes: {notes}",
+    "program_add": "Add exercise",
+    "program_edit": "Edit exercise",
+    "program_remove": "Remove exercise",
+    "program_phase": "Phase",
+    "program_questions": "Questions",
+    "program_post_op_turn_on": "Post-op: turn on",
+    "program_post_op_turn_off": "Post-op: turn off",
+    "program_done": "Done",
+    "program_back": "Back",
+    "program_skip": "Skip",
+    "program_full": (
+        "This program already has {max} exercises, the most it can hold. Remove one to make room."
+    ),
+    "program_ask_name": "What's the exercise called? (for example: Straight-leg raises)",
+    "program_bad_name": "Please send a name of 1 to 60 characters.",
+    "program_ask_sets": "How many sets of {name}? Pick or type a number from 1 to 10.",
+    "program_bad_sets": "Please send a whole number of sets from 1 to 10.",
+    "program_ask_amount": (
+        "How many per set? Type the reps (like 10), or a hold time in seconds (like 30s)."
+    ),
+    "program_bad_amount": (
+        "Please type reps from 1 to 100 (like 10), or seconds from 5 to 600 (like 30s)."
+    ),
+    "program_ask_link": (
+        "Add a video or instruction link for {name}? Send it (starting with https://), or tap Skip."
+    ),
+    "program_bad_link": (
+        "That doesn't look like a web link. Please send one starting with https:// or http://."
+    ),
+    "program_ask_notes": (
+        "Any notes for {name}? (for example: slow on the way down; up to 200 characters) "
+        "Or tap Skip."
+    ),
+    "program_bad_notes": "Please keep notes to 200 characters or fewer.",
+    "program_added": "Added {name}.",
+    "program_pick_edit": "Which exercise would you like to change?",
+    "program_pick_remove": "Which exercise would you like to remove?",
+    "program_pick_exercise_bad": "Please pick an exercise below, or type its number.",
+    "program_exercise_gone": "That exercise isn't in the program any more.",
+    "program_pick_field": "What would you like to change about {name}?",
+    "program_field_name": "Name",
+    "program_field_sets": "Sets",
+    "program_field_amount": "Reps or seconds",
+    "program_field_link": "Link",
+    "program_field_notes": "Notes",
+    "program_ask_new_name": "What should {name} be called now?",
+    "program_ask_new_link": (
+        "Send the new link for {name} (starting with https://), or tap No link to remove it."
+    ),
+    "program_ask_new_notes": (
+        "Send the new notes for {name} (up to 200 characters), or tap No notes to clear them."
+    ),
+    "program_no_link": "No link",
+    "program_no_notes": "No notes",
+    "program_updated": "Updated {name}.",
+    "program_confirm_remove": "Remove {name} from {client}'s program?",
+    "program_remove_yes": "Yes, remove it",
+    "program_remove_no": "Keep it",
+    "program_removed": "Removed {name}.",
+    "program_ask_phase": (
+        "Which phase is {client} in? Pick one, or type a name (for example: return to sport)."
+    ),
+    "program_bad_phase": "Please send a phase name of 1 to 30 characters.",
+    "program_phase_rehab": "rehab",
+    "program_phase_strength": "strength",
+    "program_phase_performance": "performance",
+    "program_phase_set": "Phase set to {phase}.",
+    "program_ask_questions": (
+        "Which optional check-in questions should {client} get? Tap one to switch it on or off, "
+        "then Done."
+    ),
+    "program_ask_questions_post_op": (
+        "{client} is post-op, so they're asked all five anyway; your choice applies if that "
+        "changes."
+    ),
+    "program_question_on": "{label}: on",
+    "program_question_off": "{label}: off",
+    "program_post_op_now_on": (
+        "{client} is now marked post-op: their check-ins ask every optional question and the "
+        "red-flag screen each day."
+    ),
+    "program_post_op_now_off": "{client} is no longer marked post-op.",
+    "program_finished": "All saved. {client}'s program applies from their next check-in.",
     # -- alerts (flows/alert.py): add its texts below this line --
+    # first lines stay neutral: they show on lock screens (TRIAGE.md section 5 rule 8)
+    "alert_first_emergency": "EMERGENCY alert: {client} needs your attention now.",
+    "alert_first_urgent": "Urgent alert: please review {client}'s check-in today.",
+    "alert_flagged": "Flagged:",
+    "alert_rule": "• {label}",
+    "alert_rule_again": "• {label} (raised {times} times, still open)",
+    "alert_answers": "Answers:",
+    "alert_pain_now": "Pain now: {value}/10",
+    "alert_exercise_pain": "Worst pain during exercises: {value}/10",
+    "alert_night": "Woken by pain last night: {waking}; eased by rest or position: {eased}",
+    "alert_night_once": "once",
+    "alert_night_several": "several times",
+    "alert_night_no_sleep": "couldn't sleep",
+    "alert_red_flags": "Ticked on the symptom screen: {items}",
+    "alert_note": "Their note, as written: {note}",
+    "alert_series_pain": "Pain now, last 7 days ({first} to {last}): {values}",
+    "alert_series_exercise": "Exercise pain, same days: {values}",
+    "alert_time": "Time: {time} ({zone})",
+    "alert_told": "{client} was told: {told}",
+    "alert_action_emergency": (
+        "Suggested action: contact the client now; they were told to call {emergency}."
+    ),
+    "alert_action_urgent": (
+        "Suggested action: contact the client today; advise them to see their clinician."
+    ),
+    "alert_clinician": "Clinician contact: not on file",
+    "alert_ack": "Acknowledge",
+    "alert_message_client": "Message client",
+    "alert_history": "History",
+    "alert_acknowledged": "Acknowledged by {name} at {time}",
+    "alert_acknowledged_toast": "Acknowledged.",
+    "alert_already_acknowledged": "Already acknowledged by {name} at {time}.",
+    "alert_severity_emergency": "EMERGENCY",
+    "alert_severity_urgent": "Urgent",
+    "alert_severity_routine": "Routine",
+    "alert_escalated_first_emergency": "Escalated EMERGENCY alert: {client} needs attention now.",
+    "alert_escalated_first_urgent": "Escalated urgent alert: please review {client}'s check-in.",
+    "alert_escalated_why": (
+        "Raised at {time} ({zone}) for {trainer}'s client, not acknowledged within {after}."
+    ),
+    "alert_minutes": "{n} minutes",
+    "alert_hours": "{n} hours",
+    "alert_escalated_action_emergency": (
+        "Suggested action: make sure someone contacts the client now."
+    ),
+    "alert_escalated_action_urgent": (
+        "Suggested action: make sure someone contacts the client today."
+    ),
+    "alerts_none": "No open alerts. Nice.",
+    "alerts_header": "Open alerts, most severe first ({count}):",
+    "alerts_line": "{n}. {severity} · {client} · {label} · {date} · raised {times}×",
+    "alerts_more": "…and {count} more. Acknowledge some to see the rest.",
+    "alerts_ack_n": "Acknowledge #{n}",
+    "relay_ask": "Type your message to {client}; I'll pass it on as from you. /cancel to stop.",
+    "relay_empty": "Please type your message as text.",
+    "relay_too_long": "That's over {limit} characters. Please shorten it.",
+    "relay_to_client": "Message from {trainer}, your trainer:\n\n{text}",
+    "relay_sent": "Sent to {client}.",
+    "history_header": (
+        "{client}, last 14 days\n(date: pain now / exercise pain / exercises done / light / rules)"
+    ),
+    "history_row": "{date}: {pain} / {exercise} / {adherence} / {light} / {rules}",
+    "history_missing": "{date}: no check-in",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"en": EN}

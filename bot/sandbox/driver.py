@@ -122,6 +122,23 @@ class ChatUser:
             f"no bot message{wanted} within {timeout}s; bot messages seen: {skipped[-5:]}"
         )
 
+    async def wait_for_toast(
+        self,
+        contains: str,
+        timeout: float = 10,  # noqa: ASYNC109 - a deadline over several long polls
+    ) -> str:
+        """A toast containing `contains`, shown at any time; doesn't move wait_for's place."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        after = 0
+        while (remaining := deadline - loop.time()) > 0:
+            body = await self._chat(after, wait=min(remaining, LONG_POLL_SECONDS))
+            for event in body["events"]:
+                if event["type"] == "toast" and contains in event["text"]:
+                    return str(event["text"])
+            after = body["seq"]
+        raise AssertionError(f"no toast containing {contains!r} within {timeout}s")
+
     async def catch_up(self) -> None:
         """Treat everything in the chat so far as seen."""
         self.seq = (await self._chat(0))["seq"]

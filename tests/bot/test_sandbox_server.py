@@ -127,6 +127,32 @@ async def test_send_message_errors_match_telegram(http: httpx.AsyncClient) -> No
     assert nowhere.json()["description"] == "Bad Request: chat not found"
     markdown = await call(http, "sendMessage", chat_id=ADMIN, text="Hi.", parse_mode="MarkdownV2")
     assert "Character '.' is reserved" in markdown.json()["description"]
+    visitor = (await http.post("/api/visitors", json={"first_name": "Nia"})).json()["user_id"]
+    unstarted = await call(http, "sendMessage", chat_id=visitor, text="Hello?")
+    assert unstarted.status_code == 403
+    assert (
+        unstarted.json()["description"] == "Forbidden: bot can't initiate conversation with a user"
+    )
+
+
+async def test_delete_and_contact_show_on_the_page(http: httpx.AsyncClient) -> None:
+    sent = await ok(http, "sendMessage", chat_id=CLIENT, text="Temporary")
+    assert await ok(http, "deleteMessage", chat_id=CLIENT, message_id=sent["message_id"])
+    shared = await http.post("/api/contact", json={"user_id": CLIENT, "phone_number": "12"})
+    assert shared.status_code == 400  # too short to be a phone number
+    shared = await http.post(
+        "/api/contact", json={"user_id": CLIENT, "phone_number": "+44 7700 900123"}
+    )
+    [deleted, contact] = [e["message"] for e in await events(http, CLIENT)]
+    assert deleted["deleted"] and deleted["text"] == "Temporary"
+    assert contact["contact"] == {
+        "phone_number": "+447700900123",
+        "first_name": "Cleo",
+        "user_id": CLIENT,
+    }
+    [update] = await ok(http, "getUpdates")
+    assert update["update_id"] == shared.json()["update_id"]
+    assert update["message"]["contact"]["user_id"] == CLIENT
 
 
 # ----------------------------------------------------------------------------- updates

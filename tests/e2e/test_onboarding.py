@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 import httpx
@@ -13,14 +12,6 @@ from bot.sandbox.server import SandboxServer
 from .conftest import StartBot
 
 LINK = re.compile(r"https://t\.me/\w+\?start=([\w-]+)")
-
-
-async def _next_toast(user: ChatUser) -> str:
-    """The newest toast, waiting up to 10 s for one to appear."""
-    async with asyncio.timeout(10):
-        while not (toasts := await user.toasts()):
-            await asyncio.sleep(0.05)
-    return toasts[-1]
 
 
 async def _invite(inviter: ChatUser, name: str) -> str:
@@ -142,7 +133,7 @@ async def test_stale_buttons_and_free_text_get_a_polite_answer(
     await dan.send("yes, i'm cleared")  # typing the label moves on; the buttons above go stale
     await dan.wait_for(contains="recovering from")
     await dan.press("Not yet", message_id=clearance["message_id"])
-    assert "expired" in await _next_toast(dan)
+    assert "expired" in await dan.wait_for_toast("expired")
 
     answered = next(m for m in await dan.messages() if "Is that okay?" in m["text"])
     assert answered["text"].endswith("» I agree")  # the press is recorded on the question

@@ -68,8 +68,8 @@ def texts(replies: list[Reply]) -> str:
 
 
 def find_button(replies: list[Reply], label: str) -> Button:
-    for reply in replies:
-        if isinstance(reply, Send):
+    for reply in reversed(replies):  # the newest keyboard first (an edit can replace one)
+        if isinstance(reply, Send | Edit):
             for row in reply.buttons:
                 for button in row:
                     if label.lower() in button.text.lower():

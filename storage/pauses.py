@@ -1,0 +1,61 @@
+"""Pauses: the days a client asked for no reminders and no flags."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlmodel import col, select
+
+from storage.models import Pause
+from storage.repo import Store
+
+
+async def pause_on(store: Store, client_id: int, day: date) -> Pause | None:
+    query = select(Pause).where(
+        Pause.client_id == client_id, col(Pause.first_day) <= day, col(Pause.last_day) >= day
+    )
+    return (await store.session.exec(query)).first()
+
+
+async def paused_days(store: Store, client_id: int, first: date, last: date) -> set[date]:
+    query = select(Pause).where(
+        Pause.client_id == client_id, col(Pause.first_day) <= last, col(Pause.last_day) >= first
+    )
+    days: set[date] = set()
+    for pause in (await store.session.exec(query)).all():
+        day = max(pause.first_day, first)
+        while day <= min(pause.last_day, last):
+            days.add(day)
+            day += timedelta(days=1)
+    return days
+
+
+async def add_pause(
+    store: Store, client_id: int, first: date, days: int, now: datetime, reason: str | None = None
+) -> Pause:
+    """Pause from `first` for `days` days; an overlapping pause is replaced, not stacked."""
+    current = await pause_on(store, client_id, first)
+    if current is not None:
+        await store.session.delete(current)
+    pause = Pause(
+        client_id=client_id,
+        first_day=first,
+        last_day=first + timedelta(days=days - 1),
+        reason=reason,
+        created_at=now,
+    )
+    await store.add(pause)
+    return pause
+
+
+async def end_pause(store: Store, client_id: int, today: date) -> bool:
+    """End today's pause (today counts as active again); False if none."""
+    current = await pause_on(store, client_id, today)
+    if current is None:
+        return False
+    if current.first_day >= today:
+        await store.session.delete(current)
+    else:
+        current.last_day = today - timedelta(days=1)
+    await store.session.flush()
+    return True
