@@ -531,7 +531,8 @@ async def _summary(
         lines.append(ctx.t("ci_adherence", done=sets, total=total, percent=percent(done)))
     checked = {r.local_date for r in history} | {today}
     paused = await paused_days(ctx.store, person.id or 0, today - timedelta(days=365), today)
-    lines.append(ctx.t("ci_streak", days=streak(checked, paused, today)))
+    days = streak(checked, paused, today)
+    lines.append(ctx.t("ci_streak_one") if days == 1 else ctx.t("ci_streak", days=days))
     ctx.say("\n\n".join(lines))
 
 

@@ -22,7 +22,7 @@ from flows.conversation import (
     stop,
 )
 from flows.core import BotInfo, Event, EventKind, Replies, Reply, Send, Toast
-from flows.menu import VISITOR, help_text
+from flows.menu import VISITOR, help_text, menu_for
 from flows.texts import t
 from storage.repo import StoreFactory
 
@@ -109,6 +109,8 @@ async def on_command(ctx: Context) -> None:
         await on_start(ctx)
     elif name in ("help", "privacy"):
         ctx.say(help_text(role, ctx.locale) if name == "help" else ctx.t("privacy"))
+        if name == "help" and person is not None:
+            ctx.replies.add(menu_for(role, ctx.locale))
         if ctx.convo.flow:
             ctx.say(ctx.t("help_resume"))
             await resume(ctx)
@@ -136,6 +138,7 @@ async def on_start(ctx: Context) -> None:
         ctx.say(ctx.t("visitor_welcome", name=ctx.event.first_name or "there"))
     elif not await resume(ctx) and not await onboarding.begin(ctx):
         ctx.say(help_text(ctx.person.role, ctx.locale))
+        ctx.replies.add(menu_for(ctx.person.role, ctx.locale))  # e.g. a seeded or restored chat
 
 
 async def on_text(ctx: Context) -> None:

@@ -240,7 +240,8 @@ EN: dict[str, str] = {
     ),
     "ci_routine": "I've passed this on to your trainer to review.",
     "ci_adherence": "Exercises today: {done} of {total} sets ({percent}).",
-    "ci_streak": "Streak: {days} day(s) in a row.",
+    "ci_streak": "Streak: {days} days in a row.",
+    "ci_streak_one": "Streak: 1 day. A good start!",
     # -- programs (flows/program.py): add its texts below this line --
     "program_no_clients": (
         "You don't have any clients yet. Send /invite to invite one, then set their program here."

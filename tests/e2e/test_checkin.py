@@ -62,7 +62,7 @@ async def test_green_checkin(start_bot: StartBot, people: dict[str, ChatUser]) -
     summary = await checkin(people["client"])
     assert "🟢 Green: keep going." in summary["text"]
     assert "9 of 9 sets (100%)" in summary["text"]
-    assert "Streak: 1 day" in summary["text"]
+    assert "Streak: 1 day." in summary["text"]
 
 
 async def test_amber_checkin(start_bot: StartBot, people: dict[str, ChatUser]) -> None:

@@ -117,7 +117,7 @@ async def test_green_checkin(router: Router, sessions: SessionFactory, clock: Fa
     summary = texts(await pat.press("Skip"))
     assert "🟢 Green: keep going." in summary
     assert "5 of 5 sets (100%)" in summary
-    assert "Streak: 1 day" in summary
+    assert "Streak: 1 day." in summary
     [row] = await checkins(sessions)
     assert (row.status, row.pain_now, row.exercise_pain, row.severity) == ("done", 2, 1, "none")
     assert [e["sets_done"] for e in row.exercises] == [3, 2]
@@ -311,7 +311,7 @@ async def test_paused_days_keep_the_streak(
     clock.advance(timedelta(days=2))
     await pat.command("checkin")
     await pat.press("2")
-    assert "Streak: 2 day" in texts(await pat.press("Skip"))
+    assert "Streak: 2 days in a row" in texts(await pat.press("Skip"))
 
 
 async def test_not_cleared_clients_wait(router: Router, sessions: SessionFactory, clock: FakeClock):
