@@ -23,5 +23,10 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest
 
+bench: $(STAMP)
+	@for script in bench/bench_*.py; do \
+		echo "== $$script"; $(BIN)/python $$script || exit 1; \
+	done
+
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

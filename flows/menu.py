@@ -9,12 +9,24 @@ from storage.models import Role
 VISITOR = "visitor"
 
 COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
-    VISITOR: (("start", "cmd_start"), ("help", "cmd_help"), ("privacy", "cmd_privacy")),
-    Role.PROSPECT: (("start", "cmd_start"), ("help", "cmd_help"), ("privacy", "cmd_privacy")),
+    VISITOR: (
+        ("book", "cmd_book"),
+        ("start", "cmd_start"),
+        ("help", "cmd_help"),
+        ("privacy", "cmd_privacy"),
+    ),
+    Role.PROSPECT: (
+        ("book", "cmd_book"),
+        ("mybooking", "cmd_mybooking"),
+        ("help", "cmd_help"),
+        ("privacy", "cmd_privacy"),
+        ("cancel", "cmd_cancel"),
+    ),
     Role.CLIENT: (
         ("checkin", "cmd_checkin"),
         ("pause", "cmd_pause"),
         ("resume", "cmd_resume"),
+        ("settings", "cmd_settings_client"),
         ("help", "cmd_help"),
         ("privacy", "cmd_privacy"),
         ("cancel", "cmd_cancel"),
@@ -22,7 +34,10 @@ COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
     Role.TRAINER: (
         ("alerts", "cmd_alerts"),
         ("program", "cmd_program"),
+        ("availability", "cmd_availability"),
+        ("bookings", "cmd_bookings_trainer"),
         ("invite", "cmd_invite_trainer"),
+        ("settings", "cmd_settings_staff"),
         ("help", "cmd_help"),
         ("privacy", "cmd_privacy"),
         ("cancel", "cmd_cancel"),
@@ -30,7 +45,9 @@ COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
     Role.ADMIN: (
         ("alerts", "cmd_alerts_admin"),
         ("program", "cmd_program"),
+        ("bookings", "cmd_bookings_admin"),
         ("invite", "cmd_invite_admin"),
+        ("settings", "cmd_settings_staff"),
         ("help", "cmd_help"),
         ("privacy", "cmd_privacy"),
         ("cancel", "cmd_cancel"),

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from flows import alert, checkin, invite, onboarding, pause, program
+from flows import alert, booking, checkin, invite, onboarding, pause, program, reminder
 from flows.conversation import (
     Action,
     Answer,
@@ -28,7 +28,7 @@ from storage.repo import StoreFactory
 
 log = logging.getLogger(__name__)
 
-MODULES = (invite, onboarding, program, alert, checkin, pause)
+MODULES = (invite, onboarding, program, alert, checkin, pause, reminder, booking)
 COMMANDS: dict[str, Command] = {n: c for m in MODULES for n, c in m.COMMANDS.items()}
 ACTIONS: dict[str, Action] = {n: a for m in MODULES for n, a in m.ACTIONS.items()}
 ONBOARDING = {onboarding.CLIENT.name, onboarding.STAFF.name}

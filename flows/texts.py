@@ -139,6 +139,13 @@ EN: dict[str, str] = {
     "cmd_alerts": "Open alerts for your clients",
     "cmd_alerts_admin": "Every open alert",
     "cmd_program": "Set a client's program",
+    "cmd_book": "Book a free consult",
+    "cmd_mybooking": "See, move or cancel your consult",
+    "cmd_settings_client": "Reminder time and quiet hours",
+    "cmd_settings_staff": "Quiet hours and digest time",
+    "cmd_availability": "Your consult hours",
+    "cmd_bookings_trainer": "Your upcoming consults",
+    "cmd_bookings_admin": "All upcoming consults",
     # optional questions, as labels on the trainer's program screen
     "question_morning": "Next morning (Q4)",
     "question_stiffness": "Morning stiffness (Q5)",
@@ -361,6 +368,8 @@ EN: dict[str, str] = {
     ),
     "program_post_op_now_off": "{client} is no longer marked post-op.",
     "program_finished": "All saved. {client}'s program applies from their next check-in.",
+    # -- reminders and settings (flows/reminder.py, flows/settings.py): add texts below --
+    # -- booking (flows/booking.py, flows/availability.py): add texts below this line --
     # -- alerts (flows/alert.py): add its texts below this line --
     # first lines stay neutral: they show on lock screens (TRIAGE.md section 5 rule 8)
     "alert_first_emergency": "EMERGENCY alert: {client} needs your attention now.",

@@ -64,6 +64,11 @@ class Person(SQLModel, table=True):
     timezone: str | None = None
     locale: str = "en"
     created_at: datetime = Field(sa_column=_utc())
+    # quiet hours, local "HH:MM"; None: the centre's default (QUIET_HOURS)
+    quiet_start: str | None = None
+    quiet_end: str | None = None
+    digest_time: str | None = None  # trainers: local "HH:MM" of the daily digest
+    unreachable_at: datetime | None = Field(default=None, sa_column=_utc_null())  # blocked us
 
 
 class ClientProfile(SQLModel, table=True):
@@ -246,3 +251,88 @@ class Alert(SQLModel, table=True):
     acknowledged_by: int | None = Field(default=None, foreign_key="person.id")
     acknowledged_at: datetime | None = Field(default=None, sa_column=_utc_null())
     escalated_at: datetime | None = Field(default=None, sa_column=_utc_null())
+    digested_at: datetime | None = Field(default=None, sa_column=_utc_null())
+
+
+class ReminderSchedule(SQLModel, table=True):
+    """When a client's next daily reminder is due, in UTC, computed from their local date and time.
+
+    One row per client, so planning is one indexed query however many clients there are.
+    """
+
+    __tablename__ = "reminder_schedule"
+
+    client_id: int = Field(foreign_key="person.id", primary_key=True)
+    next_due_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    snoozed_until: datetime | None = Field(default=None, sa_column=_utc_null())
+    updated_at: datetime = Field(sa_column=_utc())
+
+
+class ConsultSettings(SQLModel, table=True):
+    """A trainer's rules for free consults; availability and blocked dates hang off the trainer."""
+
+    __tablename__ = "consult_settings"
+
+    trainer_id: int = Field(foreign_key="person.id", primary_key=True)
+    length_minutes: int = 30
+    buffer_minutes: int = 0
+    notice_hours: int = 12
+    horizon_days: int = 14
+    accepting: bool = True
+
+
+class Availability(SQLModel, table=True):
+    """Weekly consult hours in the trainer's own time zone (weekday 0 is Monday)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    trainer_id: int = Field(foreign_key="person.id", index=True)
+    weekday: int
+    start: str  # local "HH:MM"
+    end: str  # local "HH:MM", after start
+
+
+class BlockedDate(SQLModel, table=True):
+    __tablename__ = "blocked_date"
+    __table_args__ = (UniqueConstraint("trainer_id", "day", name="uq_blocked_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    trainer_id: int = Field(foreign_key="person.id", index=True)
+    day: date
+
+
+class BookingStatus(StrEnum):
+    HELD = "held"  # the visitor is confirming; the slot is theirs until hold_expires_at
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+
+
+class Booking(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    trainer_id: int = Field(foreign_key="person.id", index=True)
+    prospect_id: int = Field(foreign_key="person.id", index=True)
+    starts_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False, index=True))
+    ends_at: datetime = Field(sa_column=_utc())
+    status: BookingStatus = Field(default=BookingStatus.HELD, sa_column=_word(index=True))
+    hold_expires_at: datetime | None = Field(default=None, sa_column=_utc_null())
+    intake: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    phone: str | None = None
+    cancelled_by: int | None = Field(default=None, foreign_key="person.id")
+    cancel_reason: str | None = None
+    created_at: datetime = Field(sa_column=_utc())
+    updated_at: datetime = Field(sa_column=_utc())
+
+
+class SlotClaim(SQLModel, table=True):
+    """One row per trainer and start time while a booking holds or owns it.
+
+    The primary key, not a check-then-insert, makes a double booking impossible, across
+    processes too; cancelling or an expired hold deletes the claim and frees the slot.
+    """
+
+    __tablename__ = "slot_claim"
+
+    trainer_id: int = Field(foreign_key="person.id", primary_key=True)
+    starts_at: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
+    booking_id: int = Field(foreign_key="booking.id", unique=True)
