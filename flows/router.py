@@ -7,6 +7,7 @@ failed one changes nothing. Errors never reach the person as a traceback: they g
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Callable
 from datetime import datetime
 
@@ -54,14 +55,23 @@ class Router:
                 ctx = Context(event, now, self.bot, store, convo, person, Replies())
                 await route(ctx)
                 await store.commit()
-        except Exception:
-            log.exception("update %d failed (%s)", event.update_id, event.kind)
+        except Exception as exc:
+            _log_failure(event, exc)
             failed: list[Reply] = [Send(t("error"))]
             return [Toast(), *failed] if event.kind == EventKind.BUTTON else failed
         replies = ctx.replies.items
         if event.kind == EventKind.BUTTON and not any(isinstance(r, Toast) for r in replies):
             replies.insert(0, Toast())
         return replies
+
+
+def _log_failure(event: Event, exc: Exception) -> None:
+    """Where and what failed, but not the message: it may quote SQL parameters (health data)."""
+    frames = "".join(traceback.format_tb(exc.__traceback__))
+    log.error(
+        "update %d failed (%s): %s\n%s", event.update_id, event.kind, type(exc).__name__, frames
+    )
+    log.debug("update %d failure detail", event.update_id, exc_info=exc)
 
 
 async def route(ctx: Context) -> None:

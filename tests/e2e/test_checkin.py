@@ -165,3 +165,22 @@ async def test_unacknowledged_emergency_escalates_to_the_admin(
     escalated = await alex.wait_for(contains="Escalated EMERGENCY alert: Jordan")
     assert "chest" not in escalated["text"].splitlines()[0]
     assert await bot.escalate_alerts() == 0
+
+
+async def test_a_half_finished_checkin_resumes_after_a_restart(
+    start_bot: StartBot, people: dict[str, ChatUser]
+) -> None:
+    bot = await start_bot()
+    jordan = people["client"]
+    await jordan.send("/checkin")
+    await jordan.wait_for(contains="pain right now")
+    await step(jordan, "3", "Exercise 1 of 3")
+    question = await step(jordan, "Done", "Exercise 2 of 3")
+
+    await bot.stop()
+    await start_bot()
+
+    await jordan.press("Partly", message_id=question["message_id"])
+    await jordan.wait_for(contains="How many of the 3 sets")
+    await jordan.send("/checkin")  # asking again mid-way resumes, it doesn't start over
+    await jordan.wait_for(contains="How many of the 3 sets")
