@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -18,13 +18,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.clock import Clock
 from bot.demo import DEMO_PEOPLE, seed_demo_centre
 from bot.outbox import OutboxSender
+from bot.proactive import reminder_rules, sender_rules
 from bot.settings import Settings, SettingsError
 from bot.telegram_api import BotApi
 from flows.alert import escalate_overdue
+from flows.consult_tick import plan_booking_reminders
 from flows.core import BotInfo, Menu
+from flows.digest import plan_digests
 from flows.menu import VISITOR, menu_for
+from flows.reminder import add_schedules, plan_due, plan_nudges
 from flows.router import Router
 from handlers import Handle
+from handlers.webhook import WebhookConfig
 from storage.db import SessionFactory, make_engine, migrate, session_factory
 from storage.repo import store_factory
 
@@ -35,6 +40,9 @@ log = logging.getLogger(__name__)
 SANDBOX_BOT_USERNAME = "mendbot_sandbox_bot"
 OUTBOX_INTERVAL_SECONDS = 1.0
 ESCALATE_INTERVAL_SECONDS = 30.0
+PLAN_INTERVAL_SECONDS = 15.0
+DIGEST_INTERVAL_SECONDS = 60.0
+BOOKING_INTERVAL_SECONDS = 30.0
 
 
 class Runtime(Protocol):
@@ -43,12 +51,32 @@ class Runtime(Protocol):
     async def stop(self) -> None: ...
 
 
-def make_runtime(name: str, token: str, api_base_url: str) -> Runtime:
+def make_runtime(
+    name: str, token: str, api_base_url: str, webhook: WebhookConfig | None = None
+) -> Runtime:
+    """The named runtime, imported only when chosen; `webhook` None means long polling."""
     if name == "ptb":
         from handlers.ptb import PtbRuntime
 
-        return PtbRuntime(token, api_base_url)
-    raise SettingsError(f"Invalid setting BOT_RUNTIME: {name} is not available yet; use ptb")
+        return PtbRuntime(token, api_base_url, webhook)
+    if name == "aiogram":
+        from handlers.aiogram3 import AiogramRuntime
+
+        return AiogramRuntime(token, api_base_url, webhook)
+    raise SettingsError(f"Invalid setting BOT_RUNTIME: {name}; use ptb or aiogram")
+
+
+def webhook_config(settings: Settings) -> WebhookConfig | None:
+    """WEBHOOK_* settings as the runtimes need them; None (long polling) without WEBHOOK_URL."""
+    if not settings.webhook_url or settings.webhook_secret is None:
+        return None
+    return WebhookConfig(
+        url=settings.webhook_url,
+        secret=settings.webhook_secret.get_secret_value(),
+        host=settings.webhook_listen_host,
+        port=settings.webhook_listen_port,
+        delete_on_stop=settings.webhook_delete_on_stop,
+    )
 
 
 class MendBot:
@@ -67,6 +95,8 @@ class MendBot:
         self.scheduler: AsyncIOScheduler | None = None
         self._send_lock = asyncio.Lock()
         self._escalate_lock = asyncio.Lock()
+        self._plan_lock = asyncio.Lock()
+        self._booking_lock = asyncio.Lock()
 
     @property
     def sessions(self) -> SessionFactory:
@@ -80,7 +110,9 @@ class MendBot:
         if self.seed_demo:
             await seed_demo_centre(self.sessions, self.settings.default_timezone, self.clock.now())
         token, base_url = await self._telegram()
-        self.runtime = make_runtime(self.settings.bot_runtime, token, base_url)
+        self.runtime = make_runtime(
+            self.settings.bot_runtime, token, base_url, webhook_config(self.settings)
+        )
         username = await self.runtime.initialize()
         bot = BotInfo(
             username=username,
@@ -88,17 +120,39 @@ class MendBot:
             default_timezone=self.settings.default_timezone,
             invite_ttl_days=self.settings.invite_ttl_days,
             thresholds=self.settings.thresholds(),
+            quiet_hours=self.settings.quiet_span(),
+            digest_time=self.settings.digest_time,
         )
         router = Router(store_factory(self.sessions), bot, self.clock.now)
         await self.runtime.start(router.handle, menu_for(VISITOR))
         self.api = BotApi(base_url, token)
-        self.sender = OutboxSender(self.sessions, self.api, self.clock.now)
+        self.sender = OutboxSender(
+            self.sessions, self.api, self.clock.now, sender_rules(self.settings)
+        )
+        await self.sender.recover()
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self.scheduler.add_job(
             self.deliver_outbox,
             "interval",
             seconds=OUTBOX_INTERVAL_SECONDS,
             id="outbox",
+            max_instances=1,
+            coalesce=True,
+        )
+        self.scheduler.add_job(
+            self.plan_reminders,
+            "interval",
+            seconds=PLAN_INTERVAL_SECONDS,
+            id="plan",
+            max_instances=1,
+            coalesce=True,
+            next_run_time=datetime.now(UTC),  # at once: a restart plans without waiting
+        )
+        self.scheduler.add_job(
+            self.send_digests,
+            "interval",
+            seconds=DIGEST_INTERVAL_SECONDS,
+            id="digest",
             max_instances=1,
             coalesce=True,
         )
@@ -110,8 +164,17 @@ class MendBot:
             max_instances=1,
             coalesce=True,
         )
+        self.scheduler.add_job(
+            self.plan_booking_reminders,
+            "interval",
+            seconds=BOOKING_INTERVAL_SECONDS,
+            id="booking_tick",
+            max_instances=1,
+            coalesce=True,
+        )
         self.scheduler.start()
-        log.info("mendbot is running as @%s (%s runtime)", username, self.settings.bot_runtime)
+        mode = "webhook" if self.settings.webhook_url else "long polling"
+        log.info("mendbot is running as @%s (%s, %s)", username, self.settings.bot_runtime, mode)
 
     async def _telegram(self) -> tuple[str, str]:
         """The token and API base: the configured ones, or a fresh sandbox's."""
@@ -143,6 +206,33 @@ class MendBot:
         async with self._send_lock:
             return await self.sender.deliver_due()
 
+    async def plan_reminders(self) -> int:
+        """The planner tick: new schedules, due reminders (batch by batch), evening nudges."""
+        rules, queued = reminder_rules(self.settings), 0
+        async with self._plan_lock:
+            stores = store_factory(self.sessions)
+            async with stores() as store:
+                await add_schedules(store, self.clock.now(), rules)
+                await store.commit()
+            handled = rules.batch
+            while handled == rules.batch:
+                async with stores() as store:
+                    handled, count = await plan_due(store, self.clock.now(), rules)
+                    await store.commit()
+                queued += count
+            async with stores() as store:
+                queued += await plan_nudges(store, self.clock.now(), rules)
+                await store.commit()
+        return queued
+
+    async def send_digests(self) -> int:
+        """The digest tick: each trainer's routine flags, once a day at their local time."""
+        rules = reminder_rules(self.settings)
+        async with self._plan_lock, store_factory(self.sessions)() as store:
+            count = await plan_digests(store, self.clock.now(), rules, self.settings.digest_time)
+            await store.commit()
+        return count
+
     async def escalate_alerts(self) -> int:
         """Send overdue emergency and urgent alerts to the admins as well."""
         settings = self.settings
@@ -156,10 +246,20 @@ class MendBot:
             await store.commit()
         return count
 
+    async def plan_booking_reminders(self) -> int:
+        """The booking tick: release expired holds, queue consult reminders and outcome asks."""
+        async with self._booking_lock, store_factory(self.sessions)() as store:
+            count = await plan_booking_reminders(
+                store, self.clock.now(), self.settings.default_timezone
+            )
+            await store.commit()
+        return count
+
     async def stop(self) -> None:
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-            async with self._send_lock, self._escalate_lock:
+            self.sender.close()
+            async with self._send_lock, self._escalate_lock, self._booking_lock, self._plan_lock:
                 pass  # let a tick that is under way finish before the engine goes
         if self.runtime is not None:
             await self.runtime.stop()

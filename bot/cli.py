@@ -49,11 +49,12 @@ def _parser() -> argparse.ArgumentParser:
 
 async def _run(settings: Settings) -> int:
     from bot.app import MendBot
+    from bot.clock import clock_starting_at
     from bot.logs import setup_logging
 
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
     setup_logging(settings.log_level, [token])
-    app = MendBot(settings)
+    app = MendBot(settings, clock=clock_starting_at(settings.mendbot_fake_now))
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from flows.questions import OPTIONAL_QUESTIONS
 from storage.db import SessionFactory
-from storage.models import Clearance, ClientProfile, Person, Role
+from storage.models import Availability, Clearance, ClientProfile, ConsultSettings, Person, Role
 from storage.programs import add_exercise, ensure_program
 from storage.repo import Store
 
@@ -63,8 +63,17 @@ async def seed_demo_centre(sessions: SessionFactory, timezone: str, now: datetim
             )
         )
         await _seed_demo_program(Store(session), client.id, trainer.id, now)
+        _seed_demo_consults(session, trainer.id)
         await session.commit()
         return True
+
+
+def _seed_demo_consults(session: Any, trainer_id: int) -> None:
+    """Sam takes free consults Mon-Fri, 09:00-12:00 and 14:00-17:00 in his zone."""
+    session.add(ConsultSettings(trainer_id=trainer_id))
+    for weekday in range(5):
+        for start, end in (("09:00", "12:00"), ("14:00", "17:00")):
+            session.add(Availability(trainer_id=trainer_id, weekday=weekday, start=start, end=end))
 
 
 async def _seed_demo_program(store: Store, client_id: int, trainer_id: int, now: datetime) -> None:

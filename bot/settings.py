@@ -6,14 +6,17 @@ An invalid value stops start-up with one line naming the setting (see `load_sett
 
 from __future__ import annotations
 
+import re
 from dataclasses import fields, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from flows.schedule import parse_hhmm, parse_span
 from flows.triage import Thresholds
 
 DEFAULT_DB_PATH = Path("data") / "mendbot.sqlite3"
@@ -41,11 +44,46 @@ class Settings(BaseSettings):
     alert_escalate_emergency_minutes: int = Field(default=15, ge=1, le=24 * 60)
     alert_escalate_urgent_minutes: int = Field(default=240, ge=1, le=7 * 24 * 60)
     triage_thresholds: dict[str, float] = Field(default_factory=dict)
+    quiet_hours: str = "21:00-08:00"
+    nudge_time: str = "19:00"
+    digest_time: str = "18:00"
+    send_rate_per_second: float = Field(default=25.0, gt=0, le=1000)
+    per_chat_interval_seconds: float = Field(default=1.0, ge=0, le=60)
+    mendbot_fake_now: datetime | None = None  # tests only: the clock starts at this time
+    webhook_url: str = ""
+    webhook_secret: SecretStr | None = None
+    webhook_listen_host: str = "0.0.0.0"
+    webhook_listen_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_delete_on_stop: bool = True
 
     @field_validator("telegram_bot_token", mode="before")
     @classmethod
     def _blank_token_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not re.fullmatch(r"https?://[^/\s]+(/\S*)?", value):
+            raise ValueError("must be empty (long polling) or an http(s):// URL")
+        return value
+
+    @field_validator("webhook_secret", mode="before")
+    @classmethod
+    def _webhook_secret(cls, value: object) -> object:
+        if value in ("", None):
+            return None
+        text = value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", text):
+            raise ValueError("must be 1-256 characters of A-Z a-z 0-9 _ -")  # never echo it
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError("WEBHOOK_SECRET: required when WEBHOOK_URL is set")
+        return self
 
     @field_validator("default_timezone")
     @classmethod
@@ -88,6 +126,27 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown threshold {unknown[0]}; known: {', '.join(sorted(known))}")
         return value
 
+    @field_validator("quiet_hours")
+    @classmethod
+    def _span(cls, value: str) -> str:
+        start, end = parse_span(value)
+        return f"{start}-{end}"
+
+    @field_validator("nudge_time", "digest_time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        return parse_hhmm(value).strftime("%H:%M")
+
+    @field_validator("mendbot_fake_now")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("must include a UTC offset, e.g. 2026-03-08T15:59:00+00:00")
+        return value
+
+    def quiet_span(self) -> tuple[str, str]:
+        return parse_span(self.quiet_hours)
+
     def thresholds(self) -> Thresholds:
         """The triage thresholds: TRIAGE.md's defaults with TRIAGE_THRESHOLDS applied."""
         defaults = Thresholds()
@@ -109,6 +168,9 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         error = exc.errors()[0]
-        name = str(error["loc"][0]).upper() if error["loc"] else "settings"
         message = str(error["msg"]).removeprefix("Value error, ")
+        if error["loc"]:
+            name = str(error["loc"][0]).upper()
+        else:  # a check across settings names its setting first: "NAME: message"
+            name, _, message = message.partition(": ")
         raise SettingsError(f"Invalid setting {name}: {message}") from None

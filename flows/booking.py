@@ -1,8 +1,579 @@
-"""Work in progress: filled in by its author in this change."""
+"""Free consult booking for visitors: a short intake, a red-flag screen, slots, hold, confirm.
+
+The slot is held (a SlotClaim row) as soon as it is picked, so nobody else can take it while the
+visitor confirms; a clash found by the database sends them back to fresh slots. Red flags in the
+intake are never booked as a normal consult: the visitor gets TRIAGE.md section 5's wording.
+"""
 
 from __future__ import annotations
 
-from flows.conversation import Action, Command
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
 
-COMMANDS: dict[str, Command] = {}
-ACTIONS: dict[str, Action] = {}
+from flows.choices import Option, buttons, pick
+from flows.consult import HOLD_MINUTES, length_of, offered_slots, when, zone_of
+from flows.conversation import (
+    STAY,
+    Action,
+    Answer,
+    Command,
+    Context,
+    Flow,
+    Retry,
+    register,
+    start,
+    stop,
+)
+from flows.core import Button, ContactRequest, Document, Keyboard, Send, keyboard
+from flows.ics import consult_ics
+from flows.menu import VISITOR, menu_for
+from flows.notify import ALERT_PRIORITY, notify_person
+from flows.onboarding import answer_timezone, ask_timezone
+from flows.slots import by_local_day
+from flows.texts import t
+from flows.triage import RED_FLAG_ITEMS, Client, Day, assess, rule_label
+from storage import booking as bk
+from storage.models import Booking, BookingStatus, Person, Role
+
+DEEP_LINK = "consult"
+ANY = "any"
+TIMES_PER_ROW = 4
+_SURGERY = re.compile(r"surg|operat|replace|reconstruct|post.?op", re.IGNORECASE)
+
+
+async def welcome(ctx: Context) -> None:
+    """/start (no invite), /start consult and /book: greet visitors and begin the intake."""
+    person = ctx.person
+    if person is not None and person.role != Role.PROSPECT:
+        ctx.say(ctx.t("bk_members_only"))
+        return
+    if person is None:
+        ctx.say(ctx.t("visitor_welcome", name=ctx.event.first_name or "there"))
+    elif await _show_upcoming(ctx, person):
+        return
+    await start(ctx, BOOKING)
+
+
+class BookingFlow(Flow):
+    name: ClassVar[str] = "booking"
+    first_step: ClassVar[str] = "name"
+
+    async def ask(self, ctx: Context, step: str) -> None:
+        if step == "name":
+            first = ctx.event.first_name.strip()[:64]
+            ctx.say(ctx.t("bk_ask_name"), keyboard([ctx.choice(first, "tg")]) if first else ())
+        elif step == "goal":
+            ctx.say(ctx.t("bk_ask_goal", name=ctx.data["name"]))
+        elif step == "trainer":
+            await self._ask_trainer(ctx)
+        elif step == "injury":
+            ctx.say(ctx.t("bk_ask_injury"), keyboard([ctx.choice(ctx.t("bk_no_injury"), "no")]))
+        elif step == "flags":
+            ctx.say(ctx.t("bk_ask_flags"), _flag_buttons(ctx))
+        elif step == "cleared":
+            ctx.say(ctx.t("bk_ask_cleared"), buttons(ctx, _cleared_options(ctx), per_row=1))
+        elif step == "timezone":
+            ask_timezone(ctx)
+        elif step == "slot":
+            await self._ask_slot(ctx)
+        elif step == "phone":
+            await self._ask_phone(ctx)
+        elif step == "confirm":
+            await self._ask_confirm(ctx)
+
+    async def answer(self, ctx: Context, step: str, answer: Answer) -> str | None:
+        if step == "name":
+            name = ctx.event.first_name if answer.choice == "tg" else answer.text
+            name = " ".join(name.split())
+            if not 1 <= len(name) <= 64:
+                raise Retry(ctx.t("bk_bad_name"))
+            ctx.set_data(name=name)
+            return "goal"
+        if step == "goal":
+            return self._free_text(ctx, answer, "goal", "trainer")
+        if step == "trainer":
+            ctx.set_data(trainer=pick(ctx, answer, await _trainer_options(ctx)))
+            return "injury"
+        if step == "injury":
+            if answer.choice == "no" or answer.text.strip().lower() in ("no", "none"):
+                ctx.set_data(injury=None)
+                return "flags"
+            return self._free_text(ctx, answer, "injury", "flags")
+        if step == "flags":
+            return await self._answer_flags(ctx, answer)
+        if step == "cleared":
+            ctx.set_data(cleared=pick(ctx, answer, _cleared_options(ctx)))
+            return self._after_intake(ctx)
+        if step == "timezone":
+            zone = answer_timezone(ctx, answer)
+            ctx.set_data(zone=zone)
+            if ctx.person is not None:
+                ctx.person.timezone = zone
+            return "slot"
+        if step == "slot":
+            return await self._answer_slot(ctx, answer)
+        if step == "phone":
+            return self._answer_phone(ctx, answer)
+        return await self._answer_confirm(ctx, answer)
+
+    # intake ------------------------------------------------------------------------------------
+    def _free_text(self, ctx: Context, answer: Answer, key: str, after: str) -> str:
+        text = " ".join(answer.text.split())
+        if answer.choice is not None or not 2 <= len(text) <= 300:
+            raise Retry(ctx.t("bk_bad_text"))
+        ctx.set_data(**{key: text})
+        return after
+
+    async def _ask_trainer(self, ctx: Context) -> None:
+        options = await _trainer_options(ctx)
+        if len(options) == 1:  # only "any": nobody takes consults right now
+            stop(ctx)
+            ctx.say(ctx.t("bk_no_trainers"))
+            return
+        ctx.say(ctx.t("bk_ask_trainer"), buttons(ctx, options, per_row=2))
+
+    async def _answer_flags(self, ctx: Context, answer: Answer) -> str:
+        flags: list[str] = list(ctx.data.get("flags") or [])
+        typed = answer.text.strip().lower()
+        choice = answer.choice or ("none" if typed in ("none", "no") else "")
+        if choice.startswith("f:") and choice[2:] in RED_FLAG_ITEMS:
+            code = choice[2:]
+            flags = [f for f in flags if f != code] if code in flags else [*flags, code]
+            ctx.set_data(flags=flags)
+            if answer.message_id is not None:
+                ctx.replies.edit(answer.message_id, ctx.t("bk_ask_flags"), _flag_buttons(ctx))
+                return STAY
+            return "flags"
+        if choice not in ("none", "done"):
+            raise Retry(ctx.t("ci_flags_hint"))
+        if choice == "none":
+            ctx.set_data(flags=[])
+        if answer.message_id is not None:
+            ctx.replies.edit(answer.message_id, _flags_record(ctx))
+        if ctx.data.get("flags"):
+            await _red_flag_stop(ctx)
+            return STAY
+        return "cleared" if ctx.data.get("injury") else self._after_intake(ctx)
+
+    def _after_intake(self, ctx: Context) -> str:
+        if ctx.person is not None and ctx.person.timezone:
+            ctx.set_data(zone=ctx.person.timezone)
+        return "slot" if ctx.data.get("zone") else "timezone"
+
+    # slots ---------------------------------------------------------------------------------
+    async def _days(self, ctx: Context) -> list[tuple[Any, list[datetime]]]:
+        offered = await _offered(ctx)
+        return by_local_day(offered, ctx.data["zone"])
+
+    async def _ask_slot(self, ctx: Context, edit_id: int | None = None) -> None:
+        days = await self._days(ctx)
+        if not days:
+            stop(ctx)
+            ctx.say(ctx.t("bk_no_slots"))
+            return
+        page = max(0, min(int(ctx.data.get("page") or 0), len(days) - 1))
+        day, starts = days[page]
+        zone = ctx.data["zone"]
+        rows: list[list[Any]] = []
+        times = [ctx.choice(_clock(s, zone), f"t:{_minutes(s)}") for s in starts]
+        rows += [times[i : i + TIMES_PER_ROW] for i in range(0, len(times), TIMES_PER_ROW)]
+        nav = []
+        if page > 0:
+            nav.append(ctx.choice(ctx.t("bk_earlier"), f"p:{page - 1}"))
+        if page + 1 < len(days):
+            nav.append(ctx.choice(ctx.t("bk_later"), f"p:{page + 1}"))
+        rows.append(nav)
+        text = ctx.t(
+            "bk_slots",
+            day=day.strftime("%A %d %B"),
+            zone=zone,
+            n=page + 1,
+            total=len(days),
+        )
+        if edit_id is not None:
+            ctx.replies.edit(edit_id, text, keyboard(*rows))
+        else:
+            ctx.say(text, keyboard(*rows))
+
+    async def _answer_slot(self, ctx: Context, answer: Answer) -> str:
+        choice = answer.choice or ""
+        if choice.startswith("p:") and choice[2:].isdigit():
+            ctx.set_data(page=int(choice[2:]))
+            if answer.message_id is None:
+                return "slot"
+            await self._ask_slot(ctx, edit_id=answer.message_id)
+            return STAY
+        if not choice.startswith("t:") or not choice[2:].isdigit():
+            raise Retry(ctx.t("bk_pick_time"))
+        starts_at = datetime.fromtimestamp(int(choice[2:]) * 60, UTC)
+        offered = await _offered(ctx)
+        trainer_id = offered.get(starts_at)
+        if trainer_id is None or not await self._hold(ctx, trainer_id, starts_at):
+            ctx.say(ctx.t("bk_taken"))
+            ctx.set_data(page=0)
+            return "slot"  # fresh slots, asked again
+        return "phone"
+
+    async def _hold(self, ctx: Context, trainer_id: int, starts_at: datetime) -> bool:
+        prospect = await _prospect(ctx)
+        held = await bk.hold_slot(
+            ctx.store,
+            trainer_id=trainer_id,
+            prospect_id=prospect.id or 0,
+            starts_at=starts_at,
+            length=await length_of(ctx.store, trainer_id),
+            hold_for=timedelta(minutes=HOLD_MINUTES),
+            intake=_intake(ctx.data),
+            now=ctx.now,
+        )
+        if held is None:
+            return False
+        ctx.set_data(booking_id=held.id)
+        return True
+
+    # phone and confirmation ------------------------------------------------------------------
+    async def _ask_phone(self, ctx: Context) -> None:
+        booking, trainer = await _held(ctx)
+        request = ContactRequest(ctx.t("bk_share_phone"), (ctx.t("bk_skip_phone"),))
+        text = ctx.t(
+            "bk_holding",
+            when=when(booking.starts_at, ctx.data["zone"]),
+            trainer=trainer.name,
+            minutes=HOLD_MINUTES,
+        )
+        ctx.replies.add(Send(text, contact=request))
+
+    def _answer_phone(self, ctx: Context, answer: Answer) -> str:
+        if answer.phone:
+            ctx.set_data(phone=answer.phone[:32])
+            return "confirm"
+        if answer.text.strip().lower() in (ctx.t("bk_skip_phone").lower(), "skip", "no"):
+            ctx.set_data(phone=None)
+            return "confirm"
+        raise Retry(ctx.t("bk_phone_hint"))
+
+    async def _ask_confirm(self, ctx: Context) -> None:
+        booking, trainer = await _held(ctx)
+        phone = ctx.data.get("phone")
+        got = ctx.t("bk_phone_saved") if phone else ctx.t("bk_phone_skipped")
+        ctx.replies.add(Send(got, remove_keyboard=True))
+        options = [("yes", ctx.t("bk_confirm")), ("other", ctx.t("bk_other_time"))]
+        text = ctx.t(
+            "bk_confirm_ask",
+            when=when(booking.starts_at, ctx.data["zone"]),
+            zone=ctx.data["zone"],
+            trainer=trainer.name,
+            minutes=int((booking.ends_at - booking.starts_at).total_seconds() // 60),
+        )
+        ctx.say(text, buttons(ctx, options, per_row=1))
+
+    async def _answer_confirm(self, ctx: Context, answer: Answer) -> str | None:
+        options = [("yes", ctx.t("bk_confirm")), ("other", ctx.t("bk_other_time"))]
+        choice = pick(ctx, answer, options)
+        booking, _ = await _held(ctx)
+        if choice == "other" or booking.status != BookingStatus.HELD:
+            if booking.status == BookingStatus.HELD:
+                await bk.cancel(ctx.store, booking, ctx.now, reason="visitor chose another time")
+            else:
+                ctx.say(ctx.t("bk_hold_lost"))
+            ctx.set_data(booking_id=None, page=0)
+            return "slot"
+        bk.confirm(booking, ctx.now, ctx.data.get("phone"))
+        return None
+
+    async def finish(self, ctx: Context) -> None:
+        booking, trainer = await _held(ctx)
+        old_id = ctx.data.get("reschedule")
+        old = await bk.booking(ctx.store, int(old_id)) if old_id else None
+        if old is not None and old.status == BookingStatus.CONFIRMED:
+            await bk.cancel(ctx.store, old, ctx.now, by=old.prospect_id, reason="rescheduled")
+        await send_confirmation(ctx, booking, trainer, ctx.data["zone"])
+        await _tell_trainer_booked(ctx, booking, trainer, old)
+        if ctx.person is not None:
+            ctx.replies.add(menu_for(ctx.person.role, ctx.locale))
+
+
+BOOKING = register(BookingFlow())
+
+
+# helpers ---------------------------------------------------------------------------------------
+def _clock(moment: datetime, zone: str) -> str:
+    return when(moment, zone).rsplit(", ", 1)[1]
+
+
+def _minutes(moment: datetime) -> int:
+    return int(moment.timestamp()) // 60
+
+
+def _cleared_options(ctx: Context) -> list[Option]:
+    return [
+        ("yes", ctx.t("bk_cleared_yes")),
+        ("no", ctx.t("bk_cleared_no")),
+        ("unsure", ctx.t("bk_cleared_unsure")),
+    ]
+
+
+async def _trainer_options(ctx: Context) -> list[Option]:
+    trainers = await bk.consult_trainers(ctx.store)
+    return [(str(t.id), t.name) for t in trainers] + [(ANY, ctx.t("bk_any_trainer"))]
+
+
+async def _trainer_ids(ctx: Context) -> list[int]:
+    chosen = ctx.data.get("trainer") or ANY
+    if chosen != ANY:
+        return [int(chosen)]
+    return [t.id or 0 for t in await bk.consult_trainers(ctx.store)]
+
+
+async def _offered(ctx: Context) -> dict[datetime, int]:
+    ids = await _trainer_ids(ctx)
+    return await offered_slots(ctx.store, ids, ctx.now, ctx.bot.default_timezone)
+
+
+def _flag_buttons(ctx: Context) -> Keyboard:
+    chosen = set(ctx.data.get("flags") or [])
+    rows = [
+        [ctx.choice(("☑ " if code in chosen else "☐ ") + text, f"f:{code}")]
+        for code, text in RED_FLAG_ITEMS.items()
+    ]
+    done = ctx.t("ci_flags_done") if chosen else ctx.t("ci_flags_none")
+    rows.append([ctx.choice(done, "done" if chosen else "none")])
+    return keyboard(*rows)
+
+
+def _flags_record(ctx: Context) -> str:
+    codes = ctx.data.get("flags") or []
+    ticked = "\n".join(f"» {RED_FLAG_ITEMS[c]}" for c in codes) or f"» {ctx.t('ci_flags_none')}"
+    return f"{ctx.t('bk_ask_flags')}\n\n{ticked}"
+
+
+def _intake(data: dict[str, Any]) -> dict[str, Any]:
+    keys = ("name", "goal", "injury", "cleared", "flags", "trainer")
+    return {k: data.get(k) for k in keys}
+
+
+async def _prospect(ctx: Context) -> Person:
+    """The visitor as a Person (role prospect), created when they first hold a slot."""
+    if ctx.person is not None:
+        return ctx.person
+    person = Person(
+        telegram_user_id=ctx.event.user_id,
+        chat_id=ctx.event.chat_id,
+        role=Role.PROSPECT,
+        name=ctx.data["name"],
+        timezone=ctx.data["zone"],
+        created_at=ctx.now,
+    )
+    ctx.person = await ctx.store.add_person(person)
+    return person
+
+
+async def _held(ctx: Context) -> tuple[Booking, Person]:
+    booking = await bk.booking(ctx.store, int(ctx.data.get("booking_id") or 0))
+    trainer = await ctx.store.person(booking.trainer_id) if booking else None
+    if booking is None or trainer is None:
+        raise RuntimeError("booking flow without its held booking")
+    return booking, trainer
+
+
+async def _red_flag_stop(ctx: Context) -> None:
+    """No normal consult: section 5's wording (emergency number first) and the trainer told."""
+    data = dict(ctx.data)
+    codes = data.get("flags") or []
+    post_op = bool(_SURGERY.search(data.get("injury") or ""))
+    day = Day(date=ctx.now.date(), red_flags=frozenset(codes))
+    assessment = assess(Client(post_op=post_op), day, [])
+    stop(ctx)
+    if assessment.severity == "emergency":
+        told = ctx.t("ci_told_emergency", number=ctx.bot.emergency_number)
+        ctx.replies.items.insert(0, Send(ctx.t("bk_emergency", number=ctx.bot.emergency_number)))
+    else:
+        told = ctx.t("ci_told_urgent")
+        ctx.say(ctx.t("bk_urgent"))
+    ids = [int(data["trainer"])] if data.get("trainer") not in (None, ANY) else []
+    trainers = [await ctx.store.person(i) for i in ids] or await bk.consult_trainers(ctx.store)
+    items = "; ".join(RED_FLAG_ITEMS[c] for c in codes)
+    rules = "\n".join(f"• {rule_label(r)}" for r in assessment.rules)
+    for trainer in trainers:
+        if trainer is not None:
+            await notify_person(
+                ctx,
+                trainer,
+                "bk_red_flag_trainer",
+                priority=ALERT_PRIORITY,
+                name=data.get("name") or "?",
+                items=items,
+                rules=rules,
+                told=told,
+                injury=data.get("injury") or "-",
+            )
+
+
+async def send_confirmation(ctx: Context, booking: Booking, trainer: Person, zone: str) -> None:
+    """The confirmation with Reschedule and Cancel, then the calendar file."""
+    length = int((booking.ends_at - booking.starts_at).total_seconds() // 60)
+    text = ctx.t(
+        "bk_confirmed",
+        when=when(booking.starts_at, zone),
+        zone=zone,
+        trainer=trainer.name,
+        minutes=length,
+    )
+    ctx.say(text, prospect_buttons(ctx, booking.id or 0))
+    title = ctx.t("bk_ics_title", trainer=trainer.name)
+    ics = consult_ics(
+        booking_id=booking.id or 0,
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+        title=title,
+        details=ctx.t("bk_ics_details", trainer=trainer.name),
+        now=ctx.now,
+    )
+    ctx.replies.add(Document(ics, "consult.ics", ctx.t("bk_ics_caption")))
+
+
+def prospect_buttons(ctx: Context, booking_id: int) -> Keyboard:
+    return keyboard(
+        [
+            Button(ctx.t("bk_reschedule"), data=f"bkmove:{booking_id}"),
+            Button(ctx.t("bk_cancel"), data=f"bkcancel:{booking_id}"),
+        ]
+    )
+
+
+def prospect_outbox_buttons(locale: str, booking_id: int) -> list[list[dict[str, str]]]:
+    """The same two buttons for an outbox message (reminders)."""
+    return [
+        [
+            {"text": t("bk_reschedule", locale), "data": f"bkmove:{booking_id}"},
+            {"text": t("bk_cancel", locale), "data": f"bkcancel:{booking_id}"},
+        ]
+    ]
+
+
+async def _tell_trainer_booked(
+    ctx: Context, booking: Booking, trainer: Person, old: Booking | None
+) -> None:
+    intake = booking.intake
+    zone = zone_of(trainer, ctx.bot.default_timezone)
+    cleared = intake.get("cleared")
+    await notify_person(
+        ctx,
+        trainer,
+        "bk_trainer_moved" if old is not None else "bk_trainer_booked",
+        buttons=[
+            [{"text": t_for(trainer, "bk_trainer_cancel"), "data": f"bktcancel:{booking.id}"}]
+        ],
+        name=intake.get("name") or "?",
+        when=when(booking.starts_at, zone),
+        old=when(old.starts_at, zone) if old is not None else "",
+        zone=zone,
+        goal=intake.get("goal") or "-",
+        injury=intake.get("injury") or t_for(trainer, "bk_none"),
+        cleared=t_for(trainer, f"bk_cleared_{cleared}") if cleared else "-",
+        phone=booking.phone or t_for(trainer, "bk_none"),
+    )
+
+
+def t_for(person: Person, key: str, **values: Any) -> str:
+    return t(key, person.locale, **values)
+
+
+async def _show_upcoming(ctx: Context, person: Person) -> bool:
+    """A prospect's upcoming consults with their buttons; False when there are none."""
+    found = await bk.upcoming(ctx.store, ctx.now, prospect_id=person.id or 0)
+    zone = zone_of(person, ctx.bot.default_timezone)
+    for booking in found:
+        trainer = await ctx.store.person(booking.trainer_id)
+        text = ctx.t(
+            "bk_upcoming",
+            when=when(booking.starts_at, zone),
+            zone=zone,
+            trainer=trainer.name if trainer else "?",
+        )
+        ctx.say(text, prospect_buttons(ctx, booking.id or 0))
+    return bool(found)
+
+
+# global buttons --------------------------------------------------------------------------------
+async def _own_booking(ctx: Context, arg: str) -> Booking | None:
+    """The prospect's own booking from a button; anyone else's is "expired"."""
+    booking = await bk.booking(ctx.store, int(arg)) if arg.isdigit() else None
+    person = ctx.person
+    if booking is None or person is None or booking.prospect_id != person.id:
+        ctx.replies.toast(ctx.t("button_expired"))
+        return None
+    return booking
+
+
+async def rebook(ctx: Context, old: Booking, reschedule: bool) -> None:
+    """Back to the slots, with the old intake and the same trainer."""
+    intake = dict(old.intake)
+    zone = zone_of(ctx.person, ctx.bot.default_timezone)
+    data = {**intake, "trainer": str(old.trainer_id), "zone": zone, "page": 0}
+    if reschedule:
+        data["reschedule"] = old.id
+    await start(ctx, BOOKING, "slot", **data)
+
+
+async def on_move(ctx: Context, arg: str) -> None:
+    booking = await _own_booking(ctx, arg)
+    if booking is None:
+        return
+    if booking.status != BookingStatus.CONFIRMED or booking.starts_at <= ctx.now:
+        ctx.replies.toast(ctx.t("bk_not_movable"))
+        return
+    ctx.replies.toast()
+    await rebook(ctx, booking, reschedule=True)
+
+
+async def on_cancel(ctx: Context, arg: str) -> None:
+    booking = await _own_booking(ctx, arg)
+    if booking is None:
+        return
+    if booking.status != BookingStatus.CONFIRMED or booking.starts_at <= ctx.now:
+        ctx.replies.toast(ctx.t("bk_not_movable"))
+        return
+    await bk.cancel(ctx.store, booking, ctx.now, by=booking.prospect_id, reason="visitor")
+    ctx.replies.toast(ctx.t("bk_cancelled_toast"))
+    zone = zone_of(ctx.person, ctx.bot.default_timezone)
+    new = keyboard([Button(ctx.t("bk_book_new"), data=f"bknew:{booking.id}")])
+    ctx.say(ctx.t("bk_cancelled", when=when(booking.starts_at, zone)), new)
+    trainer = await ctx.store.person(booking.trainer_id)
+    if trainer is not None:
+        tz = zone_of(trainer, ctx.bot.default_timezone)
+        await notify_person(
+            ctx,
+            trainer,
+            "bk_trainer_cancelled",
+            name=booking.intake.get("name") or "?",
+            when=when(booking.starts_at, tz),
+            zone=tz,
+        )
+
+
+async def on_new(ctx: Context, arg: str) -> None:
+    booking = await _own_booking(ctx, arg)
+    if booking is None:
+        return
+    ctx.replies.toast()
+    if ctx.person is not None and await _show_upcoming(ctx, ctx.person):
+        return  # already booked again: show that instead of a second booking
+    await rebook(ctx, booking, reschedule=False)
+
+
+async def _book(ctx: Context) -> None:
+    await welcome(ctx)
+
+
+async def _mybooking(ctx: Context) -> None:
+    if ctx.person is None or not await _show_upcoming(ctx, ctx.person):
+        ctx.say(ctx.t("bk_none_upcoming"))
+
+
+COMMANDS: dict[str, Command] = {
+    "book": Command(frozenset({VISITOR, Role.PROSPECT}), _book),
+    "mybooking": Command(frozenset({Role.PROSPECT}), _mybooking),
+}
+ACTIONS: dict[str, Action] = {"bkmove": on_move, "bkcancel": on_cancel, "bknew": on_new}

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any, ClassVar, cast
 
-from flows import alert
+from flows import alert, onboarding
 from flows.choices import Option, buttons, pick
 from flows.conversation import (
     STAY,
@@ -23,6 +23,7 @@ from flows.conversation import (
     Flow,
     Retry,
     register,
+    resume,
     start,
     stop,
 )
@@ -91,8 +92,6 @@ async def begin(ctx: Context) -> None:
     person = ctx.person
     profile = await ctx.store.profile(person.id or 0) if person else None
     if person is None or profile is None or profile.onboarded_at is None:
-        from flows import onboarding
-
         ctx.say(ctx.t("finish_setup_first"))
         await onboarding.begin(ctx)
         return
@@ -102,8 +101,6 @@ async def begin(ctx: Context) -> None:
         return
     today = today_for(person, ctx)
     if ctx.convo.flow == CHECKIN.name and ctx.data.get("date") == today.isoformat():
-        from flows.conversation import resume
-
         await resume(ctx)
         return
     pause = await pause_on(ctx.store, person.id or 0, today)

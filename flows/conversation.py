@@ -46,6 +46,7 @@ class Answer:
     message_id: int | None = None
     message_text: str = ""
     label: str = ""
+    phone: str | None = None  # a shared contact (EventKind.CONTACT)
 
 
 @dataclass

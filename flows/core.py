@@ -65,9 +65,29 @@ def keyboard(*rows: list[Button] | tuple[Button, ...]) -> Keyboard:
 
 
 @dataclass(frozen=True)
+class ContactRequest:
+    """A one-time keyboard under the typing field: "share my phone number" plus plain options.
+
+    Its option buttons just send their label as text; the contact arrives as a CONTACT event.
+    """
+
+    label: str
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Send:
+    """A message; `contact` shows a ContactRequest keyboard instead of inline buttons, and
+    `remove_keyboard` takes such a keyboard away again."""
+
     text: str
     buttons: Keyboard = ()
+    contact: ContactRequest | None = None
+    remove_keyboard: bool = False
+
+    def __post_init__(self) -> None:
+        if sum((bool(self.buttons), self.contact is not None, self.remove_keyboard)) > 1:
+            raise ValueError("a message has one keyboard: inline, contact request or removal")
 
 
 @dataclass(frozen=True)
@@ -139,3 +159,5 @@ class BotInfo:
     default_timezone: str
     invite_ttl_days: int = 7
     thresholds: Thresholds = DEFAULT_THRESHOLDS
+    quiet_hours: tuple[str, str] = ("21:00", "08:00")  # local; a person may set their own
+    digest_time: str = "18:00"  # local time of a trainer's daily digest unless they chose one

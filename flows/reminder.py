@@ -1,8 +1,400 @@
-"""Work in progress: filled in by its author in this change."""
+"""Daily check-in reminders, the evening nudge and R10, planned from the schedule table.
+
+A client is a ReminderSchedule row (next reminder due, in UTC, from their local date and time),
+not a scheduler job: the planner tick claims due rows in batches and writes outbox rows in the
+same transaction as the schedule's next due time, keyed (client, kind, local date), so running it
+twice, or after a crash, queues nothing twice. Buttons are global actions ("rem:now") checked
+against the presser, so they keep working after a restart.
+"""
 
 from __future__ import annotations
 
-from flows.conversation import Action, Command
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flows import checkin
+from flows.conversation import Action, Command, Context
+from flows.core import Button, keyboard
+from flows.localtime import local
+from flows.schedule import in_span, local_date, next_at, quiet_until
+from flows.texts import t
+from flows.triage import DEFAULT_THRESHOLDS, Thresholds, missed_checkin_days, rule_severity
+from storage.alerts import open_alert
+from storage.checkins import checkin_on
+from storage.models import Alert, Clearance, ClientProfile, Outbox, Person, ReminderSchedule, Role
+from storage.pauses import add_pause, pause_on
+from storage.reminders import (
+    checkin_dates,
+    client_zones,
+    due_schedules,
+    existing_keys,
+    latest_alerts,
+    nudge_candidates,
+    paused_between,
+    schedule_of,
+    unscheduled_clients,
+)
+from storage.repo import Store
+
+SNOOZE = timedelta(hours=1)
+HISTORY_WINDOW_DAYS = 62  # a pause lasts at most 60 days: enough to see the last check-in
+NUDGE_KEY = "nudge:"
+REMINDER_PRIORITY = 5
+SKIP_REASONS = ("travel", "sick", "rest")
+
+
+@dataclass(frozen=True)
+class ReminderRules:
+    """What the planner needs from the settings."""
+
+    default_timezone: str = "Europe/London"
+    nudge_time: str = "19:00"
+    quiet_hours: tuple[str, str] = ("21:00", "08:00")
+    thresholds: Thresholds = DEFAULT_THRESHOLDS
+    batch: int = 500
+
+
+def zone_of(person: Person, rules: ReminderRules) -> str:
+    return person.timezone or rules.default_timezone
+
+
+def quiet_of(person: Person, rules: ReminderRules) -> tuple[str, str]:
+    if person.quiet_start and person.quiet_end:
+        return person.quiet_start, person.quiet_end
+    return rules.quiet_hours
+
+
+def can_check_in(person: Person, profile: ClientProfile) -> bool:
+    return (
+        person.role == Role.CLIENT
+        and person.unreachable_at is None
+        and profile.onboarded_at is not None
+        and profile.clearance == Clearance.CLEARED
+    )
+
+
+# --- the planner (scheduler ticks) --------------------------------------------------------------
+
+
+async def add_schedules(store: Store, now: datetime, rules: ReminderRules) -> int:
+    """Give newly onboarded clients their schedule row; the next tick plans from it."""
+    added = 0
+    for person, profile in await unscheduled_clients(store, rules.batch):
+        due = next_at(profile.checkin_time or "08:00", zone_of(person, rules), now)
+        store.session.add(
+            ReminderSchedule(client_id=person.id or 0, next_due_at=due, updated_at=now)
+        )
+        added += 1
+    await store.session.flush()
+    return added
+
+
+@dataclass
+class _Facts:
+    """What one batch needs to decide, loaded in a few queries for the whole batch."""
+
+    pauses: dict[int, list[tuple[date, date]]]
+    done: dict[int, set[date]]
+
+    def paused(self, client_id: int, day: date) -> bool:
+        return any(first <= day <= last for first, last in self.pauses.get(client_id, ()))
+
+    def missed_before(self, person: Person, profile: ClientProfile, today: date, zone: str) -> int:
+        """Unpaused days without a check-in since the last one; the joining day counts as one a
+        client could have checked in on."""
+        cid = person.id or 0
+        earlier = [day for day in self.done.get(cid, ()) if day < today]
+        joined = local_date(profile.onboarded_at or person.created_at, zone) - timedelta(days=1)
+        last = max(earlier, default=joined)
+        last = max(last, today - timedelta(days=HISTORY_WINDOW_DAYS))
+        paused = {
+            last + timedelta(days=n)
+            for n in range(1, (today - last).days)
+            if self.paused(cid, last + timedelta(days=n))
+        }
+        return missed_checkin_days(last, today, paused)
+
+
+async def _facts(store: Store, client_ids: Sequence[int], today: date) -> _Facts:
+    first = today - timedelta(days=HISTORY_WINDOW_DAYS + 1)
+    last = today + timedelta(days=1)  # zones ahead of the one `today` came from
+    return _Facts(
+        await paused_between(store, client_ids, first, last),
+        await checkin_dates(store, client_ids, first, last),
+    )
+
+
+async def plan_due(store: Store, now: datetime, rules: ReminderRules) -> tuple[int, int]:
+    """One batch of due schedules: queue reminders, raise R10, move each schedule on.
+
+    Returns (schedules handled, reminders queued); the caller commits and calls again while a
+    full batch came back.
+    """
+    due = await due_schedules(store, now, rules.batch)
+    if not due:
+        return 0, 0
+    ids = [schedule.client_id for schedule, _, _ in due]
+    facts = await _facts(store, ids, now.date())
+    rows = [
+        _reminder(schedule, person, profile, now, rules, facts) for schedule, person, profile in due
+    ]
+    fresh = [row for row in rows if row is not None]
+    taken = await existing_keys(store, (row.dedupe_key or "" for row in fresh))
+    fresh = [row for row in fresh if row.dedupe_key not in taken]
+    store.session.add_all(fresh)
+    await _raise_r10(store, due, now, rules, facts)
+    for schedule, person, profile in due:
+        _move_on(schedule, person, profile, now, rules)
+    await store.session.flush()
+    return len(due), len(fresh)
+
+
+def _reminder(
+    schedule: ReminderSchedule,
+    person: Person,
+    profile: ClientProfile,
+    now: datetime,
+    rules: ReminderRules,
+    facts: _Facts,
+) -> Outbox | None:
+    """The outbox row for a due schedule, or None when nothing should be sent."""
+    zone = zone_of(person, rules)
+    today = local_date(now, zone)
+    snoozed = schedule.snoozed_until is not None and schedule.snoozed_until <= now
+    if not snoozed and local_date(schedule.next_due_at, zone) != today:
+        return None  # the bot was down past that day: yesterday's reminder is no use today
+    cid = person.id or 0
+    if (
+        not can_check_in(person, profile)
+        or facts.paused(cid, today)
+        or today in facts.done.get(cid, ())
+    ):
+        return None
+    key = f"rem:{cid}:{today.isoformat()}"
+    if snoozed and schedule.snoozed_until is not None:
+        key += f":snooze:{schedule.snoozed_until.strftime('%H%M')}"
+    return Outbox(
+        chat_id=person.chat_id,
+        person_id=cid,
+        kind="reminder",
+        priority=REMINDER_PRIORITY,
+        text=t("reminder", person.locale, name=person.name),
+        buttons=reminder_buttons(person.locale),
+        dedupe_key=key,
+        not_before=now,
+        created_at=now,
+    )
+
+
+def reminder_buttons(locale: str, snooze: bool = True) -> list[list[dict[str, str]]]:
+    second = [{"text": t("rem_skip", locale), "data": "rem:skip"}]
+    if snooze:
+        second.insert(0, {"text": t("rem_snooze", locale), "data": "rem:snooze"})
+    return [[{"text": t("rem_now", locale), "data": "rem:now"}], second]
+
+
+def _move_on(
+    schedule: ReminderSchedule,
+    person: Person,
+    profile: ClientProfile,
+    now: datetime,
+    rules: ReminderRules,
+) -> None:
+    """The next due time from the local date and time (never "+24 h"); a later snooze stays."""
+    if schedule.snoozed_until is not None and schedule.snoozed_until <= now:
+        schedule.snoozed_until = None
+    regular = next_at(profile.checkin_time or "08:00", zone_of(person, rules), now)
+    pending = schedule.snoozed_until
+    schedule.next_due_at = min(regular, pending) if pending is not None else regular
+    schedule.updated_at = now
+
+
+async def _raise_r10(
+    store: Store,
+    due: Sequence[tuple[ReminderSchedule, Person, ClientProfile]],
+    now: datetime,
+    rules: ReminderRules,
+    facts: _Facts,
+) -> None:
+    """R10, a routine flag: the threshold of unpaused days in a row without a check-in.
+
+    Raised once per run of missed days (not again until the client checks in); the trainer sees
+    it in /alerts and the daily digest.
+    """
+    need = rules.thresholds.r10_missed_days
+    candidates: list[tuple[Person, ClientProfile, int, date]] = []
+    for schedule, person, profile in due:
+        zone = zone_of(person, rules)
+        today = local_date(now, zone)
+        if schedule.snoozed_until is not None and schedule.snoozed_until <= now:
+            continue  # a snooze is not a new day
+        if not can_check_in(person, profile) or facts.paused(person.id or 0, today):
+            continue
+        missed = facts.missed_before(person, profile, today, zone)
+        if missed >= need:
+            candidates.append((person, profile, missed, today - timedelta(days=missed)))
+    if not candidates:
+        return
+    latest = await latest_alerts(store, [p.id or 0 for p, _, _, _ in candidates], "R10")
+    for person, profile, missed, run_start in candidates:
+        cid = person.id or 0
+        raised = latest.get(cid)
+        if raised is not None and local_date(raised, zone_of(person, rules)) >= run_start:
+            continue  # already flagged for this run
+        await _r10_alert(store, cid, profile.trainer_id, missed, now)
+
+
+async def _r10_alert(
+    store: Store, client_id: int, trainer_id: int, missed: int, now: datetime
+) -> None:
+    alert = await open_alert(store, client_id, "R10")
+    if alert is None:
+        store.session.add(
+            Alert(
+                client_id=client_id,
+                trainer_id=trainer_id,
+                rule="R10",
+                severity=rule_severity("R10"),
+                answers={"missed_days": missed},
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        return
+    alert.answers = {"missed_days": missed}
+    alert.times_raised += 1
+    alert.created_at = alert.updated_at = now
+    alert.digested_at = None  # back into the next digest
+
+
+async def plan_nudges(store: Store, now: datetime, rules: ReminderRules) -> int:
+    """The evening nudge: one per client and day, after NUDGE_TIME, only without a check-in.
+
+    Only on the first days of a missed run (R10 takes over after that), never in quiet hours
+    (a nudge moved to the next morning would be about the wrong day), never to paused clients.
+    """
+    queued = 0
+    for stored_zone in await client_zones(store):
+        zone = stored_zone or rules.default_timezone
+        if not in_span(now, zone, rules.nudge_time, "23:59"):
+            continue
+        today = local_date(now, zone)
+        found = await nudge_candidates(
+            store, stored_zone, today, rules.nudge_time, NUDGE_KEY, limit=100_000
+        )
+        queued += await _queue_nudges(store, found, today, now, rules)
+    return queued
+
+
+async def _queue_nudges(
+    store: Store,
+    found: Sequence[tuple[Person, ClientProfile]],
+    today: date,
+    now: datetime,
+    rules: ReminderRules,
+) -> int:
+    queued = 0
+    for start in range(0, len(found), rules.batch):
+        chunk = found[start : start + rules.batch]
+        facts = await _facts(store, [p.id or 0 for p, _ in chunk], today)
+        for person, profile in chunk:
+            cid, zone = person.id or 0, zone_of(person, rules)
+            if not can_check_in(person, profile) or facts.paused(cid, today):
+                continue
+            if quiet_until(now, zone, *quiet_of(person, rules)) is not None:
+                continue
+            if (
+                facts.missed_before(person, profile, today, zone)
+                >= rules.thresholds.r10_missed_days - 1
+            ):
+                continue
+            store.session.add(
+                Outbox(
+                    chat_id=person.chat_id,
+                    person_id=cid,
+                    kind="nudge",
+                    priority=REMINDER_PRIORITY,
+                    text=t("nudge", person.locale, name=person.name),
+                    buttons=reminder_buttons(person.locale, snooze=False),
+                    dedupe_key=f"{NUDGE_KEY}{cid}:{today.isoformat()}",
+                    not_before=now,
+                    created_at=now,
+                )
+            )
+            queued += 1
+        await store.session.flush()
+    return queued
+
+
+# --- the buttons on reminders and nudges ----------------------------------------------------------
+
+
+async def reminder_action(ctx: Context, arg: str) -> None:
+    """ "rem:now" | "rem:snooze" | "rem:skip" | "rem:skip:<reason>", for the client only."""
+    person = ctx.person
+    if person is None or person.role != Role.CLIENT or person.id is None:
+        ctx.replies.toast(ctx.t("button_expired"))
+        return
+    if arg == "now":
+        ctx.replies.toast()
+        await checkin.begin(ctx)
+    elif arg == "snooze":
+        await _snooze(ctx, person)
+    elif arg == "skip":
+        ctx.replies.toast()
+        options = [
+            {"text": ctx.t(f"rem_skip_{reason}"), "data": f"rem:skip:{reason}"}
+            for reason in SKIP_REASONS
+        ]
+        ctx.say(
+            ctx.t("rem_skip_ask"), keyboard([Button(o["text"], data=o["data"]) for o in options])
+        )
+    elif arg.startswith("skip:") and arg[5:] in SKIP_REASONS:
+        await _skip(ctx, person, arg[5:])
+    else:
+        ctx.replies.toast(ctx.t("button_expired"))
+
+
+async def _done_today(ctx: Context, person: Person) -> bool:
+    found = await checkin_on(ctx.store, person.id or 0, checkin.today_for(person, ctx))
+    return found is not None and found.status != "in_progress"
+
+
+async def _snooze(ctx: Context, person: Person) -> None:
+    schedule = await schedule_of(ctx.store, person.id or 0)
+    if schedule is None:
+        ctx.replies.toast(ctx.t("button_expired"))
+        return
+    if await _done_today(ctx, person):
+        ctx.replies.toast(ctx.t("rem_already_done"))
+        return
+    until = ctx.now + SNOOZE
+    schedule.snoozed_until = until
+    schedule.next_due_at = min(schedule.next_due_at, until)
+    schedule.updated_at = ctx.now
+    zone = person.timezone or ctx.bot.default_timezone
+    clock = local(until, zone).strftime("%H:%M")
+    ctx.replies.toast(ctx.t("rem_snoozed", time=clock))
+    _record_press(ctx, ctx.t("rem_snoozed", time=clock))
+
+
+async def _skip(ctx: Context, person: Person, reason: str) -> None:
+    today = checkin.today_for(person, ctx)
+    if await pause_on(ctx.store, person.id or 0, today) is not None:
+        ctx.replies.toast(ctx.t("rem_skip_already"))
+        return
+    await add_pause(ctx.store, person.id or 0, today, 1, ctx.now, reason=f"skip:{reason}")
+    ctx.replies.toast()
+    _record_press(ctx, ctx.t(f"rem_skip_{reason}"))
+    ctx.say(ctx.t("rem_skipped"))
+
+
+def _record_press(ctx: Context, label: str) -> None:
+    """Write the choice onto the message pressed and drop its buttons."""
+    if ctx.event.message_id is not None:
+        ctx.replies.edit(ctx.event.message_id, f"{ctx.event.message_text}\n\n» {label}")
+
 
 COMMANDS: dict[str, Command] = {}
-ACTIONS: dict[str, Action] = {}
+ACTIONS: dict[str, Action] = {"rem": reminder_action}

@@ -11,7 +11,19 @@ import traceback
 from collections.abc import Callable
 from datetime import datetime
 
-from flows import alert, booking, checkin, invite, onboarding, pause, program, reminder
+from flows import (
+    alert,
+    availability,
+    booking,
+    checkin,
+    consult_staff,
+    invite,
+    onboarding,
+    pause,
+    program,
+    reminder,
+    settings,
+)
 from flows.conversation import (
     Action,
     Answer,
@@ -29,7 +41,19 @@ from storage.repo import StoreFactory
 
 log = logging.getLogger(__name__)
 
-MODULES = (invite, onboarding, program, alert, checkin, pause, reminder, booking)
+MODULES = (
+    invite,
+    onboarding,
+    program,
+    alert,
+    checkin,
+    pause,
+    reminder,
+    settings,
+    booking,
+    availability,
+    consult_staff,
+)
 COMMANDS: dict[str, Command] = {n: c for m in MODULES for n, c in m.COMMANDS.items()}
 ACTIONS: dict[str, Action] = {n: a for m in MODULES for n, a in m.ACTIONS.items()}
 ONBOARDING = {onboarding.CLIENT.name, onboarding.STAFF.name}
@@ -82,6 +106,8 @@ async def route(ctx: Context) -> None:
         await on_command(ctx)
     elif kind == EventKind.TEXT:
         await on_text(ctx)
+    elif kind == EventKind.CONTACT and ctx.convo.flow:
+        await give(ctx, Answer(phone=ctx.event.phone))
     else:
         ctx.say(ctx.t("not_text") if ctx.convo.flow else ctx.t("not_understood"))
         await resume(ctx)
@@ -142,10 +168,12 @@ async def on_command(ctx: Context) -> None:
 
 
 async def on_start(ctx: Context) -> None:
-    if ctx.event.args:
+    if ctx.event.args.strip().lower() == booking.DEEP_LINK:
+        await booking.welcome(ctx)  # the "consult" deep link
+    elif ctx.event.args:
         await onboarding.redeem(ctx, ctx.event.args)
     elif ctx.person is None:
-        ctx.say(ctx.t("visitor_welcome", name=ctx.event.first_name or "there"))
+        await booking.welcome(ctx)
     elif not await resume(ctx) and not await onboarding.begin(ctx):
         ctx.say(help_text(ctx.person.role, ctx.locale))
         ctx.replies.add(menu_for(ctx.person.role, ctx.locale))  # e.g. a seeded or restored chat

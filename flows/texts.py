@@ -25,7 +25,7 @@ EN: dict[str, str] = {
         "Hi {name}, welcome to mendbot!\n\n"
         "I help clients of our training centre keep their recovery on track between sessions.\n\n"
         "If your trainer sent you an invite link, please open that link to join. "
-        "Booking a free consult here is coming soon."
+        "New here? You can book a free consult with one of our trainers: /book."
     ),
     # invites
     "invite_unknown": (
@@ -369,7 +369,212 @@ EN: dict[str, str] = {
     "program_post_op_now_off": "{client} is no longer marked post-op.",
     "program_finished": "All saved. {client}'s program applies from their next check-in.",
     # -- reminders and settings (flows/reminder.py, flows/settings.py): add texts below --
+    "reminder": "Hi {name}, time for today's check-in. It takes about two minutes.",
+    "nudge": (
+        "Hi {name}, no check-in yet today. A short one still helps your trainer see how "
+        "you're doing."
+    ),
+    "rem_now": "Check in now",
+    "rem_snooze": "Remind me in 1 h",
+    "rem_skip": "Skip today",
+    "rem_skip_ask": "No problem. What's the reason? Skipped days don't count against your streak.",
+    "rem_skip_travel": "Travel",
+    "rem_skip_sick": "Sick",
+    "rem_skip_rest": "Rest day",
+    "rem_skipped": "Today is skipped: no more reminders today and your streak is safe. Rest well.",
+    "rem_skip_already": "Today is already off: no reminders, streak safe.",
+    "rem_snoozed": "I'll remind you again at {time}.",
+    "rem_already_done": "You've already checked in today. Nice work!",
+    "client_unreachable": (
+        "{client} has blocked the bot, so they won't get reminders or messages from me. "
+        "You may want to reach them another way."
+    ),
+    "digest_header": "Your daily digest: {count} routine flag(s) to review.",
+    "digest_line": "• {client} · {label} · {date}",
+    "digest_footer": "/alerts to review and acknowledge them.",
+    "settings_client": (
+        "Your settings:\nDaily reminder: {time} ({zone})\nQuiet hours: {quiet}\n\n"
+        "What would you like to change?"
+    ),
+    "settings_staff": (
+        "Your settings:\nQuiet hours: {quiet}\nDaily digest of routine flags: {digest} ({zone})\n\n"
+        "What would you like to change?"
+    ),
+    "settings_quiet_none": "off",
+    "settings_change_time": "Reminder time",
+    "settings_change_quiet": "Quiet hours",
+    "settings_change_digest": "Digest time",
+    "settings_done": "Done",
+    "settings_closed": "All set.",
+    "settings_time_ask": "What time should I remind you each day? Pick one or type it, e.g. 7:30.",
+    "settings_time_saved": "Done: I'll remind you at {time} each day.",
+    "settings_quiet_ask": (
+        "When should I stay quiet? Type a span like 22:00-07:00, or pick one. "
+        "Urgent alerts to trainers still come through."
+    ),
+    "settings_quiet_bad": "Please type a span like 22:00-07:00.",
+    "settings_quiet_default": "Default ({quiet})",
+    "settings_quiet_off": "No quiet hours",
+    "settings_quiet_saved": "Done: quiet hours {quiet}.",
+    "settings_digest_ask": "When should your daily digest of routine flags arrive? E.g. 17:30.",
+    "settings_digest_saved": "Done: your digest comes at {time} each day.",
     # -- booking (flows/booking.py, flows/availability.py): add texts below this line --
+    "bk_members_only": "Free consults are for new visitors. /help shows what you can do here.",
+    "bk_ask_name": "Let's book your free consult with one of our trainers. What's your first name?",
+    "bk_bad_name": "Please send a name of 1 to 64 characters.",
+    "bk_ask_goal": "Nice to meet you, {name}! In a sentence or two, what would you like help with?",
+    "bk_bad_text": "Please type a short answer (2 to 300 characters).",
+    "bk_ask_trainer": "Would you like a particular trainer?",
+    "bk_any_trainer": "Any trainer",
+    "bk_no_trainers": (
+        "Sorry, none of our trainers is taking consults right now. Please try again in a few days."
+    ),
+    "bk_ask_injury": (
+        "Do you have a current injury, or have you had surgery recently? Tell me in a few words, "
+        "or tap No."
+    ),
+    "bk_no_injury": "No",
+    "bk_ask_flags": (
+        "A quick safety check: do any of these apply to you right now? Tap each one that "
+        "applies, then Done."
+    ),
+    "bk_ask_cleared": "Has a physio or doctor cleared you to exercise?",
+    "bk_cleared_yes": "Yes, I'm cleared",
+    "bk_cleared_no": "Not yet",
+    "bk_cleared_unsure": "No one has checked",
+    "bk_emergency": (
+        "Call {number} now.\n\nThese symptoms need medical help straight away. I haven't booked "
+        "a consult, and our trainer has been told. Once a doctor has seen you, you're welcome "
+        "to come back and book."
+    ),
+    "bk_urgent": (
+        "Please contact your surgeon, physio or doctor today. If you can't reach them, use urgent "
+        "care. Don't load this area until you've been cleared.\n\nI haven't booked a consult "
+        "for now, and our trainer has been told. Once a clinician has cleared you, send /book "
+        "and we'll find a time. If your surgeon or physio told you something different, "
+        "follow them."
+    ),
+    "bk_red_flag_trainer": (
+        "A visitor asking for a consult needs a clinician first: {name}.\n\n"
+        "Ticked on the safety screen: {items}\n{rules}\nInjury or surgery, as written: "
+        "{injury}\nThey were {told}. No consult was booked."
+    ),
+    "bk_slots": (
+        "Free times on {day} (your time, {zone}). Day {n} of {total}: pick one, or see other days."
+    ),
+    "bk_earlier": "‹ Earlier",
+    "bk_later": "Later ›",
+    "bk_pick_time": "Please tap one of the times below.",
+    "bk_no_slots": (
+        "Sorry, there are no free times in the next weeks. Please try /book again in a few days."
+    ),
+    "bk_taken": "Sorry, someone has just taken that time. Here are the times still free.",
+    "bk_holding": (
+        "{when} with {trainer} is yours for the next {minutes} minutes while you confirm.\n\n"
+        "If you'd like {trainer} to be able to call you, share your phone number with the "
+        "button below. It's optional."
+    ),
+    "bk_share_phone": "📱 Share my phone number",
+    "bk_skip_phone": "Skip",
+    "bk_phone_hint": "Please tap Share my phone number, or Skip.",
+    "bk_phone_saved": "Thanks, I've noted your number.",
+    "bk_phone_skipped": "No problem, no phone number.",
+    "bk_confirm_ask": (
+        "Your free {minutes}-minute consult with {trainer}: {when} ({zone}). Shall I book it?"
+    ),
+    "bk_confirm": "Yes, book it",
+    "bk_other_time": "Choose another time",
+    "bk_hold_lost": "Sorry, that hold ran out and the time was released. Please pick again.",
+    "bk_confirmed": (
+        "You're booked! Free {minutes}-minute consult with {trainer} on {when} ({zone}).\n\n"
+        "I'll remind you a day before and an hour before. The calendar file below adds it to "
+        "your calendar."
+    ),
+    "bk_ics_title": "Free consult with {trainer}",
+    "bk_ics_details": "Your free consult with {trainer}. Reschedule or cancel in the chat.",
+    "bk_ics_caption": "Add to your calendar",
+    "bk_reschedule": "Reschedule",
+    "bk_cancel": "Cancel",
+    "bk_none": "none given",
+    "bk_trainer_booked": (
+        "New free consult: {name}, {when} ({zone}).\n\n"
+        "Wants help with: {goal}\nInjury or surgery: {injury}\nCleared to exercise: "
+        "{cleared}\nPhone: {phone}"
+    ),
+    "bk_trainer_moved": (
+        "Consult moved: {name}, now {when} ({zone}), was {old}.\n\n"
+        "Wants help with: {goal}\nInjury or surgery: {injury}\nCleared to exercise: "
+        "{cleared}\nPhone: {phone}"
+    ),
+    "bk_trainer_cancel": "Cancel consult",
+    "bk_trainer_cancelled": "{name} cancelled their consult on {when} ({zone}).",
+    "bk_upcoming": "Your free consult with {trainer}: {when} ({zone}).",
+    "bk_none_upcoming": "You have no upcoming consult. Send /book to book one.",
+    "bk_not_movable": "This consult can't be changed any more.",
+    "bk_cancelled_toast": "Cancelled.",
+    "bk_cancelled": "Your consult on {when} is cancelled. Would you like another time?",
+    "bk_book_new": "Pick a new time",
+    "bk_cancelled_by_trainer": (
+        "Sorry, {trainer} had to cancel your consult on {when}.\n\nTheir note: {reason}\n\n"
+        "Would you like to pick a new time?"
+    ),
+    "bk_ask_reason": (
+        "Why are you cancelling {name}'s consult? I'll pass your note on and offer new times."
+    ),
+    "bk_trainer_cancel_done": "Cancelled. {name} has been told and offered new times.",
+    "bk_already_over": "This consult is no longer open to change.",
+    "bk_reminder_24h": "Reminder: your free consult with {trainer} is tomorrow, {when} ({zone}).",
+    "bk_reminder_1h": (
+        "Reminder: your free consult with {trainer} starts in an hour, {when} ({zone})."
+    ),
+    "bk_outcome_ask": "How did the consult with {name} on {when} go?",
+    "bk_attended": "Attended",
+    "bk_no_show": "No-show",
+    "bk_outcome_not_now": "This consult can't be marked now.",
+    "bk_marked_attended": "Marked as attended.",
+    "bk_marked_no_show": "Marked as no-show.",
+    "bk_no_show_follow_up": (
+        "Hi {name}, we missed you at your consult with {trainer}. No worries, these things "
+        "happen! Would you like to pick a new time?"
+    ),
+    "bk_list_none": "No upcoming consults.",
+    "bk_list_header": "Upcoming consults ({count}, times in {zone}):",
+    "bk_list_line": "• {when}: {name} with {trainer}",
+    "av_summary": (
+        "Your consult settings (times in {zone}):\n\n{week}\n\n"
+        "Length: {length} min · Buffer: {buffer} min · Notice: {notice} h · "
+        "Ahead: {horizon} days\nBlocked dates: {blocked}\nStatus: {accepting}"
+    ),
+    "av_off": "off",
+    "av_none": "none",
+    "av_accepting": "taking consults",
+    "av_paused": "paused",
+    "av_menu_day": "Weekly hours",
+    "av_menu_length": "Length",
+    "av_menu_buffer": "Buffer",
+    "av_menu_notice": "Notice",
+    "av_menu_horizon": "How far ahead",
+    "av_menu_blocked": "Blocked dates",
+    "av_menu_accepting": "Pause / resume",
+    "av_menu_done": "Done",
+    "av_ask_day": "Which day?",
+    "av_ask_hours": (
+        "Type your consult hours for {day}, like 09:00-12:00, 14:00-17:00 (your time), or off."
+    ),
+    "av_bad_hours": "Please type hours like 09:00-12:00, 14:00-17:00, or off.",
+    "av_ask_length": "How long is a consult (minutes)?",
+    "av_ask_buffer": "How many minutes between consults?",
+    "av_ask_notice": "How many hours' notice do you need before a consult?",
+    "av_ask_horizon": "How many days ahead can visitors book?",
+    "av_ask_blocked": (
+        "Type a date to block (YYYY-MM-DD); type a blocked date again to unblock it. Tap Back "
+        "when you're done."
+    ),
+    "av_back": "Back",
+    "av_bad_date": "Please type a date like 2026-12-24, or tap Back.",
+    "av_blocked": "{day} is blocked.",
+    "av_unblocked": "{day} is open again.",
+    "av_done": "Saved. Visitors see your new times straight away.",
     # -- alerts (flows/alert.py): add its texts below this line --
     # first lines stay neutral: they show on lock screens (TRIAGE.md section 5 rule 8)
     "alert_first_emergency": "EMERGENCY alert: {client} needs your attention now.",

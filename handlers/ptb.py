@@ -16,7 +16,10 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
+    KeyboardButton,
     Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
     Update,
 )
 from telegram.error import BadRequest, TelegramError
@@ -35,15 +38,18 @@ from flows.core import (
     Toast,
 )
 from handlers import Handle
+from handlers.webhook import WebhookConfig, WebhookEndpoint
+from handlers.worker import RawUpdate
 
 log = logging.getLogger(__name__)
 POLL_TIMEOUT = 10  # seconds a getUpdates long poll may wait
+ALLOWED_UPDATES = ["message", "callback_query"]
 
 
 class PtbRuntime:
-    """Long polling on python-telegram-bot 22, pointed at any Bot API-compatible server."""
+    """python-telegram-bot 22 on any Bot API-compatible server; long polling, or a webhook."""
 
-    def __init__(self, token: str, api_base_url: str) -> None:
+    def __init__(self, token: str, api_base_url: str, webhook: WebhookConfig | None = None) -> None:
         self.app = (
             Application.builder()
             .token(token)
@@ -53,6 +59,8 @@ class PtbRuntime:
             .build()
         )
         self._handle: Handle | None = None
+        self.webhook = webhook
+        self._endpoint: WebhookEndpoint | None = None
 
     async def initialize(self) -> str:
         """Connect (getMe) and return the bot's username, which invite links need."""
@@ -65,17 +73,43 @@ class PtbRuntime:
         self.app.add_error_handler(self._on_error)
         await self.app.bot.set_my_commands([BotCommand(c, d) for c, d in default_menu.commands])
         await self.app.start()
+        if self.webhook is not None:
+            await self._start_webhook(self.webhook)
+            return
         if self.app.updater is None:
             raise RuntimeError("python-telegram-bot was built without an updater")
         await self.app.updater.start_polling(
             timeout=POLL_TIMEOUT,
-            allowed_updates=["message", "callback_query"],
+            allowed_updates=ALLOWED_UPDATES,
             drop_pending_updates=False,
         )
+
+    async def _start_webhook(self, config: WebhookConfig) -> None:
+        """Our shared endpoint feeds Application.process_update through one serial worker."""
+        self._endpoint = WebhookEndpoint(config, self._process)
+        await self._endpoint.start()
+        await self.app.bot.set_webhook(
+            config.url,
+            secret_token=config.secret,
+            allowed_updates=ALLOWED_UPDATES,
+            drop_pending_updates=False,
+        )
+
+    async def _process(self, raw: RawUpdate) -> None:
+        update = Update.de_json(raw, self.app.bot)
+        await self.app.process_update(update)
 
     async def stop(self) -> None:
         if self.app.updater is not None and self.app.updater.running:
             await self.app.updater.stop()
+        if self._endpoint is not None:
+            if self._endpoint.config.delete_on_stop:
+                try:
+                    await self.app.bot.delete_webhook(drop_pending_updates=False)
+                except TelegramError as exc:
+                    log.warning("deleteWebhook failed: %s", type(exc).__name__)
+            await self._endpoint.stop()
+            self._endpoint = None
         if self.app.running:
             await self.app.stop()
         await self.app.shutdown()
@@ -106,7 +140,7 @@ class PtbRuntime:
     async def _send_one(self, event: Event, reply: Reply) -> None:
         bot, chat_id = self.app.bot, event.chat_id
         if isinstance(reply, Send):
-            await bot.send_message(chat_id, reply.text, reply_markup=markup(reply.buttons))
+            await bot.send_message(chat_id, reply.text, reply_markup=send_markup(reply))
         elif isinstance(reply, Edit):
             await bot.edit_message_text(
                 reply.text,
@@ -128,6 +162,19 @@ class PtbRuntime:
         elif isinstance(reply, Menu):
             commands = [BotCommand(c, d) for c, d in reply.commands]
             await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
+
+
+def send_markup(
+    reply: Send,
+) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
+    """Inline buttons, a share-contact keyboard, or the removal of one."""
+    if reply.contact is not None:
+        rows = [[KeyboardButton(reply.contact.label, request_contact=True)]]
+        rows += [[KeyboardButton(option)] for option in reply.contact.options]
+        return ReplyKeyboardMarkup(rows, resize_keyboard=True, one_time_keyboard=True)
+    if reply.remove_keyboard:
+        return ReplyKeyboardRemove()
+    return markup(reply.buttons)
 
 
 def markup(buttons: Keyboard) -> InlineKeyboardMarkup | None:

@@ -43,6 +43,14 @@ def test_urls_are_normalised() -> None:
         ({"database_url": "mysql://x"}, "DATABASE_URL"),
         ({"sandbox_port": 70000}, "SANDBOX_PORT"),
         ({"log_level": "chatty"}, "LOG_LEVEL"),
+        ({"webhook_url": "telegram.example/hook"}, "WEBHOOK_URL"),
+        ({"webhook_url": "https://bot.example/hook"}, "WEBHOOK_SECRET"),
+        (
+            {"webhook_url": "https://bot.example/hook", "webhook_secret": "has space"},
+            "WEBHOOK_SECRET",
+        ),
+        ({"webhook_secret": "x" * 257}, "WEBHOOK_SECRET"),
+        ({"webhook_listen_port": 0}, "WEBHOOK_LISTEN_PORT"),
     ],
 )
 def test_invalid_setting_names_it(override: dict[str, object], named: str) -> None:
@@ -51,6 +59,18 @@ def test_invalid_setting_names_it(override: dict[str, object], named: str) -> No
     message = str(raised.value)
     assert message.startswith(f"Invalid setting {named}:")
     assert "\n" not in message
+
+
+def test_webhook_settings_keep_the_secret_out_of_messages() -> None:
+    settings = load_settings(
+        _env_file=None, webhook_url="https://bot.example/hook", webhook_secret="Abc_123-x"
+    )
+    assert settings.webhook_secret is not None
+    assert settings.webhook_secret.get_secret_value() == "Abc_123-x"
+    assert "Abc_123-x" not in repr(settings)
+    with pytest.raises(SettingsError) as raised:
+        load_settings(_env_file=None, webhook_url="https://bot.example/h", webhook_secret="b@d!")
+    assert "b@d!" not in str(raised.value)
 
 
 def test_cli_stops_with_one_line_on_a_bad_setting(tmp_path: Path) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -15,7 +18,47 @@ from bot.settings import load_settings
 
 TOKEN = "424242:e2e-sandbox-token"
 
+WEBHOOK_SECRET = "e2e_webhook-Secret_42"
+
 StartBot = Callable[[], Awaitable[MendBot]]
+
+
+@dataclass(frozen=True)
+class BotSetup:
+    """Which runtime the bot runs on and how it gets updates."""
+
+    runtime: str  # ptb or aiogram
+    mode: str  # polling or webhook
+
+
+SETUPS = [BotSetup(r, m) for r in ("ptb", "aiogram") for m in ("polling", "webhook")]
+
+
+@pytest.fixture(params=SETUPS, ids=lambda s: f"{s.runtime}-{s.mode}")
+def setup(request: pytest.FixtureRequest) -> BotSetup:
+    """Every end-to-end test runs on each runtime, polling and webhook; a module may narrow it."""
+    value: BotSetup = request.param
+    return value
+
+
+def free_port() -> int:
+    """A port free right now (a restart gets a new one, so no wait for the old socket)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def webhook_settings(setup: BotSetup) -> dict[str, Any]:
+    if setup.mode != "webhook":
+        return {}
+    port = free_port()
+    return {
+        "webhook_url": f"http://127.0.0.1:{port}/telegram",
+        "webhook_secret": WEBHOOK_SECRET,
+        "webhook_listen_host": "127.0.0.1",
+        "webhook_listen_port": port,
+    }
 
 
 @pytest.fixture
@@ -28,10 +71,26 @@ async def sandbox() -> AsyncIterator[SandboxServer]:
 
 
 @pytest.fixture
+def settings_overrides() -> dict[str, object]:
+    """Extra settings for `start_bot`; a test module may override this fixture.
+
+    Quiet hours are off by default here: the clock starts at 09:00 UTC, night in New York and
+    Los Angeles, and would hold every message to people there (tests/e2e/test_reminders.py
+    tests them on).
+    """
+    return {"quiet_hours": "00:00-00:00"}
+
+
+@pytest.fixture
 async def start_bot(
-    sandbox: SandboxServer, db_url: str, clock: FakeClock
+    sandbox: SandboxServer,
+    db_url: str,
+    clock: FakeClock,
+    setup: BotSetup,
+    settings_overrides: dict[str, object],
 ) -> AsyncIterator[StartBot]:
-    """Start the real bot (python-telegram-bot) against the sandbox; call again to restart."""
+    """Start the real bot (on `setup`'s runtime and mode) against the sandbox; call again to
+    restart."""
     running: list[MendBot] = []
 
     async def start() -> MendBot:
@@ -41,6 +100,9 @@ async def start_bot(
             telegram_api_base_url=sandbox.base_url,
             database_url=db_url,
             emergency_number="999",
+            bot_runtime=setup.runtime,
+            **webhook_settings(setup),
+            **settings_overrides,
         )
         app = MendBot(settings, clock=clock, seed_demo=True)
         await app.start()

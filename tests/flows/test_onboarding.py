@@ -180,6 +180,7 @@ async def test_cancel_and_help_work_everywhere(router: Router) -> None:
 async def test_visitors_and_unknown_commands(router: Router) -> None:
     visitor = User(router, 7900, "Vic")
     assert "Hi Vic, welcome" in texts(await visitor.command("start"))
+    await visitor.command("cancel")  # /start began the consult booking
     assert "Hi Vic, welcome" in texts(await visitor.text("hello?"))
     assert "don't know /dance" in texts(await visitor.command("dance"))
     assert "isn't available" in texts(await visitor.command("invite"))

@@ -1,0 +1,182 @@
+"""Reminder queries: due schedules, the facts the planner needs per batch, nudge candidates.
+
+Batch-shaped on purpose: planning 100k clients is a few queries per few hundred clients, never a
+few queries per client. Portable SQL only (SQLite now, PostgreSQL later): string keys are built
+with `||` through SQLAlchemy, rows are claimed with FOR UPDATE SKIP LOCKED where supported.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from sqlalchemy import String, cast, exists, func, literal, or_
+from sqlmodel import col, select
+
+from storage.models import (
+    Alert,
+    Checkin,
+    ClientProfile,
+    Outbox,
+    Pause,
+    Person,
+    ReminderSchedule,
+    Role,
+)
+from storage.repo import Store
+
+Due = tuple[ReminderSchedule, Person, ClientProfile]
+
+
+async def schedule_of(store: Store, client_id: int) -> ReminderSchedule | None:
+    return await store.session.get(ReminderSchedule, client_id)
+
+
+async def unscheduled_clients(store: Store, limit: int) -> list[tuple[Person, ClientProfile]]:
+    """Onboarded clients with a check-in time but no schedule row yet (just joined, or seeded)."""
+    query = (
+        select(Person, ClientProfile)
+        .join(ClientProfile, col(ClientProfile.person_id) == col(Person.id))
+        .outerjoin(ReminderSchedule, col(ReminderSchedule.client_id) == col(Person.id))
+        .where(
+            Person.role == Role.CLIENT,
+            col(ClientProfile.onboarded_at).is_not(None),
+            col(ClientProfile.checkin_time).is_not(None),
+            col(ReminderSchedule.client_id).is_(None),
+        )
+        .order_by(col(Person.id))
+        .limit(limit)
+    )
+    return [(p, c) for p, c in (await store.session.exec(query)).all()]
+
+
+async def due_schedules(store: Store, now: datetime, limit: int) -> list[Due]:
+    """Schedules due by `now`, earliest first, locked for this planner (others skip them)."""
+    query = (
+        select(ReminderSchedule, Person, ClientProfile)
+        .join(Person, col(Person.id) == col(ReminderSchedule.client_id))
+        .join(ClientProfile, col(ClientProfile.person_id) == col(ReminderSchedule.client_id))
+        .where(col(ReminderSchedule.next_due_at) <= now)
+        .order_by(col(ReminderSchedule.next_due_at), col(ReminderSchedule.client_id))
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=ReminderSchedule)
+    )
+    return [(s, p, c) for s, p, c in (await store.session.exec(query)).all()]
+
+
+async def paused_between(
+    store: Store, client_ids: Sequence[int], first: date, last: date
+) -> dict[int, list[tuple[date, date]]]:
+    """Each client's pauses (and skipped days) overlapping [first, last]."""
+    found: dict[int, list[tuple[date, date]]] = defaultdict(list)
+    if not client_ids:
+        return found
+    query = select(Pause).where(
+        col(Pause.client_id).in_(list(client_ids)),
+        col(Pause.first_day) <= last,
+        col(Pause.last_day) >= first,
+    )
+    for pause in (await store.session.exec(query)).all():
+        found[pause.client_id].append((pause.first_day, pause.last_day))
+    return found
+
+
+async def checkin_dates(
+    store: Store, client_ids: Sequence[int], first: date, last: date
+) -> dict[int, set[date]]:
+    """Each client's dates with a finished (or stopped) check-in in [first, last]."""
+    found: dict[int, set[date]] = defaultdict(set)
+    if not client_ids:
+        return found
+    query = select(col(Checkin.client_id), col(Checkin.local_date)).where(
+        col(Checkin.client_id).in_(list(client_ids)),
+        col(Checkin.local_date) >= first,
+        col(Checkin.local_date) <= last,
+        Checkin.status != "in_progress",
+    )
+    for client_id, day in (await store.session.exec(query)).all():
+        found[client_id].add(day)
+    return found
+
+
+async def existing_keys(store: Store, keys: Iterable[str]) -> set[str]:
+    wanted = list(keys)
+    if not wanted:
+        return set()
+    query = select(Outbox.dedupe_key).where(col(Outbox.dedupe_key).in_(wanted))
+    return {key for key in (await store.session.exec(query)).all() if key is not None}
+
+
+async def latest_alerts(store: Store, client_ids: Sequence[int], rule: str) -> dict[int, datetime]:
+    """When each client's newest alert for `rule` was raised (any status)."""
+    if not client_ids:
+        return {}
+    query = (
+        select(Alert.client_id, func.max(Alert.created_at))
+        .where(col(Alert.client_id).in_(list(client_ids)), Alert.rule == rule)
+        .group_by(col(Alert.client_id))
+    )
+    return {cid: when for cid, when in (await store.session.exec(query)).all()}
+
+
+async def client_zones(store: Store) -> list[str | None]:
+    """The distinct time zones of clients with a reminder schedule (None: the default zone)."""
+    query = (
+        select(Person.timezone)
+        .join(ReminderSchedule, col(ReminderSchedule.client_id) == col(Person.id))
+        .distinct()
+    )
+    return list((await store.session.exec(query)).all())
+
+
+async def nudge_candidates(
+    store: Store, zone: str | None, day: date, before: str, prefix: str, limit: int
+) -> list[tuple[Person, ClientProfile]]:
+    """Clients in `zone` whose check-in time is before `before` ("HH:MM"), with no finished
+    check-in on `day` and no outbox row keyed `<prefix><client id>:<day>` yet."""
+    key = literal(prefix, String) + cast(Person.id, String) + literal(f":{day.isoformat()}", String)
+    zone_clause = col(Person.timezone).is_(None) if zone is None else Person.timezone == zone
+    query = (
+        select(Person, ClientProfile)
+        .join(ClientProfile, col(ClientProfile.person_id) == col(Person.id))
+        .join(ReminderSchedule, col(ReminderSchedule.client_id) == col(Person.id))
+        .where(
+            zone_clause,
+            col(ClientProfile.checkin_time) < before,
+            ~exists().where(col(Outbox.dedupe_key) == key),
+            ~exists().where(
+                col(Checkin.client_id) == col(Person.id),
+                col(Checkin.local_date) == day,
+                col(Checkin.status) != "in_progress",
+            ),
+        )
+        .order_by(col(Person.id))
+        .limit(limit)
+    )
+    return [(p, c) for p, c in (await store.session.exec(query)).all()]
+
+
+async def staff_members(store: Store) -> list[Person]:
+    query = (
+        select(Person)
+        .where(or_(col(Person.role) == Role.TRAINER, col(Person.role) == Role.ADMIN))
+        .order_by(col(Person.id))
+    )
+    return list((await store.session.exec(query)).all())
+
+
+async def undigested_routine(store: Store, trainer_id: int) -> list[tuple[Alert, Person]]:
+    """A trainer's open routine alerts not yet in a digest, oldest first, with their clients."""
+    query = (
+        select(Alert, Person)
+        .join(Person, col(Person.id) == col(Alert.client_id))
+        .where(
+            Alert.trainer_id == trainer_id,
+            Alert.severity == "routine",
+            Alert.status == "open",
+            col(Alert.digested_at).is_(None),
+        )
+        .order_by(col(Alert.created_at), col(Alert.id))
+    )
+    return [(a, p) for a, p in (await store.session.exec(query)).all()]

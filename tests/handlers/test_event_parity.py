@@ -1,0 +1,98 @@
+"""Both runtimes turn the same Telegram update into the same Event (or both ignore it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from aiogram import Bot
+from aiogram.types import Update as AioUpdate
+from telegram import Bot as PtbBot
+from telegram import Update as PtbUpdate
+
+from flows.core import Button, ContactRequest, Event, EventKind, Send, keyboard
+from handlers import aiogram3, ptb
+
+TOKEN = "123:parity"
+USER = {"id": 7, "is_bot": False, "first_name": "Vera"}
+PRIVATE = {"id": 7, "type": "private", "first_name": "Vera"}
+GROUP = {"id": -100, "type": "group", "title": "Physio"}
+
+
+def message(chat: dict[str, Any] = PRIVATE, **fields: Any) -> dict[str, Any]:
+    return {"message_id": 5, "date": 1, "chat": chat, "from": USER, **fields}
+
+
+BUTTONS = {"inline_keyboard": [[{"text": "Yes", "callback_data": "~1:yes"}]]}
+UPDATES = {
+    "text": {"message": message(text="knee op")},
+    "command": {"message": message(text="/Start@mendbot_bot  abc ")},
+    "contact": {"message": message(contact={"phone_number": "+441234", "first_name": "Vera"})},
+    "sticker-like": {"message": message(location={"latitude": 1.0, "longitude": 2.0})},
+    "group": {"message": message(GROUP, text="hi")},
+    "button": {
+        "callback_query": {
+            "id": "q1",
+            "from": USER,
+            "chat_instance": "c",
+            "data": "~1:yes",
+            "message": message(text="Is that okay?", reply_markup=BUTTONS),
+        }
+    },
+    "button-on-old-message": {
+        "callback_query": {
+            "id": "q2",
+            "from": USER,
+            "chat_instance": "c",
+            "data": "x",
+            "message": {"message_id": 5, "date": 0, "chat": PRIVATE},
+        }
+    },
+}
+
+
+def ptb_event(raw: dict[str, Any]) -> Event | None:
+    return ptb.to_event(PtbUpdate.de_json(raw, PtbBot(TOKEN)))
+
+
+def aiogram_event(raw: dict[str, Any]) -> Event | None:
+    update = AioUpdate.model_validate(raw, context={"bot": Bot(TOKEN)})
+    if update.callback_query is not None:
+        return aiogram3.button_event(update.update_id, update.callback_query)
+    assert update.message is not None
+    return aiogram3.message_event(update.update_id, update.message)
+
+
+@pytest.mark.parametrize("name", UPDATES)
+def test_same_event_on_both_runtimes(name: str) -> None:
+    raw = {"update_id": 42, **UPDATES[name]}
+    assert aiogram_event(raw) == ptb_event(raw)
+
+
+def test_a_few_events_in_detail() -> None:
+    command = aiogram_event({"update_id": 1, **UPDATES["command"]})
+    assert command is not None
+    assert (command.kind, command.command, command.args) == (EventKind.COMMAND, "start", "abc")
+    button = aiogram_event({"update_id": 2, **UPDATES["button"]})
+    assert button is not None
+    assert (button.kind, button.payload, button.button_text) == (EventKind.BUTTON, "~1:yes", "Yes")
+    assert aiogram_event({"update_id": 3, **UPDATES["group"]}) is None
+
+
+SENDS = {
+    "plain": Send("hi"),
+    "inline": Send(
+        "ok?", keyboard([Button("Yes", data="~1:yes"), Button("Video", url="https://e.x")])
+    ),
+    "contact": Send("phone?", contact=ContactRequest("Share my number", ("Skip",))),
+    "remove": Send("thanks", remove_keyboard=True),
+}
+
+
+@pytest.mark.parametrize("name", SENDS)
+def test_same_reply_markup_on_both_runtimes(name: str) -> None:
+    ptb_markup = ptb.send_markup(SENDS[name])
+    aio_markup = aiogram3.send_markup(SENDS[name])
+    ptb_json = None if ptb_markup is None else ptb_markup.to_dict()
+    aio_json = None if aio_markup is None else aio_markup.model_dump(mode="json", exclude_none=True)
+    assert aio_json == ptb_json
