@@ -27,7 +27,7 @@ from sqlmodel import select
 
 from bot.app import SANDBOX_BOT_USERNAME, MendBot, make_runtime, webhook_config
 from bot.clock import FakeClock
-from bot.demo import DEMO_PEOPLE, TRAINER, _seed_demo_program
+from bot.demo import DEMO_PEOPLE, TRAINER, seed_demo_program
 from bot.sandbox.driver import ChatUser, Message
 from bot.sandbox.server import Persona, SandboxServer
 from bot.settings import Settings, load_settings
@@ -142,7 +142,7 @@ async def seed_clients(sessions: SessionFactory, user_ids: list[int], now: datet
                     onboarded_at=now,
                 )
             )
-            await _seed_demo_program(Store(session), person.id, trainer.id, now)
+            await seed_demo_program(Store(session), person.id, trainer.id, now)
         await session.commit()
 
 

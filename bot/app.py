@@ -43,6 +43,8 @@ ESCALATE_INTERVAL_SECONDS = 30.0
 PLAN_INTERVAL_SECONDS = 15.0
 DIGEST_INTERVAL_SECONDS = 60.0
 BOOKING_INTERVAL_SECONDS = 30.0
+FORGET_INTERVAL_SECONDS = 3600.0
+KEEP_UPDATE_IDS = timedelta(days=2)  # Telegram redelivers an update for at most 24 h
 
 
 class Runtime(Protocol):
@@ -131,47 +133,26 @@ class MendBot:
         )
         await self.sender.recover()
         self.scheduler = AsyncIOScheduler(timezone=UTC)
-        self.scheduler.add_job(
-            self.deliver_outbox,
-            "interval",
-            seconds=OUTBOX_INTERVAL_SECONDS,
-            id="outbox",
-            max_instances=1,
-            coalesce=True,
+        ticks = (
+            (self.deliver_outbox, OUTBOX_INTERVAL_SECONDS, "outbox", None),
+            # the planner runs at once: a restart plans without waiting
+            (self.plan_reminders, PLAN_INTERVAL_SECONDS, "plan", datetime.now(UTC)),
+            (self.send_digests, DIGEST_INTERVAL_SECONDS, "digest", None),
+            (self.escalate_alerts, ESCALATE_INTERVAL_SECONDS, "escalate", None),
+            (self.plan_booking_reminders, BOOKING_INTERVAL_SECONDS, "booking_tick", None),
+            (self.forget_updates, FORGET_INTERVAL_SECONDS, "forget_updates", None),
         )
-        self.scheduler.add_job(
-            self.plan_reminders,
-            "interval",
-            seconds=PLAN_INTERVAL_SECONDS,
-            id="plan",
-            max_instances=1,
-            coalesce=True,
-            next_run_time=datetime.now(UTC),  # at once: a restart plans without waiting
-        )
-        self.scheduler.add_job(
-            self.send_digests,
-            "interval",
-            seconds=DIGEST_INTERVAL_SECONDS,
-            id="digest",
-            max_instances=1,
-            coalesce=True,
-        )
-        self.scheduler.add_job(
-            self.escalate_alerts,
-            "interval",
-            seconds=ESCALATE_INTERVAL_SECONDS,
-            id="escalate",
-            max_instances=1,
-            coalesce=True,
-        )
-        self.scheduler.add_job(
-            self.plan_booking_reminders,
-            "interval",
-            seconds=BOOKING_INTERVAL_SECONDS,
-            id="booking_tick",
-            max_instances=1,
-            coalesce=True,
-        )
+        for tick, seconds, job_id, first_run in ticks:
+            options = {"next_run_time": first_run} if first_run else {}
+            self.scheduler.add_job(
+                tick,
+                "interval",
+                seconds=seconds,
+                id=job_id,
+                max_instances=1,
+                coalesce=True,
+                **options,
+            )
         self.scheduler.start()
         mode = "webhook" if self.settings.webhook_url else "long polling"
         log.info("mendbot is running as @%s (%s, %s)", username, self.settings.bot_runtime, mode)
@@ -186,12 +167,15 @@ class MendBot:
 
         token = f"{secrets.randbelow(9 * 10**8) + 10**8}:{secrets.token_urlsafe(24)}"
         personas = [Persona(p.user_id, p.name, p.label) for p in DEMO_PEOPLE]
+        async with store_factory(self.sessions)() as store:
+            last_update_id = await store.last_update_id()
         self.sandbox = SandboxServer(
             token,
             host=self.settings.sandbox_host,
             port=self.settings.sandbox_port,
             personas=personas,
             bot_username=SANDBOX_BOT_USERNAME,
+            last_update_id=last_update_id,
         )
         try:
             await self.sandbox.start()
@@ -252,6 +236,13 @@ class MendBot:
             count = await plan_booking_reminders(
                 store, self.clock.now(), self.settings.default_timezone
             )
+            await store.commit()
+        return count
+
+    async def forget_updates(self) -> int:
+        """Prune processed update ids past any redelivery, so the table stays small."""
+        async with store_factory(self.sessions)() as store:
+            count = await store.forget_updates(self.clock.now() - KEEP_UPDATE_IDS)
             await store.commit()
         return count
 

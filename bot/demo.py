@@ -1,4 +1,8 @@
-"""The demo centre the sandbox starts with: an admin, a trainer and a client, ready to use."""
+"""The demo centre the sandbox starts with: an admin, a trainer and a client, ready to use.
+
+The demo people have quiet hours off, so whoever tries the sandbox at night still sees alerts,
+bookings and reminders arrive; everyone who joins later gets the centre's default quiet hours.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from typing import Any
 from sqlmodel import select
 
 from flows.questions import OPTIONAL_QUESTIONS
+from flows.settings import OFF as QUIET_OFF
 from storage.db import SessionFactory
 from storage.models import Availability, Clearance, ClientProfile, ConsultSettings, Person, Role
 from storage.programs import add_exercise, ensure_program
@@ -43,6 +48,8 @@ async def seed_demo_centre(sessions: SessionFactory, timezone: str, now: datetim
                 role=demo.role,
                 name=demo.name,
                 timezone=timezone,
+                quiet_start=QUIET_OFF[0],
+                quiet_end=QUIET_OFF[1],
                 created_at=now,
             )
             session.add(person)
@@ -62,7 +69,7 @@ async def seed_demo_centre(sessions: SessionFactory, timezone: str, now: datetim
                 onboarded_at=now,
             )
         )
-        await _seed_demo_program(Store(session), client.id, trainer.id, now)
+        await seed_demo_program(Store(session), client.id, trainer.id, now)
         _seed_demo_consults(session, trainer.id)
         await session.commit()
         return True
@@ -76,8 +83,8 @@ def _seed_demo_consults(session: Any, trainer_id: int) -> None:
             session.add(Availability(trainer_id=trainer_id, weekday=weekday, start=start, end=end))
 
 
-async def _seed_demo_program(store: Store, client_id: int, trainer_id: int, now: datetime) -> None:
-    """Early post-op knee (ACL) rehab, every optional question on."""
+async def seed_demo_program(store: Store, client_id: int, trainer_id: int, now: datetime) -> None:
+    """Early post-op knee (ACL) rehab, every optional question on (the benchmarks use it too)."""
     program = await ensure_program(store, client_id, now, by=trainer_id)
     program.phase, program.questions = "rehab", list(OPTIONAL_QUESTIONS)
     exercises: tuple[dict[str, Any], ...] = (

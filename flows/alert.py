@@ -6,6 +6,10 @@ adding another. Emergency and urgent alerts go to the client's trainer at once t
 Messages open with a neutral line (lock-screen previews), then the details: rule IDs, the raw
 answers, the 7-day series, what the client was told and a suggested action, never a diagnosis.
 Unacknowledged emergency and urgent alerts are escalated to every admin (`escalate_overdue`).
+
+Visitors whose consult intake ticks a red flag (flows/booking.py) get the same machinery through
+`raise_visitor_alerts`: their Person (role prospect) is the alert's client, there is no check-in,
+series or history, and the trainer is the one the alert was raised for (no client profile).
 """
 
 from __future__ import annotations
@@ -31,8 +35,10 @@ from flows.notify import ALERT_PRIORITY, notify_person
 from flows.texts import t
 from flows.triage import RED_FLAG_ITEMS, Assessment, rule_label, rule_severity
 from storage.alerts import (
+    alerted_trainer,
     alerts_by_ids,
     alerts_of_checkin,
+    alerts_of_visitor,
     count_open_alerts,
     open_alert,
     open_alerts,
@@ -40,6 +46,7 @@ from storage.alerts import (
 )
 from storage.checkins import checkins_between
 from storage.models import STAFF, Alert, AlertStatus, Checkin, Person, Role
+from storage.pauses import paused_days
 from storage.repo import Store
 
 log = logging.getLogger(__name__)
@@ -63,6 +70,7 @@ ANSWER_FIELDS = (
     "exercises",
     "note",
 )
+INTAKE_FIELDS = ("goal", "injury")  # a visitor's intake answers shown beside their red flags
 
 
 # --- raising ------------------------------------------------------------------------------------
@@ -90,44 +98,89 @@ async def raise_alerts(
     """
     if not assessment.rules or client.id is None:
         return []
-    store = ctx.store
-    trainer = await _trainer_of(store, client.id)
+    trainer = await _trainer_of(ctx.store, client.id)
     if trainer is None or trainer.id is None:
         log.error("client %s has no trainer or admin to alert; rules %s", client.id, assessment)
         return []
     answers = checkin_answers(checkin)
+    alerts = await _store_alerts(
+        ctx, client.id, trainer.id, checkin.id, assessment, answers, series, client_told
+    )
+    await ctx.store.session.flush()  # stored before anything is sent
+    await _send_groups(ctx, trainer, client, checkin, alerts)
+    return alerts
+
+
+async def raise_visitor_alerts(
+    ctx: Context,
+    visitor: Person,
+    trainer: Person,
+    assessment: Assessment,
+    answers: dict[str, Any],
+    told: str,
+) -> list[Alert]:
+    """A consult visitor's red flags: the same alerts as a client's, without a check-in.
+
+    `answers` holds the ticked codes under "red_flags" and the intake's own words ("goal",
+    "injury"). Stored (or the open alert updated) before the trainer's message is queued.
+    """
+    if not assessment.rules or visitor.id is None or trainer.id is None:
+        return []
+    alerts = await _store_alerts(ctx, visitor.id, trainer.id, None, assessment, answers, [], told)
+    await ctx.store.session.flush()  # stored before anything is sent
+    await _send_groups(ctx, trainer, visitor, None, alerts)
+    return alerts
+
+
+async def _store_alerts(
+    ctx: Context,
+    client_id: int,
+    trainer_id: int,
+    checkin_id: int | None,
+    assessment: Assessment,
+    answers: dict[str, Any],
+    series: list[dict[str, Any]],
+    told: str,
+) -> list[Alert]:
+    """One alert per fired rule, or the rule's open alert updated (not flushed here)."""
+    store = ctx.store
     alerts: list[Alert] = []
     for rule in assessment.rules:
-        alert = await open_alert(store, client.id, rule)
+        alert = await open_alert(store, client_id, rule)
         if alert is None:
             alert = Alert(
-                client_id=client.id,
-                trainer_id=trainer.id,
-                checkin_id=checkin.id,
+                client_id=client_id,
+                trainer_id=trainer_id,
+                checkin_id=checkin_id,
                 rule=rule,
                 severity=rule_severity(rule),
                 answers=answers,
                 series=[_plain(item) for item in series],
-                client_told=client_told,
+                client_told=told,
                 created_at=ctx.now,
                 updated_at=ctx.now,
             )
             store.session.add(alert)
         else:
-            alert.trainer_id = trainer.id
-            alert.checkin_id = checkin.id
+            alert.trainer_id = trainer_id
+            alert.checkin_id = checkin_id
             alert.answers = answers
             alert.series = [_plain(item) for item in series]
-            alert.client_told = client_told
+            alert.client_told = told
             alert.updated_at = ctx.now
             alert.times_raised += 1
         alerts.append(alert)
-    await store.session.flush()  # stored before anything is sent
+    return alerts
+
+
+async def _send_groups(
+    ctx: Context, trainer: Person, client: Person, checkin: Checkin | None, alerts: list[Alert]
+) -> None:
+    """One message per severity that is sent at once (emergency, then urgent)."""
     for severity in SENT_AT_ONCE:
         group = [alert for alert in alerts if alert.severity == severity]
         if group:
             await _send_alert(ctx, trainer, client, checkin, group)
-    return alerts
 
 
 async def _trainer_of(store: Store, client_id: int) -> Person | None:
@@ -140,47 +193,72 @@ async def _trainer_of(store: Store, client_id: int) -> Person | None:
     return trainer
 
 
+def is_visitor(person: Person | None) -> bool:
+    """A consult visitor (role prospect): no check-ins, no history, no client profile."""
+    return person is not None and person.role == Role.PROSPECT
+
+
 async def _send_alert(
-    ctx: Context, trainer: Person, client: Person, checkin: Checkin, group: list[Alert]
+    ctx: Context, trainer: Person, client: Person, checkin: Checkin | None, group: list[Alert]
 ) -> None:
     severity = group[0].severity
     locale = trainer.locale
     zone = trainer.timezone or ctx.bot.default_timezone
-    first = t(f"alert_first_{severity}", locale, client=client.name)
+    visitor = is_visitor(client)
+    who = "visitor_" if visitor else ""
+    first = t(f"alert_first_{who}{severity}", locale, client=client.name)
     action = (
-        t("alert_action_emergency", locale, emergency=ctx.bot.emergency_number)
+        t(f"alert_action_{who}emergency", locale, emergency=ctx.bot.emergency_number)
         if severity == "emergency"
-        else t("alert_action_urgent", locale)
+        else t(f"alert_action_{who}urgent", locale)
     )
     lines = [first, ""]
     lines += _rule_lines(group, locale)
     lines += ["", *_answer_lines(group[0].answers, locale), ""]
-    lines += _series_lines(group[0].series, checkin.local_date, locale)
+    if checkin is not None:
+        lines += _series_lines(group[0].series, checkin.local_date, locale)
     lines += [
         t("alert_time", locale, time=_clock(ctx.now, zone, "%-d %b %Y, %H:%M"), zone=zone),
         t("alert_told", locale, client=client.name, told=group[0].client_told or BLANK),
-        "",
-        action,
-        t("alert_clinician", locale),
     ]
+    if visitor:
+        lines.append(t("alert_visitor_not_booked", locale))
+    lines += ["", action, t("alert_clinician", locale)]
     ids = [alert.id or 0 for alert in group]
+    buttons = alert_buttons(
+        ids,
+        client.id or 0,
+        locale,
+        checkin.id if checkin is not None else None,
+        severity,
+        visitor=visitor,
+    )
     await ctx.store.enqueue(
         chat_id=trainer.chat_id,
         person_id=trainer.id,
         text="\n".join(lines),
         kind=f"alert_{severity}",
         now=ctx.now,
-        buttons=alert_buttons(ids, client.id or 0, locale, checkin.id, severity),
+        buttons=buttons,
         priority=ALERT_PRIORITY,
         dedupe_key=f"alert:{'.'.join(f'{a.id}x{a.times_raised}' for a in group)}",
     )
 
 
-def ack_data(ids: Sequence[int], checkin_id: int | None = None, severity: str = "") -> str:
-    """ "ack:12,13"; when that is over 64 bytes, the check-in's alerts at this severity."""
+def ack_data(
+    ids: Sequence[int],
+    checkin_id: int | None = None,
+    severity: str = "",
+    visitor_id: int | None = None,
+) -> str:
+    """ "ack:12,13"; when that is over 64 bytes, the check-in's alerts at this severity
+    ("ack:C55E"), or for a visitor's intake, their intake alerts at it ("ack:V7U")."""
     data = "ack:" + ",".join(str(i) for i in ids)
-    if len(data.encode()) > CALLBACK_DATA_LIMIT and checkin_id is not None and severity:
-        data = f"ack:C{checkin_id}{severity[0].upper()}"
+    if len(data.encode()) > CALLBACK_DATA_LIMIT and severity:
+        if checkin_id is not None:
+            data = f"ack:C{checkin_id}{severity[0].upper()}"
+        elif visitor_id is not None:
+            data = f"ack:V{visitor_id}{severity[0].upper()}"
     return data
 
 
@@ -190,13 +268,28 @@ def alert_buttons(
     locale: str,
     checkin_id: int | None = None,
     severity: str = "",
+    *,
+    visitor: bool = False,
 ) -> list[list[dict[str, str]]]:
+    """Acknowledge, then Message client and History; a visitor gets Message visitor only (no
+    check-ins, so no history)."""
+    ack = ack_data(ids, checkin_id, severity, client_id if visitor else None)
     return [
-        [{"text": t("alert_ack", locale), "data": ack_data(ids, checkin_id, severity)}],
+        [{"text": t("alert_ack", locale), "data": ack}],
         [
-            {"text": t("alert_message_client", locale), "data": f"msg:{client_id}"},
-            {"text": t("alert_history", locale), "data": f"hist:{client_id}"},
+            {"text": button.text, "data": button.data or ""}
+            for button in follow_up(client_id, locale, visitor)
         ],
+    ]
+
+
+def follow_up(client_id: int, locale: str, visitor: bool) -> list[Button]:
+    """The buttons under an alert once it is acknowledged (and beside Acknowledge before)."""
+    if visitor:
+        return [Button(t("alert_message_visitor", locale), data=f"msg:{client_id}")]
+    return [
+        Button(t("alert_message_client", locale), data=f"msg:{client_id}"),
+        Button(t("alert_history", locale), data=f"hist:{client_id}"),
     ]
 
 
@@ -234,6 +327,9 @@ def _answer_lines(answers: dict[str, Any], locale: str) -> list[str]:
         lines.append(t("alert_red_flags", locale, items="; ".join(flags)))
     if answers.get("note"):
         lines.append(t("alert_note", locale, note=answers["note"]))
+    for name in INTAKE_FIELDS:  # a visitor's intake, as they wrote it
+        if name in answers:
+            lines.append(t(f"alert_intake_{name}", locale, text=answers[name] or BLANK))
     return lines
 
 
@@ -281,15 +377,23 @@ def _clock(moment: datetime, zone: str, pattern: str) -> str:
 # --- who may act on a client's alerts -----------------------------------------------------------
 
 
-async def _may_see(ctx: Context, client_id: int) -> bool:
-    """The client's own trainer, or an admin; nobody else (not even another trainer)."""
+async def _may_see(ctx: Context, client_id: int, alert: Alert | None = None) -> bool:
+    """The client's own trainer, or an admin; nobody else (not even another trainer).
+
+    A visitor has no profile: the trainer an alert about them was raised for (this `alert`'s,
+    or, without one, any of theirs) may act.
+    """
     person = ctx.person
     if person is None or person.role not in STAFF:
         return False
     if person.role == Role.ADMIN:
         return True
     profile = await ctx.store.profile(client_id)
-    return profile is not None and profile.trainer_id == person.id
+    if profile is not None:
+        return profile.trainer_id == person.id
+    if alert is not None:
+        return alert.trainer_id == person.id
+    return await alerted_trainer(ctx.store, client_id, person.id or 0)
 
 
 def _zone(ctx: Context, person: Person | None) -> str:
@@ -305,10 +409,12 @@ def _expired(ctx: Context) -> None:
 
 async def _alerts_for_ack(ctx: Context, arg: str) -> list[Alert] | None:
     """The alerts an "ack:" payload names: "12,13", "L12" (from /alerts), "C55E" (a check-in's)."""
-    if arg.startswith("C") and len(arg) > 2 and arg[1:-1].isdigit():
+    if arg[:1] in ("C", "V") and len(arg) > 2 and arg[1:-1].isdigit():
         severity = {"E": "emergency", "U": "urgent", "R": "routine"}.get(arg[-1])
         if severity is None:
             return None
+        if arg.startswith("V"):  # a visitor's intake alerts
+            return await alerts_of_visitor(ctx.store, int(arg[1:-1]), severity) or None
         return await alerts_of_checkin(ctx.store, int(arg[1:-1]), severity)
     parts = (arg[1:] if arg.startswith("L") else arg).split(",")
     if not parts or not all(part.isdigit() for part in parts):
@@ -326,7 +432,7 @@ async def acknowledge(ctx: Context, arg: str) -> None:
         _expired(ctx)
         return
     for alert in alerts:
-        if not await _may_see(ctx, alert.client_id):
+        if not await _may_see(ctx, alert.client_id, alert):
             _expired(ctx)
             return
     still_open = [alert for alert in alerts if alert.status == AlertStatus.OPEN]
@@ -357,15 +463,11 @@ async def acknowledge(ctx: Context, arg: str) -> None:
         "alert_acknowledged", name=person.name, time=_clock(ctx.now, _zone(ctx, person), "%H:%M")
     )
     client_id = alerts[0].client_id
+    visitor = is_visitor(await ctx.store.person(client_id))
     ctx.replies.edit(
         message_id,
         f"{ctx.event.message_text}\n\n{stamp}",
-        keyboard(
-            [
-                Button(ctx.t("alert_message_client"), data=f"msg:{client_id}"),
-                Button(ctx.t("alert_history"), data=f"hist:{client_id}"),
-            ]
-        ),
+        keyboard(follow_up(client_id, ctx.locale, visitor)),
     )
 
 
@@ -382,12 +484,13 @@ async def _alert_list(ctx: Context, person: Person) -> tuple[str, Keyboard]:
     lines = [ctx.t("alerts_header", count=total)]
     acks: list[Button] = []
     for n, (alert, client) in enumerate(rows, start=1):
+        name = ctx.t("alerts_visitor", name=client.name) if is_visitor(client) else client.name
         lines.append(
             ctx.t(
                 "alerts_line",
                 n=n,
                 severity=ctx.t(f"alert_severity_{alert.severity}"),
-                client=client.name,
+                client=name,
                 label=rule_label(alert.rule),
                 date=_clock(alert.updated_at, zone, "%-d %b"),
                 times=alert.times_raised,
@@ -411,11 +514,13 @@ async def list_alerts(ctx: Context) -> None:
 
 
 async def _client_for(ctx: Context, arg: str) -> Person | None:
-    """The client a button names, if the presser may act for them."""
+    """The client (or alerted visitor) a button names, if the presser may act for them."""
     if not arg.isdigit():
         return None
     client = await ctx.store.person(int(arg))
-    if client is None or client.role != Role.CLIENT or not await _may_see(ctx, int(arg)):
+    if client is None or client.role not in (Role.CLIENT, Role.PROSPECT):
+        return None
+    if not await _may_see(ctx, int(arg)):
         return None
     return client
 
@@ -440,7 +545,8 @@ class RelayFlow(Flow):
         if client is None or trainer is None:  # reassigned meanwhile: nothing is sent
             ctx.say(ctx.t("button_expired"))
             return None
-        await notify_person(ctx, client, "relay_to_client", trainer=trainer.name, text=text)
+        key = "relay_to_visitor" if is_visitor(client) else "relay_to_client"
+        await notify_person(ctx, client, key, trainer=trainer.name, text=text)
         ctx.say(ctx.t("relay_sent", client=client.name))
         return None
 
@@ -472,19 +578,22 @@ def _value(value: object) -> str:
 
 
 async def history_text(ctx: Context, client: Person) -> str:
-    """The last 14 days of check-ins ending on the client's local today, oldest first."""
+    """The last 14 days of check-ins ending on the client's local today, oldest first (the alert's
+    History button and the /clients card); paused days say so."""
     today = local(ctx.now, _zone(ctx, client)).date()
     first = today - timedelta(days=HISTORY_DAYS - 1)
     found = {
         c.local_date: c for c in await checkins_between(ctx.store, client.id or 0, first, today)
     }
+    paused = await paused_days(ctx.store, client.id or 0, first, today)
     lines = [ctx.t("history_header", client=client.name)]
     for offset in range(HISTORY_DAYS):
         day = first + timedelta(days=offset)
         label = day.strftime("%a %-d %b")
         checkin = found.get(day)
         if checkin is None:
-            lines.append(ctx.t("history_missing", date=label))
+            key = "history_paused" if day in paused else "history_missing"
+            lines.append(ctx.t(key, date=label))
             continue
         lines.append(
             ctx.t(
@@ -505,6 +614,9 @@ async def show_history(ctx: Context, arg: str) -> None:
     client = await _client_for(ctx, arg)
     if client is None:
         _expired(ctx)
+        return
+    if is_visitor(client):  # no check-ins to show
+        ctx.replies.toast(ctx.t("history_visitor", client=client.name), alert=True)
         return
     ctx.replies.toast()
     ctx.say(await history_text(ctx, client))
@@ -529,6 +641,7 @@ async def escalate_overdue(
         client = await store.person(alert.client_id)
         trainer = await store.person(alert.trainer_id)
         after = emergency_after if alert.severity == "emergency" else urgent_after
+        visitor = is_visitor(client)
         for admin in admins:
             await store.enqueue(
                 chat_id=admin.chat_id,
@@ -536,7 +649,9 @@ async def escalate_overdue(
                 text=_escalation_text(alert, client, trainer, admin, after),
                 kind=f"alert_escalated_{alert.severity}",
                 now=now,
-                buttons=alert_buttons([alert.id or 0], alert.client_id, admin.locale),
+                buttons=alert_buttons(
+                    [alert.id or 0], alert.client_id, admin.locale, visitor=visitor
+                ),
                 priority=ALERT_PRIORITY,
                 dedupe_key=f"escalate:{alert.id}:{admin.id}",
             )
@@ -552,11 +667,12 @@ def _escalation_text(
     zone = admin.timezone or "UTC"
     name = client.name if client else BLANK
     severity = alert.severity
+    who = "visitor_" if is_visitor(client) else ""
     lines = [
-        t(f"alert_escalated_first_{severity}", locale, client=name),
+        t(f"alert_escalated_first_{who}{severity}", locale, client=name),
         "",
         t(
-            "alert_escalated_why",
+            f"alert_escalated_why{'_visitor' if who else ''}",
             locale,
             time=_clock(alert.created_at, zone, "%-d %b %Y, %H:%M"),
             zone=zone,
@@ -569,7 +685,7 @@ def _escalation_text(
         *_answer_lines(alert.answers, locale),
         t("alert_told", locale, client=name, told=alert.client_told or BLANK),
         "",
-        t(f"alert_escalated_action_{severity}", locale),
+        t(f"alert_escalated_action_{who}{severity}", locale),
         t("alert_clinician", locale),
     ]
     return "\n".join(lines)

@@ -2,15 +2,21 @@
 
 The slot is held (a SlotClaim row) as soon as it is picked, so nobody else can take it while the
 visitor confirms; a clash found by the database sends them back to fresh slots. Red flags in the
-intake are never booked as a normal consult: the visitor gets TRIAGE.md section 5's wording.
+intake are never booked as a normal consult: the visitor gets TRIAGE.md section 5's wording and
+the trainer a stored alert (flows/alert.py: Acknowledge, /alerts, escalation to the admins).
+
+Cancelling asks first ("Cancel your consult on ...?"). Each consult is one calendar event: a
+reschedule keeps the original's UID with SEQUENCE + 1, and a cancel sends a METHOD:CANCEL file.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
+from flows.alert import raise_visitor_alerts
 from flows.choices import Option, buttons, pick
 from flows.consult import HOLD_MINUTES, length_of, offered_slots, when, zone_of
 from flows.conversation import (
@@ -26,15 +32,17 @@ from flows.conversation import (
     stop,
 )
 from flows.core import Button, ContactRequest, Document, Keyboard, Send, keyboard
-from flows.ics import consult_ics
+from flows.ics import booking_uid, consult_ics
 from flows.menu import VISITOR, menu_for
-from flows.notify import ALERT_PRIORITY, notify_person
+from flows.notify import notify_person
 from flows.onboarding import answer_timezone, ask_timezone
 from flows.slots import by_local_day
 from flows.texts import t
-from flows.triage import RED_FLAG_ITEMS, Client, Day, assess, rule_label
+from flows.triage import RED_FLAG_ITEMS, Client, Day, assess
 from storage import booking as bk
 from storage.models import Booking, BookingStatus, Person, Role
+
+log = logging.getLogger(__name__)
 
 DEEP_LINK = "consult"
 ANY = "any"
@@ -288,6 +296,7 @@ class BookingFlow(Flow):
         old = await bk.booking(ctx.store, int(old_id)) if old_id else None
         if old is not None and old.status == BookingStatus.CONFIRMED:
             await bk.cancel(ctx.store, old, ctx.now, by=old.prospect_id, reason="rescheduled")
+        _calendar_identity(booking, old)
         await send_confirmation(ctx, booking, trainer, ctx.data["zone"])
         await _tell_trainer_booked(ctx, booking, trainer, old)
         if ctx.person is not None:
@@ -362,7 +371,7 @@ async def _prospect(ctx: Context) -> Person:
         chat_id=ctx.event.chat_id,
         role=Role.PROSPECT,
         name=ctx.data["name"],
-        timezone=ctx.data["zone"],
+        timezone=ctx.data.get("zone"),  # not asked yet when the intake stops on a red flag
         created_at=ctx.now,
     )
     ctx.person = await ctx.store.add_person(person)
@@ -378,59 +387,97 @@ async def _held(ctx: Context) -> tuple[Booking, Person]:
 
 
 async def _red_flag_stop(ctx: Context) -> None:
-    """No normal consult: section 5's wording (emergency number first) and the trainer told."""
+    """No normal consult: section 5's wording (emergency number first) and a stored alert.
+
+    The visitor becomes a Person (role prospect) if they aren't one yet, so the alert has
+    someone to be about; the trainer is the one they chose, else the first taking consults.
+    """
     data = dict(ctx.data)
     codes = data.get("flags") or []
     post_op = bool(_SURGERY.search(data.get("injury") or ""))
     day = Day(date=ctx.now.date(), red_flags=frozenset(codes))
     assessment = assess(Client(post_op=post_op), day, [])
-    stop(ctx)
     if assessment.severity == "emergency":
         told = ctx.t("ci_told_emergency", number=ctx.bot.emergency_number)
         ctx.replies.items.insert(0, Send(ctx.t("bk_emergency", number=ctx.bot.emergency_number)))
     else:
         told = ctx.t("ci_told_urgent")
         ctx.say(ctx.t("bk_urgent"))
-    ids = [int(data["trainer"])] if data.get("trainer") not in (None, ANY) else []
-    trainers = [await ctx.store.person(i) for i in ids] or await bk.consult_trainers(ctx.store)
-    items = "; ".join(RED_FLAG_ITEMS[c] for c in codes)
-    rules = "\n".join(f"• {rule_label(r)}" for r in assessment.rules)
-    for trainer in trainers:
+    visitor = await _prospect(ctx)  # reads the intake's name, so before stop()
+    stop(ctx)
+    trainer = await _red_flag_trainer(ctx, data.get("trainer"))
+    if trainer is None:
+        log.error("visitor %s has red flags %s but no trainer or admin to alert", visitor.id, codes)
+        return
+    answers = {
+        "red_flags": list(codes),
+        "goal": data.get("goal"),
+        "injury": data.get("injury"),
+    }
+    await raise_visitor_alerts(ctx, visitor, trainer, assessment, answers, told)
+
+
+async def _red_flag_trainer(ctx: Context, chosen: str | None) -> Person | None:
+    """The trainer the visitor chose; else the first taking consults; else the first admin."""
+    if chosen not in (None, ANY) and str(chosen).isdigit():
+        trainer = await ctx.store.person(int(str(chosen)))
         if trainer is not None:
-            await notify_person(
-                ctx,
-                trainer,
-                "bk_red_flag_trainer",
-                priority=ALERT_PRIORITY,
-                name=data.get("name") or "?",
-                items=items,
-                rules=rules,
-                told=told,
-                injury=data.get("injury") or "-",
-            )
+            return trainer
+    trainers = await bk.consult_trainers(ctx.store)
+    if trainers:
+        return trainers[0]
+    admins = await ctx.store.people_with_role(Role.ADMIN)
+    return admins[0] if admins else None
 
 
 async def send_confirmation(ctx: Context, booking: Booking, trainer: Person, zone: str) -> None:
     """The confirmation with Reschedule and Cancel, then the calendar file."""
     length = int((booking.ends_at - booking.starts_at).total_seconds() // 60)
+    day_ahead = booking.starts_at - ctx.now > timedelta(hours=24)  # else only the 1 h reminder
     text = ctx.t(
         "bk_confirmed",
         when=when(booking.starts_at, zone),
         zone=zone,
         trainer=trainer.name,
         minutes=length,
+        reminders=ctx.t("bk_remind_both" if day_ahead else "bk_remind_hour"),
     )
     ctx.say(text, prospect_buttons(ctx, booking.id or 0))
-    title = ctx.t("bk_ics_title", trainer=trainer.name)
+    ctx.replies.add(_calendar_file(ctx, booking, trainer))
+
+
+def _uid(booking: Booking) -> str:
+    return booking.ics_uid or booking_uid(booking.id or 0)
+
+
+def _calendar_identity(booking: Booking, old: Booking | None) -> None:
+    """A reschedule is the original's calendar event moved: its UID, SEQUENCE + 1."""
+    if old is not None and old.prospect_id == booking.prospect_id:
+        booking.ics_uid, booking.ics_sequence = _uid(old), old.ics_sequence + 1
+    else:
+        booking.ics_uid, booking.ics_sequence = _uid(booking), 0
+
+
+def _calendar_file(
+    ctx: Context, booking: Booking, trainer: Person | None, cancelled: bool = False
+) -> Document:
+    """The booking's event as an .ics; a cancel is the next SEQUENCE of the same UID."""
+    if cancelled:
+        booking.ics_uid, booking.ics_sequence = _uid(booking), booking.ics_sequence + 1
+    name = trainer.name if trainer is not None else "?"
     ics = consult_ics(
-        booking_id=booking.id or 0,
+        uid=_uid(booking),
         starts_at=booking.starts_at,
         ends_at=booking.ends_at,
-        title=title,
-        details=ctx.t("bk_ics_details", trainer=trainer.name),
+        title=ctx.t("bk_ics_title", trainer=name),
+        details=ctx.t("bk_ics_details", trainer=name),
         now=ctx.now,
+        sequence=booking.ics_sequence,
+        cancelled=cancelled,
     )
-    ctx.replies.add(Document(ics, "consult.ics", ctx.t("bk_ics_caption")))
+    if cancelled:
+        return Document(ics, "consult-cancelled.ics", ctx.t("bk_ics_cancel_caption"))
+    return Document(ics, "consult.ics", ctx.t("bk_ics_caption"))
 
 
 def prospect_buttons(ctx: Context, booking_id: int) -> Keyboard:
@@ -517,30 +564,72 @@ async def rebook(ctx: Context, old: Booking, reschedule: bool) -> None:
     await start(ctx, BOOKING, "slot", **data)
 
 
+def _record(ctx: Context, outcome: str) -> None:
+    """Write the outcome onto the question whose button was pressed, dropping its buttons."""
+    if ctx.event.message_id is not None:
+        ctx.replies.edit(ctx.event.message_id, f"{ctx.event.message_text}\n\n» {outcome}")
+
+
+def _changeable(ctx: Context, booking: Booking, on_question: bool = False) -> bool:
+    """Confirmed and not begun; otherwise a short polite answer (and False)."""
+    if booking.status == BookingStatus.CONFIRMED and booking.starts_at > ctx.now:
+        return True
+    if booking.status == BookingStatus.CANCELLED:
+        stale = ctx.t("bk_already_cancelled")
+    elif booking.starts_at <= ctx.now:
+        stale = ctx.t("bk_already_past")
+    else:
+        stale = ctx.t("bk_not_movable")
+    ctx.replies.toast(stale)
+    if on_question:
+        _record(ctx, stale)
+    return False
+
+
 async def on_move(ctx: Context, arg: str) -> None:
     booking = await _own_booking(ctx, arg)
-    if booking is None:
-        return
-    if booking.status != BookingStatus.CONFIRMED or booking.starts_at <= ctx.now:
-        ctx.replies.toast(ctx.t("bk_not_movable"))
+    if booking is None or not _changeable(ctx, booking):
         return
     ctx.replies.toast()
     await rebook(ctx, booking, reschedule=True)
 
 
 async def on_cancel(ctx: Context, arg: str) -> None:
-    booking = await _own_booking(ctx, arg)
+    """ "bkcancel:<id>" asks first; its answers are "bkcancel:<id>:yes" and "bkcancel:<id>:keep".
+
+    Every press checks the booking afresh, so a stale one (cancelled, or its time has come)
+    only gets a polite answer.
+    """
+    booking_id, _, answer = arg.partition(":")
+    booking = await _own_booking(ctx, booking_id)
     if booking is None:
         return
-    if booking.status != BookingStatus.CONFIRMED or booking.starts_at <= ctx.now:
-        ctx.replies.toast(ctx.t("bk_not_movable"))
+    if answer not in ("", "yes", "keep"):
+        ctx.replies.toast(ctx.t("button_expired"))
         return
+    if not _changeable(ctx, booking, on_question=bool(answer)):
+        return
+    zone = zone_of(ctx.person, ctx.bot.default_timezone)
+    if not answer:
+        ctx.replies.toast()
+        choices = [
+            Button(ctx.t("bk_cancel_yes"), data=f"bkcancel:{booking.id}:yes"),
+            Button(ctx.t("bk_cancel_keep"), data=f"bkcancel:{booking.id}:keep"),
+        ]
+        ctx.say(ctx.t("bk_cancel_ask", when=when(booking.starts_at, zone)), keyboard(choices))
+        return
+    if answer == "keep":
+        kept = ctx.t("bk_kept", when=when(booking.starts_at, zone))
+        ctx.replies.toast(kept)
+        _record(ctx, ctx.t("bk_cancel_keep"))
+        return
+    _record(ctx, ctx.t("bk_cancel_yes"))
     await bk.cancel(ctx.store, booking, ctx.now, by=booking.prospect_id, reason="visitor")
     ctx.replies.toast(ctx.t("bk_cancelled_toast"))
-    zone = zone_of(ctx.person, ctx.bot.default_timezone)
     new = keyboard([Button(ctx.t("bk_book_new"), data=f"bknew:{booking.id}")])
     ctx.say(ctx.t("bk_cancelled", when=when(booking.starts_at, zone)), new)
     trainer = await ctx.store.person(booking.trainer_id)
+    ctx.replies.add(_calendar_file(ctx, booking, trainer, cancelled=True))
     if trainer is not None:
         tz = zone_of(trainer, ctx.bot.default_timezone)
         await notify_person(

@@ -33,7 +33,7 @@ from flows.notify import notify_person
 from flows.progress import adherence, percent, series, streak
 from flows.questions import questions_for
 from flows.triage import RED_FLAG_ITEMS, Assessment, Client, Day, Exercise, assess, rule_severity
-from storage.checkins import checkin_on, checkins_between
+from storage.checkins import checkin_dates, checkin_on, checkins_between
 from storage.models import Checkin, Clearance, ClientProfile, Person, Role
 from storage.pauses import pause_on, paused_days
 from storage.programs import exercises_of, program_for
@@ -442,7 +442,7 @@ async def _conclude(
             ctx.set_data(raised=sorted(raised | set(fresh)))
     if status == "done":
         await _share_note(ctx, person, data)
-        await _summary(ctx, person, today, assessment, row, history)
+        await _summary(ctx, person, today, assessment, row)
 
 
 async def _write(
@@ -512,7 +512,6 @@ async def _summary(
     today: date,
     assessment: Assessment,
     row: Checkin,
-    history: list[Checkin],
 ) -> None:
     lines = [ctx.t("ci_saved", name=person.name)]
     if assessment.severity == "urgent":
@@ -526,8 +525,9 @@ async def _summary(
         sets = sum(int(e.get("sets_done") or 0) for e in row.exercises)
         total = sum(int(e["sets_prescribed"]) for e in row.exercises)
         lines.append(ctx.t("ci_adherence", done=sets, total=total, percent=percent(done)))
-    checked = {r.local_date for r in history} | {today}
-    paused = await paused_days(ctx.store, person.id or 0, today - timedelta(days=365), today)
+    first = today - timedelta(days=365)  # a year back, as /progress and /clients count it
+    checked = await checkin_dates(ctx.store, person.id or 0, first, today) | {today}
+    paused = await paused_days(ctx.store, person.id or 0, first, today)
     days = streak(checked, paused, today)
     lines.append(ctx.t("ci_streak_one") if days == 1 else ctx.t("ci_streak", days=days))
     ctx.say("\n\n".join(lines))

@@ -41,6 +41,25 @@ class Event:
     button_text: str = ""  # the pressed button's label
     phone: str | None = None
 
+    def __post_init__(self) -> None:
+        """Drop NUL characters from what people typed: PostgreSQL text cannot hold them."""
+        for name in _TYPED_FIELDS:
+            value = getattr(self, name)
+            if value and "\x00" in value:
+                object.__setattr__(self, name, value.replace("\x00", ""))
+
+
+_TYPED_FIELDS = (
+    "first_name",
+    "text",
+    "command",
+    "args",
+    "payload",
+    "message_text",
+    "button_text",
+    "phone",
+)
+
 
 @dataclass(frozen=True)
 class Button:

@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     Role.CLIENT: (
         ("checkin", "cmd_checkin"),
+        ("progress", "cmd_progress"),
         ("pause", "cmd_pause"),
         ("resume", "cmd_resume"),
         ("settings", "cmd_settings_client"),
@@ -33,6 +34,7 @@ COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     Role.TRAINER: (
         ("alerts", "cmd_alerts"),
+        ("clients", "cmd_clients_trainer"),
         ("program", "cmd_program"),
         ("availability", "cmd_availability"),
         ("bookings", "cmd_bookings_trainer"),
@@ -44,6 +46,7 @@ COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     Role.ADMIN: (
         ("alerts", "cmd_alerts_admin"),
+        ("clients", "cmd_clients_admin"),
         ("program", "cmd_program"),
         ("bookings", "cmd_bookings_admin"),
         ("invite", "cmd_invite_admin"),

@@ -26,6 +26,7 @@ from flows.core import keyboard
 from flows.localtime import COMMON_TIMES, COMMON_ZONES, find_timezone, parse_clock_time
 from flows.menu import menu_for
 from flows.notify import notify_person
+from flows.settings import fit_quiet
 from storage.models import Clearance, ClientProfile, Person, Role
 
 CLIENT_STEPS = (
@@ -53,7 +54,8 @@ async def redeem(ctx: Context, code: str) -> None:
     if not mine and invite.expires_at <= ctx.now:
         ctx.say(ctx.t("invite_expired"))
         return
-    if ctx.person is not None and not mine:
+    prospect = ctx.person is not None and ctx.person.role == Role.PROSPECT
+    if ctx.person is not None and not mine and not prospect:
         ctx.say(ctx.t("already_joined", role=ctx.t(f"role_{ctx.person.role}")))
         return
     if not mine:
@@ -63,14 +65,21 @@ async def redeem(ctx: Context, code: str) -> None:
 
 
 async def _join(ctx: Context, role: Role, name: str, trainer_id: int | None) -> Person:
-    person = Person(
-        telegram_user_id=ctx.event.user_id,
-        chat_id=ctx.event.chat_id,
-        role=role,
-        name=name,
-        created_at=ctx.now,
-    )
-    await ctx.store.add_person(person)
+    """The invited person; a visitor who booked a consult (a prospect) is the same person, now
+    joining for real: their row and bookings stay, their role changes."""
+    person = ctx.person
+    if person is not None:
+        person.role, person.name = role, name
+        await ctx.store.session.flush()
+    else:
+        person = Person(
+            telegram_user_id=ctx.event.user_id,
+            chat_id=ctx.event.chat_id,
+            role=role,
+            name=name,
+            created_at=ctx.now,
+        )
+        await ctx.store.add_person(person)
     if role == Role.CLIENT and trainer_id is not None and person.id is not None:
         await ctx.store.add(ClientProfile(person_id=person.id, trainer_id=trainer_id))
     return person
@@ -88,7 +97,8 @@ async def begin(ctx: Context) -> bool:
             return False
         await start(ctx, CLIENT, step)
         return True
-    if person.timezone is None:
+    staff = person.role in (Role.ADMIN, Role.TRAINER)  # a visitor may have no time zone yet
+    if staff and person.timezone is None:
         ctx.say(ctx.t("staff_welcome", name=person.name, role=ctx.t(f"role_{person.role}")))
         await start(ctx, STAFF)
         return True
@@ -192,6 +202,7 @@ class ClientOnboarding(Flow):
             if chosen is None:
                 raise Retry(ctx.t("checkin_time_bad"))
             profile.checkin_time = chosen.strftime("%H:%M")
+            fit_quiet(ctx, person, profile.checkin_time)
         elif step == "notice":
             pick(ctx, answer, [("ok", ctx.t("notice_ok"))])
             return None

@@ -1,18 +1,26 @@
-"""Adherence, streaks and the 7-day series: plain arithmetic over check-ins, no I/O."""
+"""Adherence, streaks, the 7-day series and the pain trend: arithmetic over check-ins, no I/O."""
 
 from __future__ import annotations
 
 from collections.abc import Container, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
+from statistics import mean
 from typing import Any
 
 
-def adherence(exercises: Iterable[Mapping[str, Any]]) -> float | None:
-    """Sets done / sets prescribed; None when nothing was prescribed (TRIAGE.md section 4)."""
+def set_counts(exercises: Iterable[Mapping[str, Any]]) -> tuple[int, int]:
+    """(sets done, sets prescribed) over any number of exercises, e.g. a week of check-ins."""
     prescribed = done = 0
     for exercise in exercises:
         prescribed += int(exercise.get("sets_prescribed") or 0)
         done += int(exercise.get("sets_done") or 0)
+    return done, prescribed
+
+
+def adherence(exercises: Iterable[Mapping[str, Any]]) -> float | None:
+    """Sets done / sets prescribed; None when nothing was prescribed (TRIAGE.md section 4)."""
+    done, prescribed = set_counts(exercises)
     return done / prescribed if prescribed else None
 
 
@@ -54,3 +62,31 @@ def series(days: Sequence[Mapping[str, Any]], today: date, length: int = 7) -> l
             }
         )
     return out
+
+
+@dataclass(frozen=True)
+class Trend:
+    """Mean pain of the latest `size` check-ins against the `size` before them."""
+
+    direction: str  # "down" | "flat" | "up"
+    before: float
+    recent: float
+    size: int
+
+
+def pain_trend(pains: Sequence[int], step: float = 1.0) -> Trend | None:
+    """Pain values oldest first: the last 3 against the 3 before (with fewer than 6, equal halves
+    of what there is: 2 values compare 1 with 1); None under 2 values. A change of at least
+    `step` (0-10 scale) is "up" or "down", anything smaller "flat"."""
+    size = min(3, len(pains) // 2)
+    if size == 0:
+        return None
+    recent = mean(pains[-size:])
+    before = mean(pains[-2 * size : -size])
+    if recent - before >= step:
+        direction = "up"
+    elif before - recent >= step:
+        direction = "down"
+    else:
+        direction = "flat"
+    return Trend(direction, before, recent, size)

@@ -16,8 +16,10 @@ from flows import (
     availability,
     booking,
     checkin,
+    clients,
     consult_staff,
     invite,
+    myprogress,
     onboarding,
     pause,
     program,
@@ -47,6 +49,8 @@ MODULES = (
     program,
     alert,
     checkin,
+    myprogress,
+    clients,
     pause,
     reminder,
     settings,
@@ -76,6 +80,8 @@ class Router:
                     return []
                 convo = await store.conversation(event.chat_id, event.user_id, now)
                 person = await store.person_by_user(event.user_id)
+                if person is not None and person.unreachable_at is not None:
+                    person.unreachable_at = None  # they wrote to us: unblocked, reachable again
                 ctx = Context(event, now, self.bot, store, convo, person, Replies())
                 await route(ctx)
                 await store.commit()

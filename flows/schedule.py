@@ -61,11 +61,15 @@ def next_at(hhmm: str, zone: str, after: datetime) -> datetime:
 
 def in_span(moment: datetime, zone: str, start: str, end: str) -> bool:
     """Whether the wall clock in `zone` is within [start, end), which may wrap past midnight."""
-    now = moment.astimezone(ZoneInfo(zone)).time().replace(tzinfo=None)
+    return wall_in_span(moment.astimezone(ZoneInfo(zone)).time().replace(tzinfo=None), start, end)
+
+
+def wall_in_span(wall: time, start: str, end: str) -> bool:
+    """Whether a wall-clock time is within [start, end); start == end is an empty span."""
     first, last = parse_hhmm(start), parse_hhmm(end)
     if first <= last:
-        return first <= now < last
-    return now >= first or now < last
+        return first <= wall < last
+    return wall >= first or wall < last
 
 
 def quiet_until(moment: datetime, zone: str, start: str, end: str) -> datetime | None:

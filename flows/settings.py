@@ -6,12 +6,13 @@ planner), so the next reminder comes at the new time without waiting for a tick.
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from typing import ClassVar
 
 from flows.choices import buttons, pick
 from flows.conversation import Action, Answer, Command, Context, Flow, Retry, register, start
 from flows.localtime import COMMON_TIMES, parse_clock_time
-from flows.schedule import next_at, parse_typed_span
+from flows.schedule import next_at, parse_hhmm, parse_typed_span, wall_in_span
 from storage.models import STAFF, Person, Role
 from storage.reminders import schedule_of
 
@@ -107,6 +108,7 @@ class SettingsFlow(Flow):
             schedule.next_due_at = min(regular, pending) if pending else regular
             schedule.updated_at = ctx.now
         ctx.say(ctx.t("settings_time_saved", time=profile.checkin_time))
+        fit_quiet(ctx, person, profile.checkin_time)
 
     def _set_quiet(self, ctx: Context, person: Person, answer: Answer) -> None:
         choice = answer.choice or answer.text.strip().lower()
@@ -121,6 +123,22 @@ class SettingsFlow(Flow):
                 raise Retry(ctx.t("settings_quiet_bad"))
         person.quiet_start, person.quiet_end = span if span else (None, None)
         ctx.say(ctx.t("settings_quiet_saved", quiet=_span_text(ctx, _quiet(ctx, person))))
+
+
+def fit_quiet(ctx: Context, person: Person, checkin_time: str) -> None:
+    """A reminder time inside quiet hours would be held till they end. The person just said when
+    they want it, so their quiet hours move to let it through, and they are told."""
+    start, end = _quiet(ctx, person)
+    wall = parse_hhmm(checkin_time)
+    if not wall_in_span(wall, start, end):
+        return
+    if wall < parse_hhmm(end):  # the morning part: stay quiet only until the reminder
+        start, end = start, checkin_time
+    else:  # the evening part: start being quiet an hour after it
+        later = (datetime.combine(date.min, wall) + timedelta(hours=1)).time()
+        start = later.strftime("%H:%M") if wall_in_span(later, start, end) else end  # or none
+    person.quiet_start, person.quiet_end = start, end
+    ctx.say(ctx.t("time_in_quiet", time=checkin_time, quiet=_span_text(ctx, (start, end))))
 
 
 SETTINGS = register(SettingsFlow())

@@ -139,6 +139,9 @@ EN: dict[str, str] = {
     "cmd_alerts": "Open alerts for your clients",
     "cmd_alerts_admin": "Every open alert",
     "cmd_program": "Set a client's program",
+    "cmd_progress": "Your last 7 days at a glance",
+    "cmd_clients_trainer": "Your clients, most in need first",
+    "cmd_clients_admin": "Every client, most in need first",
     "cmd_book": "Book a free consult",
     "cmd_mybooking": "See, move or cancel your consult",
     "cmd_settings_client": "Reminder time and quiet hours",
@@ -408,6 +411,10 @@ EN: dict[str, str] = {
     "settings_closed": "All set.",
     "settings_time_ask": "What time should I remind you each day? Pick one or type it, e.g. 7:30.",
     "settings_time_saved": "Done: I'll remind you at {time} each day.",
+    "time_in_quiet": (
+        "So your {time} reminder gets through, your quiet hours are now {quiet}. "
+        "/settings changes them."
+    ),
     "settings_quiet_ask": (
         "When should I stay quiet? Type a span like 22:00-07:00, or pick one. "
         "Urgent alerts to trainers still come through."
@@ -454,11 +461,6 @@ EN: dict[str, str] = {
         "and we'll find a time. If your surgeon or physio told you something different, "
         "follow them."
     ),
-    "bk_red_flag_trainer": (
-        "A visitor asking for a consult needs a clinician first: {name}.\n\n"
-        "Ticked on the safety screen: {items}\n{rules}\nInjury or surgery, as written: "
-        "{injury}\nThey were {told}. No consult was booked."
-    ),
     "bk_slots": (
         "Free times on {day} (your time, {zone}). Day {n} of {total}: pick one, or see other days."
     ),
@@ -487,9 +489,10 @@ EN: dict[str, str] = {
     "bk_hold_lost": "Sorry, that hold ran out and the time was released. Please pick again.",
     "bk_confirmed": (
         "You're booked! Free {minutes}-minute consult with {trainer} on {when} ({zone}).\n\n"
-        "I'll remind you a day before and an hour before. The calendar file below adds it to "
-        "your calendar."
+        "{reminders} The calendar file below adds it to your calendar."
     ),
+    "bk_remind_both": "I'll remind you a day before and an hour before.",
+    "bk_remind_hour": "I'll remind you an hour before.",
     "bk_ics_title": "Free consult with {trainer}",
     "bk_ics_details": "Your free consult with {trainer}. Reschedule or cancel in the chat.",
     "bk_ics_caption": "Add to your calendar",
@@ -512,6 +515,13 @@ EN: dict[str, str] = {
     "bk_none_upcoming": "You have no upcoming consult. Send /book to book one.",
     "bk_not_movable": "This consult can't be changed any more.",
     "bk_cancelled_toast": "Cancelled.",
+    "bk_cancel_ask": "Cancel your consult on {when}?",
+    "bk_cancel_yes": "Yes, cancel",
+    "bk_cancel_keep": "Keep it",
+    "bk_kept": "Okay, your consult on {when} stays booked.",
+    "bk_already_cancelled": "This consult is already cancelled.",
+    "bk_already_past": "This consult's time has passed, so it can't be changed now.",
+    "bk_ics_cancel_caption": "Removes it from your calendar",
     "bk_cancelled": "Your consult on {when} is cancelled. Would you like another time?",
     "bk_book_new": "Pick a new time",
     "bk_cancelled_by_trainer": (
@@ -575,10 +585,79 @@ EN: dict[str, str] = {
     "av_blocked": "{day} is blocked.",
     "av_unblocked": "{day} is open again.",
     "av_done": "Saved. Visitors see your new times straight away.",
+    # -- progress and clients (flows/myprogress.py, flows/clients.py): add texts below --
+    "progress_none": (
+        "No check-ins yet, {name}. Send /checkin for today's: it takes about 30 seconds, and "
+        "your days will show up here."
+    ),
+    "progress_header": "Your last {days} days, {name}:",
+    "progress_day": "{date}: {details}",
+    "progress_today": "{date} (today)",
+    "progress_pain": "pain {pain}",
+    "progress_sets": "exercises {done}/{total} sets",
+    "progress_exercises_skipped": "exercises skipped ({reasons})",
+    "progress_stopped": "check-in stopped early",
+    "progress_day_skipped": "skipped ({reason})",
+    "progress_paused": "paused",
+    "progress_missing": "no check-in",
+    "progress_not_yet": "no check-in yet",
+    "progress_week": "Exercises, last 7 days: {done} of {total} sets ({percent}).",
+    "progress_week_goal": "That's your {goal} goal reached. Nice work!",
+    "progress_streak_none": "Streak: none running right now. Your next /checkin starts one.",
+    "progress_trend_down": "going down",
+    "progress_trend_flat": "about the same",
+    "progress_trend_up": "going up",
+    "progress_trend_one": (
+        "Pain trend: {direction}. Your last check-in: {recent}, the one before: {before}."
+    ),
+    "progress_trend": (
+        "Pain trend: {direction}. Your last {size} check-ins average {recent}, "
+        "the {size} before {before}."
+    ),
+    "progress_trend_up_note": "If that worries you, tell your trainer in your next /checkin note.",
+    "progress_show_7": "Show 7 days",
+    "progress_show_14": "Show 14 days",
+    "clients_none_trainer": (
+        "You don't have any clients yet. Send /invite to invite one: they show up here once "
+        "they join."
+    ),
+    "clients_none_admin": (
+        "There are no clients yet. Trainers invite their clients with /invite (yours invites a "
+        "trainer)."
+    ),
+    "clients_header_trainer": "Your clients ({count}), most in need of attention first:",
+    "clients_header_admin": "All clients ({count}), most in need of attention first:",
+    "clients_page": "Page {page} of {pages}.",
+    "clients_pick": "Tap a client for their last 14 days.",
+    "clients_line": "{n}. {name}{statuses}",
+    "clients_with_trainer": "{name} (with {trainer})",
+    "clients_last": "   last check-in {when}{light} · 7 days: {adherence} · streak {streak}",
+    "clients_last_none": "   no check-in yet",
+    "clients_today": "today",
+    "clients_yesterday": "yesterday",
+    "clients_days_ago": "{days} days ago",
+    "clients_emergency": "🚨 emergency alert open",
+    "clients_urgent": "⚠️ urgent alert open",
+    "clients_routine": "{count} routine flag(s) to review",
+    "clients_paused_today": "paused today",
+    "clients_paused_until": "paused until {date}",
+    "clients_not_cleared": "not cleared yet",
+    "clients_unreachable": "unreachable",
+    "clients_onboarding": "onboarding",
+    "clients_alerts_hint": "/alerts to review and acknowledge alerts.",
+    "clients_card_summary": "7 days: {adherence} · streak {streak}{statuses}",
+    "clients_previous": "‹ Previous",
+    "clients_next": "Next ›",
+    "clients_program": "Program",
+    "clients_back": "‹ All clients",
     # -- alerts (flows/alert.py): add its texts below this line --
     # first lines stay neutral: they show on lock screens (TRIAGE.md section 5 rule 8)
     "alert_first_emergency": "EMERGENCY alert: {client} needs your attention now.",
     "alert_first_urgent": "Urgent alert: please review {client}'s check-in today.",
+    "alert_first_visitor_emergency": (
+        "EMERGENCY alert: {client}, a visitor asking for a consult, needs your attention now."
+    ),
+    "alert_first_visitor_urgent": "Urgent alert: please review {client}'s consult request today.",
     "alert_flagged": "Flagged:",
     "alert_rule": "• {label}",
     "alert_rule_again": "• {label} (raised {times} times, still open)",
@@ -591,20 +670,31 @@ EN: dict[str, str] = {
     "alert_night_no_sleep": "couldn't sleep",
     "alert_red_flags": "Ticked on the symptom screen: {items}",
     "alert_note": "Their note, as written: {note}",
+    "alert_intake_goal": "Wants help with, as written: {text}",
+    "alert_intake_injury": "Injury or surgery, as written: {text}",
+    "alert_visitor_not_booked": "No consult was booked.",
     "alert_series_pain": "Pain now, last 7 days ({first} to {last}): {values}",
     "alert_series_exercise": "Exercise pain, same days: {values}",
     "alert_time": "Time: {time} ({zone})",
-    "alert_told": "{client} was told: {told}",
+    "alert_told": "{client}: {told}.",
     "alert_action_emergency": (
         "Suggested action: contact the client now; they were told to call {emergency}."
     ),
     "alert_action_urgent": (
         "Suggested action: contact the client today; advise them to see their clinician."
     ),
+    "alert_action_visitor_emergency": (
+        "Suggested action: contact the visitor now; they were told to call {emergency}."
+    ),
+    "alert_action_visitor_urgent": (
+        "Suggested action: contact the visitor today; advise them to see their clinician "
+        "before a consult."
+    ),
     "alert_clinician": "Clinician contact: not on file",
     "alert_ack": "Acknowledge",
     "alert_message_client": "Message client",
     "alert_history": "History",
+    "alert_message_visitor": "Message visitor",
     "alert_acknowledged": "Acknowledged by {name} at {time}",
     "alert_acknowledged_toast": "Acknowledged.",
     "alert_already_acknowledged": "Already acknowledged by {name} at {time}.",
@@ -613,6 +703,16 @@ EN: dict[str, str] = {
     "alert_severity_routine": "Routine",
     "alert_escalated_first_emergency": "Escalated EMERGENCY alert: {client} needs attention now.",
     "alert_escalated_first_urgent": "Escalated urgent alert: please review {client}'s check-in.",
+    "alert_escalated_first_visitor_emergency": (
+        "Escalated EMERGENCY alert: {client}, a visitor, needs attention now."
+    ),
+    "alert_escalated_first_visitor_urgent": (
+        "Escalated urgent alert: please review {client}'s consult request."
+    ),
+    "alert_escalated_why_visitor": (
+        "Raised at {time} ({zone}) for {trainer}, about a visitor asking for a consult, not "
+        "acknowledged within {after}."
+    ),
     "alert_escalated_why": (
         "Raised at {time} ({zone}) for {trainer}'s client, not acknowledged within {after}."
     ),
@@ -624,21 +724,31 @@ EN: dict[str, str] = {
     "alert_escalated_action_urgent": (
         "Suggested action: make sure someone contacts the client today."
     ),
+    "alert_escalated_action_visitor_emergency": (
+        "Suggested action: make sure someone contacts the visitor now."
+    ),
+    "alert_escalated_action_visitor_urgent": (
+        "Suggested action: make sure someone contacts the visitor today."
+    ),
     "alerts_none": "No open alerts. Nice.",
     "alerts_header": "Open alerts, most severe first ({count}):",
     "alerts_line": "{n}. {severity} · {client} · {label} · {date} · raised {times}×",
     "alerts_more": "…and {count} more. Acknowledge some to see the rest.",
     "alerts_ack_n": "Acknowledge #{n}",
+    "alerts_visitor": "{name} (visitor)",
     "relay_ask": "Type your message to {client}; I'll pass it on as from you. /cancel to stop.",
     "relay_empty": "Please type your message as text.",
     "relay_too_long": "That's over {limit} characters. Please shorten it.",
     "relay_to_client": "Message from {trainer}, your trainer:\n\n{text}",
+    "relay_to_visitor": "Message from {trainer}, one of our trainers:\n\n{text}",
     "relay_sent": "Sent to {client}.",
     "history_header": (
         "{client}, last 14 days\n(date: pain now / exercise pain / exercises done / light / rules)"
     ),
     "history_row": "{date}: {pain} / {exercise} / {adherence} / {light} / {rules}",
     "history_missing": "{date}: no check-in",
+    "history_paused": "{date}: paused",
+    "history_visitor": "{client} is a visitor from the consult intake: there are no check-ins.",
 }
 
 TEXTS: dict[str, dict[str, str]] = {"en": EN}

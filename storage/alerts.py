@@ -1,5 +1,9 @@
 """Alert queries: open alerts by client and rule, a trainer's list, and overdue escalations.
 
+An alert's person is a client (whose trainer is the one on their profile, so alerts follow a
+reassignment) or a visitor with red flags in the consult intake (role prospect, no profile: the
+trainer is the one the alert was raised for).
+
 Portable SQL only (SQLite now, PostgreSQL later): severities are ranked with a CASE expression,
 never a database-specific enum or function.
 """
@@ -47,6 +51,26 @@ async def alerts_by_ids(store: Store, ids: Sequence[int]) -> list[Alert]:
     return list((await store.session.exec(query)).all())
 
 
+async def alerts_of_visitor(store: Store, person_id: int, severity: str) -> list[Alert]:
+    """A visitor's intake alerts (no check-in) at one severity, oldest first."""
+    query = (
+        select(Alert)
+        .where(
+            Alert.client_id == person_id,
+            col(Alert.checkin_id).is_(None),
+            Alert.severity == severity,
+        )
+        .order_by(col(Alert.id))
+    )
+    return list((await store.session.exec(query)).all())
+
+
+async def alerted_trainer(store: Store, person_id: int, trainer_id: int) -> bool:
+    """Whether any alert about this person was raised for this trainer (visitors' alerts)."""
+    query = select(Alert.id).where(Alert.client_id == person_id, Alert.trainer_id == trainer_id)
+    return (await store.session.exec(query.limit(1))).first() is not None
+
+
 async def alerts_of_checkin(store: Store, checkin_id: int, severity: str) -> list[Alert]:
     """Alerts last raised by one check-in at one severity (one trainer message's alerts)."""
     query = (
@@ -58,15 +82,24 @@ async def alerts_of_checkin(store: Store, checkin_id: int, severity: str) -> lis
 
 
 def _open_query(trainer_id: int | None) -> Any:
-    """Open alerts with their client; a trainer's are those of their current clients."""
+    """Open alerts with their person; a trainer's are those of their current clients, and
+    visitors' alerts (no client profile) raised for them."""
     query = (
         select(Alert, Person)
         .join(Person, col(Person.id) == col(Alert.client_id))
         .where(Alert.status == AlertStatus.OPEN)
     )
     if trainer_id is not None:
-        query = query.join(ClientProfile, col(ClientProfile.person_id) == col(Alert.client_id))
-        query = query.where(ClientProfile.trainer_id == trainer_id)
+        query = query.outerjoin(ClientProfile, col(ClientProfile.person_id) == col(Alert.client_id))
+        query = query.where(
+            or_(
+                col(ClientProfile.trainer_id) == trainer_id,
+                and_(
+                    col(ClientProfile.person_id).is_(None),
+                    col(Alert.trainer_id) == trainer_id,
+                ),
+            )
+        )
     return query
 
 
@@ -90,6 +123,23 @@ async def count_open_alerts(store: Store, trainer_id: int | None) -> int:
     subquery = _open_query(trainer_id).subquery()
     query = select(func.count()).select_from(subquery)
     return int((await store.session.exec(query)).one())
+
+
+async def open_alert_counts(store: Store, trainer_id: int | None) -> dict[int, dict[str, int]]:
+    """Open alerts per client and severity ({client id: {"urgent": 1, ...}}): one trainer's
+    current clients, or every client's when `trainer_id` is None (visitors' alerts left out)."""
+    query = (
+        select(col(Alert.client_id), col(Alert.severity), func.count(col(Alert.id)))
+        .join(ClientProfile, col(ClientProfile.person_id) == col(Alert.client_id))
+        .where(Alert.status == AlertStatus.OPEN)
+        .group_by(col(Alert.client_id), col(Alert.severity))
+    )
+    if trainer_id is not None:
+        query = query.where(ClientProfile.trainer_id == trainer_id)
+    counts: dict[int, dict[str, int]] = {}
+    for client_id, severity, count in (await store.session.exec(query)).all():
+        counts.setdefault(client_id, {})[severity] = int(count)
+    return counts
 
 
 async def overdue_alerts(

@@ -18,16 +18,22 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SessionFactory = async_sessionmaker[AsyncSession]
+_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
 
 def make_engine(url: str) -> AsyncEngine:
-    """Create the engine; for SQLite, make the folder and set the pragmas on every connection."""
+    """Create the engine; for SQLite, make the folder and set the pragmas on every connection.
+
+    A plain sqlite:// or postgresql:// URL gets its async driver (aiosqlite, asyncpg), as
+    DATABASE_URL does in bot.settings, so the `alembic` command line takes the same URLs.
+    """
     parsed = make_url(url)
+    parsed = parsed.set(drivername=_ASYNC_DRIVERS.get(parsed.drivername, parsed.drivername))
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True)
+        return create_async_engine(parsed, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+    engine = create_async_engine(parsed, connect_args={"timeout": 30})
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 

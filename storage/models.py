@@ -320,6 +320,10 @@ class Booking(SQLModel, table=True):
     phone: str | None = None
     cancelled_by: int | None = Field(default=None, foreign_key="person.id")
     cancel_reason: str | None = None
+    # calendar identity: a rescheduled booking keeps its original's UID with SEQUENCE + 1, so
+    # calendar apps move the event; None before confirmation (and on rows older than 0004)
+    ics_uid: str | None = Field(default=None, max_length=128)
+    ics_sequence: int = 0
     created_at: datetime = Field(sa_column=_utc())
     updated_at: datetime = Field(sa_column=_utc())
 

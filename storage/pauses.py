@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from sqlmodel import col, select
 
-from storage.models import Pause
+from storage.models import ClientProfile, Pause
 from storage.repo import Store
 
 
@@ -59,3 +59,30 @@ async def end_pause(store: Store, client_id: int, today: date) -> bool:
         current.last_day = today - timedelta(days=1)
     await store.session.flush()
     return True
+
+
+async def pauses_between(store: Store, client_id: int, first: date, last: date) -> list[Pause]:
+    """The client's pauses overlapping `first`..`last`, earliest first."""
+    query = (
+        select(Pause)
+        .where(
+            Pause.client_id == client_id,
+            col(Pause.first_day) <= last,
+            col(Pause.last_day) >= first,
+        )
+        .order_by(col(Pause.first_day), col(Pause.id))
+    )
+    return list((await store.session.exec(query)).all())
+
+
+async def clients_pauses_between(
+    store: Store, trainer_id: int | None, first: date, last: date
+) -> list[Pause]:
+    """Pauses overlapping `first`..`last` of one trainer's current clients (everyone's when
+    `trainer_id` is None), in one query."""
+    query = select(Pause).where(col(Pause.first_day) <= last, col(Pause.last_day) >= first)
+    if trainer_id is not None:
+        query = query.join(
+            ClientProfile, col(ClientProfile.person_id) == col(Pause.client_id)
+        ).where(ClientProfile.trainer_id == trainer_id)
+    return list((await store.session.exec(query.order_by(col(Pause.id)))).all())

@@ -10,6 +10,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -51,6 +52,19 @@ class Store:
             await self.session.rollback()
             return False
         return True
+
+    async def last_update_id(self) -> int:
+        """The highest update id processed (0 if none): a new sandbox numbers on from it."""
+        found = await self.session.exec(select(func.max(col(ProcessedUpdate.update_id))))
+        return int(found.one() or 0)
+
+    async def forget_updates(self, before: datetime) -> int:
+        """Drop update ids processed before `before`: Telegram redelivers for at most 24 h, and
+        after a week without updates it may restart numbering anywhere, old ids included."""
+        result = await self.session.exec(
+            delete(ProcessedUpdate).where(col(ProcessedUpdate.processed_at) < before)
+        )
+        return int(result.rowcount or 0)
 
     # people ----------------------------------------------------------------------------------
     async def person_by_user(self, user_id: int) -> Person | None:

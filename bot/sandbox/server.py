@@ -809,7 +809,10 @@ class SandboxServer:
         personas: Sequence[Persona] = (),
         bot_username: str = "mendbot_sandbox_bot",
         bot_name: str = "mendbot",
+        last_update_id: int = 0,
     ) -> None:
+        """`last_update_id`: where numbering continues, as Telegram's does for one bot (a bot that
+        remembers the ids it processed must not see a fresh sandbox reuse them)."""
         head, sep, secret = token.partition(":")
         if not (head.isdigit() and sep and secret):
             raise ValueError("the bot token must look like '<digits>:<secret>'")
@@ -835,7 +838,7 @@ class SandboxServer:
         self._updates: dict[int, dict[str, Any]] = {}
         self._pending: list[dict[str, Any]] = []
         self._redeliver: list[dict[str, Any]] = []
-        self._last_update_id = 0
+        self._last_update_id = last_update_id
         self._allowed_updates = set(DEFAULT_ALLOWED_UPDATES)
         self._poll_generation = 0
         self._callbacks: dict[str, _Callback] = {}

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import httpx
+from icalendar import Calendar
 
 from bot.sandbox.driver import ChatUser
 from bot.sandbox.server import SandboxServer
 
 from .conftest import BotSetup, StartBot
+
+
+def _event(content: bytes) -> tuple[str, ...]:
+    """METHOD, UID, SEQUENCE and STATUS of a calendar file's one event."""
+    calendar = Calendar.from_ical(content)
+    [event] = calendar.walk("VEVENT")
+    fields = (calendar.get("METHOD"), *(event.get(n) for n in ("UID", "SEQUENCE", "STATUS")))
+    return tuple(str(field) for field in fields)
 
 
 async def test_a_visitor_books_a_consult_end_to_end(
@@ -53,6 +62,8 @@ async def test_a_visitor_books_a_consult_end_to_end(
         async with httpx.AsyncClient(base_url=sandbox.base_url) as http:
             content = (await http.get(ics["document"]["url"])).content
         assert b"DTSTART:20261124T090000Z" in content
+        method, uid, sequence, status = _event(content)
+        assert (method, sequence, status) == ("PUBLISH", "0", "CONFIRMED")
 
         sam = people["trainer"]
         told = await sam.wait_for(contains="New free consult: Vera")  # through the outbox
@@ -62,6 +73,27 @@ async def test_a_visitor_books_a_consult_end_to_end(
         await people["admin"].send("/bookings")
         await people["admin"].wait_for(contains="Vera with Sam")
 
-        await vera.press("Cancel")
+        # Cancel asks first; Keep it changes nothing
+        await vera.press("Cancel", confirmed["message_id"])
+        asked = await vera.wait_for(contains="Cancel your consult on Tue 24 Nov, 14:30?")
+        assert [b["text"] for b in asked["buttons"][0]] == ["Yes, cancel", "Keep it"]
+        await vera.press("Keep it", asked["message_id"])
+        await vera.wait_for_toast("stays booked")
+        await vera.wait_for(contains="» Keep it")  # recorded on the question, buttons gone
+        await vera.send("/mybooking")
+        await vera.wait_for(contains="Your free consult with Sam: Tue 24 Nov, 14:30")
+
+        await vera.press("Cancel", confirmed["message_id"])
+        asked = await vera.wait_for(contains="Cancel your consult on Tue 24 Nov, 14:30?")
+        await vera.press("Yes, cancel", asked["message_id"])
         await vera.wait_for(contains="is cancelled")
+        removed = await vera.wait_for(lambda m: m["document"] is not None)
+        assert removed["document"]["file_name"] == "consult-cancelled.ics"
+        async with httpx.AsyncClient(base_url=sandbox.base_url) as http:
+            content = (await http.get(removed["document"]["url"])).content
+        assert _event(content) == ("CANCEL", uid, "1", "CANCELLED")
         await sam.wait_for(contains="Vera cancelled their consult")
+
+        # the question lost its buttons; the confirmation's Cancel, pressed again, is stale
+        await vera.press("Cancel", confirmed["message_id"])
+        await vera.wait_for_toast("This consult is already cancelled.")

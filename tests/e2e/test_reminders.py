@@ -153,6 +153,9 @@ async def test_quiet_hours_hold_routine_messages_but_not_alerts(
     now = clock.now()
     async with app.sessions() as session:
         sam = (await session.exec(select(Person).where(Person.name == "Sam"))).one()
+        sam.quiet_start = sam.quiet_end = None  # the centre's 21:00-08:00, not the demo's "off"
+        await session.commit()
+        await session.refresh(sam)
     quiet, urgent = _row(sam.chat_id, "quiet please", now), _row(sam.chat_id, "URGENT", now, 0)
     quiet.person_id = urgent.person_id = sam.id
     await _queue(app.sessions, [quiet, urgent])

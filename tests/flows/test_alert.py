@@ -183,7 +183,7 @@ async def test_emergency_alert_is_stored_then_queued_with_a_neutral_first_line(
     assert "Their note, as written: tight chest since 8am" in body
     assert "Pain now, last 7 days (17 Nov to 23 Nov): 2, 3, –, 3, 4, 5, 8" in body
     assert "Time: 23 Nov 2026, 09:00 (Europe/London)" in body
-    assert f"Jordan was told: {TOLD}" in body
+    assert f"Jordan: {TOLD}." in body
     assert "contact the client now; they were told to call 999" in body
     assert "Clinician contact: not on file" in body
 
@@ -539,7 +539,7 @@ async def test_escalation_boundaries_go_to_every_admin_once(
     assert first == "Escalated EMERGENCY alert: Jordan needs attention now."
     assert "chest" not in first and "pain" not in first
     assert "for Sam's client, not acknowledged within 15 minutes." in text
-    assert "E1: chest pain or pressure" in text and f"Jordan was told: {TOLD}" in text
+    assert "E1: chest pain or pressure" in text and f"Jordan: {TOLD}." in text
     assert rows[0].buttons[0] == [{"text": "Acknowledge", "data": f"ack:{emergency}"}]
     alerts = {a.id: a for a in await _alerts(sessions)}
     assert alerts[emergency].escalated_at == clock.now()

@@ -5,15 +5,28 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from icalendar import Calendar
 from sqlmodel import col, select
 
 from bot.clock import FakeClock
-from bot.demo import TRAINER, seed_demo_centre
+from bot.demo import ADMIN, TRAINER, seed_demo_centre
+from flows.alert import ack_data, escalate_overdue
 from flows.consult_tick import plan_booking_reminders
-from flows.core import Document, EventKind, Reply, Send
+from flows.core import Document, Edit, EventKind, Reply, Send, Toast
 from flows.router import Router
+from flows.triage import RED_FLAG_ITEMS
 from storage.db import SessionFactory
-from storage.models import Booking, BookingStatus, Outbox, SlotClaim
+from storage.models import (
+    Alert,
+    AlertStatus,
+    Availability,
+    Booking,
+    BookingStatus,
+    Outbox,
+    Person,
+    Role,
+    SlotClaim,
+)
 from storage.repo import Store
 
 from .harness import User, make_router, texts
@@ -48,14 +61,26 @@ async def _contact(user: User, phone: str) -> list[Reply]:
     return await user._handle(kind=EventKind.CONTACT, phone=phone)
 
 
-async def _book(visitor: User, time: str = "14:30", phone: str | None = "+447700900123") -> None:
+async def _book(
+    visitor: User, time: str = "14:30", phone: str | None = "+447700900123"
+) -> list[Reply]:
     held = await visitor.press(time)
     assert "yours for the next 10 minutes" in texts(held)
     assert any(isinstance(r, Send) and r.contact is not None for r in held)
     asked = await (_contact(visitor, phone) if phone else visitor.text("Skip"))
     assert any(isinstance(r, Send) and r.remove_keyboard for r in asked)
     assert "Shall I book it?" in texts(asked)
-    await visitor.press("Yes, book it")
+    return await visitor.press("Yes, book it")
+
+
+def _event(replies: list[Reply]) -> dict[str, str]:
+    """The calendar file among the replies: its METHOD and its one event's fields."""
+    [document] = [r for r in replies if isinstance(r, Document)]
+    calendar = Calendar.from_ical(document.content)
+    [event] = calendar.walk("VEVENT")
+    fields = {name: str(event.get(name)) for name in ("UID", "SEQUENCE", "STATUS", "DTSTART")}
+    fields["DTSTART"] = event.decoded("DTSTART").isoformat()
+    return {"METHOD": str(calendar.get("METHOD")), "FILE": document.filename, **fields}
 
 
 async def _outbox(sessions: SessionFactory, kind: str) -> list[Outbox]:
@@ -120,23 +145,94 @@ async def test_an_expired_hold_is_released_and_the_visitor_picks_again(
     assert "hold ran out" in texts(replies) and "Free times on" in texts(replies)
 
 
-async def test_reschedule_and_cancel(router: Router, sessions: SessionFactory) -> None:
+async def test_reschedule_keeps_one_calendar_event_and_cancel_asks_first(
+    router: Router, sessions: SessionFactory
+) -> None:
     vera = await _to_slots(router, 5001, "Vera")
-    await _book(vera)
+    first = _event(await _book(vera))
+    [booking] = await _bookings(sessions)
+    assert first == {
+        "METHOD": "PUBLISH",
+        "FILE": "consult.ics",
+        "UID": f"booking-{booking.id}@mendbot",
+        "SEQUENCE": "0",
+        "STATUS": "CONFIRMED",
+        "DTSTART": "2026-11-24T09:00:00+00:00",
+    }
     moved = await vera.press("Reschedule")
     assert "Free times on" in texts(moved)
-    await _book(vera, "15:00", phone=None)
+    second = _event(await _book(vera, "15:00", phone=None))
     old, new = await _bookings(sessions)
     assert old.status == BookingStatus.CANCELLED and new.status == BookingStatus.CONFIRMED
     [told] = await _outbox(sessions, "bk_trainer_moved")
     assert "now Tue 24 Nov, 09:30" in told.text and "was Tue 24 Nov, 09:00" in told.text
+    # the same event, moved: calendar apps update it instead of adding a second one
+    assert (second["UID"], second["SEQUENCE"]) == (first["UID"], "1")
+    assert second["DTSTART"] == "2026-11-24T09:30:00+00:00" and second["METHOD"] == "PUBLISH"
+    await vera.press("Reschedule")
+    third = _event(await _book(vera, "16:00", phone=None))
+    assert (third["UID"], third["SEQUENCE"]) == (first["UID"], "2")
+    latest = (await _bookings(sessions))[-1]
+    assert (latest.ics_uid, latest.ics_sequence) == (first["UID"], 2)
 
-    cancelled = await vera.press("Cancel")
+    # Cancel asks first and changes nothing until the answer
+    asked = await vera.press("Cancel")
+    [question] = [r for r in asked if isinstance(r, Send)]
+    assert question.text == "Cancel your consult on Tue 24 Nov, 16:00?"
+    assert [b.text for row in question.buttons for b in row] == ["Yes, cancel", "Keep it"]
+    assert (await _bookings(sessions))[-1].status == BookingStatus.CONFIRMED
+    assert await _outbox(sessions, "bk_trainer_cancelled") == []
+    kept = await vera.press("Keep it")
+    assert Toast("Okay, your consult on Tue 24 Nov, 16:00 stays booked.") in kept
+    assert Edit(1, "question\n\n» Keep it") in kept
+    assert (await _bookings(sessions))[-1].status == BookingStatus.CONFIRMED
+    assert await _outbox(sessions, "bk_trainer_cancelled") == []
+
+    asked = await vera.press_data(f"bkcancel:{latest.id}")  # the confirmation's Cancel again
+    cancelled = await vera.press("Yes, cancel", asked)
     assert "is cancelled" in texts(cancelled)
-    assert (await _bookings(sessions))[1].status == BookingStatus.CANCELLED
-    assert await _outbox(sessions, "bk_trainer_cancelled")
+    assert Edit(1, "question\n\n» Yes, cancel") in cancelled
+    assert (await _bookings(sessions))[-1].status == BookingStatus.CANCELLED
+    assert len(await _outbox(sessions, "bk_trainer_cancelled")) == 1
+    removed = _event(cancelled)
+    assert removed["METHOD"] == "CANCEL" and removed["STATUS"] == "CANCELLED"
+    assert (removed["UID"], removed["SEQUENCE"]) == (first["UID"], "3")
+    assert removed["FILE"] == "consult-cancelled.ics"
+
+    # stale presses: a short polite answer, nothing else changes
+    for data in (f"bkcancel:{latest.id}:yes", f"bkcancel:{latest.id}", f"bkmove:{latest.id}"):
+        again = await vera.press_data(data)
+        assert Toast("This consult is already cancelled.") in again
+        assert not [r for r in again if isinstance(r, Send | Document)]
+    assert len(await _outbox(sessions, "bk_trainer_cancelled")) == 1
     stranger = User(router, 5999, "Eve")
-    assert "expired" in texts(await stranger.press_data(f"bkcancel:{new.id}"))
+    for data in (f"bkcancel:{latest.id}", f"bkcancel:{latest.id}:yes"):
+        assert "expired" in texts(await stranger.press_data(data))
+
+
+async def test_cancel_from_a_reminder_asks_too_and_a_past_consult_cannot_be_cancelled(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    vera = await _to_slots(router, 5001, "Vera")
+    await _book(vera, "15:00")  # Tue 24 Nov 09:30 UTC
+    clock.advance(timedelta(hours=1))
+    async with sessions() as session:
+        await plan_booking_reminders(Store(session), clock.now(), "Europe/London")
+        await session.commit()
+    [reminder] = await _outbox(sessions, "bk_reminder_24h")
+    cancel = next(b["data"] for row in reminder.buttons for b in row if b["text"] == "Cancel")
+    asked = await vera.press_data(cancel)
+    assert "Cancel your consult on Tue 24 Nov, 15:00?" in texts(asked)
+    assert (await _bookings(sessions))[0].status == BookingStatus.CONFIRMED
+
+    clock.advance(timedelta(days=1))  # the consult's time has come and gone
+    late = await vera.press("Yes, cancel")
+    assert Toast("This consult's time has passed, so it can't be changed now.") in late
+    assert not [r for r in late if isinstance(r, Send | Document)]
+    assert (await _bookings(sessions))[0].status == BookingStatus.CONFIRMED
+    assert await _outbox(sessions, "bk_trainer_cancelled") == []
+    assert "time has passed" in texts(await vera.press_data(cancel))
+    assert "expired" in texts(await vera.press_data(f"{cancel}:maybe"))
 
 
 async def test_the_trainer_cancels_with_a_reason_and_the_visitor_is_offered_new_slots(
@@ -186,28 +282,199 @@ async def test_reminders_then_the_outcome_and_a_no_show_follow_up(
     assert (await _bookings(sessions))[0].status == BookingStatus.NO_SHOW
 
 
-@pytest.mark.parametrize(
-    ("item", "first_line"),
-    [("chest pain", "Call 999 now."), ("calf or thigh", "Please contact your surgeon")],
-)
-async def test_red_flags_in_the_intake_are_not_booked(
-    router: Router, sessions: SessionFactory, item: str, first_line: str
-) -> None:
-    visitor = User(router, 5003, "Ria")
+async def _red_flag_intake(
+    router: Router, user_id: int, name: str, trainer: str = "Sam", item: str = "chest pain"
+) -> tuple[User, list[Reply]]:
+    """A visitor's intake that ticks `item` on the safety screen; the replies to Done."""
+    visitor = User(router, user_id, name)
     await visitor.command("start")
-    await visitor.press("Ria")
+    await visitor.press(name)
     await visitor.text("Get back to tennis")
-    await visitor.press("Sam")
+    await visitor.press(trainer)
     await visitor.text("sore leg")
     await visitor.press(item)
-    replies = await visitor.press("Done")
+    return visitor, await visitor.press("Done")
+
+
+async def _alerts(sessions: SessionFactory) -> list[Alert]:
+    async with sessions() as session:
+        return list((await session.exec(select(Alert).order_by(col(Alert.id)))).all())
+
+
+async def _person(sessions: SessionFactory, user_id: int) -> Person:
+    async with sessions() as session:
+        found = await session.exec(select(Person).where(Person.telegram_user_id == user_id))
+        return found.one()
+
+
+async def _add_consult_trainer(sessions: SessionFactory, clock: FakeClock, name: str) -> Person:
+    """Another trainer taking consults on Mondays (their hours make them one)."""
+    async with sessions() as session:
+        trainer = Person(
+            telegram_user_id=1004,
+            chat_id=1004,
+            role=Role.TRAINER,
+            name=name,
+            timezone="Europe/London",
+            created_at=clock.now(),
+        )
+        session.add(trainer)
+        await session.flush()
+        assert trainer.id is not None
+        session.add(Availability(trainer_id=trainer.id, weekday=0, start="09:00", end="12:00"))
+        await session.commit()
+        return trainer
+
+
+@pytest.mark.parametrize(
+    ("item", "first_line", "severity", "rule"),
+    [
+        ("chest pain", "Call 999 now.", "emergency", "E1"),
+        ("calf or thigh", "Please contact your surgeon", "urgent", "U1"),
+    ],
+)
+async def test_red_flags_in_the_intake_raise_a_stored_alert_and_are_not_booked(
+    router: Router, sessions: SessionFactory, item: str, first_line: str, severity: str, rule: str
+) -> None:
+    visitor, replies = await _red_flag_intake(router, 5003, "Ria", item=item)
     sends = [r.text for r in replies if isinstance(r, Send)]
     assert sends[0].startswith(first_line)
     assert "not booked" in texts(replies).replace("haven't booked", "not booked")
     assert await _bookings(sessions) == []
-    [alert] = await _outbox(sessions, "bk_red_flag_trainer")
-    assert alert.priority == 0 and alert.text.startswith("A visitor asking for a consult")
+
+    ria, sam = await _person(sessions, 5003), await _person(sessions, TRAINER.user_id)
+    assert (ria.role, ria.name, ria.timezone) == (Role.PROSPECT, "Ria", None)
+    [alert] = await _alerts(sessions)
+    assert (alert.client_id, alert.trainer_id, alert.checkin_id) == (ria.id, sam.id, None)
+    assert (alert.rule, alert.severity, alert.status) == (rule, severity, AlertStatus.OPEN)
+    assert alert.answers["red_flags"] == [c for c, text in RED_FLAG_ITEMS.items() if item in text]
+    assert alert.answers["injury"] == "sore leg" and alert.client_told
+
+    [row] = await _outbox(sessions, f"alert_{severity}")
+    assert (row.chat_id, row.person_id, row.priority) == (TRAINER.user_id, sam.id, 0)
+    # the message names the stored alert: it existed before the message was written
+    assert row.buttons == [
+        [{"text": "Acknowledge", "data": f"ack:{alert.id}"}],
+        [{"text": "Message visitor", "data": f"msg:{ria.id}"}],  # no check-in history
+    ]
+    first, blank, *details = row.text.split("\n")
+    assert blank == "" and "Ria" in first and ("visitor" in first or "consult" in first)
+    for word in [*RED_FLAG_ITEMS.values(), "pain", "chest", "calf", rule]:
+        assert word.lower() not in first.lower()  # lock-screen previews show nothing private
+    body = "\n".join(details)
+    assert f"{rule}: " in body and RED_FLAG_ITEMS[alert.answers["red_flags"][0]] in body
+    assert "Injury or surgery, as written: sore leg" in body
+    assert "Wants help with, as written: Get back to tennis" in body
+    assert "No consult was booked." in body and "last 7 days" not in body
+    assert await _outbox(sessions, "bk_red_flag_trainer") == []
+
+    # a visitor is not put through staff onboarding for want of a time zone
     assert "Free times" not in texts(await visitor.text("hello"))
+    assert "Welcome, Ria" not in texts(await visitor.command("start"))
+
+
+async def test_a_visitors_alert_is_acknowledged_listed_and_escalated(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    start = clock.now()
+    await _red_flag_intake(router, 5003, "Ria")
+    [alert] = await _alerts(sessions)
+    sam, admin = User(router, TRAINER.user_id, "Sam"), User(router, ADMIN.user_id, "Alex")
+    listed = texts(await sam.command("alerts"))
+    assert "Open alerts, most severe first (1):" in listed
+    assert "1. EMERGENCY · Ria (visitor) · E1: chest pain" in listed
+    assert "Ria (visitor) · E1" in texts(await admin.command("alerts"))
+
+    # not acknowledged in time: the admins hear, with the same neutral first line
+    async def escalate() -> int:
+        async with sessions() as session:
+            count = await escalate_overdue(
+                Store(session), clock.now(), timedelta(minutes=15), timedelta(hours=4)
+            )
+            await session.commit()
+            return count
+
+    clock.set(start + timedelta(minutes=14))
+    assert await escalate() == 0
+    clock.set(start + timedelta(minutes=15))
+    assert await escalate() == 1 and await escalate() == 0
+    [up] = await _outbox(sessions, "alert_escalated_emergency")
+    assert up.chat_id == ADMIN.user_id and up.priority == 0
+    first = up.text.split("\n")[0]
+    assert first == "Escalated EMERGENCY alert: Ria, a visitor, needs attention now."
+    assert "for Sam, about a visitor asking for a consult" in up.text
+    assert "E1: chest pain" in up.text and "contacts the visitor now" in up.text
+    assert up.buttons[1] == [{"text": "Message visitor", "data": f"msg:{alert.client_id}"}]
+
+    # another trainer can't touch it; Sam acknowledges, and the list empties
+    await _add_consult_trainer(sessions, clock, "Riley")
+    riley = User(router, 1004, "Riley")
+    assert "No open alerts" in texts(await riley.command("alerts"))
+    for data in (f"ack:{alert.id}", f"msg:{alert.client_id}", f"hist:{alert.client_id}"):
+        assert "expired" in texts(await riley.press_data(data))
+    acked = await sam.press_data(f"ack:{alert.id}", "Acknowledge")
+    assert Toast("Acknowledged.") in acked
+    [edit] = [r for r in acked if isinstance(r, Edit)]
+    assert edit.text.startswith("question\n\nAcknowledged by Sam at ")
+    assert [b.text for row in edit.buttons for b in row] == ["Message visitor"]
+    [alert] = await _alerts(sessions)
+    assert alert.status == AlertStatus.ACKNOWLEDGED
+    assert texts(await sam.command("alerts")) == "No open alerts. Nice."
+    assert "Already acknowledged by Sam" in texts(await admin.press_data(f"ack:{alert.id}"))
+
+
+async def test_the_trainer_can_message_the_visitor_and_history_answers_politely(
+    router: Router, sessions: SessionFactory
+) -> None:
+    await _red_flag_intake(router, 5003, "Ria", item="calf or thigh")
+    [alert] = await _alerts(sessions)
+    sam = User(router, TRAINER.user_id, "Sam")
+    history = await sam.press_data(f"hist:{alert.client_id}")  # an old-style button
+    assert history == [
+        Toast("Ria is a visitor from the consult intake: there are no check-ins.", True)
+    ]
+    assert "Type your message to Ria" in texts(await sam.press_data(f"msg:{alert.client_id}"))
+    assert texts(await sam.text("Please see your GP today, then book again.")) == "Sent to Ria."
+    [row] = await _outbox(sessions, "relay_to_visitor")
+    assert row.chat_id == 5003
+    assert (
+        row.text
+        == "Message from Sam, one of our trainers:\n\nPlease see your GP today, then book again."
+    )
+
+
+async def test_a_visitors_alert_goes_to_the_trainer_they_chose_else_the_first_taking_consults(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    riley = await _add_consult_trainer(sessions, clock, "Riley")
+    sam = await _person(sessions, TRAINER.user_id)
+    await _red_flag_intake(router, 5003, "Ria", trainer="Sam")
+    await _red_flag_intake(router, 5004, "Noor", trainer="Any trainer")  # Riley, by name
+    await _red_flag_intake(router, 5005, "Ola", trainer="Riley")
+    alerts = await _alerts(sessions)
+    assert [a.trainer_id for a in alerts] == [sam.id, riley.id, riley.id]
+    rows = await _outbox(sessions, "alert_emergency")
+    assert [r.chat_id for r in rows] == [TRAINER.user_id, 1004, 1004]
+    assert "(1)" in texts(await User(router, TRAINER.user_id).command("alerts"))
+    riley_list = texts(await User(router, 1004).command("alerts"))
+    assert "(2)" in riley_list and "Noor (visitor)" in riley_list and "Ria" not in riley_list
+
+
+async def test_the_same_red_flag_again_updates_the_open_alert(
+    router: Router, sessions: SessionFactory
+) -> None:
+    visitor, _ = await _red_flag_intake(router, 5003, "Ria")
+    await visitor.command("book")
+    await visitor.press("Ria")
+    await visitor.text("Get back to tennis")
+    await visitor.press("Sam")
+    await visitor.text("sore leg")
+    await visitor.press("chest pain")
+    await visitor.press("Done")
+    [alert] = await _alerts(sessions)
+    assert alert.times_raised == 2
+    rows = await _outbox(sessions, "alert_emergency")
+    assert len(rows) == 2 and "(raised 2 times, still open)" in rows[1].text
 
 
 async def test_a_trainer_sets_availability_in_chat(router: Router) -> None:
@@ -224,3 +491,19 @@ async def test_a_trainer_sets_availability_in_chat(router: Router) -> None:
     assert "2026-12-24 is blocked" in texts(await sam.text("2026-12-24"))
     assert "Blocked dates: 2026-12-24" in texts(await sam.press("Back"))
     assert "Saved" in texts(await sam.press("Done"))
+
+
+async def test_a_visitors_long_acknowledge_payload_falls_back_to_their_intake_alerts(
+    router: Router, sessions: SessionFactory
+) -> None:
+    long_ids = [10**9 + i for i in range(7)]
+    assert ack_data(long_ids, severity="emergency", visitor_id=7) == "ack:V7E"
+    assert ack_data([12, 13], severity="emergency", visitor_id=7) == "ack:12,13"
+    await _red_flag_intake(router, 5003, "Ria")
+    [alert] = await _alerts(sessions)
+    assert "expired" in texts(await User(router, 5003).press_data(f"ack:V{alert.client_id}E"))
+    for forged in (f"ack:V{alert.client_id}X", f"ack:V{alert.client_id}U", "ack:V999E"):
+        assert "expired" in texts(await User(router, TRAINER.user_id).press_data(forged))
+    acked = await User(router, TRAINER.user_id).press_data(f"ack:V{alert.client_id}E")
+    assert Toast("Acknowledged.") in acked
+    assert (await _alerts(sessions))[0].status == AlertStatus.ACKNOWLEDGED

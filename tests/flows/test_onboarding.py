@@ -221,3 +221,42 @@ async def test_a_redelivered_update_changes_nothing(router: Router, sessions: Se
     assert await router.handle(event) == []
     async with sessions() as session:
         assert (await session.exec(select(Invite))).all() == []
+
+
+async def test_a_visitor_who_booked_a_consult_can_join_as_a_client(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    """The consult's whole point: the visitor (a prospect) becomes a client, same person."""
+    async with sessions() as session:
+        prospect = Person(
+            telegram_user_id=7002,
+            chat_id=7002,
+            role=Role.PROSPECT,
+            name="Pat",
+            timezone="America/Chicago",
+            created_at=clock.now(),
+        )
+        session.add(prospect)
+        await session.commit()
+        prospect_id = prospect.id
+    code = await _invite_code(User(router, TRAINER.user_id), "Pat Doe")
+    pat = User(router, 7002, "Pat")
+    assert "invited you" in texts(await pat.command("start", code))
+    await pat.press("I agree")
+    await pat.press("Yes, I'm cleared")
+    await pat.text("knee sprain")
+    await pat.press("No")
+    assert "time zone" in texts(pat.last)
+    await pat.text("Chicago")
+    await pat.text("9:00")
+    done = await pat.press("I understand")
+    assert "You're all set, Pat Doe" in texts(done)
+    async with sessions() as session:
+        person = (await session.exec(select(Person).where(Person.telegram_user_id == 7002))).one()
+        profile = await session.get(ClientProfile, person.id)
+    assert (person.id, person.role, person.timezone) == (
+        prospect_id,
+        Role.CLIENT,
+        "America/Chicago",
+    )
+    assert profile is not None and profile.onboarded_at is not None

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 import pytest
+from sqlmodel import select
 
 from bot.clock import FakeClock
 from bot.demo import CLIENT, seed_demo_centre
@@ -12,8 +14,9 @@ from flows import router as router_module
 from flows.conversation import Command, Context
 from flows.core import Event, EventKind, Send
 from storage.db import SessionFactory
+from storage.models import Person
 
-from .harness import make_router
+from .harness import User, make_router
 
 
 async def test_a_failing_update_apologises_and_logs_no_data(
@@ -47,3 +50,24 @@ async def test_a_failing_update_apologises_and_logs_no_data(
     assert "swollen" not in caplog.text
     # nothing was committed, not even the update id: a redelivery is tried again
     assert await router.handle(event) != []
+
+
+async def test_writing_to_the_bot_clears_unreachable(
+    sessions: SessionFactory, clock: FakeClock
+) -> None:
+    """A client marked unreachable (403) who writes again has unblocked us: reminders resume."""
+    await seed_demo_centre(sessions, "Europe/London", clock.now())
+    await _set_unreachable(sessions, clock.now())
+    jordan = User(make_router(sessions, clock), CLIENT.user_id)
+    assert await jordan.text("hello again")
+    assert await _set_unreachable(sessions, None) is None
+
+
+async def _set_unreachable(sessions: SessionFactory, value: datetime | None) -> datetime | None:
+    """Set Jordan's unreachable mark; returns what it was."""
+    async with sessions() as session:
+        query = select(Person).where(Person.telegram_user_id == CLIENT.user_id)
+        jordan = (await session.exec(query)).one()
+        was, jordan.unreachable_at = jordan.unreachable_at, value
+        await session.commit()
+    return was
