@@ -103,12 +103,9 @@ async def raise_alerts(
         log.error("client %s has no trainer or admin to alert; rules %s", client.id, assessment)
         return []
     answers = checkin_answers(checkin)
-    alerts = await _store_alerts(
-        ctx, client.id, trainer.id, checkin.id, assessment, answers, series, client_told
+    return await _store_then_send(
+        ctx, client, trainer, checkin, assessment, answers, series, client_told
     )
-    await ctx.store.session.flush()  # stored before anything is sent
-    await _send_groups(ctx, trainer, client, checkin, alerts)
-    return alerts
 
 
 async def raise_visitor_alerts(
@@ -126,9 +123,25 @@ async def raise_visitor_alerts(
     """
     if not assessment.rules or visitor.id is None or trainer.id is None:
         return []
-    alerts = await _store_alerts(ctx, visitor.id, trainer.id, None, assessment, answers, [], told)
+    return await _store_then_send(ctx, visitor, trainer, None, assessment, answers, [], told)
+
+
+async def _store_then_send(
+    ctx: Context,
+    person: Person,
+    trainer: Person,
+    checkin: Checkin | None,
+    assessment: Assessment,
+    answers: dict[str, Any],
+    series: list[dict[str, Any]],
+    told: str,
+) -> list[Alert]:
+    checkin_id = checkin.id if checkin else None
+    alerts = await _store_alerts(
+        ctx, person.id or 0, trainer.id or 0, checkin_id, assessment, answers, series, told
+    )
     await ctx.store.session.flush()  # stored before anything is sent
-    await _send_groups(ctx, trainer, visitor, None, alerts)
+    await _send_groups(ctx, trainer, person, checkin, alerts)
     return alerts
 
 

@@ -30,7 +30,7 @@ from flows.conversation import (
 from flows.core import Button, Keyboard, Send, keyboard
 from flows.localtime import local
 from flows.notify import notify_person
-from flows.progress import adherence, percent, series, streak
+from flows.progress import percent, series, set_counts, streak
 from flows.questions import questions_for
 from flows.triage import RED_FLAG_ITEMS, Assessment, Client, Day, Exercise, assess, rule_severity
 from storage.checkins import checkin_dates, checkin_on, checkins_between
@@ -516,15 +516,13 @@ async def _summary(
     lines = [ctx.t("ci_saved", name=person.name)]
     if assessment.severity == "urgent":
         lines.insert(0, ctx.t("ci_urgent"))
-    if assessment.light:
+    if assessment.light and assessment.severity != "urgent":  # then: no load until cleared
         lines.append(ctx.t(f"ci_light_{assessment.light}"))
     if assessment.severity == "routine" and assessment.light != "red":
         lines.append(ctx.t("ci_routine"))
-    done = adherence(row.exercises)
-    if done is not None:
-        sets = sum(int(e.get("sets_done") or 0) for e in row.exercises)
-        total = sum(int(e["sets_prescribed"]) for e in row.exercises)
-        lines.append(ctx.t("ci_adherence", done=sets, total=total, percent=percent(done)))
+    sets, total = set_counts(row.exercises)
+    if total:
+        lines.append(ctx.t("ci_adherence", done=sets, total=total, percent=percent(sets / total)))
     first = today - timedelta(days=365)  # a year back, as /progress and /clients count it
     checked = await checkin_dates(ctx.store, person.id or 0, first, today) | {today}
     paused = await paused_days(ctx.store, person.id or 0, first, today)

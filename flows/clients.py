@@ -244,10 +244,7 @@ async def turn_page(ctx: Context, arg: str) -> None:
         return
     ctx.replies.toast()
     text, buttons = await client_list(ctx, staff, int(arg))
-    if ctx.event.message_id is None:
-        ctx.say(text, buttons)
-    else:
-        ctx.replies.edit(ctx.event.message_id, text, buttons)
+    ctx.redraw(text, buttons)
 
 
 # --- a client's card ----------------------------------------------------------------------------

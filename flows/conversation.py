@@ -76,6 +76,13 @@ class Context:
     def say(self, text: str, buttons: Any = ()) -> None:
         self.replies.say(text, buttons)
 
+    def redraw(self, text: str, buttons: Any = ()) -> None:
+        """Replace the pressed message (paging, a wider window); a new one if there is none."""
+        if self.event.message_id is None:
+            self.say(text, buttons)
+        else:
+            self.replies.edit(self.event.message_id, text, buttons)
+
     @property
     def locale(self) -> str:
         return self.person.locale if self.person else "en"

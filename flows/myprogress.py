@@ -199,10 +199,7 @@ async def switch_window(ctx: Context, arg: str) -> None:
         return
     ctx.replies.toast()
     text, buttons = await progress_text(ctx, person, int(arg))
-    if ctx.event.message_id is None:
-        ctx.say(text, buttons)
-    else:
-        ctx.replies.edit(ctx.event.message_id, text, buttons)
+    ctx.redraw(text, buttons)
 
 
 COMMANDS: dict[str, Command] = {"progress": Command(frozenset({Role.CLIENT}), show_progress)}

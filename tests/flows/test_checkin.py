@@ -210,6 +210,7 @@ async def test_urgent_calf_swelling_is_raised_at_once_and_once(
     assert len(await trainer_outbox(sessions)) == 1
     summary = texts(await pat.text("calf feels tight"))
     assert "Please contact your surgeon" in summary
+    assert "Green" not in summary  # no load advice beside "don't load this area"
     assert [a.rule for a in await alerts(sessions)] == ["U1"]  # not raised twice
     outbox = await trainer_outbox(sessions)
     assert [o.kind for o in outbox][-1] == "ci_note_for_trainer"
