@@ -100,7 +100,7 @@ async def raise_alerts(
         return []
     trainer = await _trainer_of(ctx.store, client.id)
     if trainer is None or trainer.id is None:
-        log.error("client %s has no trainer or admin to alert; rules %s", client.id, assessment)
+        log.error("client %s has flags but no trainer or admin to alert", client.id)
         return []
     answers = checkin_answers(checkin)
     return await _store_then_send(

@@ -407,7 +407,7 @@ async def _red_flag_stop(ctx: Context) -> None:
     stop(ctx)
     trainer = await _red_flag_trainer(ctx, data.get("trainer"))
     if trainer is None:
-        log.error("visitor %s has red flags %s but no trainer or admin to alert", visitor.id, codes)
+        log.error("visitor %s has red flags but no trainer or admin to alert", visitor.id)
         return
     answers = {
         "red_flags": list(codes),
