@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import itertools
 import re
-from datetime import date
 from typing import ClassVar
 
 from flows.choices import Option, buttons, pick
 from flows.consult import zone_of
 from flows.conversation import Action, Answer, Command, Context, Flow, Retry, register, start
-from flows.localtime import parse_clock_time
+from flows.localtime import parse_clock_time, parse_day
+from flows.schedule import local_date
 from storage import booking as bk
 from storage.models import Role
 
@@ -92,10 +92,12 @@ class AvailabilityFlow(Flow):
         return await self._toggle_date(ctx, trainer_id, answer.text)
 
     async def _toggle_date(self, ctx: Context, trainer_id: int, text: str) -> str:
-        try:
-            day = date.fromisoformat(text.strip())
-        except ValueError:
-            raise Retry(ctx.t("av_bad_date")) from None
+        today = local_date(ctx.now, zone_of(ctx.person, ctx.bot.default_timezone))
+        day = parse_day(text, today)
+        if day is None:
+            raise Retry(ctx.t("av_bad_date"))
+        if day < today:
+            raise Retry(ctx.t("av_past_date", day=day.isoformat()))
         blocked = await bk.toggle_blocked(ctx.store, trainer_id, day)
         ctx.say(ctx.t("av_blocked" if blocked else "av_unblocked", day=day.isoformat()))
         return "blocked"
@@ -127,7 +129,8 @@ async def _summary(ctx: Context) -> str:
         f"{name}: {', '.join(hours.get(i, [])) or ctx.t('av_off')}"
         for i, name in enumerate(WEEKDAYS)
     )
-    blocked = await bk.blocked_dates(ctx.store, trainer_id, ctx.now.date())
+    today = local_date(ctx.now, zone_of(trainer, ctx.bot.default_timezone))
+    blocked = await bk.blocked_dates(ctx.store, trainer_id, today)
     return ctx.t(
         "av_summary",
         zone=zone_of(trainer, ctx.bot.default_timezone),

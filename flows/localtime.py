@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -82,3 +82,60 @@ def parse_clock_time(text: str) -> time | None:
 def local(moment: datetime, zone: str) -> datetime:
     """`moment` on the wall clock of `zone`."""
     return moment.astimezone(ZoneInfo(zone))
+
+
+MONTH_NAMES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+_DAY_MONTH = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]{3,9})\.?(?:,?\s+(\d{4}))?$")
+_MONTH_DAY = re.compile(r"^([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?$")
+
+
+def parse_day(text: str, today: date) -> date | None:
+    """A date as people type it: 2026-12-24, 24 Dec, Dec 24th, 24 December 2026, today,
+    tomorrow. Without a year: the next such day from `today` on. None if not a real date."""
+    typed = " ".join(text.strip().lower().replace(",", " ").split())
+    if typed in ("today", "tomorrow"):
+        return today + timedelta(days=int(typed == "tomorrow"))
+    try:
+        return date.fromisoformat(typed)
+    except ValueError:
+        pass
+    found = _DAY_MONTH.match(typed)
+    if found:
+        day, month, year = found.groups()
+    elif found := _MONTH_DAY.match(typed):
+        month, day, year = found.groups()
+    else:
+        return None
+    number = _month_number(month)
+    if number is None:
+        return None
+    years = [int(year)] if year else range(today.year, today.year + 9)  # 29 Feb: the next one
+    for candidate_year in years:
+        try:
+            candidate = date(candidate_year, number, int(day))
+        except ValueError:  # 31 Feb, or 29 Feb in a year without one
+            continue
+        if year or candidate >= today:
+            return candidate
+    return None
+
+
+def _month_number(word: str) -> int | None:
+    """1-12 for "dec", "december" or "sept"; None for anything else."""
+    for number, name in enumerate(MONTH_NAMES, start=1):
+        if word in (name, name[:3]) or (number == 9 and word == "sept"):
+            return number
+    return None

@@ -577,11 +577,12 @@ EN: dict[str, str] = {
     "av_ask_notice": "How many hours' notice do you need before a consult?",
     "av_ask_horizon": "How many days ahead can visitors book?",
     "av_ask_blocked": (
-        "Type a date to block (YYYY-MM-DD); type a blocked date again to unblock it. Tap Back "
-        "when you're done."
+        "Type a date to block, like 24 Dec or 2026-12-24; type a blocked date again to unblock "
+        "it. Tap Back when you're done."
     ),
     "av_back": "Back",
-    "av_bad_date": "Please type a date like 2026-12-24, or tap Back.",
+    "av_bad_date": "Please type a date like 24 Dec or 2026-12-24, or tap Back.",
+    "av_past_date": "{day} has already passed. Please type a date from today on, or tap Back.",
     "av_blocked": "{day} is blocked.",
     "av_unblocked": "{day} is open again.",
     "av_done": "Saved. Visitors see your new times straight away.",

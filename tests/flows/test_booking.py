@@ -489,6 +489,10 @@ async def test_a_trainer_sets_availability_in_chat(router: Router) -> None:
     assert "Length: 45 min" in texts(await sam.press("45"))
     await sam.press("Blocked dates")
     assert "2026-12-24 is blocked" in texts(await sam.text("2026-12-24"))
+    assert "2026-12-31 is blocked" in texts(await sam.text("31 Dec"))
+    assert "2026-12-31 is open again" in texts(await sam.text("Dec 31st"))
+    assert "already passed" in texts(await sam.text("1 Jan 2026"))
+    assert "like 24 Dec" in texts(await sam.text("someday"))
     assert "Blocked dates: 2026-12-24" in texts(await sam.press("Back"))
     assert "Saved" in texts(await sam.press("Done"))
 

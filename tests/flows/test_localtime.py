@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 
 import pytest
 
-from flows.localtime import find_timezone, parse_clock_time
+from flows.localtime import find_timezone, parse_clock_time, parse_day
 
 
 @pytest.mark.parametrize(
@@ -53,3 +53,30 @@ def test_parses_times(typed: str, expected: time) -> None:
 @pytest.mark.parametrize("typed", ["24:00", "7:60", "13pm", "0am", "noonish", "", "7:5"])
 def test_rejects_times(typed: str) -> None:
     assert parse_clock_time(typed) is None
+
+
+TODAY = date(2026, 11, 26)
+
+
+@pytest.mark.parametrize(
+    ("typed", "day"),
+    [
+        ("2026-12-24", date(2026, 12, 24)),
+        ("24 Dec", date(2026, 12, 24)),
+        ("Dec 24th", date(2026, 12, 24)),
+        ("24 December 2027", date(2027, 12, 24)),
+        ("december 24, 2026", date(2026, 12, 24)),
+        ("26 nov", date(2026, 11, 26)),  # today counts
+        ("3 Jan", date(2027, 1, 3)),  # no year: the next one
+        ("today", TODAY),
+        ("Tomorrow", date(2026, 11, 27)),
+        ("29 Feb", date(2028, 2, 29)),  # no year: the next year that has one
+    ],
+)
+def test_parses_days(typed: str, day: date) -> None:
+    assert parse_day(typed, TODAY) == day
+
+
+@pytest.mark.parametrize("typed", ["", "soon", "31 Feb", "24 Decx", "2026-13-01", "Dec", "32 Jan"])
+def test_rejects_what_is_not_a_day(typed: str) -> None:
+    assert parse_day(typed, TODAY) is None
