@@ -6,7 +6,7 @@ from typing import Any
 
 from flows.conversation import Context
 from flows.texts import t
-from storage.models import Person
+from storage.models import Person, Role
 
 ALERT_PRIORITY = 0
 NORMAL_PRIORITY = 5
@@ -33,3 +33,16 @@ async def notify_person(
         priority=priority,
         dedupe_key=dedupe_key,
     )
+
+
+async def mark_reachable(ctx: Context) -> None:
+    """The person wrote to us, so they unblocked the bot: reminders resume, and a client's
+    trainer, who was told they were unreachable, is told this too."""
+    person = ctx.person
+    if person is None or person.unreachable_at is None:
+        return
+    person.unreachable_at = None
+    profile = await ctx.store.profile(person.id or 0) if person.role == Role.CLIENT else None
+    trainer = await ctx.store.person(profile.trainer_id) if profile else None
+    if trainer is not None:
+        await notify_person(ctx, trainer, "client_reachable", client=person.name)

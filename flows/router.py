@@ -38,6 +38,7 @@ from flows.conversation import (
 )
 from flows.core import BotInfo, Event, EventKind, Replies, Reply, Send, Toast
 from flows.menu import VISITOR, help_text, menu_for
+from flows.notify import mark_reachable
 from flows.texts import t
 from storage.repo import StoreFactory
 
@@ -80,9 +81,8 @@ class Router:
                     return []
                 convo = await store.conversation(event.chat_id, event.user_id, now)
                 person = await store.person_by_user(event.user_id)
-                if person is not None and person.unreachable_at is not None:
-                    person.unreachable_at = None  # they wrote to us: unblocked, reachable again
                 ctx = Context(event, now, self.bot, store, convo, person, Replies())
+                await mark_reachable(ctx)
                 await route(ctx)
                 await store.commit()
         except Exception as exc:

@@ -392,6 +392,7 @@ EN: dict[str, str] = {
         "{client} has blocked the bot, so they won't get reminders or messages from me. "
         "You may want to reach them another way."
     ),
+    "client_reachable": "{client} is back in touch with the bot: reminders start again.",
     "digest_header": "Your daily digest: {count} routine flag(s) to review.",
     "digest_line": "• {client} · {label} · {date}",
     "digest_footer": "/alerts to review and acknowledge them.",

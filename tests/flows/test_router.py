@@ -9,12 +9,12 @@ import pytest
 from sqlmodel import select
 
 from bot.clock import FakeClock
-from bot.demo import CLIENT, seed_demo_centre
+from bot.demo import CLIENT, TRAINER, seed_demo_centre
 from flows import router as router_module
 from flows.conversation import Command, Context
 from flows.core import Event, EventKind, Send
 from storage.db import SessionFactory
-from storage.models import Person
+from storage.models import Outbox, Person
 
 from .harness import User, make_router
 
@@ -61,6 +61,10 @@ async def test_writing_to_the_bot_clears_unreachable(
     jordan = User(make_router(sessions, clock), CLIENT.user_id)
     assert await jordan.text("hello again")
     assert await _set_unreachable(sessions, None) is None
+    async with sessions() as session:
+        [told] = (await session.exec(select(Outbox))).all()
+    assert (told.chat_id, told.kind) == (TRAINER.user_id, "client_reachable")
+    assert "Jordan is back in touch" in told.text
 
 
 async def _set_unreachable(sessions: SessionFactory, value: datetime | None) -> datetime | None:
