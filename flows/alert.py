@@ -17,21 +17,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any
 
 from flows.conversation import (
     Action,
-    Answer,
     Command,
     Context,
-    Flow,
-    Retry,
-    register,
-    start,
 )
 from flows.core import CALLBACK_DATA_LIMIT, Button, Keyboard, keyboard
 from flows.localtime import local
-from flows.notify import ALERT_PRIORITY, notify_person
+from flows.notify import ALERT_PRIORITY
 from flows.texts import t
 from flows.triage import RED_FLAG_ITEMS, Assessment, rule_label, rule_severity
 from storage.alerts import (
@@ -55,7 +50,6 @@ SENT_AT_ONCE = ("emergency", "urgent")  # routine alerts wait for /alerts and th
 LIST_LIMIT = 20
 HISTORY_DAYS = 14
 SERIES_DAYS = 7
-RELAY_LIMIT = 2000
 BLANK = "–"
 ANSWER_FIELDS = (
     "pain_now",
@@ -413,7 +407,7 @@ def _zone(ctx: Context, person: Person | None) -> str:
     return (person.timezone if person else None) or ctx.bot.default_timezone
 
 
-def _expired(ctx: Context) -> None:
+def expired(ctx: Context) -> None:
     ctx.replies.toast(ctx.t("button_expired"))
 
 
@@ -442,11 +436,11 @@ async def acknowledge(ctx: Context, arg: str) -> None:
     alerts = await _alerts_for_ack(ctx, arg)
     person = ctx.person
     if not alerts or person is None:
-        _expired(ctx)
+        expired(ctx)
         return
     for alert in alerts:
         if not await _may_see(ctx, alert.client_id, alert):
-            _expired(ctx)
+            expired(ctx)
             return
     still_open = [alert for alert in alerts if alert.status == AlertStatus.OPEN]
     if not still_open:
@@ -526,7 +520,7 @@ async def list_alerts(ctx: Context) -> None:
 # --- Message client -----------------------------------------------------------------------------
 
 
-async def _client_for(ctx: Context, arg: str) -> Person | None:
+async def client_for(ctx: Context, arg: str) -> Person | None:
     """The client (or alerted visitor) a button names, if the presser may act for them."""
     if not arg.isdigit():
         return None
@@ -536,45 +530,6 @@ async def _client_for(ctx: Context, arg: str) -> Person | None:
     if not await _may_see(ctx, int(arg)):
         return None
     return client
-
-
-class RelayFlow(Flow):
-    """The trainer's next message goes to the client as from them, exactly as written."""
-
-    name: ClassVar[str] = "alert_relay"
-    first_step: ClassVar[str] = "text"
-
-    async def ask(self, ctx: Context, step: str) -> None:
-        ctx.say(ctx.t("relay_ask", client=ctx.data.get("client_name", "")))
-
-    async def answer(self, ctx: Context, step: str, answer: Answer) -> str | None:
-        text = answer.text
-        if answer.choice is not None or not text.strip():
-            raise Retry(ctx.t("relay_empty"))
-        if len(text) > RELAY_LIMIT:
-            raise Retry(ctx.t("relay_too_long", limit=RELAY_LIMIT))
-        client = await _client_for(ctx, str(ctx.data.get("client_id", "")))
-        trainer = ctx.person
-        if client is None or trainer is None:  # reassigned meanwhile: nothing is sent
-            ctx.say(ctx.t("button_expired"))
-            return None
-        key = "relay_to_visitor" if is_visitor(client) else "relay_to_client"
-        await notify_person(ctx, client, key, trainer=trainer.name, text=text)
-        ctx.say(ctx.t("relay_sent", client=client.name))
-        return None
-
-
-RELAY = register(RelayFlow())
-
-
-async def message_client(ctx: Context, arg: str) -> None:
-    """The Message client button: the trainer's next message is relayed."""
-    client = await _client_for(ctx, arg)
-    if client is None:
-        _expired(ctx)
-        return
-    ctx.replies.toast()
-    await start(ctx, RELAY, client_id=client.id, client_name=client.name)
 
 
 # --- History ------------------------------------------------------------------------------------
@@ -624,9 +579,9 @@ async def history_text(ctx: Context, client: Person) -> str:
 
 async def show_history(ctx: Context, arg: str) -> None:
     """The History button: a reply to the trainer's own request, so not through the outbox."""
-    client = await _client_for(ctx, arg)
+    client = await client_for(ctx, arg)
     if client is None:
-        _expired(ctx)
+        expired(ctx)
         return
     if is_visitor(client):  # no check-ins to show
         ctx.replies.toast(ctx.t("history_visitor", client=client.name), alert=True)
@@ -705,4 +660,4 @@ def _escalation_text(
 
 
 COMMANDS: dict[str, Command] = {"alerts": Command(STAFF, list_alerts)}
-ACTIONS: dict[str, Action] = {"ack": acknowledge, "msg": message_client, "hist": show_history}
+ACTIONS: dict[str, Action] = {"ack": acknowledge, "hist": show_history}

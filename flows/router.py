@@ -23,6 +23,7 @@ from flows import (
     onboarding,
     pause,
     program,
+    relay,
     reminder,
     settings,
 )
@@ -49,6 +50,7 @@ MODULES = (
     onboarding,
     program,
     alert,
+    relay,
     checkin,
     myprogress,
     clients,

@@ -744,6 +744,9 @@ EN: dict[str, str] = {
     "relay_to_client": "Message from {trainer}, your trainer:\n\n{text}",
     "relay_to_visitor": "Message from {trainer}, one of our trainers:\n\n{text}",
     "relay_sent": "Sent to {client}.",
+    "relay_reply": "Reply",
+    "reply_ask": "Type your reply to {trainer}; I'll pass it on. /cancel to stop.",
+    "reply_to_trainer": "{client} replied to your message.\n\n{text}",
     "history_header": (
         "{client}, last 14 days\n(date: pain now / exercise pain / exercises done / light / rules)"
     ),

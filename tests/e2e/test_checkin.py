@@ -149,6 +149,13 @@ async def test_acknowledge_relay_and_history_from_an_alert(
     relayed = await jordan.wait_for(contains="Message from Sam, your trainer")
     assert relayed["text"].endswith("I'll ring you at 5.")
 
+    await jordan.press("Reply", message_id=relayed["message_id"])
+    await jordan.wait_for(contains="Type your reply to Sam")
+    await jordan.send("Will do, thanks. Talk at 5.")
+    await jordan.wait_for(contains="Sent to Sam")
+    reply = await sam.wait_for(contains="Jordan replied to your message")
+    assert reply["text"].endswith("Will do, thanks. Talk at 5.")
+
 
 async def test_unacknowledged_emergency_escalates_to_the_admin(
     start_bot: StartBot, people: dict[str, ChatUser], clock: FakeClock

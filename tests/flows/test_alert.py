@@ -388,57 +388,6 @@ async def test_alerts_list_shows_at_most_twenty(
     assert text.endswith("…and 7 more. Acknowledge some to see the rest.")
 
 
-# --- Message client -----------------------------------------------------------------------------
-
-
-async def test_trainer_messages_the_client_through_the_outbox(
-    router: Router, sessions: SessionFactory, clock: FakeClock
-) -> None:
-    client = await _person(sessions, CLIENT.user_id)
-    trainer = User(router, TRAINER.user_id)
-    asked = await trainer.press_data(f"msg:{client.id}", "Message client")
-    assert "Type your message to Jordan; I'll pass it on as from you." in texts(asked)
-    assert "/cancel" in texts(asked)
-    retry = await trainer.text("   ")
-    assert "Please type your message as text." in texts(retry)
-    assert "Type your message to Jordan" in texts(retry)
-    sticker = await trainer._handle(kind=EventKind.OTHER)
-    assert "Type your message to Jordan" in texts(sticker)
-    long = await trainer.text("x" * 2001)
-    assert "over 2000 characters" in texts(long)
-    assert await _outbox(sessions) == []
-
-    message = "Saw your check-in {today}.  Call me at 5 — and rest the leg!\nSam"
-    sent = await trainer.text(message)
-    assert texts(sent) == "Sent to Jordan."
-    [row] = await _outbox(sessions)
-    assert (row.chat_id, row.person_id) == (CLIENT.user_id, client.id)
-    assert row.text == f"Message from Sam, your trainer:\n\n{message}"
-    # the relay is over: the next text is not passed on
-    await trainer.text("hello?")
-    assert len(await _outbox(sessions)) == 1
-
-
-async def test_only_the_clients_trainer_or_an_admin_may_message_or_see_history(
-    router: Router, sessions: SessionFactory, clock: FakeClock
-) -> None:
-    await _add_person(sessions, clock, 1004, "Riley", Role.TRAINER)
-    client = await _person(sessions, CLIENT.user_id)
-    trainer = await _person(sessions, TRAINER.user_id)
-    for action in ("msg", "hist"):
-        for user_id in (1004, CLIENT.user_id):
-            replies = await User(router, user_id).press_data(f"{action}:{client.id}")
-            assert replies == [Toast(EXPIRED)]
-        # a trainer is not a client: no relay to them
-        replies = await User(router, ADMIN.user_id).press_data(f"{action}:{trainer.id}")
-        assert replies == [Toast(EXPIRED)]
-    admin = User(router, ADMIN.user_id)
-    await admin.press_data(f"msg:{client.id}")
-    assert texts(await admin.text("Checking in.")) == "Sent to Jordan."
-    [row] = await _outbox(sessions)
-    assert row.text == "Message from Alex, your trainer:\n\nChecking in."
-
-
 # --- History ------------------------------------------------------------------------------------
 
 
