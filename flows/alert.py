@@ -230,7 +230,7 @@ async def _send_alert(
     ]
     if visitor:
         lines.append(t("alert_visitor_not_booked", locale))
-    lines += ["", action, t("alert_clinician", locale)]
+    lines += ["", action, await _clinician_line(ctx.store, client, locale)]
     ids = [alert.id or 0 for alert in group]
     buttons = alert_buttons(
         ids,
@@ -590,6 +590,14 @@ async def show_history(ctx: Context, arg: str) -> None:
     ctx.say(await history_text(ctx, client))
 
 
+async def _clinician_line(store: Store, client: Person | None, locale: str) -> str:
+    """Whom to refer to, as the trainer typed it in /program (visitors have none on file)."""
+    profile = await store.profile(client.id or 0) if client is not None else None
+    if profile is None or not profile.clinician:
+        return t("alert_clinician_none", locale)
+    return t("alert_clinician", locale, clinician=profile.clinician)
+
+
 # --- escalation ---------------------------------------------------------------------------------
 
 
@@ -611,10 +619,11 @@ async def escalate_overdue(
         after = emergency_after if alert.severity == "emergency" else urgent_after
         visitor = is_visitor(client)
         for admin in admins:
+            clinician = await _clinician_line(store, client, admin.locale)
             await store.enqueue(
                 chat_id=admin.chat_id,
                 person_id=admin.id,
-                text=_escalation_text(alert, client, trainer, admin, after),
+                text=_escalation_text(alert, client, trainer, admin, after, clinician),
                 kind=f"alert_escalated_{alert.severity}",
                 now=now,
                 buttons=alert_buttons(
@@ -629,7 +638,12 @@ async def escalate_overdue(
 
 
 def _escalation_text(
-    alert: Alert, client: Person | None, trainer: Person | None, admin: Person, after: timedelta
+    alert: Alert,
+    client: Person | None,
+    trainer: Person | None,
+    admin: Person,
+    after: timedelta,
+    clinician: str,
 ) -> str:
     locale = admin.locale
     zone = admin.timezone or "UTC"
@@ -654,7 +668,7 @@ def _escalation_text(
         t("alert_told", locale, client=name, told=alert.client_told or BLANK),
         "",
         t(f"alert_escalated_action_{who}{severity}", locale),
-        t("alert_clinician", locale),
+        clinician,
     ]
     return "\n".join(lines)
 

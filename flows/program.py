@@ -42,6 +42,7 @@ from storage.programs import (
 )
 
 MAX_EXERCISES = 12
+CLINICIAN_MAX = 200  # the column's length
 PAGE_SIZE = 8
 PHASES = ("rehab", "strength", "performance")
 NAME_MAX, NOTES_MAX, PHASE_MAX, LINK_MAX = 60, 200, 30, 300
@@ -242,6 +243,7 @@ def screen(ctx: Context, target: Target, exercises: list[Exercise]) -> str:
         questions=questions or ctx.t("program_questions_none"),
         questions_note=ctx.t("program_questions_post_op") if post_op else "",
         exercises="\n".join(lines) or ctx.t("program_no_exercises"),
+        clinician=target.profile.clinician or ctx.t("program_clinician_none"),
     )
     return text + (ctx.t("program_post_op_reminder") if post_op else "")
 
@@ -257,6 +259,7 @@ def _menu_options(ctx: Context, target: Target, has_exercises: bool) -> list[Opt
         ("phase", ctx.t("program_phase")),
         ("questions", ctx.t("program_questions")),
         ("post_op", ctx.t(post_op_key)),
+        ("clinician", ctx.t("program_clinician")),
         ("done", ctx.t("program_done")),
     ]
     return options
@@ -612,6 +615,26 @@ class ProgramFlow(Flow):
         program = await _program(ctx, target)
         await set_phase(ctx.store, program, phase, now=ctx.now, by=_by(ctx))
         ctx.say(ctx.t("program_phase_set", phase=phase))
+        return "menu"
+
+    # clinician -------------------------------------------------------------------------------
+    async def _ask_clinician(self, ctx: Context, target: Target) -> None:
+        ask = ctx.t("program_ask_clinician", client=target.client.name)
+        ctx.say(ask, _with_back(ctx, buttons(ctx, [("none", ctx.t("program_clinician_clear"))])))
+
+    async def _answer_clinician(self, ctx: Context, target: Target, answer: Answer) -> str:
+        """Who alerts tell the trainer to refer to: as typed, one line; None clears it."""
+        if answer.choice == "back" or _typed_is(answer, ctx.t("program_back")):
+            return "menu"
+        typed = _one_line(answer.text)
+        if answer.choice == "none" or _typed_is(answer, "none", "-"):
+            target.profile.clinician = None
+        elif answer.choice is None and 3 <= len(typed) <= CLINICIAN_MAX:
+            target.profile.clinician = typed
+        else:
+            raise Retry(ctx.t("program_bad_clinician", max=CLINICIAN_MAX))
+        await ctx.store.add(target.profile)
+        ctx.say(ctx.t("program_clinician_set", clinician=target.profile.clinician or "-"))
         return "menu"
 
     # questions -------------------------------------------------------------------------------

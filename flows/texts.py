@@ -273,6 +273,7 @@ EN: dict[str, str] = {
         "Program for {client}\n"
         "Phase: {phase}\n"
         "Post-op: {post_op}\n"
+        "Clinician: {clinician}\n"
         "Optional questions: {questions}{questions_note}\n\n"
         "Exercises:\n{exercises}\n\n"
         "Changes apply from {client}'s next check-in."
@@ -296,6 +297,17 @@ EN: dict[str, str] = {
     "program_post_op_turn_on": "Post-op: turn on",
     "program_post_op_turn_off": "Post-op: turn off",
     "program_done": "Done",
+    "program_clinician": "Clinician contact",
+    "program_clinician_none": "not on file",
+    "program_clinician_clear": "Clear it",
+    "program_ask_clinician": (
+        "Who is {client}'s physio, surgeon or doctor, and how can they be reached? For example: "
+        "Dr Lee, Riverside Physio, 020 7946 0000. Alerts show it, so you can refer quickly."
+    ),
+    "program_bad_clinician": (
+        "Please type a name and a phone number or email, up to {max} characters."
+    ),
+    "program_clinician_set": "Clinician contact: {clinician}",
     "program_back": "Back",
     "program_skip": "Skip",
     "program_full": (
@@ -692,7 +704,8 @@ EN: dict[str, str] = {
         "Suggested action: contact the visitor today; advise them to see their clinician "
         "before a consult."
     ),
-    "alert_clinician": "Clinician contact: not on file",
+    "alert_clinician": "Clinician contact: {clinician}",
+    "alert_clinician_none": "Clinician contact: not on file (add it in /program)",
     "alert_ack": "Acknowledge",
     "alert_message_client": "Message client",
     "alert_history": "History",

@@ -86,6 +86,7 @@ class ClientProfile(SQLModel, table=True):
     consent_at: datetime | None = Field(default=None, sa_column=_utc_null())
     checkin_time: str | None = None  # local "HH:MM"
     onboarded_at: datetime | None = Field(default=None, sa_column=_utc_null())
+    clinician: str | None = Field(default=None, max_length=200)  # who to refer to, as typed
 
 
 class Invite(SQLModel, table=True):

@@ -185,7 +185,21 @@ async def test_emergency_alert_is_stored_then_queued_with_a_neutral_first_line(
     assert "Time: 23 Nov 2026, 09:00 (Europe/London)" in body
     assert f"Jordan: {TOLD}." in body
     assert "contact the client now; they were told to call 999" in body
-    assert "Clinician contact: not on file" in body
+    assert "Clinician contact: not on file (add it in /program)" in body
+
+
+async def test_the_alert_names_the_clinician_on_file(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    client = await _person(sessions, CLIENT.user_id)
+    async with sessions() as session:
+        profile = await session.get(ClientProfile, client.id)
+        assert profile is not None
+        profile.clinician = "Dr Lee, Riverside Physio, 020 7946 0000"
+        await session.commit()
+    await _raise(sessions, clock, ("U1",), red_flags=("calf",))
+    [row] = await _outbox(sessions)
+    assert "Clinician contact: Dr Lee, Riverside Physio, 020 7946 0000" in row.text
 
 
 async def test_urgent_rules_of_one_checkin_share_one_message(

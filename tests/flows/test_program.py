@@ -309,6 +309,24 @@ async def test_post_op_is_toggled(router: Router, sessions: SessionFactory) -> N
     assert (await profile_of(sessions, CLIENT.user_id)).post_op is True
 
 
+async def test_the_clinician_contact_is_set_and_cleared(
+    router: Router, sessions: SessionFactory
+) -> None:
+    sam = await open_jordan(router)
+    assert "Clinician: not on file" in texts(sam.last)
+    asked = await sam.press("Clinician contact")
+    assert "physio, surgeon or doctor" in texts(asked)
+    assert "up to 200 characters" in texts(await sam.text("x" * 201))
+    assert "up to 200 characters" in texts(await sam.text("ok"))
+    done = await sam.text("  Dr Lee,   Riverside Physio, 020 7946 0000 ")
+    assert "Clinician: Dr Lee, Riverside Physio, 020 7946 0000" in texts(done)
+    profile = await profile_of(sessions, CLIENT.user_id)
+    assert profile.clinician == "Dr Lee, Riverside Physio, 020 7946 0000"
+    await sam.press("Clinician contact")
+    assert "Clinician: not on file" in texts(await sam.press("Clear it"))
+    assert (await profile_of(sessions, CLIENT.user_id)).clinician is None
+
+
 # -- bad input ---------------------------------------------------------------------------------
 async def test_bad_inputs_ask_again(router: Router, sessions: SessionFactory) -> None:
     sam = await open_jordan(router)
