@@ -50,14 +50,16 @@ TIMES_PER_ROW = 4
 _SURGERY = re.compile(r"surg|operat|replace|reconstruct|post.?op", re.IGNORECASE)
 
 
-async def welcome(ctx: Context) -> None:
-    """/start (no invite), /start consult and /book: greet visitors and begin the intake."""
+async def welcome(ctx: Context, greet: bool = True) -> None:
+    """/start (no invite), /start consult and /book: begin the intake, greeting a new visitor
+    first unless they asked for the booking by name (/book already knows what it is for)."""
     person = ctx.person
     if person is not None and person.role != Role.PROSPECT:
         ctx.say(ctx.t("bk_members_only"))
         return
     if person is None:
-        ctx.say(ctx.t("visitor_welcome", name=ctx.event.first_name or "there"))
+        if greet:
+            ctx.say(ctx.t("visitor_welcome", name=ctx.event.first_name or "there"))
     elif await _show_upcoming(ctx, person):
         return
     await start(ctx, BOOKING)
@@ -653,7 +655,7 @@ async def on_new(ctx: Context, arg: str) -> None:
 
 
 async def _book(ctx: Context) -> None:
-    await welcome(ctx)
+    await welcome(ctx, greet=False)
 
 
 async def _mybooking(ctx: Context) -> None:

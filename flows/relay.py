@@ -44,7 +44,7 @@ class RelayFlow(Flow):
         if client is None or trainer is None:  # reassigned meanwhile: nothing is sent
             ctx.say(ctx.t("button_expired"))
             return None
-        key = "relay_to_visitor" if is_visitor(client) else "relay_to_client"
+        key = "relay_to_visitor" if is_visitor(client) else await _client_key(ctx, client, trainer)
         reply = [[{"text": t("relay_reply", client.locale), "data": f"reply:{trainer.id}"}]]
         await notify_person(ctx, client, key, buttons=reply, trainer=trainer.name, text=text)
         ctx.say(ctx.t("relay_sent", client=client.name))
@@ -74,6 +74,13 @@ class ReplyFlow(Flow):
         )
         ctx.say(ctx.t("relay_sent", client=trainer.name))
         return None
+
+
+async def _client_key(ctx: Context, client: Person, sender: Person) -> str:
+    """ "your trainer" only when it is: an admin writing is someone at the centre."""
+    profile = await ctx.store.profile(client.id or 0)
+    own = profile is not None and profile.trainer_id == sender.id
+    return "relay_to_client" if own else "relay_to_client_from_centre"
 
 
 RELAY = register(RelayFlow())

@@ -177,7 +177,7 @@ async def on_command(ctx: Context) -> None:
 
 async def on_start(ctx: Context) -> None:
     if ctx.event.args.strip().lower() == booking.DEEP_LINK:
-        await booking.welcome(ctx)  # the "consult" deep link
+        await booking.welcome(ctx, greet=False)  # the "consult" deep link: straight to it
     elif ctx.event.args:
         await onboarding.redeem(ctx, ctx.event.args)
     elif ctx.person is None:

@@ -755,6 +755,7 @@ EN: dict[str, str] = {
     "relay_empty": "Please type your message as text.",
     "relay_too_long": "That's over {limit} characters. Please shorten it.",
     "relay_to_client": "Message from {trainer}, your trainer:\n\n{text}",
+    "relay_to_client_from_centre": "Message from {trainer} at your training centre:\n\n{text}",
     "relay_to_visitor": "Message from {trainer}, one of our trainers:\n\n{text}",
     "relay_sent": "Sent to {client}.",
     "relay_reply": "Reply",

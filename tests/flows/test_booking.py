@@ -511,3 +511,10 @@ async def test_a_visitors_long_acknowledge_payload_falls_back_to_their_intake_al
     acked = await User(router, TRAINER.user_id).press_data(f"ack:V{alert.client_id}E")
     assert Toast("Acknowledged.") in acked
     assert (await _alerts(sessions))[0].status == AlertStatus.ACKNOWLEDGED
+
+
+async def test_book_and_the_consult_link_go_straight_to_the_intake(router: Router) -> None:
+    """Only a plain /start greets: /book and ?start=consult already say what they are for."""
+    for user_id, ask in ((8101, ("book", "")), (8102, ("start", "consult"))):
+        replies = texts(await User(router, user_id, "Lou").command(*ask))
+        assert replies.startswith("Let's book your free consult") and "welcome" not in replies

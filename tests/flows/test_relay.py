@@ -97,7 +97,7 @@ async def test_only_the_clients_trainer_or_an_admin_may_message_or_see_history(
     await admin.press_data(f"msg:{client.id}")
     assert texts(await admin.text("Checking in.")) == "Sent to Jordan."
     [row] = await _outbox(sessions)
-    assert row.text == "Message from Alex, your trainer:\n\nChecking in."
+    assert row.text == "Message from Alex at your training centre:\n\nChecking in."
 
 
 async def test_the_client_replies_to_their_trainer(
