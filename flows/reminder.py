@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from flows import checkin
 from flows.conversation import Action, Command, Context
@@ -32,6 +33,7 @@ from storage.reminders import (
     latest_alerts,
     nudge_candidates,
     paused_between,
+    queue_many,
     schedule_of,
     unscheduled_clients,
 )
@@ -140,9 +142,9 @@ async def plan_due(store: Store, now: datetime, rules: ReminderRules) -> tuple[i
         _reminder(schedule, person, profile, now, rules, facts) for schedule, person, profile in due
     ]
     fresh = [row for row in rows if row is not None]
-    taken = await existing_keys(store, (row.dedupe_key or "" for row in fresh))
-    fresh = [row for row in fresh if row.dedupe_key not in taken]
-    store.session.add_all(fresh)
+    taken = await existing_keys(store, (row["dedupe_key"] for row in fresh))
+    fresh = [row for row in fresh if row["dedupe_key"] not in taken]
+    await queue_many(store, fresh)
     await _raise_r10(store, due, now, rules, facts)
     for schedule, person, profile in due:
         _move_on(schedule, person, profile, now, rules)
@@ -157,8 +159,8 @@ def _reminder(
     now: datetime,
     rules: ReminderRules,
     facts: _Facts,
-) -> Outbox | None:
-    """The outbox row for a due schedule, or None when nothing should be sent."""
+) -> dict[str, Any] | None:
+    """The outbox row's values for a due schedule, or None when nothing should be sent."""
     zone = zone_of(person, rules)
     today = local_date(now, zone)
     snoozed = schedule.snoozed_until is not None and schedule.snoozed_until <= now
@@ -174,17 +176,17 @@ def _reminder(
     key = f"rem:{cid}:{today.isoformat()}"
     if snoozed and schedule.snoozed_until is not None:
         key += f":snooze:{schedule.snoozed_until.strftime('%H%M')}"
-    return Outbox(
-        chat_id=person.chat_id,
-        person_id=cid,
-        kind="reminder",
-        priority=REMINDER_PRIORITY,
-        text=t("reminder", person.locale, name=person.name),
-        buttons=reminder_buttons(person.locale),
-        dedupe_key=key,
-        not_before=now,
-        created_at=now,
-    )
+    return {
+        "chat_id": person.chat_id,
+        "person_id": cid,
+        "kind": "reminder",
+        "priority": REMINDER_PRIORITY,
+        "text": t("reminder", person.locale, name=person.name),
+        "buttons": reminder_buttons(person.locale),
+        "dedupe_key": key,
+        "not_before": now,
+        "created_at": now,
+    }
 
 
 def reminder_buttons(locale: str, snooze: bool = True) -> list[list[dict[str, str]]]:

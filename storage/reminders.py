@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import String, cast, exists, func, literal, or_
+from sqlalchemy import String, cast, exists, func, insert, literal, or_
 from sqlmodel import col, select
 
 from storage.models import (
@@ -19,6 +20,7 @@ from storage.models import (
     Checkin,
     ClientProfile,
     Outbox,
+    OutboxStatus,
     Pause,
     Person,
     ReminderSchedule,
@@ -27,6 +29,25 @@ from storage.models import (
 from storage.repo import Store
 
 Due = tuple[ReminderSchedule, Person, ClientProfile]
+OUTBOX_DEFAULTS: dict[str, Any] = {
+    "person_id": None,
+    "priority": 5,
+    "buttons": [],
+    "dedupe_key": None,
+    "status": OutboxStatus.PENDING,
+    "attempts": 0,
+    "sent_at": None,
+    "telegram_message_id": None,
+    "last_error": None,
+}
+
+
+async def queue_many(store: Store, rows: Sequence[dict[str, Any]]) -> None:
+    """A burst of outbox rows (a planner batch) in one INSERT of plain values: building ORM
+    objects and flushing them one by one cost most of the time of queueing 100k reminders."""
+    if rows:
+        connection = await store.session.connection()  # Core executemany: compiled once
+        await connection.execute(insert(Outbox), [{**OUTBOX_DEFAULTS, **row} for row in rows])
 
 
 async def schedule_of(store: Store, client_id: int) -> ReminderSchedule | None:
