@@ -23,7 +23,7 @@ from flows.texts import t
 from flows.triage import DEFAULT_THRESHOLDS, Thresholds, missed_checkin_days, rule_severity
 from storage.alerts import open_alert
 from storage.checkins import checkin_on
-from storage.models import Alert, Clearance, ClientProfile, Outbox, Person, ReminderSchedule, Role
+from storage.models import Alert, Clearance, ClientProfile, Person, ReminderSchedule, Role
 from storage.pauses import add_pause, pause_on
 from storage.reminders import (
     checkin_dates,
@@ -300,6 +300,7 @@ async def _queue_nudges(
     for start in range(0, len(found), rules.batch):
         chunk = found[start : start + rules.batch]
         facts = await _facts(store, [p.id or 0 for p, _ in chunk], today)
+        rows: list[dict[str, Any]] = []
         for person, profile in chunk:
             cid, zone = person.id or 0, zone_of(person, rules)
             if not can_check_in(person, profile) or facts.paused(cid, today):
@@ -311,21 +312,21 @@ async def _queue_nudges(
                 >= rules.thresholds.r10_missed_days - 1
             ):
                 continue
-            store.session.add(
-                Outbox(
-                    chat_id=person.chat_id,
-                    person_id=cid,
-                    kind="nudge",
-                    priority=REMINDER_PRIORITY,
-                    text=t("nudge", person.locale, name=person.name),
-                    buttons=reminder_buttons(person.locale, snooze=False),
-                    dedupe_key=f"{NUDGE_KEY}{cid}:{today.isoformat()}",
-                    not_before=now,
-                    created_at=now,
-                )
+            rows.append(
+                {
+                    "chat_id": person.chat_id,
+                    "person_id": cid,
+                    "kind": "nudge",
+                    "priority": REMINDER_PRIORITY,
+                    "text": t("nudge", person.locale, name=person.name),
+                    "buttons": reminder_buttons(person.locale, snooze=False),
+                    "dedupe_key": f"{NUDGE_KEY}{cid}:{today.isoformat()}",
+                    "not_before": now,
+                    "created_at": now,
+                }
             )
-            queued += 1
-        await store.session.flush()
+        await queue_many(store, rows)
+        queued += len(rows)
     return queued
 
 
