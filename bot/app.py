@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
@@ -30,7 +32,7 @@ from flows.reminder import add_schedules, plan_due, plan_nudges
 from flows.router import Router
 from handlers import Handle
 from handlers.webhook import WebhookConfig
-from storage.db import SessionFactory, make_engine, migrate, session_factory
+from storage.db import SessionFactory, exclusive, make_engine, migrate, session_factory
 from storage.repo import store_factory
 
 if TYPE_CHECKING:
@@ -131,7 +133,6 @@ class MendBot:
         self.sender = OutboxSender(
             self.sessions, self.api, self.clock.now, sender_rules(self.settings)
         )
-        await self.sender.recover()
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         ticks = (
             (self.deliver_outbox, OUTBOX_INTERVAL_SECONDS, "outbox", None),
@@ -185,15 +186,31 @@ class MendBot:
             ) from None
         return token, self.sandbox.base_url
 
+    @asynccontextmanager
+    async def _turn(self, lock: asyncio.Lock, job: str) -> AsyncIterator[bool]:
+        """This process's turn at a tick: one at a time in here (a test's call and the
+        scheduler's never overlap), and on PostgreSQL one process at a time; False: another
+        process has it, so this tick is skipped."""
+        if self.engine is None:
+            raise RuntimeError("MendBot is not started")
+        async with lock, exclusive(self.engine, job) as mine:
+            yield mine
+
     async def deliver_outbox(self) -> int:
-        """One delivery round; a lock keeps a test's call and the scheduler's from overlapping."""
-        async with self._send_lock:
+        """One delivery round by the one sender. Rows left "sending" can only be a dead
+        sender's (only the lock's holder sends): they are settled first, never resent."""
+        async with self._turn(self._send_lock, "outbox") as mine:
+            if not mine:
+                return 0
+            await self.sender.recover()
             return await self.sender.deliver_due()
 
     async def plan_reminders(self) -> int:
         """The planner tick: new schedules, due reminders (batch by batch), evening nudges."""
         rules, queued = reminder_rules(self.settings), 0
-        async with self._plan_lock:
+        async with self._turn(self._plan_lock, "plan") as mine:
+            if not mine:
+                return 0
             stores = store_factory(self.sessions)
             async with stores() as store:
                 await add_schedules(store, self.clock.now(), rules)
@@ -211,32 +228,37 @@ class MendBot:
 
     async def send_digests(self) -> int:
         """The digest tick: each trainer's routine flags, once a day at their local time."""
-        rules = reminder_rules(self.settings)
-        async with self._plan_lock, store_factory(self.sessions)() as store:
-            count = await plan_digests(store, self.clock.now(), rules, self.settings.digest_time)
-            await store.commit()
+        rules, now = reminder_rules(self.settings), self.clock.now()
+        async with self._turn(self._plan_lock, "digest") as mine:
+            if not mine:
+                return 0
+            async with store_factory(self.sessions)() as store:
+                count = await plan_digests(store, now, rules, self.settings.digest_time)
+                await store.commit()
         return count
 
     async def escalate_alerts(self) -> int:
         """Send overdue emergency and urgent alerts to the admins as well."""
         settings = self.settings
-        async with self._escalate_lock, store_factory(self.sessions)() as store:
-            count = await escalate_overdue(
-                store,
-                self.clock.now(),
-                timedelta(minutes=settings.alert_escalate_emergency_minutes),
-                timedelta(minutes=settings.alert_escalate_urgent_minutes),
-            )
-            await store.commit()
+        emergency = timedelta(minutes=settings.alert_escalate_emergency_minutes)
+        urgent = timedelta(minutes=settings.alert_escalate_urgent_minutes)
+        async with self._turn(self._escalate_lock, "escalate") as mine:
+            if not mine:
+                return 0
+            async with store_factory(self.sessions)() as store:
+                count = await escalate_overdue(store, self.clock.now(), emergency, urgent)
+                await store.commit()
         return count
 
     async def plan_booking_reminders(self) -> int:
         """The booking tick: release expired holds, queue consult reminders and outcome asks."""
-        async with self._booking_lock, store_factory(self.sessions)() as store:
-            count = await plan_booking_reminders(
-                store, self.clock.now(), self.settings.default_timezone
-            )
-            await store.commit()
+        zone = self.settings.default_timezone
+        async with self._turn(self._booking_lock, "booking") as mine:
+            if not mine:
+                return 0
+            async with store_factory(self.sessions)() as store:
+                count = await plan_booking_reminders(store, self.clock.now(), zone)
+                await store.commit()
         return count
 
     async def forget_updates(self) -> int:

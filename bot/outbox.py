@@ -66,8 +66,9 @@ class OutboxSender:
         self.closing = True
 
     async def recover(self) -> int:
-        """Rows left "sending" by a process that died mid-send may have reached Telegram: they
-        are final, never resent. Call once at start-up, before the first delivery."""
+        """Rows left "sending" by a sender that died mid-send may have reached Telegram: they
+        are final, never resent. Call before each delivery round, holding the sender's turn
+        (then no live sender has a row in flight)."""
         async with self.sessions() as session:
             result = await session.exec(
                 update(Outbox)

@@ -20,6 +20,8 @@ COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
         ("mybooking", "cmd_mybooking"),
         ("help", "cmd_help"),
         ("privacy", "cmd_privacy"),
+        ("mydata", "cmd_mydata"),
+        ("deleteme", "cmd_deleteme"),
         ("cancel", "cmd_cancel"),
     ),
     Role.CLIENT: (
@@ -30,6 +32,8 @@ COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
         ("settings", "cmd_settings_client"),
         ("help", "cmd_help"),
         ("privacy", "cmd_privacy"),
+        ("mydata", "cmd_mydata"),
+        ("deleteme", "cmd_deleteme"),
         ("cancel", "cmd_cancel"),
     ),
     Role.TRAINER: (

@@ -19,6 +19,7 @@ from flows import (
     clients,
     consult_staff,
     invite,
+    mydata,
     myprogress,
     onboarding,
     pause,
@@ -60,6 +61,7 @@ MODULES = (
     booking,
     availability,
     consult_staff,
+    mydata,
 )
 COMMANDS: dict[str, Command] = {n: c for m in MODULES for n, c in m.COMMANDS.items()}
 ACTIONS: dict[str, Action] = {n: a for m in MODULES for n, a in m.ACTIONS.items()}

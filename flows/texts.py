@@ -119,7 +119,9 @@ EN: dict[str, str] = {
         "you're recovering from, and your check-in answers (pain, exercises, symptoms, notes).\n\n"
         "Who sees it: your trainer and the centre's admin. Nobody else.\n\n"
         "Telegram chats are not end-to-end encrypted, so please don't send anything you wouldn't "
-        "want stored. Ask your trainer to delete your data at any time."
+        "want stored.\n\n"
+        "Your data is yours: /mydata sends you a copy of everything stored about you, and "
+        "/deleteme deletes it all, at any time."
     ),
     # roles
     "role_admin": "an admin",
@@ -149,6 +151,8 @@ EN: dict[str, str] = {
     "cmd_availability": "Your consult hours",
     "cmd_bookings_trainer": "Your upcoming consults",
     "cmd_bookings_admin": "All upcoming consults",
+    "cmd_mydata": "A copy of everything stored about you",
+    "cmd_deleteme": "Delete everything stored about you",
     # optional questions, as labels on the trainer's program screen
     "question_morning": "Next morning (Q4)",
     "question_stiffness": "Morning stiffness (Q5)",
@@ -768,6 +772,38 @@ EN: dict[str, str] = {
     "history_missing": "{date}: no check-in",
     "history_paused": "{date}: paused",
     "history_visitor": "{client} is a visitor from the consult intake: there are no check-ins.",
+    # -- your data (flows/mydata.py): add its texts below this line --
+    "mydata_caption": (
+        "Everything mendbot stores about you, as a JSON file: your details, profile, program, "
+        "check-ins, pauses, alerts, reminders, consults and the messages I sent you."
+    ),
+    "mydata_nothing": "I don't have anything stored about you.",
+    "deleteme_staff": (
+        "Staff accounts can't be deleted from the chat. Please ask the centre's admin to "
+        "remove your account."
+    ),
+    "deleteme_ask": (
+        "This deletes everything mendbot stores about you: your details, profile, program, "
+        "check-ins, pauses, alerts, reminders, messages and consult bookings.\n\n"
+        "{told}\n\n"
+        "It can't be undone. Want a copy first? Send /mydata before you answer."
+    ),
+    "deleteme_tell_trainer": (
+        "{trainer}, your trainer, will be told you've left mendbot (nothing about your health)."
+    ),
+    "deleteme_tell_consult": "Any consult you've booked is cancelled, and the trainer told.",
+    "deleteme_yes": "Delete everything",
+    "deleteme_keep": "Keep my data",
+    "deleteme_kept": "Okay, nothing was deleted.",
+    "deleteme_done": (
+        "Done: everything mendbot stored about you is deleted. Thank you, and all the best "
+        "with your recovery. Goodbye!"
+    ),
+    # to trainers (proactive; no health details)
+    "deleteme_trainer": "{name} has deleted their data and left mendbot.",
+    "deleteme_trainer_consult": (
+        "{name} has deleted their data, so their free consult on {when} ({zone}) is cancelled."
+    ),
 }
 
 TEXTS: dict[str, dict[str, str]] = {"en": EN}

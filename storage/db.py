@@ -6,12 +6,15 @@ file; PostgreSQL is chosen by DATABASE_URL. Start-up always upgrades to the newe
 
 from __future__ import annotations
 
+import zlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -30,7 +33,8 @@ def make_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
     parsed = parsed.set(drivername=_ASYNC_DRIVERS.get(parsed.drivername, parsed.drivername))
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(parsed, pool_pre_ping=True)
+        # room for the periodic ticks' lock connections beside the updates' sessions
+        return create_async_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(parsed, connect_args={"timeout": 30})
@@ -71,3 +75,21 @@ def _run_alembic(connection: Connection, revision: str) -> None:
         command.downgrade(config, revision)
     else:
         command.upgrade(config, revision)
+
+
+@asynccontextmanager
+async def exclusive(engine: AsyncEngine, job: str) -> AsyncIterator[bool]:
+    """Whether this process may run `job` now. On PostgreSQL several processes may share the
+    database, and one at a time holds the job's advisory lock for the block (the others skip
+    their tick; a dead holder's lock goes with its connection). SQLite serves one process."""
+    if engine.dialect.name != "postgresql":
+        yield True
+        return
+    key = {"key": zlib.crc32(job.encode())}
+    async with engine.connect() as conn:
+        held = bool((await conn.execute(text("SELECT pg_try_advisory_lock(:key)"), key)).scalar())
+        try:
+            yield held
+        finally:
+            if held:
+                await conn.execute(text("SELECT pg_advisory_unlock(:key)"), key)

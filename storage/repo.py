@@ -106,7 +106,9 @@ class Store:
 
     # conversation ----------------------------------------------------------------------------
     async def conversation(self, chat_id: int, user_id: int, now: datetime) -> Conversation:
-        convo = await self.session.get(Conversation, chat_id)
+        """The chat's state, locked until commit on PostgreSQL (FOR UPDATE), so two processes
+        handling one chat's updates take turns instead of overwriting each other."""
+        convo = await self.session.get(Conversation, chat_id, with_for_update=True)
         if convo is None:
             convo = Conversation(chat_id=chat_id, user_id=user_id, data={}, updated_at=now)
             self.session.add(convo)

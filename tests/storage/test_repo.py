@@ -1,11 +1,13 @@
-"""Processed update ids: remembered for redeliveries, numbered on from, forgotten after 2 days."""
+"""Processed update ids (remembered, numbered on from, forgotten after 2 days); job turns."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from bot.clock import FakeClock
-from storage.db import SessionFactory
+from storage.db import SessionFactory, exclusive, make_engine
 from storage.repo import Store
 
 
@@ -24,3 +26,19 @@ async def test_update_ids_are_claimed_once_then_forgotten(
         await store.commit()
         assert await store.claim_update(7, clock.now())  # forgotten: a new update may reuse it
         assert not await store.claim_update(9, clock.now())
+
+
+async def test_one_process_at_a_time_runs_a_job(engine: AsyncEngine, db_url: str) -> None:
+    """PostgreSQL: a second process (here a second engine) is refused the job while the first
+    holds it, and gets it after. SQLite serves one process, so it is always this one's turn."""
+    other = make_engine(db_url)
+    try:
+        async with exclusive(engine, "outbox") as mine:
+            assert mine
+            async with exclusive(other, "outbox") as theirs, exclusive(other, "plan") as plan:
+                assert theirs is (engine.dialect.name != "postgresql")
+                assert plan  # another job is free
+        async with exclusive(other, "outbox") as theirs:
+            assert theirs
+    finally:
+        await other.dispose()
