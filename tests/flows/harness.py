@@ -5,10 +5,13 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
+from sqlmodel import select
+
 from bot.clock import FakeClock
 from flows.core import BotInfo, Button, Edit, Event, EventKind, Reply, Send, Toast
 from flows.router import Router
 from storage.db import SessionFactory
+from storage.models import Person, Role
 from storage.repo import store_factory
 
 BOT = BotInfo(username="testbot", emergency_number="999", default_timezone="Europe/London")
@@ -75,3 +78,29 @@ def find_button(replies: list[Reply], label: str) -> Button:
                     if label.lower() in button.text.lower():
                         return button
     raise AssertionError(f"no button {label!r} in {texts(replies)!r}")
+
+
+async def person_of(sessions: SessionFactory, user_id: int) -> Person:
+    """The stored person with this Telegram user id (it must exist)."""
+    async with sessions() as session:
+        found = await session.exec(select(Person).where(Person.telegram_user_id == user_id))
+        return found.one()
+
+
+async def add_person(
+    sessions: SessionFactory, clock: FakeClock, user_id: int, name: str, role: Role
+) -> Person:
+    """A person of `role` in London, created now (no profile: add one where a test needs it)."""
+    async with sessions() as session:
+        person = Person(
+            telegram_user_id=user_id,
+            chat_id=user_id,
+            role=role,
+            name=name,
+            timezone="Europe/London",
+            created_at=clock.now(),
+        )
+        session.add(person)
+        await session.commit()
+        await session.refresh(person)
+        return person

@@ -20,7 +20,7 @@ from storage.db import SessionFactory
 from storage.models import Alert, AlertStatus, Checkin, ClientProfile, Outbox, Person, Role
 from storage.repo import Store
 
-from .harness import BOT, User, make_router, texts
+from .harness import BOT, User, add_person, make_router, person_of, texts
 
 EXPIRED = "This button has expired. Please use the latest message."
 TOLD = "Call 999 now. Your trainer has been told."
@@ -33,34 +33,10 @@ async def router(sessions: SessionFactory, clock: FakeClock) -> Router:
     return make_router(sessions, clock)
 
 
-async def _person(sessions: SessionFactory, user_id: int) -> Person:
-    async with sessions() as session:
-        found = await session.exec(select(Person).where(Person.telegram_user_id == user_id))
-        return found.one()
-
-
-async def _add_person(
-    sessions: SessionFactory, clock: FakeClock, user_id: int, name: str, role: Role
-) -> Person:
-    async with sessions() as session:
-        person = Person(
-            telegram_user_id=user_id,
-            chat_id=user_id,
-            role=role,
-            name=name,
-            timezone="Europe/London",
-            created_at=clock.now(),
-        )
-        session.add(person)
-        await session.commit()
-        await session.refresh(person)
-        return person
-
-
 async def _add_client(
     sessions: SessionFactory, clock: FakeClock, user_id: int, name: str, trainer: Person
 ) -> Person:
-    client = await _add_person(sessions, clock, user_id, name, Role.CLIENT)
+    client = await add_person(sessions, clock, user_id, name, Role.CLIENT)
     async with sessions() as session:
         assert client.id is not None and trainer.id is not None
         session.add(ClientProfile(person_id=client.id, trainer_id=trainer.id, post_op=False))
@@ -151,8 +127,8 @@ async def test_emergency_alert_is_stored_then_queued_with_a_neutral_first_line(
         sessions, clock, ("E1",), red_flags=("chest_pain",), note="tight chest since 8am"
     )
     [alert] = await _alerts(sessions)
-    trainer = await _person(sessions, TRAINER.user_id)
-    client = await _person(sessions, CLIENT.user_id)
+    trainer = await person_of(sessions, TRAINER.user_id)
+    client = await person_of(sessions, CLIENT.user_id)
     assert [alert.id] == ids
     assert (alert.rule, alert.severity, alert.status) == ("E1", "emergency", AlertStatus.OPEN)
     assert (alert.client_id, alert.trainer_id) == (client.id, trainer.id)
@@ -191,7 +167,7 @@ async def test_emergency_alert_is_stored_then_queued_with_a_neutral_first_line(
 async def test_the_alert_names_the_clinician_on_file(
     router: Router, sessions: SessionFactory, clock: FakeClock
 ) -> None:
-    client = await _person(sessions, CLIENT.user_id)
+    client = await person_of(sessions, CLIENT.user_id)
     async with sessions() as session:
         profile = await session.get(ClientProfile, client.id)
         assert profile is not None
@@ -276,8 +252,8 @@ async def test_trainer_acknowledges_and_the_message_records_it(
     router: Router, sessions: SessionFactory, clock: FakeClock
 ) -> None:
     [alert_id] = await _raise(sessions, clock, ("E1",), red_flags=("chest_pain",))
-    client = await _person(sessions, CLIENT.user_id)
-    trainer_person = await _person(sessions, TRAINER.user_id)
+    client = await person_of(sessions, CLIENT.user_id)
+    trainer_person = await person_of(sessions, TRAINER.user_id)
     clock.advance(timedelta(minutes=7))
     trainer = User(router, TRAINER.user_id)
     replies = await trainer.press_data(f"ack:{alert_id}", "Acknowledge")
@@ -324,7 +300,7 @@ async def test_long_id_lists_fall_back_to_the_checkin(
 async def test_others_cannot_acknowledge(
     router: Router, sessions: SessionFactory, clock: FakeClock
 ) -> None:
-    await _add_person(sessions, clock, 1004, "Riley", Role.TRAINER)
+    await add_person(sessions, clock, 1004, "Riley", Role.TRAINER)
     [alert_id] = await _raise(sessions, clock, ("E1",), red_flags=("chest_pain",))
     for user_id in (1004, CLIENT.user_id, 5555):
         replies = await User(router, user_id).press_data(f"ack:{alert_id}")
@@ -341,8 +317,8 @@ async def test_others_cannot_acknowledge(
 async def test_alerts_list_is_scoped_and_ordered(
     router: Router, sessions: SessionFactory, clock: FakeClock
 ) -> None:
-    riley = await _add_person(sessions, clock, 1004, "Riley", Role.TRAINER)
-    await _add_person(sessions, clock, 1006, "Noa", Role.TRAINER)
+    riley = await add_person(sessions, clock, 1004, "Riley", Role.TRAINER)
+    await add_person(sessions, clock, 1006, "Noa", Role.TRAINER)
     await _add_client(sessions, clock, 1005, "Kim", riley)
     sam = User(router, TRAINER.user_id)
     assert texts(await sam.command("alerts")) == "No open alerts. Nice."
@@ -393,7 +369,7 @@ async def test_alerts_list_shows_at_most_twenty(
     rules = ("R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8", "R9")
     for offset in range(3):
         await _add_client(
-            sessions, clock, 2000 + offset, f"C{offset}", await _person(sessions, 1002)
+            sessions, clock, 2000 + offset, f"C{offset}", await person_of(sessions, 1002)
         )
         await _raise(sessions, clock, rules, client_user=2000 + offset)
     text = texts(await User(router, TRAINER.user_id).command("alerts"))
@@ -408,7 +384,7 @@ async def test_alerts_list_shows_at_most_twenty(
 async def _checkin(
     sessions: SessionFactory, clock: FakeClock, day: date, status: str = "done", **answers: Any
 ) -> None:
-    client = await _person(sessions, CLIENT.user_id)
+    client = await person_of(sessions, CLIENT.user_id)
     async with sessions() as session:
         assert client.id is not None
         session.add(
@@ -444,7 +420,7 @@ async def test_history_shows_fourteen_days(
     await _checkin(sessions, clock, date(2026, 11, 10), status="stopped", pain_now=9)
     await _checkin(sessions, clock, date(2026, 11, 9), pain_now=1)  # 15 days ago: not shown
     await _checkin(sessions, clock, date(2026, 11, 21), status="in_progress", pain_now=4)
-    client = await _person(sessions, CLIENT.user_id)
+    client = await person_of(sessions, CLIENT.user_id)
     replies = await User(router, TRAINER.user_id).press_data(f"hist:{client.id}")
     [send] = [r for r in replies if isinstance(r, Send)]
     lines = send.text.split("\n")
@@ -475,7 +451,7 @@ async def _escalate(sessions: SessionFactory, clock: FakeClock) -> int:
 async def test_escalation_boundaries_go_to_every_admin_once(
     router: Router, sessions: SessionFactory, clock: FakeClock
 ) -> None:
-    boss = await _add_person(sessions, clock, 1009, "Blair", Role.ADMIN)
+    boss = await add_person(sessions, clock, 1009, "Blair", Role.ADMIN)
     start = clock.now()
     [emergency] = await _raise(
         sessions, clock, ("E1",), day=date(2026, 11, 22), red_flags=("chest_pain",)
@@ -490,7 +466,7 @@ async def test_escalation_boundaries_go_to_every_admin_once(
     assert await _escalate(sessions, clock) == 1
     rows = (await _outbox(sessions))[sent_to_trainer:]
     assert sorted(r.chat_id for r in rows) == sorted([ADMIN.user_id, 1009])
-    admin = await _person(sessions, ADMIN.user_id)
+    admin = await person_of(sessions, ADMIN.user_id)
     assert {r.person_id for r in rows} == {admin.id, boss.id}
     assert {r.priority for r in rows} == {0}
     assert {r.dedupe_key for r in rows} == {

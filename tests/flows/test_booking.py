@@ -29,7 +29,7 @@ from storage.models import (
 )
 from storage.repo import Store
 
-from .harness import User, make_router, texts
+from .harness import User, make_router, person_of, texts
 
 
 @pytest.fixture
@@ -301,12 +301,6 @@ async def _alerts(sessions: SessionFactory) -> list[Alert]:
         return list((await session.exec(select(Alert).order_by(col(Alert.id)))).all())
 
 
-async def _person(sessions: SessionFactory, user_id: int) -> Person:
-    async with sessions() as session:
-        found = await session.exec(select(Person).where(Person.telegram_user_id == user_id))
-        return found.one()
-
-
 async def _add_consult_trainer(sessions: SessionFactory, clock: FakeClock, name: str) -> Person:
     """Another trainer taking consults on Mondays (their hours make them one)."""
     async with sessions() as session:
@@ -342,7 +336,7 @@ async def test_red_flags_in_the_intake_raise_a_stored_alert_and_are_not_booked(
     assert "not booked" in texts(replies).replace("haven't booked", "not booked")
     assert await _bookings(sessions) == []
 
-    ria, sam = await _person(sessions, 5003), await _person(sessions, TRAINER.user_id)
+    ria, sam = await person_of(sessions, 5003), await person_of(sessions, TRAINER.user_id)
     assert (ria.role, ria.name, ria.timezone) == (Role.PROSPECT, "Ria", None)
     [alert] = await _alerts(sessions)
     assert (alert.client_id, alert.trainer_id, alert.checkin_id) == (ria.id, sam.id, None)
@@ -447,7 +441,7 @@ async def test_a_visitors_alert_goes_to_the_trainer_they_chose_else_the_first_ta
     router: Router, sessions: SessionFactory, clock: FakeClock
 ) -> None:
     riley = await _add_consult_trainer(sessions, clock, "Riley")
-    sam = await _person(sessions, TRAINER.user_id)
+    sam = await person_of(sessions, TRAINER.user_id)
     await _red_flag_intake(router, 5003, "Ria", trainer="Sam")
     await _red_flag_intake(router, 5004, "Noor", trainer="Any trainer")  # Riley, by name
     await _red_flag_intake(router, 5005, "Ola", trainer="Riley")

@@ -10,9 +10,9 @@ from bot.demo import ADMIN, CLIENT, TRAINER, seed_demo_centre
 from flows.core import EventKind, Toast
 from flows.router import Router
 from storage.db import SessionFactory
-from storage.models import ClientProfile, Outbox, Person, Role
+from storage.models import ClientProfile, Outbox, Role
 
-from .harness import User, make_router, texts
+from .harness import User, add_person, make_router, person_of, texts
 
 EXPIRED = "This button has expired. Please use the latest message."
 
@@ -23,30 +23,6 @@ async def router(sessions: SessionFactory, clock: FakeClock) -> Router:
     return make_router(sessions, clock)
 
 
-async def _person(sessions: SessionFactory, user_id: int) -> Person:
-    async with sessions() as session:
-        found = await session.exec(select(Person).where(Person.telegram_user_id == user_id))
-        return found.one()
-
-
-async def _add_person(
-    sessions: SessionFactory, clock: FakeClock, user_id: int, name: str, role: Role
-) -> Person:
-    async with sessions() as session:
-        person = Person(
-            telegram_user_id=user_id,
-            chat_id=user_id,
-            role=role,
-            name=name,
-            timezone="Europe/London",
-            created_at=clock.now(),
-        )
-        session.add(person)
-        await session.commit()
-        await session.refresh(person)
-        return person
-
-
 async def _outbox(sessions: SessionFactory) -> list[Outbox]:
     async with sessions() as session:
         return list((await session.exec(select(Outbox).order_by(col(Outbox.id)))).all())
@@ -55,7 +31,7 @@ async def _outbox(sessions: SessionFactory) -> list[Outbox]:
 async def test_trainer_messages_the_client_through_the_outbox(
     router: Router, sessions: SessionFactory, clock: FakeClock
 ) -> None:
-    client = await _person(sessions, CLIENT.user_id)
+    client = await person_of(sessions, CLIENT.user_id)
     trainer = User(router, TRAINER.user_id)
     asked = await trainer.press_data(f"msg:{client.id}", "Message client")
     assert "Type your message to Jordan; I'll pass it on as from you." in texts(asked)
@@ -83,9 +59,9 @@ async def test_trainer_messages_the_client_through_the_outbox(
 async def test_only_the_clients_trainer_or_an_admin_may_message_or_see_history(
     router: Router, sessions: SessionFactory, clock: FakeClock
 ) -> None:
-    await _add_person(sessions, clock, 1004, "Riley", Role.TRAINER)
-    client = await _person(sessions, CLIENT.user_id)
-    trainer = await _person(sessions, TRAINER.user_id)
+    await add_person(sessions, clock, 1004, "Riley", Role.TRAINER)
+    client = await person_of(sessions, CLIENT.user_id)
+    trainer = await person_of(sessions, TRAINER.user_id)
     for action in ("msg", "hist"):
         for user_id in (1004, CLIENT.user_id):
             replies = await User(router, user_id).press_data(f"{action}:{client.id}")
@@ -103,8 +79,8 @@ async def test_only_the_clients_trainer_or_an_admin_may_message_or_see_history(
 async def test_the_client_replies_to_their_trainer(
     router: Router, sessions: SessionFactory
 ) -> None:
-    client = await _person(sessions, CLIENT.user_id)
-    trainer = await _person(sessions, TRAINER.user_id)
+    client = await person_of(sessions, CLIENT.user_id)
+    trainer = await person_of(sessions, TRAINER.user_id)
     sam = User(router, TRAINER.user_id)
     await sam.press_data(f"msg:{client.id}", "Message client")
     await sam.text("How is the knee after yesterday?")
@@ -128,9 +104,9 @@ async def test_the_client_replies_to_their_trainer(
 async def test_a_reply_goes_only_to_the_clients_own_trainer_or_an_admin(
     router: Router, sessions: SessionFactory, clock: FakeClock
 ) -> None:
-    riley = await _add_person(sessions, clock, 1004, "Riley", Role.TRAINER)
-    admin = await _person(sessions, ADMIN.user_id)
-    client = await _person(sessions, CLIENT.user_id)
+    riley = await add_person(sessions, clock, 1004, "Riley", Role.TRAINER)
+    admin = await person_of(sessions, ADMIN.user_id)
+    client = await person_of(sessions, CLIENT.user_id)
     jordan = User(router, CLIENT.user_id)
     assert await jordan.press_data(f"reply:{riley.id}") == [Toast(EXPIRED)]  # not their trainer
     assert await jordan.press_data(f"reply:{client.id}") == [Toast(EXPIRED)]  # not staff
@@ -142,6 +118,6 @@ async def test_a_reply_goes_only_to_the_clients_own_trainer_or_an_admin(
         assert profile is not None
         profile.trainer_id = riley.id or 0
         await session.commit()
-    trainer = await _person(sessions, TRAINER.user_id)
+    trainer = await person_of(sessions, TRAINER.user_id)
     assert await jordan.press_data(f"reply:{trainer.id}") == [Toast(EXPIRED)]
     assert await _outbox(sessions) == []
