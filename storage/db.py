@@ -6,9 +6,10 @@ file; PostgreSQL is chosen by DATABASE_URL. Start-up always upgrades to the newe
 
 from __future__ import annotations
 
+import fcntl
 import zlib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -79,11 +80,13 @@ def _run_alembic(connection: Connection, revision: str) -> None:
 
 @asynccontextmanager
 async def exclusive(engine: AsyncEngine, job: str) -> AsyncIterator[bool]:
-    """Whether this process may run `job` now. On PostgreSQL several processes may share the
-    database, and one at a time holds the job's advisory lock for the block (the others skip
-    their tick; a dead holder's lock goes with its connection). SQLite serves one process."""
-    if engine.dialect.name != "postgresql":
-        yield True
+    """Whether this process may run `job` now: several processes may share the database, and
+    one at a time holds the job's lock for the block (the others skip their tick). PostgreSQL:
+    an advisory lock; SQLite: an flock on a file beside the database. A dead holder's lock goes
+    with its connection or its file descriptor."""
+    if engine.dialect.name == "sqlite":
+        with _file_lock(engine.url.database, job) as held:
+            yield held
         return
     key = {"key": zlib.crc32(job.encode())}
     async with engine.connect() as conn:
@@ -93,3 +96,21 @@ async def exclusive(engine: AsyncEngine, job: str) -> AsyncIterator[bool]:
         finally:
             if held:
                 await conn.execute(text("SELECT pg_advisory_unlock(:key)"), key)
+
+
+@contextmanager
+def _file_lock(database: str | None, job: str) -> Iterator[bool]:
+    if not database or database == ":memory:":
+        yield True  # an in-memory database lives in one process
+        return
+    path = Path(f"{database}.{job}.lock")
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
