@@ -42,6 +42,7 @@ from flows.core import BotInfo, Event, EventKind, Replies, Reply, Send, Toast
 from flows.menu import VISITOR, help_text, menu_for
 from flows.notify import mark_reachable
 from flows.texts import t
+from storage.models import STAFF
 from storage.repo import StoreFactory
 
 log = logging.getLogger(__name__)
@@ -154,7 +155,8 @@ async def on_command(ctx: Context) -> None:
     if name == "start":
         await on_start(ctx)
     elif name in ("help", "privacy"):
-        ctx.say(help_text(role, ctx.locale) if name == "help" else ctx.t("privacy"))
+        privacy = "privacy_staff" if role in STAFF else "privacy"
+        ctx.say(help_text(role, ctx.locale) if name == "help" else ctx.t(privacy))
         if name == "help" and person is not None:
             ctx.replies.add(menu_for(role, ctx.locale))
         if ctx.convo.flow:

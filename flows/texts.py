@@ -123,6 +123,14 @@ EN: dict[str, str] = {
         "Your data is yours: /mydata sends you a copy of everything stored about you, and "
         "/deleteme deletes it all, at any time."
     ),
+    "privacy_staff": (
+        "What mendbot stores about you: your name and Telegram id, your time zone and settings, "
+        "and what you do here (programs set, alerts acknowledged, messages relayed).\n\n"
+        "What you see: the check-ins, alerts and messages of your own clients (an admin sees "
+        "everyone's). It is health data: please keep it within the centre.\n\n"
+        "Telegram chats are not end-to-end encrypted. Clients can take a copy of their data "
+        "(/mydata) or delete it (/deleteme); staff accounts are removed by the admin."
+    ),
     # roles
     "role_admin": "an admin",
     "role_trainer": "a trainer",

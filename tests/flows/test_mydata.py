@@ -362,6 +362,8 @@ async def test_staff_are_removed_by_the_admin_and_strangers_have_nothing(
 async def test_privacy_and_menus_mention_both(router: Router, sessions: SessionFactory) -> None:
     privacy = texts(await User(router, 7001).command("privacy"))
     assert "/mydata" in privacy and "/deleteme" in privacy
+    staff = texts(await User(router, TRAINER.user_id).command("privacy"))  # staff: what they see
+    assert "your own clients" in staff and "removed by the admin" in staff
     for role in (Role.CLIENT, Role.PROSPECT):
         names = [name for name, _ in commands_for(role)]
         assert "mydata" in names and "deleteme" in names
