@@ -18,7 +18,7 @@ from bot.sandbox.server import SandboxServer
 from storage.db import make_engine, session_factory
 from storage.models import Outbox, OutboxStatus
 
-from .burst import CLIENTS, TOKEN, personas, reminders_sent, seed_burst, spawn_bot, until
+from .burst import CLIENTS, FIRST_ID, TOKEN, personas, reminders_sent, seed_burst, spawn_bot, until
 
 
 async def test_killed_mid_burst_then_restarted(db_url: str, tmp_path: Path) -> None:
@@ -59,6 +59,8 @@ async def test_killed_mid_burst_then_restarted(db_url: str, tmp_path: Path) -> N
     assert max(got.values()) == 1, "nobody gets a reminder twice"
     uncertain = [r for r in rows if r.status == OutboxStatus.FAILED]
     assert len(uncertain) <= 1 and all("uncertain" in (r.last_error or "") for r in uncertain)
-    assert {r.chat_id for r in rows if r.status == OutboxStatus.SENT} == set(got)
-    assert len(got) == CLIENTS - len(uncertain)
+    sent = {r.chat_id for r in rows if r.status == OutboxStatus.SENT}
+    unsure = {r.chat_id for r in uncertain}  # the kill came mid-request: delivered or not
+    assert sent <= set(got) and set(got) - sent <= unsure
+    assert {FIRST_ID + n for n in range(CLIENTS)} - set(got) <= unsure  # everyone else: one
     assert all(r.telegram_message_id for r in rows if r.status == OutboxStatus.SENT)
