@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.pacing import Pacer
 from bot.telegram_api import ApiResult, BotApi, Outcome
-from flows.schedule import local_date, quiet_until
+from flows.schedule import local_date, quiet_span, quiet_until, zone_of
 from flows.texts import t
 from storage.db import SessionFactory
 from storage.models import ClientProfile, Outbox, OutboxStatus, Person, Role
@@ -140,15 +140,9 @@ class OutboxSender:
         """Hold a row until the person's quiet hours end; True if it was held (or dropped)."""
         if person is None or row.priority <= BREAKS_QUIET_HOURS:
             return False
-        rules = self.rules
-        zone = person.timezone or rules.default_timezone
-        span = (
-            (person.quiet_start, person.quiet_end)
-            if person.quiet_start and person.quiet_end
-            else rules.quiet_hours
-        )
+        zone = zone_of(person, self.rules.default_timezone)
         now = self.clock()
-        until = quiet_until(now, zone, *span)
+        until = quiet_until(now, zone, *quiet_span(person, self.rules.quiet_hours))
         if until is None:
             return False
         if row.kind in DAY_BOUND_KINDS and local_date(until, zone) != local_date(

@@ -27,6 +27,7 @@ from flows.conversation import (
 from flows.core import CALLBACK_DATA_LIMIT, Button, Keyboard, keyboard
 from flows.localtime import local
 from flows.notify import ALERT_PRIORITY
+from flows.progress import adherence, percent
 from flows.texts import t
 from flows.triage import RED_FLAG_ITEMS, Assessment, rule_label, rule_severity
 from storage.alerts import (
@@ -210,7 +211,7 @@ async def _send_alert(
 ) -> None:
     severity = group[0].severity
     locale = trainer.locale
-    zone = trainer.timezone or ctx.bot.default_timezone
+    zone = ctx.zone(trainer)
     visitor = is_visitor(client)
     who = "visitor_" if visitor else ""
     first = t(f"alert_first_{who}{severity}", locale, client=client.name)
@@ -403,10 +404,6 @@ async def _may_see(ctx: Context, client_id: int, alert: Alert | None = None) -> 
     return await alerted_trainer(ctx.store, client_id, person.id or 0)
 
 
-def _zone(ctx: Context, person: Person | None) -> str:
-    return (person.timezone if person else None) or ctx.bot.default_timezone
-
-
 def expired(ctx: Context) -> None:
     ctx.replies.toast(ctx.t("button_expired"))
 
@@ -451,7 +448,7 @@ async def acknowledge(ctx: Context, arg: str) -> None:
             ctx.t(
                 "alert_already_acknowledged",
                 name=by.name if by else BLANK,
-                time=_clock(when, _zone(ctx, person), "%H:%M"),
+                time=_clock(when, ctx.zone(person), "%H:%M"),
             )
         )
         return
@@ -467,7 +464,7 @@ async def acknowledge(ctx: Context, arg: str) -> None:
         ctx.replies.edit(message_id, text, buttons)
         return
     stamp = ctx.t(
-        "alert_acknowledged", name=person.name, time=_clock(ctx.now, _zone(ctx, person), "%H:%M")
+        "alert_acknowledged", name=person.name, time=_clock(ctx.now, ctx.zone(person), "%H:%M")
     )
     client_id = alerts[0].client_id
     visitor = is_visitor(await ctx.store.person(client_id))
@@ -487,7 +484,7 @@ async def _alert_list(ctx: Context, person: Person) -> tuple[str, Keyboard]:
     if not rows:
         return ctx.t("alerts_none"), ()
     total = await count_open_alerts(ctx.store, trainer_id)
-    zone = _zone(ctx, person)
+    zone = ctx.zone(person)
     lines = [ctx.t("alerts_header", count=total)]
     acks: list[Button] = []
     for n, (alert, client) in enumerate(rows, start=1):
@@ -536,9 +533,8 @@ async def client_for(ctx: Context, arg: str) -> Person | None:
 
 
 def _adherence(exercises: Sequence[dict[str, Any]]) -> str:
-    prescribed = sum(int(item.get("sets_prescribed") or 0) for item in exercises)
-    done = sum(int(item.get("sets_done") or 0) for item in exercises)
-    return f"{round(100 * done / prescribed)}%" if prescribed else BLANK
+    done = adherence(exercises)
+    return BLANK if done is None else percent(done)
 
 
 def _value(value: object) -> str:
@@ -548,7 +544,7 @@ def _value(value: object) -> str:
 async def history_text(ctx: Context, client: Person) -> str:
     """The last 14 days of check-ins ending on the client's local today, oldest first (the alert's
     History button and the /clients card); paused days say so."""
-    today = local(ctx.now, _zone(ctx, client)).date()
+    today = local(ctx.now, ctx.zone(client)).date()
     first = today - timedelta(days=HISTORY_DAYS - 1)
     found = {
         c.local_date: c for c in await checkins_between(ctx.store, client.id or 0, first, today)

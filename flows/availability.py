@@ -11,7 +11,6 @@ import re
 from typing import ClassVar
 
 from flows.choices import Option, buttons, pick
-from flows.consult import zone_of
 from flows.conversation import Action, Answer, Command, Context, Flow, Retry, register, start
 from flows.localtime import parse_clock_time, parse_day
 from flows.schedule import local_date
@@ -92,7 +91,7 @@ class AvailabilityFlow(Flow):
         return await self._toggle_date(ctx, trainer_id, answer.text)
 
     async def _toggle_date(self, ctx: Context, trainer_id: int, text: str) -> str:
-        today = local_date(ctx.now, zone_of(ctx.person, ctx.bot.default_timezone))
+        today = local_date(ctx.now, ctx.zone(ctx.person))
         day = parse_day(text, today)
         if day is None:
             raise Retry(ctx.t("av_bad_date"))
@@ -129,11 +128,11 @@ async def _summary(ctx: Context) -> str:
         f"{name}: {', '.join(hours.get(i, [])) or ctx.t('av_off')}"
         for i, name in enumerate(WEEKDAYS)
     )
-    today = local_date(ctx.now, zone_of(trainer, ctx.bot.default_timezone))
+    today = local_date(ctx.now, ctx.zone(trainer))
     blocked = await bk.blocked_dates(ctx.store, trainer_id, today)
     return ctx.t(
         "av_summary",
-        zone=zone_of(trainer, ctx.bot.default_timezone),
+        zone=ctx.zone(trainer),
         week=week,
         length=settings.length_minutes,
         buffer=settings.buffer_minutes,

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 from flows.alert import raise_visitor_alerts
 from flows.choices import Option, buttons, pick
-from flows.consult import HOLD_MINUTES, length_of, offered_slots, when, zone_of
+from flows.consult import HOLD_MINUTES, length_of, offered_slots, when
 from flows.conversation import (
     STAY,
     Action,
@@ -505,7 +505,7 @@ async def _tell_trainer_booked(
     ctx: Context, booking: Booking, trainer: Person, old: Booking | None
 ) -> None:
     intake = booking.intake
-    zone = zone_of(trainer, ctx.bot.default_timezone)
+    zone = ctx.zone(trainer)
     cleared = intake.get("cleared")
     await notify_person(
         ctx,
@@ -532,7 +532,7 @@ def t_for(person: Person, key: str, **values: Any) -> str:
 async def _show_upcoming(ctx: Context, person: Person) -> bool:
     """A prospect's upcoming consults with their buttons; False when there are none."""
     found = await bk.upcoming(ctx.store, ctx.now, prospect_id=person.id or 0)
-    zone = zone_of(person, ctx.bot.default_timezone)
+    zone = ctx.zone(person)
     for booking in found:
         trainer = await ctx.store.person(booking.trainer_id)
         text = ctx.t(
@@ -559,7 +559,7 @@ async def _own_booking(ctx: Context, arg: str) -> Booking | None:
 async def rebook(ctx: Context, old: Booking, reschedule: bool) -> None:
     """Back to the slots, with the old intake and the same trainer."""
     intake = dict(old.intake)
-    zone = zone_of(ctx.person, ctx.bot.default_timezone)
+    zone = ctx.zone(ctx.person)
     data = {**intake, "trainer": str(old.trainer_id), "zone": zone, "page": 0}
     if reschedule:
         data["reschedule"] = old.id
@@ -611,7 +611,7 @@ async def on_cancel(ctx: Context, arg: str) -> None:
         return
     if not _changeable(ctx, booking, on_question=bool(answer)):
         return
-    zone = zone_of(ctx.person, ctx.bot.default_timezone)
+    zone = ctx.zone(ctx.person)
     if not answer:
         ctx.replies.toast()
         choices = [
@@ -633,7 +633,7 @@ async def on_cancel(ctx: Context, arg: str) -> None:
     trainer = await ctx.store.person(booking.trainer_id)
     ctx.replies.add(_calendar_file(ctx, booking, trainer, cancelled=True))
     if trainer is not None:
-        tz = zone_of(trainer, ctx.bot.default_timezone)
+        tz = ctx.zone(trainer)
         await notify_person(
             ctx,
             trainer,

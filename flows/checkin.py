@@ -37,6 +37,7 @@ from storage.checkins import checkin_dates, checkin_on, checkins_between
 from storage.models import Checkin, Clearance, ClientProfile, Person, Role
 from storage.pauses import pause_on, paused_days
 from storage.programs import exercises_of, program_for
+from storage.repo import Store
 
 WORRY = "worry"
 ORDER = (
@@ -55,6 +56,7 @@ ORDER = (
 OPTIONAL = {"morning", "stiffness", "swelling", "night", "confidence"}
 SCALE = [(str(n), str(n)) for n in range(11)]
 HISTORY_DAYS = 21  # enough for "last 7" against "previous 7" plus medians
+STREAK_LOOKBACK = 365  # days searched back for a streak
 ANSWER_FIELDS = (
     "pain_now",
     "exercise_pain",
@@ -84,7 +86,7 @@ def _options(ctx: Context, step: str) -> list[Option]:
 
 
 def today_for(person: Person, ctx: Context) -> date:
-    return local(ctx.now, person.timezone or ctx.bot.default_timezone).date()
+    return local(ctx.now, ctx.zone(person)).date()
 
 
 async def begin(ctx: Context) -> None:
@@ -523,12 +525,18 @@ async def _summary(
     sets, total = set_counts(row.exercises)
     if total:
         lines.append(ctx.t("ci_adherence", done=sets, total=total, percent=percent(sets / total)))
-    first = today - timedelta(days=365)  # a year back, as /progress and /clients count it
-    checked = await checkin_dates(ctx.store, person.id or 0, first, today) | {today}
-    paused = await paused_days(ctx.store, person.id or 0, first, today)
-    days = streak(checked, paused, today)
+    days = await current_streak(ctx.store, person.id or 0, today)
     lines.append(ctx.t("ci_streak_one") if days == 1 else ctx.t("ci_streak", days=days))
     ctx.say("\n\n".join(lines))
+
+
+async def current_streak(store: Store, client_id: int, today: date) -> int:
+    """flows.progress.streak over the client's check-ins and pauses of the last year (the
+    summary, /progress and /clients all count it so)."""
+    first = today - timedelta(days=STREAK_LOOKBACK)
+    checked = await checkin_dates(store, client_id, first, today)
+    paused = await paused_days(store, client_id, first, today)
+    return streak(checked, paused, today)
 
 
 async def _checkin(ctx: Context) -> None:

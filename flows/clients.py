@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flows import alert, program
+from flows.checkin import current_streak
 from flows.conversation import Action, Command, Context, start
 from flows.core import Button, Keyboard, keyboard
 from flows.localtime import local
-from flows.myprogress import current_streak, exercises_of, light_mark, week_checkins
+from flows.myprogress import exercises_of, light_mark, week_checkins
 from flows.progress import adherence, percent
 from storage.alerts import open_alert_counts
 from storage.checkins import checkin_on, checkins_between, latest_checkin_dates
@@ -66,10 +67,6 @@ def _staff(ctx: Context) -> Person | None:
     return person if person is not None and person.role in STAFF and person.id else None
 
 
-def _zone(ctx: Context, person: Person) -> str:
-    return person.timezone or ctx.bot.default_timezone
-
-
 def _entry(
     ctx: Context,
     client: Person,
@@ -78,7 +75,7 @@ def _entry(
     alerts: dict[str, int],
     pauses: list[Pause],
 ) -> Entry:
-    zone = _zone(ctx, client)
+    zone = ctx.zone(client)
     today = local(ctx.now, zone).date()
     joined = profile.onboarded_at
     return Entry(
@@ -121,7 +118,7 @@ async def entry_for(ctx: Context, client: Person, profile: ClientProfile) -> Ent
     client_id = client.id or 0
     counts = await open_alert_counts(ctx.store, profile.trainer_id)
     latest = await latest_checkin_dates(ctx.store, profile.trainer_id)
-    today = local(ctx.now, _zone(ctx, client)).date()
+    today = local(ctx.now, ctx.zone(client)).date()
     pause = await pause_on(ctx.store, client_id, today)
     pauses = [pause] if pause is not None else []
     return _entry(ctx, client, profile, latest.get(client_id), counts.get(client_id, {}), pauses)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flows.schedule import zone_of
 from flows.slots import Rules, Window, free_slots, parse_hhmm
 from storage import booking as bk
 from storage.models import Booking, Person
@@ -16,10 +17,6 @@ HOLD_MINUTES = 10
 def when(moment: datetime, zone: str) -> str:
     """ "Tue 24 Nov, 09:00" on `zone`'s wall clock."""
     return moment.astimezone(ZoneInfo(zone)).strftime("%a %d %b, %H:%M")
-
-
-def zone_of(person: Person | None, fallback: str) -> str:
-    return person.timezone if person is not None and person.timezone else fallback
 
 
 async def rules_for(store: Store, trainer_id: int) -> Rules:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from flows.consult import when, zone_of
+from flows.consult import when
 from flows.conversation import Action, Answer, Command, Context, Flow, Retry, register, start
 from flows.notify import notify_person
 from flows.texts import t
@@ -42,7 +42,7 @@ async def _bookings(ctx: Context) -> None:
     if not found:
         ctx.say(ctx.t("bk_list_none"))
         return
-    zone = zone_of(person, ctx.bot.default_timezone)
+    zone = ctx.zone(person)
     lines = [ctx.t("bk_list_header", count=len(found), zone=zone)]
     for booking in found[:50]:
         trainer = await ctx.store.person(booking.trainer_id)
@@ -86,7 +86,7 @@ class TrainerCancel(Flow):
         prospect = await ctx.store.person(booking.prospect_id)
         trainer = await ctx.store.person(booking.trainer_id)
         if prospect is not None:
-            zone = zone_of(prospect, ctx.bot.default_timezone)
+            zone = ctx.zone(prospect)
             await notify_person(
                 ctx,
                 prospect,

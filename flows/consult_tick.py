@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flows.booking import prospect_outbox_buttons
-from flows.consult import when, zone_of
+from flows.consult import when
 from flows.consult_staff import outcome_buttons
+from flows.schedule import zone_of
 from flows.texts import t
 from storage import booking as bk
 from storage.models import Booking, Person

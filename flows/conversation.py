@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from flows.core import BotInfo, Button, Edit, Event, Replies
+from flows.schedule import zone_of
 from flows.texts import t
 from storage.models import Conversation, Person
 from storage.repo import Store
@@ -82,6 +83,10 @@ class Context:
             self.say(text, buttons)
         else:
             self.replies.edit(self.event.message_id, text, buttons)
+
+    def zone(self, person: Person | None) -> str:
+        """A person's time zone, or the centre's default until they chose one."""
+        return zone_of(person, self.bot.default_timezone)
 
     @property
     def locale(self) -> str:

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flows.localtime import local
-from flows.reminder import ReminderRules, zone_of
-from flows.schedule import at_local, local_date
+from flows.reminder import ReminderRules
+from flows.schedule import at_local, local_date, zone_of
 from flows.texts import t
 from flows.triage import rule_label
 from storage.models import Person
@@ -26,7 +26,7 @@ async def plan_digests(store: Store, now: datetime, rules: ReminderRules, defaul
     """Queue today's digest for every trainer (and admin) whose digest time has come."""
     queued = 0
     for person in await staff_members(store):
-        zone = zone_of(person, rules)
+        zone = zone_of(person, rules.default_timezone)
         today = local_date(now, zone)
         start = at_local(today, person.digest_time or default_time, zone)
         if not start <= now < start + DIGEST_WINDOW:

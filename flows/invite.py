@@ -75,9 +75,7 @@ class InviteFlow(Flow):
             ctx.t(
                 "invite_ready",
                 name=name,
-                expires=local(
-                    invite.expires_at, inviter.timezone or ctx.bot.default_timezone
-                ).strftime("%-d %b %Y, %H:%M"),
+                expires=local(invite.expires_at, ctx.zone(inviter)).strftime("%-d %b %Y, %H:%M"),
                 link=invite_link(ctx.bot.username, invite.code),
                 code=invite.code,
             )

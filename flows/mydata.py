@@ -14,12 +14,13 @@ import json
 from datetime import date, datetime
 from typing import Any
 
-from flows.consult import when, zone_of
+from flows.consult import when
 from flows.conversation import Action, Command, Context, stop
 from flows.core import Button, Document, keyboard
 from flows.localtime import local
 from flows.menu import VISITOR, menu_for
 from flows.notify import notify_person
+from flows.schedule import zone_of
 from flows.texts import t
 from flows.triage import RULE_LABELS
 from storage import booking as bk
@@ -134,7 +135,7 @@ async def send_mydata(ctx: Context) -> None:
         return
     data = export(await stored_about(ctx.store, person), ctx.now, ctx.bot.default_timezone)
     content = json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
-    day = local(ctx.now, zone_of(person, ctx.bot.default_timezone)).date()
+    day = local(ctx.now, ctx.zone(person)).date()
     filename = f"mendbot-data-{day.isoformat()}.json"
     ctx.replies.add(Document(content, filename, ctx.t("mydata_caption")))
 
@@ -220,7 +221,7 @@ async def _tell_staff(ctx: Context, person: Person) -> None:
         trainer = await ctx.store.person(booking.trainer_id)
         if trainer is None:
             continue
-        zone = zone_of(trainer, ctx.bot.default_timezone)
+        zone = ctx.zone(trainer)
         await notify_person(
             ctx,
             trainer,

@@ -13,33 +13,23 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from flows.checkin import today_for
+from flows.checkin import current_streak, today_for
 from flows.conversation import Action, Command, Context
 from flows.core import Button, Keyboard, keyboard
 from flows.localtime import local
-from flows.progress import adherence, pain_trend, percent, set_counts, streak
+from flows.progress import adherence, pain_trend, percent, set_counts
 from flows.reminder import SKIP_REASONS
-from storage.checkins import checkin_dates, checkins_between, has_checkins
+from storage.checkins import checkins_between, has_checkins
 from storage.models import Checkin, Pause, Person, Role
-from storage.pauses import paused_days, pauses_between
-from storage.repo import Store
+from storage.pauses import pauses_between
 
 WINDOWS = (7, 14)
 WEEK = 7
-STREAK_LOOKBACK = 365  # days searched back for a streak (the check-in summary's pause window)
 LIGHTS = {"green": "🟢", "amber": "🟡", "red": "🔴"}
 SKIP_PREFIX = "skip:"  # a one-day pause from a reminder's "Skip today" (flows/reminder.py)
 
 
 # --- the numbers (shared with flows/clients.py) -------------------------------------------------
-
-
-async def current_streak(store: Store, client_id: int, today: date) -> int:
-    """flows.progress.streak over the client's check-ins and pauses of the last year."""
-    first = today - timedelta(days=STREAK_LOOKBACK)
-    checked = await checkin_dates(store, client_id, first, today)
-    paused = await paused_days(store, client_id, first, today)
-    return streak(checked, paused, today)
 
 
 def week_checkins(rows: Iterable[Checkin], today: date) -> list[Checkin]:
@@ -94,7 +84,7 @@ async def _joined_on(ctx: Context, person: Person) -> date | None:
     profile = await ctx.store.profile(person.id or 0)
     if profile is None or profile.onboarded_at is None:
         return None
-    return local(profile.onboarded_at, person.timezone or ctx.bot.default_timezone).date()
+    return local(profile.onboarded_at, ctx.zone(person)).date()
 
 
 def _pause_on(pauses: list[Pause], day: date) -> Pause | None:

@@ -18,7 +18,7 @@ from flows import checkin
 from flows.conversation import Action, Command, Context
 from flows.core import Button, keyboard
 from flows.localtime import local
-from flows.schedule import in_span, local_date, next_at, quiet_until
+from flows.schedule import in_span, local_date, next_at, quiet_span, quiet_until, zone_of
 from flows.texts import t
 from flows.triage import DEFAULT_THRESHOLDS, Thresholds, missed_checkin_days, rule_severity
 from storage.alerts import open_alert
@@ -57,16 +57,6 @@ class ReminderRules:
     batch: int = 500
 
 
-def zone_of(person: Person, rules: ReminderRules) -> str:
-    return person.timezone or rules.default_timezone
-
-
-def quiet_of(person: Person, rules: ReminderRules) -> tuple[str, str]:
-    if person.quiet_start and person.quiet_end:
-        return person.quiet_start, person.quiet_end
-    return rules.quiet_hours
-
-
 def can_check_in(person: Person, profile: ClientProfile) -> bool:
     return (
         person.role == Role.CLIENT
@@ -83,7 +73,7 @@ async def add_schedules(store: Store, now: datetime, rules: ReminderRules) -> in
     """Give newly onboarded clients their schedule row; the next tick plans from it."""
     added = 0
     for person, profile in await unscheduled_clients(store, rules.batch):
-        due = next_at(profile.checkin_time or "08:00", zone_of(person, rules), now)
+        due = next_at(profile.checkin_time or "08:00", zone_of(person, rules.default_timezone), now)
         store.session.add(
             ReminderSchedule(client_id=person.id or 0, next_due_at=due, updated_at=now)
         )
@@ -161,7 +151,7 @@ def _reminder(
     facts: _Facts,
 ) -> dict[str, Any] | None:
     """The outbox row's values for a due schedule, or None when nothing should be sent."""
-    zone = zone_of(person, rules)
+    zone = zone_of(person, rules.default_timezone)
     today = local_date(now, zone)
     snoozed = schedule.snoozed_until is not None and schedule.snoozed_until <= now
     if not snoozed and local_date(schedule.next_due_at, zone) != today:
@@ -206,7 +196,7 @@ def _move_on(
     """The next due time from the local date and time (never "+24 h"); a later snooze stays."""
     if schedule.snoozed_until is not None and schedule.snoozed_until <= now:
         schedule.snoozed_until = None
-    regular = next_at(profile.checkin_time or "08:00", zone_of(person, rules), now)
+    regular = next_at(profile.checkin_time or "08:00", zone_of(person, rules.default_timezone), now)
     pending = schedule.snoozed_until
     schedule.next_due_at = min(regular, pending) if pending is not None else regular
     schedule.updated_at = now
@@ -227,7 +217,7 @@ async def _raise_r10(
     need = rules.thresholds.r10_missed_days
     candidates: list[tuple[Person, ClientProfile, int, date]] = []
     for schedule, person, profile in due:
-        zone = zone_of(person, rules)
+        zone = zone_of(person, rules.default_timezone)
         today = local_date(now, zone)
         if schedule.snoozed_until is not None and schedule.snoozed_until <= now:
             continue  # a snooze is not a new day
@@ -242,7 +232,10 @@ async def _raise_r10(
     for person, profile, missed, run_start in candidates:
         cid = person.id or 0
         raised = latest.get(cid)
-        if raised is not None and local_date(raised, zone_of(person, rules)) >= run_start:
+        if (
+            raised is not None
+            and local_date(raised, zone_of(person, rules.default_timezone)) >= run_start
+        ):
             continue  # already flagged for this run
         await _r10_alert(store, cid, profile.trainer_id, missed, now)
 
@@ -302,10 +295,10 @@ async def _queue_nudges(
         facts = await _facts(store, [p.id or 0 for p, _ in chunk], today)
         rows: list[dict[str, Any]] = []
         for person, profile in chunk:
-            cid, zone = person.id or 0, zone_of(person, rules)
+            cid, zone = person.id or 0, zone_of(person, rules.default_timezone)
             if not can_check_in(person, profile) or facts.paused(cid, today):
                 continue
-            if quiet_until(now, zone, *quiet_of(person, rules)) is not None:
+            if quiet_until(now, zone, *quiet_span(person, rules.quiet_hours)) is not None:
                 continue
             if (
                 facts.missed_before(person, profile, today, zone)
@@ -376,7 +369,7 @@ async def _snooze(ctx: Context, person: Person) -> None:
     schedule.snoozed_until = until
     schedule.next_due_at = min(schedule.next_due_at, until)
     schedule.updated_at = ctx.now
-    zone = person.timezone or ctx.bot.default_timezone
+    zone = ctx.zone(person)
     clock = local(until, zone).strftime("%H:%M")
     ctx.replies.toast(ctx.t("rem_snoozed", time=clock))
     _record_press(ctx, ctx.t("rem_snoozed", time=clock))

@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flows.localtime import parse_clock_time
+from storage.models import Person
 
 
 def parse_hhmm(text: str) -> time:
@@ -77,3 +78,15 @@ def quiet_until(moment: datetime, zone: str, start: str, end: str) -> datetime |
     if start == end or not in_span(moment, zone, start, end):
         return None
     return next_at(end, zone, moment)
+
+
+def zone_of(person: Person | None, default: str) -> str:
+    """The person's IANA zone, or the centre's default until they chose one."""
+    return person.timezone if person is not None and person.timezone else default
+
+
+def quiet_span(person: Person | None, default: tuple[str, str]) -> tuple[str, str]:
+    """The person's own quiet hours ("00:00"-"00:00": none), or the centre's default."""
+    if person is not None and person.quiet_start and person.quiet_end:
+        return person.quiet_start, person.quiet_end
+    return default

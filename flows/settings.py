@@ -12,7 +12,7 @@ from typing import ClassVar
 from flows.choices import buttons, pick
 from flows.conversation import Action, Answer, Command, Context, Flow, Retry, register, start
 from flows.localtime import COMMON_TIMES, parse_clock_time
-from flows.schedule import next_at, parse_hhmm, parse_typed_span, wall_in_span
+from flows.schedule import next_at, parse_hhmm, parse_typed_span, quiet_span, wall_in_span
 from storage.models import STAFF, Person, Role
 from storage.reminders import schedule_of
 
@@ -21,9 +21,7 @@ DIGEST_TIMES = ("08:00", "12:00", "17:00", "18:00", "20:00")
 
 
 def _quiet(ctx: Context, person: Person) -> tuple[str, str]:
-    if person.quiet_start and person.quiet_end:
-        return person.quiet_start, person.quiet_end
-    return ctx.bot.quiet_hours
+    return quiet_span(person, ctx.bot.quiet_hours)
 
 
 def _span_text(ctx: Context, span: tuple[str, str]) -> str:
@@ -54,7 +52,7 @@ class SettingsFlow(Flow):
             ctx.say(ctx.t("settings_digest_ask"), buttons(ctx, [(x, x) for x in DIGEST_TIMES], 3))
 
     async def _menu(self, ctx: Context, person: Person) -> None:
-        zone = person.timezone or ctx.bot.default_timezone
+        zone = ctx.zone(person)
         quiet = _span_text(ctx, _quiet(ctx, person))
         if person.role == Role.CLIENT:
             profile = await ctx.store.profile(person.id or 0)
@@ -102,7 +100,7 @@ class SettingsFlow(Flow):
         profile.checkin_time = chosen.strftime("%H:%M")
         schedule = await schedule_of(ctx.store, person.id or 0)
         if schedule is not None:  # otherwise the planner creates it on its next tick
-            zone = person.timezone or ctx.bot.default_timezone
+            zone = ctx.zone(person)
             regular = next_at(profile.checkin_time, zone, ctx.now)
             pending = schedule.snoozed_until
             schedule.next_due_at = min(regular, pending) if pending else regular
