@@ -544,7 +544,7 @@ def _value(value: object) -> str:
 async def history_text(ctx: Context, client: Person) -> str:
     """The last 14 days of check-ins ending on the client's local today, oldest first (the alert's
     History button and the /clients card); paused days say so."""
-    today = local(ctx.now, ctx.zone(client)).date()
+    today = ctx.today(client)
     first = today - timedelta(days=HISTORY_DAYS - 1)
     found = {
         c.local_date: c for c in await checkins_between(ctx.store, client.id or 0, first, today)

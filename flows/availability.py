@@ -13,7 +13,6 @@ from typing import ClassVar
 from flows.choices import Option, buttons, pick
 from flows.conversation import Action, Answer, Command, Context, Flow, Retry, register, start
 from flows.localtime import parse_clock_time, parse_day
-from flows.schedule import local_date
 from storage import booking as bk
 from storage.models import Role
 
@@ -91,7 +90,7 @@ class AvailabilityFlow(Flow):
         return await self._toggle_date(ctx, trainer_id, answer.text)
 
     async def _toggle_date(self, ctx: Context, trainer_id: int, text: str) -> str:
-        today = local_date(ctx.now, ctx.zone(ctx.person))
+        today = ctx.today(ctx.person)
         day = parse_day(text, today)
         if day is None:
             raise Retry(ctx.t("av_bad_date"))
@@ -128,7 +127,7 @@ async def _summary(ctx: Context) -> str:
         f"{name}: {', '.join(hours.get(i, [])) or ctx.t('av_off')}"
         for i, name in enumerate(WEEKDAYS)
     )
-    today = local_date(ctx.now, ctx.zone(trainer))
+    today = ctx.today(trainer)
     blocked = await bk.blocked_dates(ctx.store, trainer_id, today)
     return ctx.t(
         "av_summary",

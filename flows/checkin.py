@@ -28,7 +28,6 @@ from flows.conversation import (
     stop,
 )
 from flows.core import Button, Keyboard, Send, keyboard
-from flows.localtime import local
 from flows.notify import notify_person
 from flows.progress import percent, series, set_counts, streak
 from flows.questions import questions_for
@@ -85,10 +84,6 @@ def _options(ctx: Context, step: str) -> list[Option]:
     return [(value, ctx.t(f"ci_{step}_{value}")) for value in keys]
 
 
-def today_for(person: Person, ctx: Context) -> date:
-    return local(ctx.now, ctx.zone(person)).date()
-
-
 async def begin(ctx: Context) -> None:
     """/checkin: start today's check-in, resume one under way, or offer to change today's."""
     person = ctx.person
@@ -101,7 +96,7 @@ async def begin(ctx: Context) -> None:
         trainer = await ctx.store.person(profile.trainer_id)
         ctx.say(ctx.t("ci_not_cleared", trainer=trainer.name if trainer else "your trainer"))
         return
-    today = today_for(person, ctx)
+    today = ctx.today(person)
     if ctx.convo.flow == CHECKIN.name and ctx.data.get("date") == today.isoformat():
         await resume(ctx)
         return

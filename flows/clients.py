@@ -118,7 +118,7 @@ async def entry_for(ctx: Context, client: Person, profile: ClientProfile) -> Ent
     client_id = client.id or 0
     counts = await open_alert_counts(ctx.store, profile.trainer_id)
     latest = await latest_checkin_dates(ctx.store, profile.trainer_id)
-    today = local(ctx.now, ctx.zone(client)).date()
+    today = ctx.today(client)
     pause = await pause_on(ctx.store, client_id, today)
     pauses = [pause] if pause is not None else []
     return _entry(ctx, client, profile, latest.get(client_id), counts.get(client_id, {}), pauses)

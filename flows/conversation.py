@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from flows.core import BotInfo, Button, Edit, Event, Replies
-from flows.schedule import zone_of
+from flows.schedule import local_date, zone_of
 from flows.texts import t
 from storage.models import Conversation, Person
 from storage.repo import Store
@@ -87,6 +87,10 @@ class Context:
     def zone(self, person: Person | None) -> str:
         """A person's time zone, or the centre's default until they chose one."""
         return zone_of(person, self.bot.default_timezone)
+
+    def today(self, person: Person | None) -> date:
+        """The date on the person's wall clock now (check-ins and streaks are by local date)."""
+        return local_date(self.now, self.zone(person))
 
     @property
     def locale(self) -> str:

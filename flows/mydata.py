@@ -135,7 +135,7 @@ async def send_mydata(ctx: Context) -> None:
         return
     data = export(await stored_about(ctx.store, person), ctx.now, ctx.bot.default_timezone)
     content = json.dumps(data, indent=2, ensure_ascii=False).encode("utf-8")
-    day = local(ctx.now, ctx.zone(person)).date()
+    day = ctx.today(person)
     filename = f"mendbot-data-{day.isoformat()}.json"
     ctx.replies.add(Document(content, filename, ctx.t("mydata_caption")))
 

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from flows.checkin import current_streak, today_for
+from flows.checkin import current_streak
 from flows.conversation import Action, Command, Context
 from flows.core import Button, Keyboard, keyboard
 from flows.localtime import local
@@ -52,7 +52,7 @@ def light_mark(light: str | None) -> str:
 async def progress_text(ctx: Context, person: Person, days: int) -> tuple[str, Keyboard]:
     """The view and its button (the other window); without any check-in, a pointer to /checkin."""
     client_id = person.id or 0
-    today = today_for(person, ctx)
+    today = ctx.today(person)
     first = today - timedelta(days=days - 1)
     rows = await checkins_between(ctx.store, client_id, first, today)  # first: a week ago or more
     if not rows and not await has_checkins(ctx.store, client_id):

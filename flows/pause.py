@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from flows.checkin import today_for
 from flows.choices import buttons
 from flows.conversation import Action, Answer, Command, Context, Flow, Retry, register, start
 from storage.models import Role
@@ -18,7 +17,7 @@ async def pause_for(ctx: Context, days: int) -> None:
     person = ctx.person
     if person is None or person.id is None:
         return
-    today = today_for(person, ctx)
+    today = ctx.today(person)
     pause = await add_pause(ctx.store, person.id, today, days, ctx.now)
     ctx.say(ctx.t("paused", until=pause.last_day.strftime("%-d %b")))
 
@@ -63,7 +62,7 @@ async def _resume(ctx: Context) -> None:
     person = ctx.person
     if person is None or person.id is None:
         return
-    ended = await end_pause(ctx.store, person.id, today_for(person, ctx))
+    ended = await end_pause(ctx.store, person.id, ctx.today(person))
     ctx.say(ctx.t("resumed" if ended else "not_paused"))
 
 

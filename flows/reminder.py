@@ -353,7 +353,7 @@ async def reminder_action(ctx: Context, arg: str) -> None:
 
 
 async def _done_today(ctx: Context, person: Person) -> bool:
-    found = await checkin_on(ctx.store, person.id or 0, checkin.today_for(person, ctx))
+    found = await checkin_on(ctx.store, person.id or 0, ctx.today(person))
     return found is not None and found.status != "in_progress"
 
 
@@ -376,7 +376,7 @@ async def _snooze(ctx: Context, person: Person) -> None:
 
 
 async def _skip(ctx: Context, person: Person, reason: str) -> None:
-    today = checkin.today_for(person, ctx)
+    today = ctx.today(person)
     if await pause_on(ctx.store, person.id or 0, today) is not None:
         ctx.replies.toast(ctx.t("rem_skip_already"))
         return
