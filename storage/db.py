@@ -8,16 +8,22 @@ from __future__ import annotations
 
 import fcntl
 import zlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -30,15 +36,19 @@ def make_engine(url: str) -> AsyncEngine:
 
     A plain sqlite:// or postgresql:// URL gets its async driver (aiosqlite, asyncpg), as
     DATABASE_URL does in bot.settings, so the `alembic` command line takes the same URLs.
+    Parameters are hidden from SQLAlchemy's statement log and from its exceptions' text: they
+    are health data, names and phone numbers.
     """
     parsed = make_url(url)
     parsed = parsed.set(drivername=_ASYNC_DRIVERS.get(parsed.drivername, parsed.drivername))
     if parsed.get_backend_name() != "sqlite":
         # room for the periodic ticks' lock connections beside the updates' sessions
-        return create_async_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        return create_async_engine(
+            parsed, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=20
+        )
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(parsed, connect_args={"timeout": 30})
+    engine = create_async_engine(parsed, hide_parameters=True, connect_args={"timeout": 30})
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 
@@ -66,8 +76,55 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
     """Upgrade (or, with a revision like "-1" or "base", downgrade) on the app's own engine."""
-    async with engine.begin() as conn:
-        await conn.run_sync(_run_alembic, revision)
+    await in_migration(engine, lambda connection: _run_alembic(connection, revision))
+
+
+async def in_migration(engine: AsyncEngine, work: Callable[[Connection], None]) -> None:
+    """Run `work` (Alembic) in one transaction; on SQLite with foreign keys off meanwhile."""
+    if engine.dialect.name != "sqlite":
+        async with engine.begin() as conn:
+            await conn.run_sync(work)
+        return
+    async with engine.connect() as conn:
+        await _migrate_sqlite(conn, work)
+
+
+async def _migrate_sqlite(conn: AsyncConnection, work: Callable[[Connection], None]) -> None:
+    """SQLite's own procedure for schema changes: a migration that recreates a table (batch
+    mode) drops it while other tables reference it, which foreign keys forbid, and PRAGMA
+    foreign_keys can't change inside a transaction. So they go off first, the migrations run
+    in one explicit transaction (the driver would otherwise run DDL before the first write
+    outside it, so a failure could leave half a migration), PRAGMA foreign_key_check must find
+    nothing before it commits, and they are on again before the connection goes back to the
+    pool."""
+    await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    await conn.commit()
+    try:
+        if (await conn.exec_driver_sql("PRAGMA foreign_keys")).scalar():
+            raise RuntimeError("foreign keys stayed on: a transaction was open")
+        await conn.rollback()
+        async with conn.begin():
+            await conn.exec_driver_sql("BEGIN IMMEDIATE")  # a second process waits its turn
+            before = await conn.run_sync(_revision)
+            await conn.run_sync(work)
+            if await conn.run_sync(_revision) != before:  # a start-up with nothing to do skips it
+                await _check_foreign_keys(conn)
+    finally:
+        await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+        await conn.commit()
+
+
+async def _check_foreign_keys(conn: AsyncConnection) -> None:
+    """Fail (rolling the migration back) if any row points at a row that isn't there; the
+    error names the tables, never the values."""
+    broken = [tuple(row) for row in await conn.exec_driver_sql("PRAGMA foreign_key_check")]
+    if broken:  # (table, rowid, parent table, constraint)
+        tables = sorted({f"{row[0]} -> {row[2]}" for row in broken})
+        raise RuntimeError(f"migration left {len(broken)} broken foreign key(s): {tables}")
+
+
+def _revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
 
 
 def _run_alembic(connection: Connection, revision: str) -> None:
