@@ -4,6 +4,11 @@ A question's buttons carry "~<version>:<value>". The version changes whenever th
 moves on, so a button from an earlier question (or a forged one) is answered "this button has
 expired" and can never act on the current question. Free text where a button is expected gets a
 hint and the same question again, with the same version, so its buttons stay usable.
+
+A button's value is as untrusted as typed text: the engine records the values the current
+question offered (`Conversation.offered`, every `ctx.choice`) and a pressed value that isn't one
+of them is "expired" too, so a flow's answer only ever sees a choice it made itself. Global
+buttons (acknowledge, reply...) are typed actions in flows/buttons.py.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 
 from flows.core import BotInfo, Button, Edit, Event, Replies
+from flows.parse import ID_MAX, exact_int
 from flows.schedule import local_date, zone_of
 from flows.texts import t
 from storage.models import Conversation, Person
@@ -71,8 +77,12 @@ class Context:
         self.convo.data = {**self.convo.data, **values}
 
     def choice(self, text: str, value: str) -> Button:
-        """A button answering the current question of this conversation."""
-        return Button(text, data=f"{STATE_PREFIX}{self.convo.version}:{value}")
+        """A button answering the current question of this conversation; its value is recorded
+        as offered, so a press of it (and of no value the question didn't offer) is accepted."""
+        made = Button(text, data=f"{STATE_PREFIX}{self.convo.version}:{value}")
+        if value not in self.convo.offered:
+            self.convo.offered = [*self.convo.offered, value]  # JSON: reassign, don't mutate
+        return made
 
     def say(self, text: str, buttons: Any = ()) -> None:
         self.replies.say(text, buttons)
@@ -118,9 +128,6 @@ class Flow:
 
 FLOWS: dict[str, Flow] = {}
 
-Action = Callable[[Context, str], Awaitable[None]]
-"""A global button ("ack:12"): checks itself who may press it; gets the text after the colon."""
-
 
 @dataclass(frozen=True)
 class Command:
@@ -159,8 +166,7 @@ def stop(ctx: Context) -> None:
     ctx.convo.flow = None
     ctx.convo.step = None
     ctx.convo.data = {}
-    ctx.convo.version += 1  # expire every button of the flow
-    ctx.convo.updated_at = ctx.now
+    _next_version(ctx)  # expire every button of the flow
 
 
 async def give(ctx: Context, answer: Answer) -> None:
@@ -169,6 +175,11 @@ async def give(ctx: Context, answer: Answer) -> None:
     step = ctx.convo.step
     if flow is None or step is None:
         return
+    if answer.choice is not None:  # rule 2a, here for every flow: only what was offered
+        if answer.choice not in ctx.convo.offered:
+            ctx.replies.toast(ctx.t("button_expired"))
+            return
+        ctx.replies.toast()
     before = len(ctx.replies.items)
     try:
         next_step = await flow.answer(ctx, step, answer)
@@ -198,16 +209,42 @@ async def give(ctx: Context, answer: Answer) -> None:
 
 async def _move(ctx: Context, flow: Flow, step: str) -> None:
     ctx.convo.step = step
-    ctx.convo.version += 1
-    ctx.convo.updated_at = ctx.now
+    _next_version(ctx)
     await flow.ask(ctx, step)
 
 
+def _next_version(ctx: Context) -> None:
+    """A new question (or none): earlier buttons expire and nothing is offered yet."""
+    ctx.convo.version += 1
+    ctx.convo.offered = []
+    ctx.convo.updated_at = ctx.now
+
+
 def parse_state_payload(payload: str) -> tuple[int, str] | None:
-    """ "~12:yes" -> (12, "yes"); anything malformed -> None."""
+    """ "~12:yes" -> (12, "yes"); anything malformed (a version that isn't exactly ASCII
+    digits in range, no value) -> None."""
     if not payload.startswith(STATE_PREFIX):
         return None
-    version, sep, value = payload[len(STATE_PREFIX) :].partition(":")
-    if not sep or not version.isdigit():
+    text, sep, value = payload[len(STATE_PREFIX) :].partition(":")
+    version = exact_int(text, 0, ID_MAX)
+    if not sep or version is None or not value:
         return None
-    return int(version), value
+    return version, value
+
+
+async def press(ctx: Context) -> None:
+    """A question's button ("~<version>:<value>"): handed to the current step only if it
+    belongs to the current question and is a value that question offered."""
+    event = ctx.event
+    state = parse_state_payload(event.payload)
+    convo = ctx.convo
+    if state is None or convo.flow is None or state[0] != convo.version:
+        ctx.replies.toast(ctx.t("button_expired"))
+        return
+    answer = Answer(
+        choice=state[1],
+        message_id=event.message_id,
+        message_text=event.message_text,
+        label=event.button_text,
+    )
+    await give(ctx, answer)

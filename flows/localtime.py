@@ -21,7 +21,7 @@ COMMON_ZONES: tuple[tuple[str, str], ...] = (
 COMMON_TIMES: tuple[str, ...] = ("07:00", "08:00", "09:00", "12:00", "18:00", "20:00")
 
 _ALIASES = {"utc": "UTC", "gmt": "UTC", "india": "Asia/Kolkata", "paris": "Europe/Paris"}
-_TIME = re.compile(r"^(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$")
+_TIME = re.compile(r"^([0-9]{1,2})(?:[:.h]([0-9]{2}))?\s*(am|pm|a\.m\.|p\.m\.)?$")  # ASCII digits
 
 
 @cache
@@ -98,8 +98,8 @@ MONTH_NAMES = (
     "november",
     "december",
 )
-_DAY_MONTH = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]{3,9})\.?(?:,?\s+(\d{4}))?$")
-_MONTH_DAY = re.compile(r"^([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?$")
+_DAY_MONTH = re.compile(r"^([0-9]{1,2})(?:st|nd|rd|th)?\s+([a-z]{3,9})\.?(?:,?\s+([0-9]{4}))?$")
+_MONTH_DAY = re.compile(r"^([a-z]{3,9})\.?\s+([0-9]{1,2})(?:st|nd|rd|th)?(?:,?\s+([0-9]{4}))?$")
 
 
 def parse_day(text: str, today: date) -> date | None:
