@@ -1,15 +1,18 @@
-"""The python-telegram-bot runtime: updates in as Events, flow replies out as Bot API calls.
+"""The python-telegram-bot runtime: raw updates in as Events, flow replies out as Bot API calls.
 
-It is deliberately thin: one catch-all handler, no ConversationHandler (state lives in our
-database). Updates are handled one at a time, in order, which keeps each chat consistent.
+It is deliberately thin: python-telegram-bot decodes updates and makes the calls; receiving,
+storing and ordering updates is handlers/intake.py's, the same for both runtimes (no Application,
+no ConversationHandler: state lives in our database).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 
 from telegram import (
+    Bot,
     BotCommand,
     BotCommandScopeChat,
     CallbackQuery,
@@ -23,7 +26,7 @@ from telegram import (
     Update,
 )
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.request import HTTPXRequest
 
 from flows.core import (
     Document,
@@ -37,108 +40,60 @@ from flows.core import (
     Send,
     Toast,
 )
-from handlers import Handle
-from handlers.webhook import WebhookConfig, WebhookEndpoint
-from handlers.worker import RawUpdate
+from handlers import RawUpdate, command_event
 
 log = logging.getLogger(__name__)
-POLL_TIMEOUT = 10  # seconds a getUpdates long poll may wait
-ALLOWED_UPDATES = ["message", "callback_query"]
+CONNECTIONS = 8
 
 
 class PtbRuntime:
-    """python-telegram-bot 22 on any Bot API-compatible server; long polling, or a webhook."""
+    """python-telegram-bot 22 on any Bot API-compatible server."""
 
-    def __init__(self, token: str, api_base_url: str, webhook: WebhookConfig | None = None) -> None:
-        self.app = (
-            Application.builder()
-            .token(token)
-            .base_url(f"{api_base_url}/bot")
-            .base_file_url(f"{api_base_url}/file/bot")
-            .get_updates_read_timeout(POLL_TIMEOUT + 5)
-            .build()
+    def __init__(self, token: str, api_base_url: str) -> None:
+        self.bot = Bot(
+            token,
+            base_url=f"{api_base_url}/bot",
+            base_file_url=f"{api_base_url}/file/bot",
+            request=HTTPXRequest(connection_pool_size=CONNECTIONS),
         )
-        self._handle: Handle | None = None
-        self.webhook = webhook
-        self._endpoint: WebhookEndpoint | None = None
+        self.username = ""
 
     async def initialize(self) -> str:
         """Connect (getMe) and return the bot's username, which invite links need."""
-        await self.app.initialize()
-        return self.app.bot.username
+        await self.bot.initialize()
+        self.username = self.bot.username
+        return self.username
 
-    async def start(self, handle: Handle, default_menu: Menu) -> None:
-        self._handle = handle
-        self.app.add_handler(TypeHandler(Update, self._on_update))
-        self.app.add_error_handler(self._on_error)
-        await self.app.bot.set_my_commands([BotCommand(c, d) for c, d in default_menu.commands])
-        await self.app.start()
-        if self.webhook is not None:
-            await self._start_webhook(self.webhook)
-            return
-        if self.app.updater is None:
-            raise RuntimeError("python-telegram-bot was built without an updater")
-        await self.app.updater.start_polling(
-            timeout=POLL_TIMEOUT,
-            allowed_updates=ALLOWED_UPDATES,
-            drop_pending_updates=False,
+    def decode(self, raw: RawUpdate) -> Event | None:
+        """The update as an Event; None if it isn't for us; raises if it can't be read."""
+        return to_event(Update.de_json(raw, self.bot), self.username)
+
+    async def set_menu(self, menu: Menu) -> None:
+        await self.bot.set_my_commands([BotCommand(c, d) for c, d in menu.commands])
+
+    async def set_webhook(self, url: str, secret: str, allowed_updates: list[str]) -> None:
+        await self.bot.set_webhook(
+            url, secret_token=secret, allowed_updates=allowed_updates, drop_pending_updates=False
         )
 
-    async def _start_webhook(self, config: WebhookConfig) -> None:
-        """Our shared endpoint feeds Application.process_update through one serial worker."""
-        self._endpoint = WebhookEndpoint(config, self._process)
-        await self._endpoint.start()
-        await self.app.bot.set_webhook(
-            config.url,
-            secret_token=config.secret,
-            allowed_updates=ALLOWED_UPDATES,
-            drop_pending_updates=False,
-        )
+    async def delete_webhook(self) -> None:
+        await self.bot.delete_webhook(drop_pending_updates=False)
 
-    async def _process(self, raw: RawUpdate) -> None:
-        update = Update.de_json(raw, self.app.bot)
-        await self.app.process_update(update)
+    async def close(self) -> None:
+        await self.bot.shutdown()
 
-    async def stop(self) -> None:
-        if self.app.updater is not None and self.app.updater.running:
-            await self.app.updater.stop()
-        if self._endpoint is not None:
-            if self._endpoint.config.delete_on_stop:
-                try:
-                    await self.app.bot.delete_webhook(drop_pending_updates=False)
-                except TelegramError as exc:
-                    log.warning("deleteWebhook failed: %s", type(exc).__name__)
-            await self._endpoint.stop()
-            self._endpoint = None
-        if self.app.running:
-            await self.app.stop()
-        await self.app.shutdown()
-
-    async def _on_update(self, update: object, _context: ContextTypes.DEFAULT_TYPE) -> None:
-        if not isinstance(update, Update) or self._handle is None:
-            return
-        event = to_event(update)
-        if event is None:
-            log.debug("update %d ignored (not a private message or button)", update.update_id)
-            return
-        replies = await self._handle(event)
-        await self._send(event, replies)
-
-    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        log.error("python-telegram-bot error: %s", type(context.error).__name__)
-
-    async def _send(self, event: Event, replies: list[Reply]) -> None:
+    async def send(self, event: Event, replies: Sequence[Reply]) -> None:
         for reply in replies:
             try:
                 await self._send_one(event, reply)
             except BadRequest as exc:
                 if "not modified" not in exc.message.lower():
                     log.warning("reply %s refused: %s", type(reply).__name__, exc.message)
-            except TelegramError as exc:
+            except (TelegramError, ValueError) as exc:
                 log.warning("reply %s failed: %s", type(reply).__name__, type(exc).__name__)
 
     async def _send_one(self, event: Event, reply: Reply) -> None:
-        bot, chat_id = self.app.bot, event.chat_id
+        bot, chat_id = self.bot, event.chat_id
         if isinstance(reply, Send):
             await bot.send_message(chat_id, reply.text, reply_markup=send_markup(reply))
         elif isinstance(reply, Edit):
@@ -188,29 +143,35 @@ def markup(buttons: Keyboard) -> InlineKeyboardMarkup | None:
     )
 
 
-def to_event(update: Update) -> Event | None:
+def to_event(update: Update, username: str = "") -> Event | None:
     """Private messages and button presses become Events; anything else is not for us."""
     if update.callback_query is not None:
         return _button_event(update.update_id, update.callback_query)
     message = update.message
+    if message is not None and message.chat is None:  # python-telegram-bot doesn't check
+        raise ValueError("a message without a chat")
     if message is None or message.from_user is None or message.chat.type != "private":
         return None
-    return _message_event(update.update_id, message)
+    return _message_event(update.update_id, message, username)
 
 
-def _message_event(update_id: int, message: Message) -> Event:
+def _message_event(update_id: int, message: Message, username: str) -> Event | None:
     user = message.from_user
     assert user is not None
     base = Event(update_id, user.id, message.chat.id, EventKind.OTHER, first_name=user.first_name)
-    text = message.text or ""
-    if text.startswith("/"):
-        head, _, args = text.partition(" ")
-        command = head[1:].split("@", 1)[0].lower()
-        return replace(base, kind=EventKind.COMMAND, text=text, command=command, args=args.strip())
-    if message.text is not None:
+    text = message.text
+    if isinstance(text, str) and text.startswith("/"):
+        return command_event(base, text, username)
+    if text is not None:
         return replace(base, kind=EventKind.TEXT, text=text)
     if message.contact is not None:
-        return replace(base, kind=EventKind.CONTACT, phone=message.contact.phone_number)
+        contact = message.contact
+        return replace(
+            base,
+            kind=EventKind.CONTACT,
+            phone=contact.phone_number,
+            contact_user_id=contact.user_id,
+        )
     return base
 
 
@@ -230,7 +191,7 @@ def _button_event(update_id: int, query: CallbackQuery) -> Event | None:
         chat_id=message.chat.id,
         kind=EventKind.BUTTON,
         first_name=query.from_user.first_name or "",
-        payload=str(query.data or ""),
+        payload=query.data or "",
         callback_id=query.id,
         message_id=message.message_id,
         message_text=message.text or message.caption or "",

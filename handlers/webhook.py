@@ -1,23 +1,24 @@
 """Webhook mode, shared by both runtimes: the HTTP endpoint Telegram POSTs updates to.
 
 Each request must carry the secret given to setWebhook in X-Telegram-Bot-Api-Secret-Token (compared
-in constant time); anything else is refused before its body is read. An accepted update is queued
-for the runtime's serial worker and answered 200 at once, so Telegram never times out and retries
-a slow update. A retry that still arrives is harmless: the router records every update id in the
-same transaction as its effects and skips one it has seen.
+in constant time); anything else is refused before its body is read. An update is answered 200 once
+the intake has stored it (handlers/intake.py), before it is handled, so Telegram never times out
+on a slow update, and a crash after the 200 loses nothing. If it can't be stored the answer is
+500 and Telegram retries; a retry of a stored or handled update is skipped.
 """
 
 from __future__ import annotations
 
 import hmac
+import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from handlers.worker import RawUpdate, SerialWorker
+from handlers import RawUpdate
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +43,17 @@ class WebhookConfig:
 
 
 class WebhookEndpoint:
-    """An aiohttp server on the webhook path, feeding a SerialWorker."""
+    """An aiohttp server on the webhook path, handing each update to the intake."""
 
     def __init__(
-        self, config: WebhookConfig, process: Callable[[RawUpdate], Awaitable[None]]
+        self,
+        config: WebhookConfig,
+        accept: Callable[[Sequence[RawUpdate]], Awaitable[None]],
+        busy: Callable[[], bool] = lambda: False,
     ) -> None:
         self.config = config
-        self.worker: SerialWorker[RawUpdate] = SerialWorker(process)
+        self._accept = accept
+        self._busy = busy
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
@@ -64,17 +69,15 @@ class WebhookEndpoint:
             await runner.cleanup()
             raise
         self._runner = runner
-        self.worker.start()
         log.info(
             "webhook listening on %s:%d%s", self.config.host, self.config.port, self.config.path
         )
 
     async def stop(self) -> None:
-        """Stop accepting, then let the updates already answered 200 finish."""
+        """Stop accepting (what was answered 200 is stored)."""
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
-        await self.worker.stop()
 
     async def _on_post(self, request: web.Request) -> web.Response:
         given = request.headers.get(SECRET_HEADER)
@@ -83,11 +86,16 @@ class WebhookEndpoint:
         if not hmac.compare_digest(given.encode(), self.config.secret.encode()):
             return web.Response(status=403)
         try:
-            update = await request.json()
-        except ValueError:
+            update = json.loads(await request.read())
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than Python parses
             return web.Response(status=400)
-        if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+        if not isinstance(update, dict) or type(update.get("update_id")) is not int:
             return web.Response(status=400)
-        if not self.worker.submit(update):
+        if self._busy():
             return web.Response(status=503)  # Telegram retries later
+        try:
+            await self._accept([update])
+        except Exception as exc:  # not stored: Telegram must send it again
+            log.error("webhook update not stored (%s)", type(exc).__name__)
+            return web.Response(status=500)
         return web.Response(status=200)

@@ -1,9 +1,8 @@
 """One update at a time, in arrival order, off the receiving path.
 
-Webhook requests (both runtimes) and aiogram's long polling put raw updates here and return at once;
-a single worker feeds them to the runtime. One worker keeps every chat's updates in order, as
-python-telegram-bot's own polling does, and `stop` lets accepted updates finish: once a webhook
-request was answered 200, Telegram will not send that update again.
+The intake (handlers/intake.py) puts stored updates here and returns at once; a single worker
+handles them. One worker keeps every chat's updates in order, and `stop` lets accepted updates
+finish for a while (what it can't finish stays in the inbox for the next start).
 """
 
 from __future__ import annotations
@@ -12,38 +11,34 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 log = logging.getLogger(__name__)
 
-RawUpdate = dict[str, Any]
+
 T = TypeVar("T")
-QUEUE_LIMIT = 1000  # past this a webhook answers 503 and Telegram retries later
 DRAIN_SECONDS = 5.0
 
 
 class SerialWorker(Generic[T]):
-    """A bounded queue of updates (raw or parsed) and the one task that processes them."""
+    """A queue of stored updates and the one task that handles them, in order."""
 
-    def __init__(self, process: Callable[[T], Awaitable[None]], limit: int = QUEUE_LIMIT) -> None:
+    def __init__(self, process: Callable[[T], Awaitable[None]]) -> None:
         self._process = process
-        self._queue: asyncio.Queue[T] = asyncio.Queue(limit)
+        self._queue: asyncio.Queue[T] = asyncio.Queue()  # bounded by the intake (BACKLOG_LIMIT)
         self._task: asyncio.Task[None] | None = None
+        self._busy = 0
+
+    @property
+    def backlog(self) -> int:
+        """Items waiting or being processed."""
+        return self._queue.qsize() + self._busy
 
     def start(self) -> None:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="mendbot-updates")
 
-    def submit(self, update: T) -> bool:
-        """Queue an update without waiting; False when full (the caller asks for a retry)."""
-        try:
-            self._queue.put_nowait(update)
-        except asyncio.QueueFull:
-            return False
-        return True
-
     async def put(self, update: T) -> None:
-        """Queue an update, waiting for room (polling can simply slow down)."""
         await self._queue.put(update)
 
     async def stop(self, timeout: float = DRAIN_SECONDS) -> None:  # noqa: ASYNC109
@@ -63,15 +58,11 @@ class SerialWorker(Generic[T]):
     async def _run(self) -> None:
         while True:
             update = await self._queue.get()
+            self._busy = 1
             try:
                 await self._process(update)
             except Exception as exc:  # one bad update must not stop the others
-                log.error("update %s failed: %s", _update_id(update), type(exc).__name__)
+                log.error("processing failed: %s", type(exc).__name__)
             finally:
+                self._busy = 0
                 self._queue.task_done()
-
-
-def _update_id(update: object) -> object:
-    if isinstance(update, dict):
-        return update.get("update_id")
-    return getattr(update, "update_id", None)

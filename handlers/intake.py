@@ -1,0 +1,111 @@
+"""Updates in, answers out, and nothing lost at a crash: shared by both runtimes and both modes.
+
+    receive (poll or webhook) -> decode -> store in the inbox -> confirm to Telegram
+                                                            -> handle -> send replies -> answered
+
+An update is confirmed to Telegram (the next getUpdates offset, the webhook's 200) only after
+`accept` has stored it. The router stores its replies in the transaction of its effects, so a
+crash before that handles it again at the next start, a crash after it sends the replies again;
+`start` picks up both before anything new. Updates are handled one at a time, in order.
+
+A raw update the runtime cannot decode (a field of the wrong type, a message without a chat) is
+logged by id and error type, never content, and skipped: it is confirmed like any other, since a
+retry can't decode it either.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Protocol
+
+from flows.core import Event, Menu, Reply
+from handlers import RawUpdate
+from handlers.worker import SerialWorker
+
+log = logging.getLogger(__name__)
+
+
+BACKLOG_LIMIT = 1000  # waiting updates past which a webhook answers 503 and polling slows down
+
+
+class Runtime(Protocol):
+    """A Telegram framework as an adapter: decode updates, perform replies (handlers/ptb.py,
+    handlers/aiogram3.py)."""
+
+    async def initialize(self) -> str: ...
+    def decode(self, raw: RawUpdate) -> Event | None: ...
+    async def send(self, event: Event, replies: Sequence[Reply]) -> None: ...
+    async def set_menu(self, menu: Menu) -> None: ...
+    async def set_webhook(self, url: str, secret: str, allowed_updates: list[str]) -> None: ...
+    async def delete_webhook(self) -> None: ...
+    async def close(self) -> None: ...
+
+
+class Inbox(Protocol):
+    """What the intake needs of the router (flows/router.py)."""
+
+    async def receive(self, events: Sequence[Event]) -> list[Event]: ...
+    async def handle(self, event: Event) -> list[Reply]: ...
+    async def answered(self, update_id: int) -> None: ...
+    async def waiting(self) -> Sequence[tuple[Event, list[Reply] | None]]: ...
+
+
+class Intake:
+    def __init__(self, runtime: Runtime, inbox: Inbox) -> None:
+        self.runtime = runtime
+        self.inbox = inbox
+        self.worker: SerialWorker[tuple[Event, list[Reply] | None]] = SerialWorker(self._process)
+
+    @property
+    def busy(self) -> bool:
+        """Too much waiting: a webhook asks Telegram to retry later, polling waits."""
+        return self.worker.backlog >= BACKLOG_LIMIT
+
+    async def start(self) -> None:
+        """Finish what a crash or stop left, in order, before anything new arrives."""
+        for event, replies in await self.inbox.waiting():
+            await self.worker.put((event, replies))
+        if self.worker.backlog:
+            log.info("picking up %d update(s) from before the start", self.worker.backlog)
+        self.worker.start()
+
+    async def stop(self) -> None:
+        """Finish what was accepted (for a while); the rest stays stored for the next start."""
+        await self.worker.stop()
+
+    def decode(self, raws: Sequence[RawUpdate]) -> list[Event]:
+        events = []
+        for raw in raws:
+            try:
+                event = self.runtime.decode(raw)
+            except Exception as exc:  # a bad update must not stop the others
+                log.warning("update %s undecodable (%s); skipped", _id(raw), type(exc).__name__)
+                continue
+            if event is not None:
+                events.append(event)
+        return events
+
+    async def accept(self, raws: Sequence[RawUpdate]) -> None:
+        """Decode and store `raws`; when this returns they may be confirmed. Raises if they
+        could not be stored (then they must not be confirmed)."""
+        events = self.decode(raws)
+        if not events:
+            return
+        for event in await self.inbox.receive(events):
+            await self.worker.put((event, None))
+
+    async def _process(self, item: tuple[Event, list[Reply] | None]) -> None:
+        event, replies = item
+        if replies is None:
+            replies = await self.inbox.handle(event)
+        try:
+            await self.runtime.send(event, replies)
+        except Exception as exc:  # sending is best effort; the answer is stored
+            log.warning("update %d: replies failed (%s)", event.update_id, type(exc).__name__)
+        await self.inbox.answered(event.update_id)
+
+
+def _id(raw: object) -> object:
+    update_id = raw.get("update_id") if isinstance(raw, dict) else None
+    return update_id if type(update_id) is int else "?"

@@ -1,0 +1,95 @@
+"""The inbox: updates stored before Telegram is told they arrived, until they are answered.
+
+A row is written when an update is received (before the polling offset moves on or the webhook
+answers 200), gets its replies in the transaction that handles it, and is deleted once they are
+sent. Whatever a crash interrupts is still here at the next start. Update ids that were handled
+before (processed_update) or are already waiting here are not stored twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, select
+
+from storage.models import InboxUpdate, ProcessedUpdate
+from storage.repo import Store
+
+
+async def store_received(store: Store, rows: Sequence[dict[str, Any]], now: datetime) -> set[int]:
+    """Store new updates ({update_id, chat_id, event}); returns the ids that were new.
+
+    An id handled before or already waiting is skipped; a row another process stores at the same
+    moment is skipped by the database (ON CONFLICT DO NOTHING) rather than failing the batch.
+    """
+    ids = [row["update_id"] for row in rows]
+    if not ids:
+        return set()
+    seen = set(
+        (
+            await store.session.exec(
+                select(InboxUpdate.update_id).where(col(InboxUpdate.update_id).in_(ids))
+            )
+        ).all()
+    )
+    seen |= set(
+        (
+            await store.session.exec(
+                select(ProcessedUpdate.update_id).where(col(ProcessedUpdate.update_id).in_(ids))
+            )
+        ).all()
+    )
+    fresh = {row["update_id"]: row for row in rows if row["update_id"] not in seen}
+    if fresh:
+        values = [{**row, "received_at": now, "attempts": 0} for row in fresh.values()]
+        connection = await store.session.connection()
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(InboxUpdate).on_conflict_do_nothing()
+        await connection.execute(statement, values)
+    return set(fresh)
+
+
+async def record_replies(
+    store: Store, update_id: int, replies: list[dict[str, Any]], now: datetime
+) -> None:
+    """The update's answer, in the transaction of its effects (an update handled without an
+    inbox row, as in unit tests, just has nothing to record)."""
+    await store.session.exec(
+        update(InboxUpdate)
+        .where(col(InboxUpdate.update_id) == update_id)
+        .values(replies=replies, handled_at=now)
+    )
+
+
+async def answered(store: Store, update_id: int) -> None:
+    """Its replies went out: nothing of the update is kept (processed_update keeps its id)."""
+    await store.session.exec(delete(InboxUpdate).where(col(InboxUpdate.update_id) == update_id))
+
+
+async def waiting(store: Store) -> list[InboxUpdate]:
+    """Everything received and not yet answered, oldest first: what a start picks up."""
+    query = select(InboxUpdate).order_by(col(InboxUpdate.update_id))
+    return list((await store.session.exec(query)).all())
+
+
+async def count_attempt(store: Store, update_ids: Sequence[int]) -> None:
+    """A start found these unhandled: one more attempt each."""
+    if update_ids:
+        await store.session.exec(
+            update(InboxUpdate)
+            .where(col(InboxUpdate.update_id).in_(list(update_ids)))
+            .values(attempts=InboxUpdate.attempts + 1)
+        )
+
+
+async def forget_chat(store: Store, chat_id: int, keep: int | None = None) -> None:
+    """Drop a chat's waiting updates (the person deleted their data), except `keep` (the update
+    doing the deletion, whose answer is still to be sent)."""
+    query = delete(InboxUpdate).where(col(InboxUpdate.chat_id) == chat_id)
+    if keep is not None:
+        query = query.where(col(InboxUpdate.update_id) != keep)
+    await store.session.exec(query)

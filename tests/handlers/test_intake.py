@@ -1,0 +1,144 @@
+"""The intake on a real database: stored before confirmed, and a start finishes what a crash left.
+
+The runtime here is a stand-in that decodes a tiny update shape and records what it would send;
+everything else (the router, the inbox tables) is the real thing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+import pytest
+from sqlmodel import select
+
+from bot.clock import FakeClock
+from bot.demo import CLIENT, seed_demo_centre
+from flows.core import Event, EventKind, Menu, Reply, Send
+from handlers import RawUpdate
+from handlers.intake import Intake
+from storage.db import SessionFactory
+from storage.models import InboxUpdate, ProcessedUpdate
+
+from ..flows.harness import make_router
+
+
+class Runtime:
+    """Decodes {"update_id", "text"} as the demo client's message; records replies."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, list[Reply]]] = []
+
+    async def initialize(self) -> str:
+        return "testbot"
+
+    def decode(self, raw: RawUpdate) -> Event | None:
+        text = raw["text"]
+        if not isinstance(text, str):
+            raise TypeError("text is not text")
+        kind = EventKind.COMMAND if text.startswith("/") else EventKind.TEXT
+        return Event(
+            raw["update_id"],
+            CLIENT.user_id,
+            CLIENT.user_id,
+            kind,
+            text=text,
+            command=text[1:] if kind == EventKind.COMMAND else "",
+        )
+
+    async def send(self, event: Event, replies: Sequence[Reply]) -> None:
+        self.sent.append((event.update_id, list(replies)))
+
+    async def set_menu(self, menu: Menu) -> None: ...
+    async def set_webhook(self, url: str, secret: str, allowed_updates: list[str]) -> None: ...
+    async def delete_webhook(self) -> None: ...
+    async def close(self) -> None: ...
+
+
+async def inbox_rows(sessions: SessionFactory) -> list[InboxUpdate]:
+    async with sessions() as session:
+        return list((await session.exec(select(InboxUpdate))).all())
+
+
+async def drained(intake: Intake) -> None:
+    for _ in range(200):
+        if not intake.worker.backlog:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the intake did not drain")
+
+
+@pytest.fixture
+async def seeded(sessions: SessionFactory, clock: FakeClock) -> SessionFactory:
+    await seed_demo_centre(sessions, "Europe/London", clock.now())
+    return sessions
+
+
+async def test_accept_returns_only_once_the_updates_are_stored(
+    seeded: SessionFactory, clock: FakeClock
+) -> None:
+    intake = Intake(Runtime(), make_router(seeded, clock))  # not started: a crash right after
+    await intake.accept([{"update_id": 11, "text": "/help"}, {"update_id": 12, "text": "/help"}])
+    assert [r.update_id for r in await inbox_rows(seeded)] == [11, 12]
+
+
+async def test_a_start_handles_what_was_stored_once_in_order(
+    seeded: SessionFactory, clock: FakeClock
+) -> None:
+    crashed = Intake(Runtime(), make_router(seeded, clock))
+    await crashed.accept([{"update_id": n, "text": "/help"} for n in (21, 22, 23)])
+    await crashed.accept([{"update_id": 22, "text": "/help"}])  # a redelivery: not stored twice
+    runtime = Runtime()
+    intake = Intake(runtime, make_router(seeded, clock))
+    await intake.start()
+    await drained(intake)
+    await intake.stop()
+    assert [update_id for update_id, _ in runtime.sent] == [21, 22, 23]
+    assert all(replies for _, replies in runtime.sent)
+    assert await inbox_rows(seeded) == []
+    async with seeded() as session:
+        handled = (await session.exec(select(ProcessedUpdate.update_id))).all()
+    assert sorted(handled) == [21, 22, 23]
+
+
+async def test_replies_stored_but_not_sent_at_a_crash_are_sent_not_handled_again(
+    seeded: SessionFactory, clock: FakeClock
+) -> None:
+    router = make_router(seeded, clock)
+    await Intake(Runtime(), router).accept([{"update_id": 31, "text": "/help"}])
+    event = Runtime().decode({"update_id": 31, "text": "/help"})
+    assert event is not None
+    replies = await router.handle(event)  # handled and committed, then the crash: not sent
+    runtime = Runtime()
+    intake = Intake(runtime, make_router(seeded, clock))
+    await intake.start()
+    await drained(intake)
+    await intake.stop()
+    assert runtime.sent == [(31, replies)]  # the stored answer (handling again would give [])
+    assert await inbox_rows(seeded) == []
+
+
+async def test_an_update_that_keeps_killing_starts_is_answered_with_an_apology(
+    seeded: SessionFactory, clock: FakeClock
+) -> None:
+    router = make_router(seeded, clock)
+    await Intake(Runtime(), router).accept([{"update_id": 41, "text": "/help"}])
+    assert (await router.waiting())[0][1] is None  # first start: handle it
+    assert (await router.waiting())[0][1] is None  # second: try again
+    _, replies = (await router.waiting())[0]  # third: give up, say sorry
+    assert replies == [
+        Send("Sorry, something went wrong on my side. Please try that again in a moment.")
+    ]
+    assert await router.handle(Runtime().decode({"update_id": 41, "text": "/x"})) == []  # type: ignore[arg-type]
+
+
+async def test_an_undecodable_update_is_skipped_and_logged_by_id_only(
+    seeded: SessionFactory, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    intake = Intake(Runtime(), make_router(seeded, clock))
+    with caplog.at_level(logging.INFO):
+        await intake.accept([{"update_id": 51, "text": 12345}, {"update_id": 52, "text": "hi"}])
+    assert [r.update_id for r in await inbox_rows(seeded)] == [52]
+    assert "update 51 undecodable (TypeError)" in caplog.text
+    assert "12345" not in caplog.text
