@@ -24,10 +24,10 @@ from sqlmodel import select
 from bot.outbox import OutboxSender, SenderRules
 from bot.sandbox.server import Persona, SandboxServer
 from bot.telegram_api import BotApi
-from flows.reminder import ReminderRules, plan_due
-from storage.db import make_engine, migrate, session_factory
+from flows.reminder import ReminderRules, plan_due_tick
+from storage.db import SessionFactory, make_engine, migrate, session_factory
 from storage.models import ClientProfile, Outbox, Person, ReminderSchedule
-from storage.repo import Store
+from storage.repo import store_factory
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "100000"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
@@ -91,14 +91,14 @@ async def seed(sessions: object) -> None:
         await session.commit()
 
 
-async def queue_all(sessions: object, now: datetime) -> int:
-    rules, queued, handled = ReminderRules(), 0, 500
-    while handled == rules.batch:
-        async with sessions() as session:  # type: ignore[operator]
-            handled, count = await plan_due(Store(session), now, rules)
-            await session.commit()
-        queued += count
-    return queued
+async def queue_all(sessions: SessionFactory, now: datetime) -> int:
+    """What the planner tick does (bot/app.py): batch by batch, each isolated (flows/ticks.py)."""
+    rules, queued, stores = ReminderRules(), 0, store_factory(sessions)
+    while True:
+        batch = await plan_due_tick(stores, now, rules)
+        queued += batch.done
+        if batch.rows < rules.batch or batch.unmarked:
+            return queued
 
 
 async def main() -> None:

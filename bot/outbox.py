@@ -2,11 +2,21 @@
 
 Rows are written by flows in the same transaction as their cause; this only sends. Alerts go
 before everything else (each round re-reads the queue by priority, so an alert waits at most one
-round). Sends are paced (a global rate and about 1/s per chat); quiet hours hold everything but
-emergency and urgent alerts; a 429 pauses all sending for retry_after; 5xx and network errors
-back off; 400 is final; 403 marks the person unreachable and tells their trainer. A request that
-may have reached Telegram (a read timeout, or a crash mid-send) is never repeated: a doubled
-message is worse than a late one.
+round, and while one retries nothing else goes). Sends are paced (a global rate and about 1/s per
+chat); quiet hours hold everything but emergency and urgent alerts; a 429 pauses all sending for
+retry_after; 5xx and network errors back off; 400 is final; 403 marks the person unreachable and
+tells their trainer. A request that may have reached Telegram (a read timeout, or a crash
+mid-send) is not repeated, a doubled message being worse than a late one, except an alert: a
+trainer may see an alert twice, but never misses one. Rows about someone who deleted their data
+(erase_after_send) are deleted once delivered.
+
+One row that raises (a legacy zone or quiet hours no code can read, a database error on that
+row) never stops the others (`deliver_due`): it is logged (its id, kind and the exception's
+type, never the text), marked in the outbox itself (attempts + 1, last_error "error: <type>",
+not_before backed off like a 5xx) and a new round goes on without it. After MAX_ATTEMPTS such
+failures a reminder or other message is marked failed; an alert never is (it keeps trying at
+most MAX_BACKOFF apart). A row that raised after it was marked "sending" may have reached
+Telegram: `recover` settles it, as after a crash mid-send.
 """
 
 from __future__ import annotations
@@ -16,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import delete, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,6 +34,7 @@ from bot.pacing import Pacer
 from bot.telegram_api import ApiResult, BotApi, Outcome
 from flows.schedule import local_date, quiet_span, quiet_until, zone_of
 from flows.texts import t
+from flows.ticks import describe
 from storage.db import SessionFactory
 from storage.models import ClientProfile, Outbox, OutboxStatus, Person, Role
 from storage.repo import Store
@@ -31,7 +42,10 @@ from storage.repo import Store
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = timedelta(minutes=10)
+SECOND = timedelta(seconds=1)
 BREAKS_QUIET_HOURS = 0  # priority of emergency and urgent alerts (flows.notify.ALERT_PRIORITY)
+OWN_ERROR = "error: "  # last_error of a row our own code failed on (not Telegram)
+ALERT_HOLD = timedelta(seconds=60)  # an alert retrying within this holds other messages back
 DAY_BOUND_KINDS = ("reminder", "nudge")  # about one local day: dropped rather than moved past it
 
 
@@ -60,6 +74,7 @@ class OutboxSender:
         self.round_size = max(1, int(self.rules.rate_per_second))
         self.hold_until: datetime | None = None  # a 429 stops all sending until then
         self.closing = False
+        self.current: int | None = None  # the row being handled, if one is
 
     def close(self) -> None:
         """Stop after the send under way (a drain can take an hour; a stop must not)."""
@@ -67,13 +82,26 @@ class OutboxSender:
 
     async def recover(self) -> int:
         """Rows left "sending" by a sender that died mid-send may have reached Telegram: they
-        are final, never resent. Call before each delivery round, holding the sender's turn
-        (then no live sender has a row in flight)."""
+        are final, never resent, except alerts, which go again (a trainer may see an alert
+        twice, but never miss one). Rows about a person who deleted their data that are now
+        final are deleted. Call before each delivery round, holding the sender's turn (then no
+        live sender has a row in flight)."""
         async with self.sessions() as session:
+            sending = col(Outbox.status) == OutboxStatus.SENDING
+            alert = col(Outbox.priority) <= BREAKS_QUIET_HOURS
+            await session.exec(
+                update(Outbox).where(sending, alert).values(status=OutboxStatus.PENDING)
+            )
             result = await session.exec(
                 update(Outbox)
-                .where(col(Outbox.status) == OutboxStatus.SENDING)
+                .where(sending)
                 .values(status=OutboxStatus.FAILED, last_error="uncertain: interrupted mid-send")
+            )
+            await session.exec(
+                delete(Outbox).where(
+                    col(Outbox.erase_after_send),
+                    col(Outbox.status).in_([OutboxStatus.SENT, OutboxStatus.FAILED]),
+                )
             )
             await session.commit()
         count = int(result.rowcount or 0)
@@ -85,7 +113,13 @@ class OutboxSender:
         """Send everything due now, round by round; returns how many were delivered."""
         delivered = 0
         while not self.closing and not self._held():
-            sent, progressed = await self._round()
+            try:
+                sent, progressed = await self._round()
+            except Exception as exc:
+                if self.current is None:
+                    raise  # not one row's: the queue itself can't be read
+                await self._row_failed(self.current, exc)
+                continue  # that round's session is rolled back; the next one reads afresh
             delivered += sent
             if not progressed:
                 break
@@ -94,17 +128,39 @@ class OutboxSender:
     def _held(self) -> bool:
         return self.hold_until is not None and self.clock() < self.hold_until
 
+    async def _row_failed(self, row_id: int, exc: Exception) -> None:
+        """Back off a row whose handling raised; only a row still pending (a "sending" one is
+        recover's). An alert is never given up."""
+        outcome, kind = "left to recover (it may have been sent)", "?"
+        async with self.sessions() as session:
+            row = await session.get(Outbox, row_id)
+            if row is not None and row.status == OutboxStatus.PENDING:
+                kind, row.attempts = row.kind, row.attempts + 1
+                row.last_error = f"{OWN_ERROR}{type(exc).__name__}"
+                if row.attempts >= MAX_ATTEMPTS and not _alert(row):
+                    row.status, outcome = OutboxStatus.FAILED, "given up"
+                else:
+                    row.not_before = self.clock() + min(2**row.attempts * SECOND, MAX_BACKOFF)
+                    outcome = f"retry after {row.not_before.isoformat(timespec='seconds')}"
+                await session.commit()
+        log.error("tick outbox: row %d (%s) failed (%s); %s", row_id, kind, describe(exc), outcome)
+
     async def _round(self) -> tuple[int, bool]:
         """One round: up to `round_size` due rows, most urgent first. Returns (sent, progressed)."""
+        self.current = None
         async with self.sessions() as session:
             rows = await self._due(session)
             if not rows:
                 return 0, False
             people = await self._people(session, rows)
             sent, handled, waits = 0, 0, []
+            alert_waits = False  # an alert of this round is not out yet: the rest waits too
             for row in rows:
                 if self.closing or self._held():
                     return sent, False
+                if alert_waits and not _alert(row):
+                    break
+                self.current = row.id  # if this row raises, deliver_due marks it
                 person = people.get(row.person_id or 0)
                 if self._defer_for_quiet(row, person):
                     await session.commit()
@@ -113,20 +169,35 @@ class OutboxSender:
                 wait = self.pacer.chat_wait(row.chat_id)
                 if wait > 0:
                     waits.append(wait)
+                    alert_waits = alert_waits or _alert(row)
                     continue  # another chat's message goes first; this one next round
-                sent += await self._send(session, row, person)
+                delivered = await self._send(session, row, person)
+                alert_waits = alert_waits or (_alert(row) and not delivered)
+                sent += delivered
                 handled += 1
+            self.current = None
             if not handled and waits:
                 await self.pacer.sleep(min(waits))  # only busy chats are due: wait for the first
             return sent, True
 
     async def _due(self, session: AsyncSession) -> list[Outbox]:
-        query = (
-            select(Outbox)
-            .where(Outbox.status == OutboxStatus.PENDING, col(Outbox.not_before) <= self.clock())
-            .order_by(col(Outbox.priority), col(Outbox.id))
-            .limit(self.round_size)
+        """The most urgent due rows. While an alert waits a short retry backoff, only alerts
+        go: the rate budget is theirs, and a reminder never overtakes a failing alert."""
+        now = self.clock()
+        pending = col(Outbox.status) == OutboxStatus.PENDING
+        query = select(Outbox).where(pending, col(Outbox.not_before) <= now)
+        alert = col(Outbox.priority) <= BREAKS_QUIET_HOURS
+        api_trouble = or_(  # not a row our own code failed on: that one must not hold others
+            col(Outbox.last_error).is_(None), ~col(Outbox.last_error).startswith(OWN_ERROR)
         )
+        retrying = await session.exec(
+            select(Outbox.id)
+            .where(pending, alert, api_trouble, col(Outbox.not_before) <= now + ALERT_HOLD)
+            .limit(1)
+        )
+        if retrying.first() is not None:
+            query = query.where(alert)
+        query = query.order_by(col(Outbox.priority), col(Outbox.id)).limit(self.round_size)
         return list((await session.exec(query)).all())
 
     async def _people(self, session: AsyncSession, rows: Sequence[Outbox]) -> dict[int, Person]:
@@ -168,6 +239,14 @@ class OutboxSender:
         await session.commit()
         return int(row.status == OutboxStatus.SENT)
 
+    @staticmethod
+    def _retried(row: Outbox) -> tuple[Outcome, ...]:
+        """What is tried again: a request that never arrived; for an alert, also one that may
+        have (a timeout): a doubled alert is better than a lost one."""
+        if _alert(row):
+            return (Outcome.TRANSIENT, Outcome.UNCERTAIN)
+        return (Outcome.TRANSIENT,)
+
     def _record(self, row: Outbox, result: ApiResult, now: datetime) -> None:
         outcome = result.outcome
         row.last_error = None if outcome == Outcome.SENT else f"{outcome}: {result.description}"
@@ -179,7 +258,7 @@ class OutboxSender:
             row.attempts -= 1  # being throttled is not the message's failure
             row.not_before = now + timedelta(seconds=result.retry_after)
             self.hold_until = row.not_before
-        elif outcome == Outcome.TRANSIENT and row.attempts < MAX_ATTEMPTS:
+        elif outcome in self._retried(row) and (row.attempts < MAX_ATTEMPTS or _alert(row)):
             row.not_before = now + min(timedelta(seconds=2**row.attempts), MAX_BACKOFF)
         else:
             row.status = OutboxStatus.FAILED
@@ -210,4 +289,12 @@ class OutboxSender:
             kind="client_unreachable",
             now=now,
             dedupe_key=f"unreachable:{person.id}:{now.isoformat()}",
+            about=[person.id],
         )
+
+
+def _alert(row: Outbox) -> bool:
+    """An emergency or urgent alert (or its escalation): retried until it is delivered, since
+    a lost flag is the one failure the product can't have; Telegram refusing it for good (4xx,
+    or the trainer blocked the bot) leaves it to escalation."""
+    return row.priority <= BREAKS_QUIET_HOURS

@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     digest_time: str = "18:00"
     send_rate_per_second: float = Field(default=25.0, gt=0, le=1000)
     per_chat_interval_seconds: float = Field(default=1.0, ge=0, le=60)
+    send_timeout_seconds: float = Field(default=10.0, ge=0.1, le=120)
     mendbot_fake_now: datetime | None = None  # tests only: the clock starts at this time
     webhook_url: str = ""
     webhook_secret: SecretStr | None = None

@@ -6,6 +6,11 @@ adding another. Emergency and urgent alerts go to the client's trainer at once t
 Messages open with a neutral line (lock-screen previews), then the details: rule IDs, the raw
 answers, the 7-day series, what the client was told and a suggested action, never a diagnosis.
 Unacknowledged emergency and urgent alerts are escalated to every admin (`escalate_overdue`).
+An escalation is never given up (flows/ticks.py): an alert whose escalation fails, or reaches
+only some admins (one admin's zone or language can't render it), is logged by id, recorded in
+tick_failure under "escalate" and tried again a minute later (doubling, at most every 5
+minutes) until every admin has it; the admins who got it keep theirs (one row per alert and
+admin), and only then is escalated_at set.
 
 Visitors whose consult intake ticks a red flag (flows/booking.py) get the same machinery through
 `raise_visitor_alerts`: their Person (role prospect) is the alert's client, there is no check-in,
@@ -19,16 +24,26 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flows.conversation import (
-    Action,
-    Command,
-    Context,
+from flows.buttons import (
+    AckAlerts,
+    AckCheckin,
+    AckListed,
+    AckVisitor,
+    Actions,
+    History,
+    MessageClient,
+    Route,
+    Severity,
+    button,
+    outbox_button,
 )
-from flows.core import CALLBACK_DATA_LIMIT, Button, Keyboard, keyboard
+from flows.conversation import Command, Context
+from flows.core import Button, Keyboard, keyboard
 from flows.localtime import local
 from flows.notify import ALERT_PRIORITY
 from flows.progress import adherence, percent
 from flows.texts import t
+from flows.ticks import Outcome, RowErrors, Tick, isolated
 from flows.triage import RED_FLAG_ITEMS, Assessment, rule_label, rule_severity
 from storage.alerts import (
     alerted_trainer,
@@ -41,9 +56,10 @@ from storage.alerts import (
     overdue_alerts,
 )
 from storage.checkins import checkins_between
+from storage.failures import waiting
 from storage.models import STAFF, Alert, AlertStatus, Checkin, Person, Role
 from storage.pauses import paused_days
-from storage.repo import Store
+from storage.repo import Store, StoreFactory
 
 log = logging.getLogger(__name__)
 
@@ -250,7 +266,13 @@ async def _send_alert(
         buttons=buttons,
         priority=ALERT_PRIORITY,
         dedupe_key=f"alert:{'.'.join(f'{a.id}x{a.times_raised}' for a in group)}",
+        about=[client.id],
     )
+
+
+Ack = AckAlerts | AckListed | AckCheckin | AckVisitor
+_SEVERITY: dict[Severity, str] = {"E": "emergency", "U": "urgent", "R": "routine"}
+_LETTER: dict[str, Severity] = {name: letter for letter, name in _SEVERITY.items()}
 
 
 def ack_data(
@@ -258,15 +280,17 @@ def ack_data(
     checkin_id: int | None = None,
     severity: str = "",
     visitor_id: int | None = None,
-) -> str:
+) -> Ack:
     """ "ack:12,13"; when that is over 64 bytes, the check-in's alerts at this severity
     ("ack:C55E"), or for a visitor's intake, their intake alerts at it ("ack:V7U")."""
-    data = "ack:" + ",".join(str(i) for i in ids)
-    if len(data.encode()) > CALLBACK_DATA_LIMIT and severity:
-        if checkin_id is not None:
-            data = f"ack:C{checkin_id}{severity[0].upper()}"
-        elif visitor_id is not None:
-            data = f"ack:V{visitor_id}{severity[0].upper()}"
+    data = AckAlerts(tuple(ids))
+    letter = _LETTER.get(severity)
+    if data.fits() or letter is None:
+        return data
+    if checkin_id is not None:
+        return AckCheckin(checkin_id, letter)
+    if visitor_id is not None:
+        return AckVisitor(visitor_id, letter)
     return data
 
 
@@ -283,7 +307,7 @@ def alert_buttons(
     check-ins, so no history)."""
     ack = ack_data(ids, checkin_id, severity, client_id if visitor else None)
     return [
-        [{"text": t("alert_ack", locale), "data": ack}],
+        [outbox_button(t("alert_ack", locale), ack)],
         [
             {"text": button.text, "data": button.data or ""}
             for button in follow_up(client_id, locale, visitor)
@@ -294,10 +318,10 @@ def alert_buttons(
 def follow_up(client_id: int, locale: str, visitor: bool) -> list[Button]:
     """The buttons under an alert once it is acknowledged (and beside Acknowledge before)."""
     if visitor:
-        return [Button(t("alert_message_visitor", locale), data=f"msg:{client_id}")]
+        return [button(t("alert_message_visitor", locale), MessageClient(client_id))]
     return [
-        Button(t("alert_message_client", locale), data=f"msg:{client_id}"),
-        Button(t("alert_history", locale), data=f"hist:{client_id}"),
+        button(t("alert_message_client", locale), MessageClient(client_id)),
+        button(t("alert_history", locale), History(client_id)),
     ]
 
 
@@ -411,26 +435,21 @@ def expired(ctx: Context) -> None:
 # --- Acknowledge --------------------------------------------------------------------------------
 
 
-async def _alerts_for_ack(ctx: Context, arg: str) -> list[Alert] | None:
-    """The alerts an "ack:" payload names: "12,13", "L12" (from /alerts), "C55E" (a check-in's)."""
-    if arg[:1] in ("C", "V") and len(arg) > 2 and arg[1:-1].isdigit():
-        severity = {"E": "emergency", "U": "urgent", "R": "routine"}.get(arg[-1])
-        if severity is None:
-            return None
-        if arg.startswith("V"):  # a visitor's intake alerts
-            return await alerts_of_visitor(ctx.store, int(arg[1:-1]), severity) or None
-        return await alerts_of_checkin(ctx.store, int(arg[1:-1]), severity)
-    parts = (arg[1:] if arg.startswith("L") else arg).split(",")
-    if not parts or not all(part.isdigit() for part in parts):
-        return None
-    ids = [int(part) for part in parts]
+async def _alerts_for_ack(ctx: Context, data: Ack) -> list[Alert] | None:
+    """The alerts an acknowledge button names: ids, one from /alerts, a check-in's or a
+    visitor's at one severity; None unless every one of them exists."""
+    if isinstance(data, AckCheckin):
+        return await alerts_of_checkin(ctx.store, data.checkin_id, _SEVERITY[data.severity])
+    if isinstance(data, AckVisitor):  # a visitor's intake alerts
+        return await alerts_of_visitor(ctx.store, data.visitor_id, _SEVERITY[data.severity])
+    ids = data.ids if isinstance(data, AckAlerts) else (data.alert_id,)
     found = await alerts_by_ids(ctx.store, ids)
     return found if len(found) == len(set(ids)) else None
 
 
-async def acknowledge(ctx: Context, arg: str) -> None:
+async def acknowledge(ctx: Context, data: Ack) -> None:
     """The Acknowledge button: records who and when, and marks the message acknowledged."""
-    alerts = await _alerts_for_ack(ctx, arg)
+    alerts = await _alerts_for_ack(ctx, data)
     person = ctx.person
     if not alerts or person is None:
         expired(ctx)
@@ -459,7 +478,7 @@ async def acknowledge(ctx: Context, arg: str) -> None:
     message_id = ctx.event.message_id
     if message_id is None:
         return
-    if arg.startswith("L"):  # from the /alerts list: show the list as it is now
+    if isinstance(data, AckListed):  # from the /alerts list: show the list as it is now
         text, buttons = await _alert_list(ctx, person)
         ctx.replies.edit(message_id, text, buttons)
         return
@@ -500,7 +519,7 @@ async def _alert_list(ctx: Context, person: Person) -> tuple[str, Keyboard]:
                 times=alert.times_raised,
             )
         )
-        acks.append(Button(ctx.t("alerts_ack_n", n=n), data=f"ack:L{alert.id}"))
+        acks.append(button(ctx.t("alerts_ack_n", n=n), AckListed(alert.id or 0)))
     if total > len(rows):
         lines.append(ctx.t("alerts_more", count=total - len(rows)))
     return "\n".join(lines), keyboard(*(acks[i : i + 4] for i in range(0, len(acks), 4)))
@@ -517,14 +536,12 @@ async def list_alerts(ctx: Context) -> None:
 # --- Message client -----------------------------------------------------------------------------
 
 
-async def client_for(ctx: Context, arg: str) -> Person | None:
+async def client_for(ctx: Context, client_id: int) -> Person | None:
     """The client (or alerted visitor) a button names, if the presser may act for them."""
-    if not arg.isdigit():
-        return None
-    client = await ctx.store.person(int(arg))
+    client = await ctx.store.person(client_id)
     if client is None or client.role not in (Role.CLIENT, Role.PROSPECT):
         return None
-    if not await _may_see(ctx, int(arg)):
+    if not await _may_see(ctx, client_id):
         return None
     return client
 
@@ -573,9 +590,9 @@ async def history_text(ctx: Context, client: Person) -> str:
     return "\n".join(lines)
 
 
-async def show_history(ctx: Context, arg: str) -> None:
+async def show_history(ctx: Context, data: History) -> None:
     """The History button: a reply to the trainer's own request, so not through the outbox."""
-    client = await client_for(ctx, arg)
+    client = await client_for(ctx, data.client_id)
     if client is None:
         expired(ctx)
         return
@@ -597,29 +614,65 @@ async def _clinician_line(store: Store, client: Person | None, locale: str) -> s
 # --- escalation ---------------------------------------------------------------------------------
 
 
+ESCALATE_TICK = Tick("escalate", "alert", timedelta(minutes=1), timedelta(minutes=5))
+
+
+async def escalate_tick(
+    stores: StoreFactory, now: datetime, emergency_after: timedelta, urgent_after: timedelta
+) -> Outcome:
+    """escalate_overdue for every overdue alert at once, one at a time only if that fails."""
+    async with stores() as store:
+        skip = await waiting(store, ESCALATE_TICK.name, now)
+        overdue = await overdue_alerts(store, now, emergency_after, urgent_after)
+        ids = [a.id for a in overdue if a.id is not None and a.id not in skip]
+
+    async def work(store: Store, batch: Sequence[int], errors: RowErrors) -> int:
+        return await escalate_overdue(store, now, emergency_after, urgent_after, batch, errors)
+
+    return await isolated(stores, ESCALATE_TICK, now, ids, work)
+
+
 async def escalate_overdue(
-    store: Store, now: datetime, emergency_after: timedelta, urgent_after: timedelta
+    store: Store,
+    now: datetime,
+    emergency_after: timedelta,
+    urgent_after: timedelta,
+    only: Sequence[int] | None = None,
+    errors: RowErrors | None = None,
 ) -> int:
-    """Open emergency / urgent alerts nobody acknowledged in time go to every admin, once.
+    """Open emergency / urgent alerts nobody acknowledged in time (`only`: of these ids) go to
+    every admin, once.
 
     Returns how many alerts were escalated. escalated_at marks them, so a second call sends
-    nothing; the outbox dedupe key makes a repeated row impossible as well.
+    nothing; the outbox dedupe key (alert, admin) makes a repeated row impossible as well. With
+    `errors`, an admin the message can't be written for is reported there and the others still
+    get theirs; the alert stays unescalated, so it is tried again.
     """
-    alerts = await overdue_alerts(store, now, emergency_after, urgent_after)
+    alerts = await overdue_alerts(store, now, emergency_after, urgent_after, only)
     if not alerts:
         return 0
     admins = await store.people_with_role(Role.ADMIN)
+    escalated = 0
     for alert in alerts:
         client = await store.person(alert.client_id)
         trainer = await store.person(alert.trainer_id)
         after = emergency_after if alert.severity == "emergency" else urgent_after
         visitor = is_visitor(client)
+        complete = True
         for admin in admins:
             clinician = await _clinician_line(store, client, admin.locale)
+            try:
+                text = _escalation_text(alert, client, trainer, admin, after, clinician)
+            except Exception as exc:  # this admin's zone or language: the others still get it
+                if errors is None:
+                    raise
+                errors.add(alert.id or 0, exc)
+                complete = False
+                continue
             await store.enqueue(
                 chat_id=admin.chat_id,
                 person_id=admin.id,
-                text=_escalation_text(alert, client, trainer, admin, after, clinician),
+                text=text,
                 kind=f"alert_escalated_{alert.severity}",
                 now=now,
                 buttons=alert_buttons(
@@ -627,10 +680,13 @@ async def escalate_overdue(
                 ),
                 priority=ALERT_PRIORITY,
                 dedupe_key=f"escalate:{alert.id}:{admin.id}",
+                about=[alert.client_id],
             )
-        alert.escalated_at = now
+        if complete:
+            alert.escalated_at = now
+            escalated += 1
     await store.session.flush()
-    return len(alerts)
+    return escalated
 
 
 def _escalation_text(
@@ -670,4 +726,10 @@ def _escalation_text(
 
 
 COMMANDS: dict[str, Command] = {"alerts": Command(STAFF, list_alerts)}
-ACTIONS: dict[str, Action] = {"ack": acknowledge, "hist": show_history}
+ACTIONS: Actions = (
+    Route(AckAlerts, acknowledge),
+    Route(AckListed, acknowledge),
+    Route(AckCheckin, acknowledge),
+    Route(AckVisitor, acknowledge),
+    Route(History, show_history),
+)

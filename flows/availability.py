@@ -10,8 +10,9 @@ import itertools
 import re
 from typing import ClassVar
 
+from flows.buttons import Actions
 from flows.choices import Option, buttons, pick
-from flows.conversation import Action, Answer, Command, Context, Flow, Retry, register, start
+from flows.conversation import Answer, Command, Context, Flow, Retry, register, start
 from flows.localtime import parse_clock_time, parse_day
 from storage import booking as bk
 from storage.models import Role
@@ -147,4 +148,4 @@ async def _availability(ctx: Context) -> None:
 
 
 COMMANDS: dict[str, Command] = {"availability": Command(frozenset({Role.TRAINER}), _availability)}
-ACTIONS: dict[str, Action] = {}
+ACTIONS: Actions = ()

@@ -17,11 +17,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from flows.alert import raise_visitor_alerts
+from flows.buttons import (
+    Actions,
+    BookingCancel,
+    BookingMove,
+    BookingNew,
+    Route,
+    StaffCancel,
+    button,
+    outbox_button,
+)
 from flows.choices import Option, buttons, pick
 from flows.consult import HOLD_MINUTES, length_of, offered_slots, when
 from flows.conversation import (
     STAY,
-    Action,
     Answer,
     Command,
     Context,
@@ -31,11 +40,13 @@ from flows.conversation import (
     start,
     stop,
 )
-from flows.core import Button, ContactRequest, Document, Keyboard, Send, keyboard
+from flows.core import ContactRequest, Document, Keyboard, Send, keyboard
 from flows.ics import booking_uid, consult_ics
 from flows.menu import VISITOR, menu_for
 from flows.notify import notify_person
 from flows.onboarding import answer_timezone, ask_timezone
+from flows.parse import ID_MAX, exact_int
+from flows.sanitize import clean_label
 from flows.slots import by_local_day
 from flows.texts import t
 from flows.triage import RED_FLAG_ITEMS, Client, Day, assess
@@ -47,6 +58,7 @@ log = logging.getLogger(__name__)
 DEEP_LINK = "consult"
 ANY = "any"
 TIMES_PER_ROW = 4
+NAME_MAX = 64
 _SURGERY = re.compile(r"surg|operat|replace|reconstruct|post.?op", re.IGNORECASE)
 
 
@@ -71,7 +83,7 @@ class BookingFlow(Flow):
 
     async def ask(self, ctx: Context, step: str) -> None:
         if step == "name":
-            first = ctx.event.first_name.strip()[:64]
+            first = clean_label(ctx.event.first_name, NAME_MAX)
             ctx.say(ctx.t("bk_ask_name"), keyboard([ctx.choice(first, "tg")]) if first else ())
         elif step == "goal":
             ctx.say(ctx.t("bk_ask_goal", name=ctx.data["name"]))
@@ -94,9 +106,9 @@ class BookingFlow(Flow):
 
     async def answer(self, ctx: Context, step: str, answer: Answer) -> str | None:
         if step == "name":
-            name = ctx.event.first_name if answer.choice == "tg" else answer.text
-            name = " ".join(name.split())
-            if not 1 <= len(name) <= 64:
+            typed = ctx.event.first_name if answer.choice == "tg" else answer.text
+            name = clean_label(typed, NAME_MAX)
+            if name is None:
                 raise Retry(ctx.t("bk_bad_name"))
             ctx.set_data(name=name)
             return "goal"
@@ -208,15 +220,17 @@ class BookingFlow(Flow):
 
     async def _answer_slot(self, ctx: Context, answer: Answer) -> str:
         choice = answer.choice or ""
-        if choice.startswith("p:") and choice[2:].isdigit():
-            ctx.set_data(page=int(choice[2:]))
+        page = exact_int(choice[2:], 0, ID_MAX) if choice.startswith("p:") else None
+        if page is not None:
+            ctx.set_data(page=page)
             if answer.message_id is None:
                 return "slot"
             await self._ask_slot(ctx, edit_id=answer.message_id)
             return STAY
-        if not choice.startswith("t:") or not choice[2:].isdigit():
+        minutes = exact_int(choice[2:], 0, ID_MAX) if choice.startswith("t:") else None
+        if minutes is None:
             raise Retry(ctx.t("bk_pick_time"))
-        starts_at = datetime.fromtimestamp(int(choice[2:]) * 60, UTC)
+        starts_at = datetime.fromtimestamp(minutes * 60, UTC)
         offered = await _offered(ctx)
         trainer_id = offered.get(starts_at)
         if trainer_id is None or not await self._hold(ctx, trainer_id, starts_at):
@@ -485,8 +499,8 @@ def _calendar_file(
 def prospect_buttons(ctx: Context, booking_id: int) -> Keyboard:
     return keyboard(
         [
-            Button(ctx.t("bk_reschedule"), data=f"bkmove:{booking_id}"),
-            Button(ctx.t("bk_cancel"), data=f"bkcancel:{booking_id}"),
+            button(ctx.t("bk_reschedule"), BookingMove(booking_id)),
+            button(ctx.t("bk_cancel"), BookingCancel(booking_id)),
         ]
     )
 
@@ -495,8 +509,8 @@ def prospect_outbox_buttons(locale: str, booking_id: int) -> list[list[dict[str,
     """The same two buttons for an outbox message (reminders)."""
     return [
         [
-            {"text": t("bk_reschedule", locale), "data": f"bkmove:{booking_id}"},
-            {"text": t("bk_cancel", locale), "data": f"bkcancel:{booking_id}"},
+            outbox_button(t("bk_reschedule", locale), BookingMove(booking_id)),
+            outbox_button(t("bk_cancel", locale), BookingCancel(booking_id)),
         ]
     ]
 
@@ -511,8 +525,9 @@ async def _tell_trainer_booked(
         ctx,
         trainer,
         "bk_trainer_moved" if old is not None else "bk_trainer_booked",
+        about=[booking.prospect_id],
         buttons=[
-            [{"text": t_for(trainer, "bk_trainer_cancel"), "data": f"bktcancel:{booking.id}"}]
+            [outbox_button(t_for(trainer, "bk_trainer_cancel"), StaffCancel(booking.id or 0))]
         ],
         name=intake.get("name") or "?",
         when=when(booking.starts_at, zone),
@@ -546,9 +561,9 @@ async def _show_upcoming(ctx: Context, person: Person) -> bool:
 
 
 # global buttons --------------------------------------------------------------------------------
-async def _own_booking(ctx: Context, arg: str) -> Booking | None:
+async def _own_booking(ctx: Context, booking_id: int) -> Booking | None:
     """The prospect's own booking from a button; anyone else's is "expired"."""
-    booking = await bk.booking(ctx.store, int(arg)) if arg.isdigit() else None
+    booking = await bk.booking(ctx.store, booking_id)
     person = ctx.person
     if booking is None or person is None or booking.prospect_id != person.id:
         ctx.replies.toast(ctx.t("button_expired"))
@@ -588,35 +603,32 @@ def _changeable(ctx: Context, booking: Booking, on_question: bool = False) -> bo
     return False
 
 
-async def on_move(ctx: Context, arg: str) -> None:
-    booking = await _own_booking(ctx, arg)
+async def on_move(ctx: Context, data: BookingMove) -> None:
+    booking = await _own_booking(ctx, data.booking_id)
     if booking is None or not _changeable(ctx, booking):
         return
     ctx.replies.toast()
     await rebook(ctx, booking, reschedule=True)
 
 
-async def on_cancel(ctx: Context, arg: str) -> None:
+async def on_cancel(ctx: Context, data: BookingCancel) -> None:
     """ "bkcancel:<id>" asks first; its answers are "bkcancel:<id>:yes" and "bkcancel:<id>:keep".
 
     Every press checks the booking afresh, so a stale one (cancelled, or its time has come)
     only gets a polite answer.
     """
-    booking_id, _, answer = arg.partition(":")
-    booking = await _own_booking(ctx, booking_id)
+    answer = data.answer
+    booking = await _own_booking(ctx, data.booking_id)
     if booking is None:
         return
-    if answer not in ("", "yes", "keep"):
-        ctx.replies.toast(ctx.t("button_expired"))
-        return
-    if not _changeable(ctx, booking, on_question=bool(answer)):
+    if not _changeable(ctx, booking, on_question=answer is not None):
         return
     zone = ctx.zone(ctx.person)
-    if not answer:
+    if answer is None:
         ctx.replies.toast()
         choices = [
-            Button(ctx.t("bk_cancel_yes"), data=f"bkcancel:{booking.id}:yes"),
-            Button(ctx.t("bk_cancel_keep"), data=f"bkcancel:{booking.id}:keep"),
+            button(ctx.t("bk_cancel_yes"), BookingCancel(data.booking_id, "yes")),
+            button(ctx.t("bk_cancel_keep"), BookingCancel(data.booking_id, "keep")),
         ]
         ctx.say(ctx.t("bk_cancel_ask", when=when(booking.starts_at, zone)), keyboard(choices))
         return
@@ -628,7 +640,7 @@ async def on_cancel(ctx: Context, arg: str) -> None:
     _record(ctx, ctx.t("bk_cancel_yes"))
     await bk.cancel(ctx.store, booking, ctx.now, by=booking.prospect_id, reason="visitor")
     ctx.replies.toast(ctx.t("bk_cancelled_toast"))
-    new = keyboard([Button(ctx.t("bk_book_new"), data=f"bknew:{booking.id}")])
+    new = keyboard([button(ctx.t("bk_book_new"), BookingNew(data.booking_id))])
     ctx.say(ctx.t("bk_cancelled", when=when(booking.starts_at, zone)), new)
     trainer = await ctx.store.person(booking.trainer_id)
     ctx.replies.add(_calendar_file(ctx, booking, trainer, cancelled=True))
@@ -638,14 +650,15 @@ async def on_cancel(ctx: Context, arg: str) -> None:
             ctx,
             trainer,
             "bk_trainer_cancelled",
+            about=[booking.prospect_id],
             name=booking.intake.get("name") or "?",
             when=when(booking.starts_at, tz),
             zone=tz,
         )
 
 
-async def on_new(ctx: Context, arg: str) -> None:
-    booking = await _own_booking(ctx, arg)
+async def on_new(ctx: Context, data: BookingNew) -> None:
+    booking = await _own_booking(ctx, data.booking_id)
     if booking is None:
         return
     ctx.replies.toast()
@@ -667,4 +680,8 @@ COMMANDS: dict[str, Command] = {
     "book": Command(frozenset({VISITOR, Role.PROSPECT}), _book),
     "mybooking": Command(frozenset({Role.PROSPECT}), _mybooking),
 }
-ACTIONS: dict[str, Action] = {"bkmove": on_move, "bkcancel": on_cancel, "bknew": on_new}
+ACTIONS: Actions = (
+    Route(BookingMove, on_move),
+    Route(BookingCancel, on_cancel),
+    Route(BookingNew, on_new),
+)

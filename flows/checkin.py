@@ -13,10 +13,10 @@ from datetime import date, timedelta
 from typing import Any, ClassVar, cast
 
 from flows import alert, onboarding
+from flows.buttons import Actions
 from flows.choices import Option, buttons, pick
 from flows.conversation import (
     STAY,
-    Action,
     Answer,
     Command,
     Context,
@@ -29,6 +29,7 @@ from flows.conversation import (
 )
 from flows.core import Button, Keyboard, Send, keyboard
 from flows.notify import notify_person
+from flows.parse import ascii_int
 from flows.progress import percent, series, set_counts, streak
 from flows.questions import questions_for
 from flows.triage import RED_FLAG_ITEMS, Assessment, Client, Day, Exercise, assess, rule_severity
@@ -143,28 +144,27 @@ class CheckinFlow(Flow):
     first_step: ClassVar[str] = "pain"
 
     async def ask(self, ctx: Context, step: str) -> None:
-        worry = [ctx.choice(ctx.t("ci_worry"), WORRY)]
         if step == "again":
             ctx.say(ctx.t("ci_again"), buttons(ctx, _options(ctx, "again")))
         elif step == "pain":
             name = ctx.person.name if ctx.person else ""
-            ctx.say(ctx.t("ci_pain", name=name), _scale(ctx, worry))
+            ctx.say(ctx.t("ci_pain", name=name), _scale(ctx, _worry(ctx)))
         elif step in ("exercise", "exercise_sets", "exercise_skip"):
-            self._ask_exercise(ctx, step, worry)
+            self._ask_exercise(ctx, step)
         elif step == "exercise_pain":
-            ctx.say(ctx.t("ci_exercise_pain"), _scale(ctx, worry))
+            ctx.say(ctx.t("ci_exercise_pain"), _scale(ctx, _worry(ctx)))
         elif step == "confidence":
-            ctx.say(ctx.t("ci_confidence"), _scale(ctx, worry))
+            ctx.say(ctx.t("ci_confidence"), _scale(ctx, _worry(ctx)))
         elif step in ("morning", "stiffness", "swelling", "night", "night_eased"):
             per_row = 3 if step in ("morning", "swelling") else 2
             rows = buttons(ctx, _options(ctx, step), per_row)
-            ctx.say(ctx.t(f"ci_{step}"), (*rows, tuple(worry)))
+            ctx.say(ctx.t(f"ci_{step}"), (*rows, tuple(_worry(ctx))))
         elif step == "red_flags":
             ctx.say(ctx.t("ci_red_flags"), _flag_buttons(ctx))
         elif step == "note":
             ctx.say(ctx.t("ci_note"), keyboard([ctx.choice(ctx.t("ci_skip"), "skip")]))
 
-    def _ask_exercise(self, ctx: Context, step: str, worry: list[Button]) -> None:
+    def _ask_exercise(self, ctx: Context, step: str) -> None:
         exercises = ctx.data["exercises"]
         index = ctx.data["i"]
         exercise = exercises[index]
@@ -178,7 +178,7 @@ class CheckinFlow(Flow):
                 total=len(exercises),
                 exercise=describe(exercise),
             )
-            ctx.say(text, (*buttons(ctx, options, 3), tuple(worry)))
+            ctx.say(text, (*buttons(ctx, options, 3), tuple(_worry(ctx))))
         elif step == "exercise_sets":
             sets = exercise["sets_prescribed"]
             options = [(str(n), str(n)) for n in range(1, sets)]
@@ -228,10 +228,10 @@ class CheckinFlow(Flow):
             exercise["sets_done"], exercise["skip_reason"] = exercise["sets_prescribed"], None
         elif step == "exercise_sets":
             sets = exercise["sets_prescribed"]
-            typed = (answer.choice or answer.text).strip()
-            if not typed.isdigit() or not 1 <= int(typed) < sets:
+            done = ascii_int(answer.choice or answer.text, 1, sets - 1)
+            if done is None:
                 raise Retry(ctx.t("ci_bad_sets", most=sets - 1))
-            exercise["sets_done"], exercise["skip_reason"] = int(typed), None
+            exercise["sets_done"], exercise["skip_reason"] = done, None
         else:
             reason = pick(ctx, answer, _options(ctx, "exercise_skip"))
             exercise["sets_done"], exercise["skip_reason"] = 0, reason
@@ -333,6 +333,11 @@ def describe(exercise: dict[str, Any]) -> str:
     return f"{exercise['name']}, {dose}"
 
 
+def _worry(ctx: Context) -> list[Button]:
+    """The "something worrying" button, made (so offered) only where a question shows it."""
+    return [ctx.choice(ctx.t("ci_worry"), WORRY)]
+
+
 def _scale(ctx: Context, extra: list[Button]) -> Keyboard:
     """0-10 as two rows of buttons, plus any extra row (the "something worrying" button)."""
     rows = buttons(ctx, SCALE, per_row=6)
@@ -358,10 +363,10 @@ def _flags_record(ctx: Context, data: dict[str, Any] | None = None) -> str:
 
 
 def _score(ctx: Context, answer: Answer) -> int:
-    typed = (answer.choice or answer.text).strip()
-    if not typed.isdigit() or not 0 <= int(typed) <= 10:
+    score = ascii_int(answer.choice or answer.text, 0, 10)
+    if score is None:
         raise Retry(ctx.t("ci_bad_score"))
-    return int(typed)
+    return score
 
 
 def _save(ctx: Context, **values: Any) -> None:
@@ -500,7 +505,9 @@ async def _share_note(ctx: Context, person: Person, data: dict[str, Any]) -> Non
     profile = await ctx.store.profile(person.id or 0)
     trainer = await ctx.store.person(profile.trainer_id) if profile else None
     if note and trainer is not None:
-        await notify_person(ctx, trainer, "ci_note_for_trainer", client=person.name, note=note)
+        await notify_person(
+            ctx, trainer, "ci_note_for_trainer", about=[person.id], client=person.name, note=note
+        )
 
 
 async def _summary(
@@ -540,4 +547,4 @@ async def _checkin(ctx: Context) -> None:
 
 CHECKIN = register(CheckinFlow())
 COMMANDS = {"checkin": Command(frozenset({Role.CLIENT}), _checkin)}
-ACTIONS: dict[str, Action] = {}
+ACTIONS: Actions = ()

@@ -18,9 +18,18 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flows import alert, program
+from flows.buttons import (
+    Actions,
+    ClientCard,
+    ClientProgram,
+    ClientsPage,
+    MessageClient,
+    Route,
+    button,
+)
 from flows.checkin import current_streak
-from flows.conversation import Action, Command, Context, start
-from flows.core import Button, Keyboard, keyboard
+from flows.conversation import Command, Context, start
+from flows.core import Keyboard, keyboard
 from flows.localtime import local
 from flows.myprogress import exercises_of, light_mark, week_checkins
 from flows.progress import adherence, percent
@@ -210,16 +219,16 @@ async def client_list(ctx: Context, staff: Person, page: int) -> tuple[str, Keyb
     picks = []
     for n, entry in enumerate(shown, start=start_at + 1):
         lines += await _entry_lines(ctx, n, entry, admin)
-        picks.append(Button(f"{n}. {entry.client.name}", data=f"client:{entry.client.id}"))
+        picks.append(button(f"{n}. {entry.client.name}", ClientCard(entry.client.id or 0)))
     lines.append("")
     if any(entry.alerts for entry in entries):
         lines.append(ctx.t("clients_alerts_hint"))
     lines.append(ctx.t("clients_pick"))
     nav = []
     if page > 0:
-        nav.append(Button(ctx.t("clients_previous"), data=f"clients:{page - 1}"))
+        nav.append(button(ctx.t("clients_previous"), ClientsPage(page - 1)))
     if page < pages - 1:
-        nav.append(Button(ctx.t("clients_next"), data=f"clients:{page + 1}"))
+        nav.append(button(ctx.t("clients_next"), ClientsPage(page + 1)))
     rows = [picks[i : i + 2] for i in range(0, len(picks), 2)]
     return "\n".join(lines), keyboard(*rows, nav)
 
@@ -233,36 +242,34 @@ async def list_clients(ctx: Context) -> None:
     ctx.say(text, buttons)
 
 
-async def turn_page(ctx: Context, arg: str) -> None:
+async def turn_page(ctx: Context, data: ClientsPage) -> None:
     """Previous / Next: the list redrawn in place (only ever the presser's own clients)."""
     staff = _staff(ctx)
-    if staff is None or not arg.isdigit():
+    if staff is None:
         ctx.replies.toast(ctx.t("button_expired"))
         return
     ctx.replies.toast()
-    text, buttons = await client_list(ctx, staff, int(arg))
+    text, buttons = await client_list(ctx, staff, data.page)
     ctx.redraw(text, buttons)
 
 
 # --- a client's card ----------------------------------------------------------------------------
 
 
-async def visible_client(ctx: Context, arg: str) -> tuple[Person, ClientProfile] | None:
+async def visible_client(ctx: Context, client_id: int) -> tuple[Person, ClientProfile] | None:
     """The client a button names, only if the presser may see them (checked on every press)."""
-    if not arg.isdigit():
-        return None
-    profile = await ctx.store.profile(int(arg))
+    profile = await ctx.store.profile(client_id)
     if profile is None or not program.may_see(ctx.person, profile):
         return None
-    client = await ctx.store.person(int(arg))
+    client = await ctx.store.person(client_id)
     if client is None or client.role != Role.CLIENT:
         return None
     return client, profile
 
 
-async def show_card(ctx: Context, arg: str) -> None:
+async def show_card(ctx: Context, data: ClientCard) -> None:
     """A client's card: the 14-day history, this week's numbers, Message client and Program."""
-    found = await visible_client(ctx, arg)
+    found = await visible_client(ctx, data.client_id)
     if found is None:
         ctx.replies.toast(ctx.t("button_expired"))
         return
@@ -279,18 +286,18 @@ async def show_card(ctx: Context, arg: str) -> None:
     lines = [await alert.history_text(ctx, client), "", summary]
     buttons = keyboard(
         [
-            Button(ctx.t("alert_message_client"), data=f"msg:{client.id}"),
-            Button(ctx.t("clients_program"), data=f"cprog:{client.id}"),
+            button(ctx.t("alert_message_client"), MessageClient(client.id or 0)),
+            button(ctx.t("clients_program"), ClientProgram(client.id or 0)),
         ],
-        [Button(ctx.t("clients_back"), data="clients:0")],
+        [button(ctx.t("clients_back"), ClientsPage(0))],
     )
     ctx.say("\n".join(lines), buttons)
 
 
-async def open_program(ctx: Context, arg: str) -> None:
+async def open_program(ctx: Context, data: ClientProgram) -> None:
     """The card's Program button: /program straight on that client (the flow re-checks access on
     every step)."""
-    found = await visible_client(ctx, arg)
+    found = await visible_client(ctx, data.client_id)
     if found is None:
         ctx.replies.toast(ctx.t("button_expired"))
         return
@@ -299,4 +306,8 @@ async def open_program(ctx: Context, arg: str) -> None:
 
 
 COMMANDS: dict[str, Command] = {"clients": Command(STAFF, list_clients)}
-ACTIONS: dict[str, Action] = {"clients": turn_page, "client": show_card, "cprog": open_program}
+ACTIONS: Actions = (
+    Route(ClientsPage, turn_page),
+    Route(ClientCard, show_card),
+    Route(ClientProgram, open_program),
+)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from flows.buttons import Actions, BookingNew, Outcome, Route, StaffCancel, outbox_button
 from flows.consult import when
-from flows.conversation import Action, Answer, Command, Context, Flow, Retry, register, start
+from flows.conversation import Answer, Command, Context, Flow, Retry, register, start
 from flows.notify import notify_person
 from flows.texts import t
 from storage import booking as bk
@@ -15,13 +16,12 @@ MAX_REASON = 300
 
 
 def _new_slot_button(person_locale: str, booking_id: int) -> list[list[dict[str, str]]]:
-    return [[{"text": t("bk_book_new", person_locale), "data": f"bknew:{booking_id}"}]]
+    return [[outbox_button(t("bk_book_new", person_locale), BookingNew(booking_id))]]
 
 
-async def _staff_booking(ctx: Context, arg: str) -> Booking | None:
+async def _staff_booking(ctx: Context, booking_id: int) -> Booking | None:
     """A booking this trainer owns (or any, for an admin); otherwise "expired"."""
-    booking_id = arg.split(":", 1)[0]
-    booking = await bk.booking(ctx.store, int(booking_id)) if booking_id.isdigit() else None
+    booking = await bk.booking(ctx.store, booking_id)
     person = ctx.person
     allowed = person is not None and (
         person.role == Role.ADMIN
@@ -101,8 +101,8 @@ class TrainerCancel(Flow):
 TRAINER_CANCEL = register(TrainerCancel())
 
 
-async def on_trainer_cancel(ctx: Context, arg: str) -> None:
-    booking = await _staff_booking(ctx, arg)
+async def on_trainer_cancel(ctx: Context, data: StaffCancel) -> None:
+    booking = await _staff_booking(ctx, data.booking_id)
     if booking is None:
         return
     if booking.status != BookingStatus.CONFIRMED or booking.starts_at <= ctx.now:
@@ -113,13 +113,14 @@ async def on_trainer_cancel(ctx: Context, arg: str) -> None:
     await start(ctx, TRAINER_CANCEL, booking_id=booking.id, name=name)
 
 
-async def on_outcome(ctx: Context, arg: str) -> None:
-    """ "bkout:<id>:a" (attended) or "bkout:<id>:n" (no-show), once the consult has begun."""
-    booking = await _staff_booking(ctx, arg)
+async def on_outcome(ctx: Context, data: Outcome) -> None:
+    """ "bkout:<id>:a" (attended) or "bkout:<id>:n" (no-show), once the consult has begun; the
+    codec lets through exactly "a" or "n"."""
+    booking = await _staff_booking(ctx, data.booking_id)
     if booking is None:
         return
-    mark = arg.rpartition(":")[2]
-    if booking.status != BookingStatus.CONFIRMED or booking.starts_at > ctx.now or mark not in "an":
+    mark = data.mark
+    if booking.status != BookingStatus.CONFIRMED or booking.starts_at > ctx.now:
         ctx.replies.toast(ctx.t("bk_outcome_not_now"))
         return
     booking.status = BookingStatus.ATTENDED if mark == "a" else BookingStatus.NO_SHOW
@@ -145,12 +146,12 @@ async def on_outcome(ctx: Context, arg: str) -> None:
 def outcome_buttons(person_locale: str, booking_id: int) -> list[list[dict[str, str]]]:
     return [
         [
-            {"text": t("bk_attended", person_locale), "data": f"bkout:{booking_id}:a"},
-            {"text": t("bk_no_show", person_locale), "data": f"bkout:{booking_id}:n"},
+            outbox_button(t("bk_attended", person_locale), Outcome(booking_id, "a")),
+            outbox_button(t("bk_no_show", person_locale), Outcome(booking_id, "n")),
         ]
     ]
 
 
 STAFF = frozenset({Role.TRAINER, Role.ADMIN})
 COMMANDS: dict[str, Command] = {"bookings": Command(STAFF, _bookings)}
-ACTIONS: dict[str, Action] = {"bktcancel": on_trainer_cancel, "bkout": on_outcome}
+ACTIONS: Actions = (Route(StaffCancel, on_trainer_cancel), Route(Outcome, on_outcome))

@@ -2,10 +2,16 @@
 
 Every message carries a dedupe key (booking, kind), so running the tick twice, or in two
 processes, queues each message once.
+
+One booking that fails (its visitor's zone no code can read, a text that won't format) doesn't
+stop the others (flows/ticks.py): it is logged by id and recorded in tick_failure under
+"booking", left out for 5 minutes (doubling, up to an hour) and cleared when it next goes
+through.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from flows.booking import prospect_outbox_buttons
@@ -13,19 +19,45 @@ from flows.consult import when
 from flows.consult_staff import outcome_buttons
 from flows.schedule import zone_of
 from flows.texts import t
+from flows.ticks import Outcome, RowErrors, Tick, isolated
 from storage import booking as bk
+from storage.failures import waiting
 from storage.models import Booking, Person
-from storage.repo import Store
+from storage.repo import Store, StoreFactory
 
 REMINDERS = (("24h", timedelta(hours=24)), ("1h", timedelta(hours=1)))
 OUTCOME_LOOKBACK = timedelta(days=7)
+BOOKING_TICK = Tick("booking", "booking", timedelta(minutes=5), timedelta(hours=1))
 
 
-async def plan_booking_reminders(store: Store, now: datetime, default_zone: str) -> int:
-    """Queue what is due now; returns how many messages were queued."""
-    await bk.release_expired_holds(store, now)
+async def plan_booking_reminders_tick(
+    stores: StoreFactory, now: datetime, default_zone: str
+) -> Outcome:
+    """plan_booking_reminders for every booking at once, one at a time only if that fails."""
+    async with stores() as store:
+        skip = await waiting(store, BOOKING_TICK.name, now)
+        found = await bk.expired_holds(store, now)
+        found += await bk.confirmed_between(store, *_window(now))
+        ids = [b.id for b in found if b.id is not None and b.id not in skip]
+
+    async def work(store: Store, batch: Sequence[int], _: RowErrors) -> int:
+        return await plan_booking_reminders(store, now, default_zone, only=batch)
+
+    return await isolated(stores, BOOKING_TICK, now, ids, work)
+
+
+def _window(now: datetime) -> tuple[datetime, datetime]:
+    """Consults that may want a reminder or an outcome now start in this span."""
+    return now - OUTCOME_LOOKBACK, now + REMINDERS[0][1]
+
+
+async def plan_booking_reminders(
+    store: Store, now: datetime, default_zone: str, only: Sequence[int] | None = None
+) -> int:
+    """Queue what is due now (`only`: for these bookings); returns how many were queued."""
+    await bk.release_expired_holds(store, now, only)
     queued = 0
-    for booking in await bk.confirmed_between(store, now - OUTCOME_LOOKBACK, now + REMINDERS[0][1]):
+    for booking in await bk.confirmed_between(store, *_window(now), only):
         if booking.starts_at > now:
             queued += await _remind(store, booking, now, default_zone)
         elif booking.ends_at <= now:
@@ -87,6 +119,7 @@ async def _ask_outcome(store: Store, booking: Booking, now: datetime, default_zo
         f"booking:{booking.id}:outcome",
         now,
         outcome_buttons(trainer.locale, booking.id or 0),
+        about=booking.prospect_id,
     )
 
 
@@ -98,6 +131,7 @@ async def _queue(
     key: str,
     now: datetime,
     buttons: list[list[dict[str, str]]],
+    about: int | None = None,
 ) -> int:
     row = await store.enqueue(
         chat_id=person.chat_id,
@@ -107,5 +141,6 @@ async def _queue(
         now=now,
         buttons=buttons,
         dedupe_key=key,
+        about=[about],
     )
     return int(row is not None)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from flows.sanitize import BIDI_CONTROLS, without_bidi_controls
 from flows.triage import DEFAULT_THRESHOLDS, Thresholds
 
 CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit on callback_data
@@ -40,15 +41,31 @@ class Event:
     message_text: str = ""  # that message's text, so an answer can be recorded on it
     button_text: str = ""  # the pressed button's label
     phone: str | None = None
+    contact_user_id: int | None = None  # whose contact card it is (None: not said)
 
     def __post_init__(self) -> None:
-        """Drop NUL characters from what people typed: PostgreSQL text cannot hold them."""
+        """Refuse values of the wrong type (an update Telegram's schema would not produce: the
+        runtime logs it as undecodable and skips it), and drop NUL characters from what people
+        typed: PostgreSQL text cannot hold them."""
+        for name in _ID_FIELDS:
+            value = getattr(self, name)
+            if value is None and name in _ID_FIELDS[:3]:
+                raise ValueError(f"Event.{name} is missing")
+            if value is not None and (type(value) is not int or abs(value) >= 2**63):
+                raise ValueError(f"Event.{name} is not a 64-bit integer")
+        if not isinstance(self.kind, EventKind):
+            raise ValueError("Event.kind is not an EventKind")
         for name in _TYPED_FIELDS:
             value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise ValueError(f"Event.{name} is not text")
             if value and "\x00" in value:
                 object.__setattr__(self, name, value.replace("\x00", ""))
+            if value and not BIDI_CONTROLS.isdisjoint(value):  # they could reorder what staff see
+                object.__setattr__(self, name, without_bidi_controls(getattr(self, name)))
 
 
+_ID_FIELDS = ("update_id", "user_id", "chat_id", "message_id", "contact_user_id")
 _TYPED_FIELDS = (
     "first_name",
     "text",
@@ -58,6 +75,7 @@ _TYPED_FIELDS = (
     "message_text",
     "button_text",
     "phone",
+    "callback_id",
 )
 
 

@@ -6,10 +6,14 @@ import secrets
 from datetime import datetime, timedelta
 from typing import ClassVar
 
-from flows.conversation import Action, Answer, Command, Context, Flow, Retry, register, start
+from flows.buttons import Actions
+from flows.conversation import Answer, Command, Context, Flow, Retry, register, start
 from flows.localtime import local
+from flows.sanitize import clean_label
 from storage.models import STAFF, Invite, Person, Role
 from storage.repo import Store
+
+NAME_MAX = 64
 
 
 def invite_link(bot_username: str, code: str) -> str:
@@ -41,8 +45,10 @@ async def create_invite(
 
 
 def clean_name(text: str) -> str | None:
-    name = " ".join(text.split())
-    return name if 1 <= len(name) <= 64 and not name.startswith("/") else None
+    """The invited person's name as the bot and their trainer will see it (flows.sanitize:
+    no invisible or reordering characters, a letter or digit in it), 1 to 64 characters."""
+    name = clean_label(text, NAME_MAX)
+    return name if name is not None and not name.startswith("/") else None
 
 
 class InviteFlow(Flow):
@@ -91,4 +97,4 @@ async def _invite(ctx: Context) -> None:
 
 
 COMMANDS = {"invite": Command(STAFF, _invite)}
-ACTIONS: dict[str, Action] = {}
+ACTIONS: Actions = ()

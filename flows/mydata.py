@@ -14,9 +14,10 @@ import json
 from datetime import date, datetime
 from typing import Any
 
+from flows.buttons import Actions, DeleteMe, Route, button
 from flows.consult import when
-from flows.conversation import Action, Command, Context, stop
-from flows.core import Button, Document, keyboard
+from flows.conversation import Command, Context, stop
+from flows.core import Document, keyboard
 from flows.localtime import local
 from flows.menu import VISITOR, menu_for
 from flows.notify import notify_person
@@ -28,7 +29,6 @@ from storage.models import STAFF, Person, Role
 from storage.personal import Stored, delete_person, stored_about
 
 SELF_SERVICE = frozenset({Role.CLIENT, Role.PROSPECT})
-ACTION = "delme"
 
 # columns left out of the export: internal ids, and staff-only facts about handling (who
 # acknowledged or escalated an alert, when it went into a digest)
@@ -125,6 +125,7 @@ def export(found: Stored, now: datetime, default_zone: str) -> dict[str, Any]:
         "reminder_schedule": _row(found.schedule, zone) if found.schedule else None,
         "consult_bookings": bookings,
         "messages_to_you": [_row(m, zone, _MESSAGE_FIELDS) for m in found.outbox],
+        "your_messages_to_staff": [_row(m, zone, _MESSAGE_FIELDS) for m in found.written],
     }
 
 
@@ -167,8 +168,8 @@ async def ask_deleteme(ctx: Context) -> None:
         told = ctx.t("deleteme_tell_consult")
     token = _token(person)
     choices = keyboard(
-        [Button(ctx.t("deleteme_yes"), data=f"{ACTION}:yes:{token}")],
-        [Button(ctx.t("deleteme_keep"), data=f"{ACTION}:keep:{token}")],
+        [button(ctx.t("deleteme_yes"), DeleteMe("yes", token))],
+        [button(ctx.t("deleteme_keep"), DeleteMe("keep", token))],
     )
     ctx.say(ctx.t("deleteme_ask", told=told), choices)
 
@@ -179,20 +180,14 @@ def _record(ctx: Context, outcome: str) -> None:
         ctx.replies.edit(ctx.event.message_id, f"{ctx.event.message_text}\n\n» {outcome}")
 
 
-async def on_delete(ctx: Context, arg: str) -> None:
+async def on_delete(ctx: Context, data: DeleteMe) -> None:
     """ "delme:yes:<token>" deletes, "delme:keep:<token>" changes nothing; anything stale (the
     person is gone, or is someone new) only gets "this button has expired"."""
-    answer, _, token = arg.partition(":")
     person = ctx.person
-    if (
-        person is None
-        or person.role not in SELF_SERVICE
-        or answer not in ("yes", "keep")
-        or token != _token(person)
-    ):
+    if person is None or person.role not in SELF_SERVICE or data.token != _token(person):
         ctx.replies.toast(ctx.t("button_expired"))
         return
-    if answer == "keep":
+    if data.answer == "keep":
         ctx.replies.toast(ctx.t("deleteme_kept"))
         _record(ctx, ctx.t("deleteme_keep"))
         return
@@ -200,7 +195,7 @@ async def on_delete(ctx: Context, arg: str) -> None:
     _record(ctx, ctx.t("deleteme_yes"))
     await _tell_staff(ctx, person)
     stop(ctx)
-    await delete_person(ctx.store, person)
+    await delete_person(ctx.store, person, keep_update=ctx.event.update_id)
     ctx.person = None
     ctx.replies.toast()
     ctx.say(t("deleteme_done", locale))
@@ -216,7 +211,9 @@ async def _tell_staff(ctx: Context, person: Person) -> None:
         profile = await ctx.store.profile(person.id or 0)
         trainer = await ctx.store.person(profile.trainer_id) if profile else None
         if trainer is not None:
-            await notify_person(ctx, trainer, "deleteme_trainer", name=person.name)
+            await notify_person(
+                ctx, trainer, "deleteme_trainer", erase_after_send=True, name=person.name
+            )
     for booking in await bk.upcoming(ctx.store, ctx.now, prospect_id=person.id or 0):
         trainer = await ctx.store.person(booking.trainer_id)
         if trainer is None:
@@ -226,6 +223,7 @@ async def _tell_staff(ctx: Context, person: Person) -> None:
             ctx,
             trainer,
             "deleteme_trainer_consult",
+            erase_after_send=True,
             name=person.name,
             when=when(booking.starts_at, zone),
             zone=zone,
@@ -237,4 +235,4 @@ COMMANDS: dict[str, Command] = {
     "mydata": Command(_PEOPLE, send_mydata),
     "deleteme": Command(frozenset({*_PEOPLE, *STAFF}), ask_deleteme),
 }
-ACTIONS: dict[str, Action] = {ACTION: on_delete}
+ACTIONS: Actions = (Route(DeleteMe, on_delete),)

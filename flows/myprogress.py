@@ -13,9 +13,10 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
+from flows.buttons import Actions, ProgressWindow, Route, Window, button
 from flows.checkin import current_streak
-from flows.conversation import Action, Command, Context
-from flows.core import Button, Keyboard, keyboard
+from flows.conversation import Command, Context
+from flows.core import Keyboard, keyboard
 from flows.localtime import local
 from flows.progress import adherence, pain_trend, percent, set_counts
 from flows.reminder import SKIP_REASONS
@@ -23,7 +24,7 @@ from storage.checkins import checkins_between, has_checkins
 from storage.models import Checkin, Pause, Person, Role
 from storage.pauses import pauses_between
 
-WINDOWS = (7, 14)
+WINDOWS: tuple[Window, Window] = (7, 14)
 WEEK = 7
 LIGHTS = {"green": "🟢", "amber": "🟡", "red": "🔴"}
 SKIP_PREFIX = "skip:"  # a one-day pause from a reminder's "Skip today" (flows/reminder.py)
@@ -75,7 +76,7 @@ async def progress_text(ctx: Context, person: Person, days: int) -> tuple[str, K
     shown = [row for row in rows if row.local_date >= first]
     lines += _trend_lines(ctx, [row.pain_now for row in shown if row.pain_now is not None])
     other = WINDOWS[1] if days == WINDOWS[0] else WINDOWS[0]
-    toggle = Button(ctx.t(f"progress_show_{other}"), data=f"progress:{other}")
+    toggle = button(ctx.t(f"progress_show_{other}"), ProgressWindow(other))
     return "\n".join(lines), keyboard([toggle])
 
 
@@ -181,16 +182,16 @@ async def show_progress(ctx: Context) -> None:
     ctx.say(text, buttons)
 
 
-async def switch_window(ctx: Context, arg: str) -> None:
+async def switch_window(ctx: Context, data: ProgressWindow) -> None:
     """The Show 7 / Show 14 days button: the presser's own days only, redrawn in place."""
     person = ctx.person
-    if person is None or person.role != Role.CLIENT or arg not in {str(w) for w in WINDOWS}:
+    if person is None or person.role != Role.CLIENT:
         ctx.replies.toast(ctx.t("button_expired"))
         return
     ctx.replies.toast()
-    text, buttons = await progress_text(ctx, person, int(arg))
+    text, buttons = await progress_text(ctx, person, data.days)
     ctx.redraw(text, buttons)
 
 
 COMMANDS: dict[str, Command] = {"progress": Command(frozenset({Role.CLIENT}), show_progress)}
-ACTIONS: dict[str, Action] = {"progress": switch_window}
+ACTIONS: Actions = (Route(ProgressWindow, switch_window),)

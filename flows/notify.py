@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flows.conversation import Context
@@ -20,9 +21,13 @@ async def notify_person(
     buttons: list[list[dict[str, str]]] | None = None,
     priority: int = NORMAL_PRIORITY,
     dedupe_key: str | None = None,
+    about: Sequence[int | None] = (),
+    erase_after_send: bool = False,
     **values: Any,
 ) -> None:
-    """Queue `key`'s text for `person`, in their language, in this update's transaction."""
+    """Queue `key`'s text for `person`, in their language, in this update's transaction.
+
+    `about`: whom the message quotes or names besides `person` (see Store.enqueue)."""
     await ctx.store.enqueue(
         chat_id=person.chat_id,
         person_id=person.id,
@@ -32,6 +37,8 @@ async def notify_person(
         buttons=buttons,
         priority=priority,
         dedupe_key=dedupe_key,
+        about=about,
+        erase_after_send=erase_after_send,
     )
 
 
@@ -45,4 +52,4 @@ async def mark_reachable(ctx: Context) -> None:
     profile = await ctx.store.profile(person.id or 0) if person.role == Role.CLIENT else None
     trainer = await ctx.store.person(profile.trainer_id) if profile else None
     if trainer is not None:
-        await notify_person(ctx, trainer, "client_reachable", client=person.name)
+        await notify_person(ctx, trainer, "client_reachable", about=[person.id], client=person.name)

@@ -10,24 +10,27 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from flows.buttons import Actions, ConfirmClearance, Route, outbox_button
 from flows.choices import buttons, pick
 from flows.conversation import (
-    Action,
     Answer,
     Command,
     Context,
     Flow,
     Retry,
     register,
+    resume,
     start,
     stop,
 )
 from flows.core import keyboard
 from flows.localtime import COMMON_TIMES, COMMON_ZONES, find_timezone, parse_clock_time
-from flows.menu import menu_for
+from flows.menu import help_text, menu_for
 from flows.notify import notify_person
 from flows.settings import fit_quiet
-from storage.models import Clearance, ClientProfile, Person, Role
+from storage.models import STAFF as STAFF_ROLES
+from storage.models import Clearance, ClientProfile, Invite, Person, Role
+from storage.personal import stored_about
 
 CLIENT_STEPS = (
     "consent",
@@ -41,27 +44,68 @@ CLIENT_STEPS = (
 
 
 async def redeem(ctx: Context, code: str) -> None:
-    """/start CODE: check the invite, create the person once, then start or resume onboarding."""
+    """/start CODE: check the invite, create the person once, then start or resume onboarding.
+    Every outcome gets an answer, also reopening one's own invite once set up."""
     invite = await ctx.store.invite(code.strip())
     user_id = ctx.event.user_id
     if invite is None:
         ctx.say(ctx.t("invite_unknown"))
         return
     mine = invite.used_by_user_id == user_id
-    if invite.used_by_user_id is not None and not mine:
-        ctx.say(ctx.t("invite_used"))
+    if invite.used_by_user_id is not None and (not mine or ctx.person is None):
+        ctx.say(ctx.t("invite_used"))  # someone else's, or theirs before they deleted it all
         return
-    if not mine and invite.expires_at <= ctx.now:
+    if mine:
+        if not await begin(ctx):
+            await _already_set_up(ctx)
+        return
+    if invite.expires_at <= ctx.now:
         ctx.say(ctx.t("invite_expired"))
         return
-    prospect = ctx.person is not None and ctx.person.role == Role.PROSPECT
-    if ctx.person is not None and not mine and not prospect:
-        ctx.say(ctx.t("already_joined", role=ctx.t(f"role_{ctx.person.role}")))
+    if not await _may_join(ctx, invite):
         return
-    if not mine:
-        invite.used_by_user_id, invite.used_at = user_id, ctx.now
-        ctx.person = await _join(ctx, invite.role, invite.name, invite.trainer_id)
-    await begin(ctx)
+    invite.used_by_user_id, invite.used_at = user_id, ctx.now
+    ctx.person = await _join(ctx, invite.role, invite.name, invite.trainer_id)
+    if not await begin(ctx):  # a visitor turned staff whose time zone is known: nothing to ask
+        ctx.say(ctx.t("staff_welcome", name=invite.name, role=ctx.t(f"role_{invite.role}")))
+        await STAFF.finish(ctx)
+
+
+async def _may_join(ctx: Context, invite: Invite) -> bool:
+    """Whether this account may take `invite`; if not, says why (the invite stays unused).
+
+    A visitor (prospect) may join as a client: the consult's whole point. Not as staff while
+    they have visitor data (bookings, intake alerts, messages): a staff account can't delete
+    its own data, and a trainer must not stay someone's consult visitor.
+    """
+    person = ctx.person
+    if person is None:
+        return True
+    if person.role != Role.PROSPECT:
+        ctx.say(ctx.t("already_joined", role=ctx.t(f"role_{person.role}")))
+        return False
+    if invite.role in STAFF_ROLES and await _has_visitor_data(ctx, person):
+        ctx.say(ctx.t("invite_staff_visitor_data", role=ctx.t(f"role_{invite.role}")))
+        return False
+    return True
+
+
+async def _has_visitor_data(ctx: Context, person: Person) -> bool:
+    stored = await stored_about(ctx.store, person)
+    return bool(stored.bookings or stored.alerts or stored.outbox)
+
+
+async def _already_set_up(ctx: Context) -> None:
+    """Their own invite again, with nothing left to ask: say so, with what they can do."""
+    person = ctx.person
+    if person is None:
+        return
+    ctx.say(ctx.t("invite_yours_done", name=person.name))
+    ctx.say(help_text(person.role, ctx.locale))
+    ctx.replies.add(menu_for(person.role, ctx.locale))
+    if ctx.convo.flow:  # e.g. a check-in under way: its question again
+        ctx.say(ctx.t("help_resume"))
+        await resume(ctx)
 
 
 async def _join(ctx: Context, role: Role, name: str, trainer_id: int | None) -> Person:
@@ -142,8 +186,10 @@ def ask_timezone(ctx: Context) -> None:
 
 
 def answer_timezone(ctx: Context, answer: Answer) -> str:
-    zone = answer.choice if answer.choice else find_timezone(answer.text)
-    if zone is None or find_timezone(zone) is None:
+    """The IANA name to store, pressed or typed: always what find_timezone makes of it ("london"
+    is stored as "Europe/London"), never the value as given."""
+    zone = find_timezone(answer.choice if answer.choice is not None else answer.text)
+    if zone is None:
         raise Retry(ctx.t("timezone_bad"))
     return zone
 
@@ -237,7 +283,9 @@ class ClientOnboarding(Flow):
         else:
             profile.clearance = Clearance.AWAITING_TRAINER
             ctx.say(ctx.t("clearance_waiting"))
-            button = {"text": ctx.t("trainer_confirm_clearance"), "data": f"clear:{person.id}"}
+            button = outbox_button(
+                ctx.t("trainer_confirm_clearance"), ConfirmClearance(person.id or 0)
+            )
             await self._tell_trainer(ctx, profile, "trainer_clearance_needed", person, [[button]])
         return "condition"
 
@@ -251,7 +299,9 @@ class ClientOnboarding(Flow):
     ) -> None:
         trainer = await ctx.store.person(profile.trainer_id)
         if trainer is not None:
-            await notify_person(ctx, trainer, key, buttons=buttons, client=client.name)
+            await notify_person(
+                ctx, trainer, key, buttons=buttons, about=[client.id], client=client.name
+            )
 
     async def finish(self, ctx: Context) -> None:
         person, profile = await _profile(ctx)
@@ -305,10 +355,10 @@ CLIENT = register(ClientOnboarding())
 STAFF = register(StaffOnboarding())
 
 
-async def confirm_clearance(ctx: Context, arg: str) -> None:
+async def confirm_clearance(ctx: Context, data: ConfirmClearance) -> None:
     """The trainer's "Confirm clearance" button: only the client's own trainer (or an admin)."""
     trainer = ctx.person
-    profile = await ctx.store.profile(int(arg)) if arg.isdigit() else None
+    profile = await ctx.store.profile(data.client_id)
     client = await ctx.store.person(profile.person_id) if profile else None
     allowed = trainer is not None and (
         trainer.role == Role.ADMIN or (profile is not None and profile.trainer_id == trainer.id)
@@ -329,4 +379,4 @@ async def confirm_clearance(ctx: Context, arg: str) -> None:
 
 
 COMMANDS: dict[str, Command] = {}
-ACTIONS: dict[str, Action] = {"clear": confirm_clearance}
+ACTIONS: Actions = (Route(ConfirmClearance, confirm_clearance),)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from flows.buttons import Actions
 from flows.choices import buttons
-from flows.conversation import Action, Answer, Command, Context, Flow, Retry, register, start
+from flows.conversation import Answer, Command, Context, Flow, Retry, register, start
+from flows.parse import ascii_int
 from storage.models import Role
 from storage.pauses import add_pause, end_pause
 
@@ -23,11 +25,13 @@ async def pause_for(ctx: Context, days: int) -> None:
 
 
 def parse_days(text: str) -> int | None:
+    """ "3", "10 days", "2 weeks" -> days, 1..MAX_DAYS; None for anything else ("²", "٣")."""
     words = text.strip().lower().split()
-    if not words or not words[0].isdigit():
+    number = ascii_int(words[0], 1, MAX_DAYS) if words else None
+    if number is None:
         return None
-    days = int(words[0]) * (7 if len(words) > 1 and words[1].startswith("week") else 1)
-    return days if 1 <= days <= MAX_DAYS else None
+    days = number * (7 if len(words) > 1 and words[1].startswith("week") else 1)
+    return days if days <= MAX_DAYS else None
 
 
 class PauseFlow(Flow):
@@ -69,4 +73,4 @@ async def _resume(ctx: Context) -> None:
 PAUSE = register(PauseFlow())
 CLIENTS = frozenset({Role.CLIENT})
 COMMANDS = {"pause": Command(CLIENTS, _pause), "resume": Command(CLIENTS, _resume)}
-ACTIONS: dict[str, Action] = {}
+ACTIONS: Actions = ()

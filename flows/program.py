@@ -9,13 +9,14 @@ a typed name can never reach another trainer's client.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from flows.buttons import Actions
 from flows.choices import Option, buttons, pick
 from flows.conversation import (
-    Action,
     Answer,
     Command,
     Context,
@@ -26,7 +27,9 @@ from flows.conversation import (
     stop,
 )
 from flows.core import Keyboard, keyboard
+from flows.parse import ID_MAX, ascii_int, exact_int
 from flows.questions import OPTIONAL_QUESTIONS
+from flows.sanitize import clean_label
 from storage.models import STAFF, ClientProfile, Exercise, Person, Program, Role
 from storage.programs import (
     add_exercise,
@@ -52,7 +55,7 @@ SECONDS_RANGE = range(5, 601)
 FIELDS = ("name", "sets", "amount", "link", "notes")
 
 _AMOUNT = re.compile(
-    r"(?P<n>\d{1,4})\s*"
+    r"(?P<n>[0-9]{1,4})\s*"  # ASCII digits only, as flows.parse reads every typed number
     r"(?:(?P<reps>x|reps?|times)|(?P<sec>s|secs?|seconds?)|(?P<min>mins?|minutes?))?",
     re.IGNORECASE,
 )
@@ -64,17 +67,18 @@ def _one_line(text: str) -> str:
 
 
 def parse_name(ctx: Context, answer: Answer) -> str:
-    name = _one_line(answer.text)
-    if answer.choice is not None or not 1 <= len(name) <= NAME_MAX or name.startswith("/"):
+    """An exercise's name as the client will see it (flows.sanitize.clean_label)."""
+    name = clean_label(answer.text, NAME_MAX) if answer.choice is None else None
+    if name is None or name.startswith("/"):
         raise Retry(ctx.t("program_bad_name"))
     return name
 
 
 def parse_sets(ctx: Context, answer: Answer) -> int:
-    raw = (answer.choice or answer.text).strip()
-    if not raw.isdigit() or int(raw) not in SETS_RANGE:
+    sets = ascii_int(answer.choice or answer.text, SETS_RANGE.start, SETS_RANGE.stop - 1)
+    if sets is None:
         raise Retry(ctx.t("program_bad_sets"))
-    return int(raw)
+    return sets
 
 
 def parse_amount(text: str) -> tuple[int | None, int | None] | None:
@@ -99,7 +103,7 @@ def _amount(ctx: Context, answer: Answer) -> tuple[int | None, int | None]:
 def parse_link(text: str) -> str | None:
     """An http(s) address with a host, no spaces, at most 300 characters; else None."""
     link = text.strip()
-    if not link or len(link) > LINK_MAX or any(c.isspace() for c in link):
+    if not link or len(link) > LINK_MAX or any(_unseen(c) for c in link):
         return None
     try:
         parts = urlsplit(link)
@@ -109,6 +113,11 @@ def parse_link(text: str) -> str | None:
     if parts.scheme.lower() not in ("http", "https") or "." not in host.strip("."):
         return None
     return link
+
+
+def _unseen(char: str) -> bool:
+    """A blank, control or format character: no place in a link someone will tap."""
+    return char.isspace() or unicodedata.category(char) in ("Cc", "Cf")
 
 
 def _link(ctx: Context, answer: Answer, none_value: str) -> str | None:
@@ -364,7 +373,7 @@ class ProgramFlow(Flow):
         page = int(ctx.data.get("page", 0))
         if answer.choice is not None and answer.choice.startswith("page:"):
             number = answer.choice.removeprefix("page:")
-            page = int(number) if number.isdigit() else 0
+            page = exact_int(number, 0, ID_MAX) or 0
             ctx.set_data(page=min(page, last_page))
             return "client"
         next_, previous = ctx.t("program_next"), ctx.t("program_previous")
@@ -605,11 +614,11 @@ class ProgramFlow(Flow):
         if answer.choice is not None:
             phase = pick(ctx, answer, options)
         else:
-            typed = _one_line(answer.text)
+            typed = clean_label(answer.text, PHASE_MAX)
+            if typed is None or typed.startswith("/"):
+                raise Retry(ctx.t("program_bad_phase"))
             labels = {label.casefold(): value for value, label in options}
             phase = labels.get(typed.casefold(), typed)
-            if not 1 <= len(phase) <= PHASE_MAX or phase.startswith("/"):
-                raise Retry(ctx.t("program_bad_phase"))
         if phase == "back":
             return "menu"
         program = await _program(ctx, target)
@@ -626,10 +635,10 @@ class ProgramFlow(Flow):
         """Who alerts tell the trainer to refer to: as typed, one line; None clears it."""
         if answer.choice == "back" or _typed_is(answer, ctx.t("program_back")):
             return "menu"
-        typed = _one_line(answer.text)
+        typed = clean_label(answer.text, CLINICIAN_MAX) or ""
         if answer.choice == "none" or _typed_is(answer, "none", "-"):
             target.profile.clinician = None
-        elif answer.choice is None and 3 <= len(typed) <= CLINICIAN_MAX:
+        elif answer.choice is None and len(typed) >= 3:
             target.profile.clinician = typed
         else:
             raise Retry(ctx.t("program_bad_clinician", max=CLINICIAN_MAX))
@@ -690,4 +699,4 @@ async def _start(ctx: Context) -> None:
 
 
 COMMANDS: dict[str, Command] = {"program": Command(STAFF, _start)}
-ACTIONS: dict[str, Action] = {}
+ACTIONS: Actions = ()

@@ -5,6 +5,14 @@ not a scheduler job: the planner tick claims due rows in batches and writes outb
 same transaction as the schedule's next due time, keyed (client, kind, local date), so running it
 twice, or after a crash, queues nothing twice. Buttons are global actions ("rem:now") checked
 against the presser, so they keep working after a restart.
+
+One bad client never stops the planner (flows/ticks.py): the `*_tick` functions run each batch
+as one transaction and, only if it raises, its clients one by one. A client that fails is
+logged by id and recorded in tick_failure under "schedule" (no schedule row could be made),
+"reminder" (planning their due reminder) or "nudge"; the planner's queries leave them out until
+their retry time (reminders from 15 minutes, doubling to a day; nudges from an hour), and a
+success clears the record. A due schedule keeps its next_due_at meanwhile, so the reminder comes
+late rather than never if the cause was passing.
 """
 
 from __future__ import annotations
@@ -12,14 +20,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, get_args
 
 from flows import checkin
-from flows.conversation import Action, Command, Context
-from flows.core import Button, keyboard
+from flows.buttons import Actions, ReminderPress, Route, SkipReason, button
+from flows.conversation import Command, Context
+from flows.core import keyboard
 from flows.localtime import local
 from flows.schedule import in_span, local_date, next_at, quiet_span, quiet_until, zone_of
 from flows.texts import t
+from flows.ticks import Outcome, RowErrors, Tick, isolated
 from flows.triage import DEFAULT_THRESHOLDS, Thresholds, missed_checkin_days, rule_severity
 from storage.alerts import open_alert
 from storage.checkins import checkin_on
@@ -28,6 +38,8 @@ from storage.pauses import add_pause, pause_on
 from storage.reminders import (
     checkin_dates,
     client_zones,
+    clients_with_profiles,
+    due_client_ids,
     due_schedules,
     existing_keys,
     latest_alerts,
@@ -35,15 +47,22 @@ from storage.reminders import (
     paused_between,
     queue_many,
     schedule_of,
+    scheduled_in_zone,
+    unscheduled_client_ids,
     unscheduled_clients,
 )
-from storage.repo import Store
+from storage.repo import Store, StoreFactory
 
 SNOOZE = timedelta(hours=1)
 HISTORY_WINDOW_DAYS = 62  # a pause lasts at most 60 days: enough to see the last check-in
 NUDGE_KEY = "nudge:"
 REMINDER_PRIORITY = 5
-SKIP_REASONS = ("travel", "sick", "rest")
+SCHEDULE_TICK = Tick("schedule", "client", timedelta(minutes=15), timedelta(days=1))
+REMINDER_TICK = Tick("reminder", "client", timedelta(minutes=15), timedelta(days=1))
+NUDGE_TICK = Tick("nudge", "client", timedelta(hours=1), timedelta(days=1))
+SKIP_REASONS: tuple[SkipReason, ...] = get_args(SkipReason)  # "travel", "sick", "rest"
+# packed once: the planner puts them on every reminder of a burst
+_NOW, _SNOOZE, _SKIP = (ReminderPress(choice).pack() for choice in ("now", "snooze", "skip"))
 
 
 @dataclass(frozen=True)
@@ -69,10 +88,24 @@ def can_check_in(person: Person, profile: ClientProfile) -> bool:
 # --- the planner (scheduler ticks) --------------------------------------------------------------
 
 
-async def add_schedules(store: Store, now: datetime, rules: ReminderRules) -> int:
-    """Give newly onboarded clients their schedule row; the next tick plans from it."""
+async def add_schedules_tick(stores: StoreFactory, now: datetime, rules: ReminderRules) -> Outcome:
+    """add_schedules for a batch, a client at a time only if the batch fails."""
+    async with stores() as store:
+        ids = await unscheduled_client_ids(store, rules.batch, SCHEDULE_TICK.name, now)
+
+    async def work(store: Store, batch: Sequence[int], _: RowErrors) -> int:
+        return await add_schedules(store, now, rules, only=batch)
+
+    return await isolated(stores, SCHEDULE_TICK, now, ids, work)
+
+
+async def add_schedules(
+    store: Store, now: datetime, rules: ReminderRules, only: Sequence[int] | None = None
+) -> int:
+    """Give newly onboarded clients (`only`: of these) their schedule row; the next tick plans
+    from it."""
     added = 0
-    for person, profile in await unscheduled_clients(store, rules.batch):
+    for person, profile in await unscheduled_clients(store, rules.batch, only):
         due = next_at(profile.checkin_time or "08:00", zone_of(person, rules.default_timezone), now)
         store.session.add(
             ReminderSchedule(client_id=person.id or 0, next_due_at=due, updated_at=now)
@@ -117,13 +150,28 @@ async def _facts(store: Store, client_ids: Sequence[int], today: date) -> _Facts
     )
 
 
-async def plan_due(store: Store, now: datetime, rules: ReminderRules) -> tuple[int, int]:
-    """One batch of due schedules: queue reminders, raise R10, move each schedule on.
+async def plan_due_tick(stores: StoreFactory, now: datetime, rules: ReminderRules) -> Outcome:
+    """plan_due for the next batch, a client at a time only if the batch fails; the caller
+    calls again while a full batch came back (and nothing failed unrecorded)."""
+    async with stores() as store:
+        ids = await due_client_ids(store, now, rules.batch, REMINDER_TICK.name)
+
+    async def work(store: Store, batch: Sequence[int], _: RowErrors) -> int:
+        return (await plan_due(store, now, rules, only=batch))[1]
+
+    return await isolated(stores, REMINDER_TICK, now, ids, work)
+
+
+async def plan_due(
+    store: Store, now: datetime, rules: ReminderRules, only: Sequence[int] | None = None
+) -> tuple[int, int]:
+    """One batch of due schedules (`only`: of these clients): queue reminders, raise R10, move
+    each schedule on.
 
     Returns (schedules handled, reminders queued); the caller commits and calls again while a
     full batch came back.
     """
-    due = await due_schedules(store, now, rules.batch)
+    due = await due_schedules(store, now, rules.batch, only)
     if not due:
         return 0, 0
     ids = [schedule.client_id for schedule, _, _ in due]
@@ -180,10 +228,10 @@ def _reminder(
 
 
 def reminder_buttons(locale: str, snooze: bool = True) -> list[list[dict[str, str]]]:
-    second = [{"text": t("rem_skip", locale), "data": "rem:skip"}]
+    second = [{"text": t("rem_skip", locale), "data": _SKIP}]
     if snooze:
-        second.insert(0, {"text": t("rem_snooze", locale), "data": "rem:snooze"})
-    return [[{"text": t("rem_now", locale), "data": "rem:now"}], second]
+        second.insert(0, {"text": t("rem_snooze", locale), "data": _SNOOZE})
+    return [[{"text": t("rem_now", locale), "data": _NOW}], second]
 
 
 def _move_on(
@@ -271,85 +319,132 @@ async def plan_nudges(store: Store, now: datetime, rules: ReminderRules) -> int:
     """
     queued = 0
     for stored_zone in await client_zones(store):
-        zone = stored_zone or rules.default_timezone
-        if not in_span(now, zone, rules.nudge_time, "23:59"):
+        today = _nudge_day(now, stored_zone or rules.default_timezone, rules)
+        if today is None:
             continue
-        today = local_date(now, zone)
         found = await nudge_candidates(
             store, stored_zone, today, rules.nudge_time, NUDGE_KEY, limit=100_000
         )
-        queued += await _queue_nudges(store, found, today, now, rules)
+        for start in range(0, len(found), rules.batch):
+            queued += await _queue_nudges(store, found[start : start + rules.batch], now, rules)
     return queued
+
+
+async def plan_nudges_tick(stores: StoreFactory, now: datetime, rules: ReminderRules) -> Outcome:
+    """plan_nudges a batch at a time, a client at a time only if a batch fails."""
+    async with stores() as store:
+        zones = await client_zones(store, (NUDGE_TICK.name, now))
+
+    async def work(store: Store, batch: Sequence[int], _: RowErrors) -> int:
+        return await _queue_nudges(store, await clients_with_profiles(store, batch), now, rules)
+
+    rows = queued = unmarked = 0
+    for stored_zone in zones:
+        async with stores() as store:
+            ids = await _nudge_ids(store, stored_zone, now, rules)
+        for start in range(0, len(ids), rules.batch):
+            done = await isolated(stores, NUDGE_TICK, now, ids[start : start + rules.batch], work)
+            rows, queued, unmarked = rows + done.rows, queued + done.done, unmarked + done.unmarked
+    return Outcome(rows, queued, unmarked)
+
+
+async def _nudge_ids(
+    store: Store, stored_zone: str | None, now: datetime, rules: ReminderRules
+) -> list[int]:
+    """The clients of one stored zone to nudge now; all of them when the zone can't be read,
+    so each fails (and is recorded) on its own."""
+    try:
+        today = _nudge_day(now, stored_zone or rules.default_timezone, rules)
+    except Exception:  # a zone zoneinfo doesn't know, stored before values were checked
+        return await scheduled_in_zone(store, stored_zone, NUDGE_TICK.name, now)
+    if today is None:
+        return []
+    found = await nudge_candidates(
+        store,
+        stored_zone,
+        today,
+        rules.nudge_time,
+        NUDGE_KEY,
+        limit=100_000,
+        skip=(NUDGE_TICK.name, now),
+    )
+    return [person.id or 0 for person, _ in found]
+
+
+def _nudge_day(now: datetime, zone: str, rules: ReminderRules) -> date | None:
+    """The local date in `zone` if it is nudge time there (NUDGE_TIME to midnight), else None."""
+    if not in_span(now, zone, rules.nudge_time, "23:59"):
+        return None
+    return local_date(now, zone)
 
 
 async def _queue_nudges(
     store: Store,
-    found: Sequence[tuple[Person, ClientProfile]],
-    today: date,
+    chunk: Sequence[tuple[Person, ClientProfile]],
     now: datetime,
     rules: ReminderRules,
 ) -> int:
-    queued = 0
-    for start in range(0, len(found), rules.batch):
-        chunk = found[start : start + rules.batch]
-        facts = await _facts(store, [p.id or 0 for p, _ in chunk], today)
-        rows: list[dict[str, Any]] = []
-        for person, profile in chunk:
-            cid, zone = person.id or 0, zone_of(person, rules.default_timezone)
-            if not can_check_in(person, profile) or facts.paused(cid, today):
-                continue
-            if quiet_until(now, zone, *quiet_span(person, rules.quiet_hours)) is not None:
-                continue
-            if (
-                facts.missed_before(person, profile, today, zone)
-                >= rules.thresholds.r10_missed_days - 1
-            ):
-                continue
-            rows.append(
-                {
-                    "chat_id": person.chat_id,
-                    "person_id": cid,
-                    "kind": "nudge",
-                    "priority": REMINDER_PRIORITY,
-                    "text": t("nudge", person.locale, name=person.name),
-                    "buttons": reminder_buttons(person.locale, snooze=False),
-                    "dedupe_key": f"{NUDGE_KEY}{cid}:{today.isoformat()}",
-                    "not_before": now,
-                    "created_at": now,
-                }
-            )
-        await queue_many(store, rows)
-        queued += len(rows)
-    return queued
+    """One batch of clients of one zone: a nudge for each who should get one today."""
+    if not chunk:
+        return 0
+    today = local_date(now, zone_of(chunk[0][0], rules.default_timezone))
+    facts = await _facts(store, [p.id or 0 for p, _ in chunk], today)
+    rows: list[dict[str, Any]] = []
+    for person, profile in chunk:
+        cid, zone = person.id or 0, zone_of(person, rules.default_timezone)
+        if _nudge_day(now, zone, rules) != today:
+            continue
+        if not can_check_in(person, profile) or facts.paused(cid, today):
+            continue
+        if quiet_until(now, zone, *quiet_span(person, rules.quiet_hours)) is not None:
+            continue
+        if (
+            facts.missed_before(person, profile, today, zone)
+            >= rules.thresholds.r10_missed_days - 1
+        ):
+            continue
+        rows.append(
+            {
+                "chat_id": person.chat_id,
+                "person_id": cid,
+                "kind": "nudge",
+                "priority": REMINDER_PRIORITY,
+                "text": t("nudge", person.locale, name=person.name),
+                "buttons": reminder_buttons(person.locale, snooze=False),
+                "dedupe_key": f"{NUDGE_KEY}{cid}:{today.isoformat()}",
+                "not_before": now,
+                "created_at": now,
+            }
+        )
+    taken = await existing_keys(store, (row["dedupe_key"] for row in rows))
+    rows = [row for row in rows if row["dedupe_key"] not in taken]
+    await queue_many(store, rows)
+    return len(rows)
 
 
 # --- the buttons on reminders and nudges ----------------------------------------------------------
 
 
-async def reminder_action(ctx: Context, arg: str) -> None:
+async def reminder_action(ctx: Context, data: ReminderPress) -> None:
     """ "rem:now" | "rem:snooze" | "rem:skip" | "rem:skip:<reason>", for the client only."""
     person = ctx.person
     if person is None or person.role != Role.CLIENT or person.id is None:
         ctx.replies.toast(ctx.t("button_expired"))
         return
-    if arg == "now":
+    if data.choice == "now":
         ctx.replies.toast()
         await checkin.begin(ctx)
-    elif arg == "snooze":
+    elif data.choice == "snooze":
         await _snooze(ctx, person)
-    elif arg == "skip":
+    elif data.reason is None:
         ctx.replies.toast()
         options = [
-            {"text": ctx.t(f"rem_skip_{reason}"), "data": f"rem:skip:{reason}"}
+            button(ctx.t(f"rem_skip_{reason}"), ReminderPress("skip", reason))
             for reason in SKIP_REASONS
         ]
-        ctx.say(
-            ctx.t("rem_skip_ask"), keyboard([Button(o["text"], data=o["data"]) for o in options])
-        )
-    elif arg.startswith("skip:") and arg[5:] in SKIP_REASONS:
-        await _skip(ctx, person, arg[5:])
+        ctx.say(ctx.t("rem_skip_ask"), keyboard(options))
     else:
-        ctx.replies.toast(ctx.t("button_expired"))
+        await _skip(ctx, person, data.reason)
 
 
 async def _done_today(ctx: Context, person: Person) -> bool:
@@ -393,4 +488,4 @@ def _record_press(ctx: Context, label: str) -> None:
 
 
 COMMANDS: dict[str, Command] = {}
-ACTIONS: dict[str, Action] = {"rem": reminder_action}
+ACTIONS: Actions = (Route(ReminderPress, reminder_action),)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from flows import (
@@ -28,13 +28,14 @@ from flows import (
     reminder,
     settings,
 )
+from flows.buttons import ButtonData, Handler, action_table, unpack
 from flows.conversation import (
-    Action,
+    STATE_PREFIX,
     Answer,
     Command,
     Context,
     give,
-    parse_state_payload,
+    press,
     resume,
     stop,
 )
@@ -42,6 +43,8 @@ from flows.core import BotInfo, Event, EventKind, Replies, Reply, Send, Toast
 from flows.menu import VISITOR, help_text, menu_for
 from flows.notify import mark_reachable
 from flows.texts import t
+from flows.wire import event_from_json, event_to_json, replies_from_json, replies_to_json
+from storage import inbox
 from storage.models import STAFF
 from storage.repo import StoreFactory
 
@@ -65,17 +68,37 @@ MODULES = (
     mydata,
 )
 COMMANDS: dict[str, Command] = {n: c for m in MODULES for n, c in m.COMMANDS.items()}
-ACTIONS: dict[str, Action] = {n: a for m in MODULES for n, a in m.ACTIONS.items()}
+ACTIONS: dict[type[ButtonData], Handler] = action_table(
+    route for m in MODULES for route in m.ACTIONS
+)
 ONBOARDING = {onboarding.CLIENT.name, onboarding.STAFF.name}
+MAX_ATTEMPTS = 3  # starts that may find one update unhandled before it is given up
 
 
 class Router:
-    """Turns one Event into replies, with all its effects committed together."""
+    """Turns one Event into replies, with all its effects committed together.
+
+    With the inbox (`receive`, `answered`, `waiting`) an update is stored before Telegram is
+    told it arrived, its replies are stored with its effects, and a start picks up whatever a
+    crash interrupted: handled at least once, effects exactly once.
+    """
 
     def __init__(self, stores: StoreFactory, bot: BotInfo, clock: Callable[[], datetime]) -> None:
         self.stores = stores
         self.bot = bot
         self.clock = clock
+
+    async def receive(self, events: Sequence[Event]) -> list[Event]:
+        """Store received updates durably; returns those not seen before, in order. Only after
+        this returns may the update be confirmed to Telegram."""
+        rows = [
+            {"update_id": e.update_id, "chat_id": e.chat_id, "event": event_to_json(e)}
+            for e in events
+        ]
+        async with self.stores() as store:
+            fresh = await inbox.store_received(store, rows, self.clock())
+            await store.commit()
+        return [e for e in events if e.update_id in fresh]
 
     async def handle(self, event: Event) -> list[Reply]:
         now = self.clock()
@@ -89,24 +112,79 @@ class Router:
                 ctx = Context(event, now, self.bot, store, convo, person, Replies())
                 await mark_reachable(ctx)
                 await route(ctx)
+                replies = _with_toast(event, ctx.replies.items)
+                await inbox.record_replies(store, event.update_id, replies_to_json(replies), now)
                 await store.commit()
         except Exception as exc:
             _log_failure(event, exc)
-            failed: list[Reply] = [Send(t("error"))]
-            return [Toast(), *failed] if event.kind == EventKind.BUTTON else failed
-        replies = ctx.replies.items
-        if event.kind == EventKind.BUTTON and not any(isinstance(r, Toast) for r in replies):
-            replies.insert(0, Toast())
+            failed = _with_toast(event, [Send(t("error"))])
+            await self._settle(event, failed, now)
+            return failed
         return replies
+
+    async def _settle(self, event: Event, replies: list[Reply], now: datetime) -> None:
+        """A failed update is answered with an apology and not tried again (a retry could
+        double what the person sees); if even that can't be stored, the next start retries."""
+        try:
+            async with self.stores() as store:
+                await store.claim_update(event.update_id, now)
+                await inbox.record_replies(store, event.update_id, replies_to_json(replies), now)
+                await store.commit()
+        except Exception as exc:
+            log.error("update %d: could not record its failure (%s)", event.update_id, _name(exc))
+
+    async def answered(self, update_id: int) -> None:
+        """The replies of `update_id` were sent: its inbox row goes."""
+        async with self.stores() as store:
+            await inbox.answered(store, update_id)
+            await store.commit()
+
+    async def waiting(self) -> list[tuple[Event, list[Reply] | None]]:
+        """What a start must finish, oldest first: updates to handle, or replies to send again.
+
+        An update that a start found unhandled MAX_ATTEMPTS times (it crashes the process) is
+        answered with the apology instead of being handled again."""
+        async with self.stores() as store:
+            rows = await inbox.waiting(store)
+            tries = {r.update_id: r.attempts + 1 for r in rows}  # this start included
+            await inbox.count_attempt(store, [r.update_id for r in rows if r.replies is None])
+            await store.commit()
+        found: list[tuple[Event, list[Reply] | None]] = []
+        for row in rows:
+            try:
+                event = event_from_json(row.event)
+                replies = None if row.replies is None else replies_from_json(row.replies)
+            except (KeyError, TypeError, ValueError) as exc:
+                log.error("inbox update %d unreadable (%s); dropped", row.update_id, _name(exc))
+                await self.answered(row.update_id)
+                continue
+            if replies is None and tries[row.update_id] >= MAX_ATTEMPTS:
+                log.error(
+                    "update %d failed %d starts; answered with an apology",
+                    row.update_id,
+                    MAX_ATTEMPTS,
+                )
+                replies = _with_toast(event, [Send(t("error"))])
+                await self._settle(event, replies, self.clock())
+            found.append((event, replies))  # replies None: still to be handled
+        return found
+
+
+def _with_toast(event: Event, replies: list[Reply]) -> list[Reply]:
+    """A button press always gets its spinner stopped, first."""
+    if event.kind == EventKind.BUTTON and not any(isinstance(r, Toast) for r in replies):
+        return [Toast(), *replies]
+    return list(replies)
+
+
+def _name(exc: BaseException) -> str:
+    return type(exc).__name__
 
 
 def _log_failure(event: Event, exc: Exception) -> None:
     """Where and what failed, but not the message: it may quote SQL parameters (health data)."""
     frames = "".join(traceback.format_tb(exc.__traceback__))
-    log.error(
-        "update %d failed (%s): %s\n%s", event.update_id, event.kind, type(exc).__name__, frames
-    )
-    log.debug("update %d failure detail", event.update_id, exc_info=exc)
+    log.error("update %d failed (%s): %s\n%s", event.update_id, event.kind, _name(exc), frames)
 
 
 async def route(ctx: Context) -> None:
@@ -118,35 +196,35 @@ async def route(ctx: Context) -> None:
     elif kind == EventKind.TEXT:
         await on_text(ctx)
     elif kind == EventKind.CONTACT and ctx.convo.flow:
-        await give(ctx, Answer(phone=ctx.event.phone))
+        await on_contact(ctx)
     else:
         ctx.say(ctx.t("not_text") if ctx.convo.flow else ctx.t("not_understood"))
         await resume(ctx)
 
 
-async def on_button(ctx: Context) -> None:
-    event = ctx.event
-    state = parse_state_payload(event.payload)
-    if state is None:
-        action, _, arg = event.payload.partition(":")
-        handler = ACTIONS.get(action)
-        if handler is None:
-            ctx.replies.toast(ctx.t("button_expired"))
-        else:
-            await handler(ctx, arg)
+async def on_contact(ctx: Context) -> None:
+    """Only the sender's own card is their phone: a forwarded or address-book card would
+    hand a trainer someone else's number."""
+    if ctx.event.contact_user_id != ctx.event.user_id:
+        ctx.say(ctx.t("contact_not_yours"))
+        await resume(ctx)
         return
-    version, value = state
-    if ctx.convo.flow is None or version != ctx.convo.version:
+    await give(ctx, Answer(phone=ctx.event.phone))
+
+
+async def on_button(ctx: Context) -> None:
+    """A question's button goes to the engine; any other payload is unpacked once, exactly,
+    and its handler gets the typed action. Whatever doesn't unpack has "expired"."""
+    payload = ctx.event.payload
+    if payload.startswith(STATE_PREFIX):
+        await press(ctx)
+        return
+    data = unpack(payload)
+    handler = ACTIONS.get(type(data)) if data is not None else None
+    if data is None or handler is None:
         ctx.replies.toast(ctx.t("button_expired"))
         return
-    ctx.replies.toast()
-    answer = Answer(
-        choice=value,
-        message_id=event.message_id,
-        message_text=event.message_text,
-        label=event.button_text,
-    )
-    await give(ctx, answer)
+    await handler(ctx, data)
 
 
 async def on_command(ctx: Context) -> None:

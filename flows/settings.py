@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import ClassVar
 
+from flows.buttons import Actions
 from flows.choices import buttons, pick
-from flows.conversation import Action, Answer, Command, Context, Flow, Retry, register, start
+from flows.conversation import Answer, Command, Context, Flow, Retry, register, start
 from flows.localtime import COMMON_TIMES, parse_clock_time
 from flows.schedule import next_at, parse_hhmm, parse_typed_span, quiet_span, wall_in_span
 from storage.models import STAFF, Person, Role
@@ -147,4 +148,4 @@ async def _settings(ctx: Context) -> None:
 
 
 COMMANDS: dict[str, Command] = {"settings": Command(frozenset({Role.CLIENT, *STAFF}), _settings)}
-ACTIONS: dict[str, Action] = {}
+ACTIONS: Actions = ()

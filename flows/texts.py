@@ -34,9 +34,18 @@ EN: dict[str, str] = {
     "invite_used": "This invite has already been used. Please ask for a new one.",
     "invite_expired": "This invite has expired. Please ask for a new one.",
     "already_joined": "You're already set up here as {role}. /help shows what you can do.",
+    "invite_yours_done": "You're all set up already, {name}: you joined with this invite.",
+    "invite_staff_visitor_data": (
+        "Glad you're joining the team! This link makes you {role}, but this Telegram account "
+        "still holds what you told me when you booked a free consult, and a staff account can't "
+        "keep visitor data, so I haven't used the invite.\n\n"
+        "To join from this account, send /deleteme to remove your visitor data (that also "
+        "cancels any consult you booked), then open the link again. Or ask whoever invited you "
+        "for a new link to open from another Telegram account."
+    ),
     "invite_ask_client_name": "What's your client's name? (I'll greet them with it.)",
     "invite_ask_trainer_name": "What's the new trainer's name?",
-    "invite_bad_name": "Please send a name of 1 to 64 characters.",
+    "invite_bad_name": "Please send a name of 1 to 64 characters, with at least one letter.",
     "invite_ready": (
         "Here's the invite for {name}. Send them this link: it works once and expires on "
         "{expires}.\n\n{link}\n\nInvite code: {code}"
@@ -326,7 +335,7 @@ EN: dict[str, str] = {
         "This program already has {max} exercises, the most it can hold. Remove one to make room."
     ),
     "program_ask_name": "What's the exercise called? (for example: Straight-leg raises)",
-    "program_bad_name": "Please send a name of 1 to 60 characters.",
+    "program_bad_name": "Please send a name of 1 to 60 characters, with at least one letter.",
     "program_ask_sets": "How many sets of {name}? Pick or type a number from 1 to 10.",
     "program_bad_sets": "Please send a whole number of sets from 1 to 10.",
     "program_ask_amount": (
@@ -374,7 +383,9 @@ EN: dict[str, str] = {
     "program_ask_phase": (
         "Which phase is {client} in? Pick one, or type a name (for example: return to sport)."
     ),
-    "program_bad_phase": "Please send a phase name of 1 to 30 characters.",
+    "program_bad_phase": (
+        "Please send a phase name of 1 to 30 characters, with at least one letter."
+    ),
     "program_phase_rehab": "rehab",
     "program_phase_strength": "strength",
     "program_phase_performance": "performance",
@@ -453,7 +464,7 @@ EN: dict[str, str] = {
     # -- booking (flows/booking.py, flows/availability.py): add texts below this line --
     "bk_members_only": "Free consults are for new visitors. /help shows what you can do here.",
     "bk_ask_name": "Let's book your free consult with one of our trainers. What's your first name?",
-    "bk_bad_name": "Please send a name of 1 to 64 characters.",
+    "bk_bad_name": "Please send your first name (1 to 64 characters, with at least one letter).",
     "bk_ask_goal": "Nice to meet you, {name}! In a sentence or two, what would you like help with?",
     "bk_bad_text": "Please type a short answer (2 to 300 characters).",
     "bk_ask_trainer": "Would you like a particular trainer?",
@@ -504,6 +515,7 @@ EN: dict[str, str] = {
     "bk_share_phone": "📱 Share my phone number",
     "bk_skip_phone": "Skip",
     "bk_phone_hint": "Please tap Share my phone number, or Skip.",
+    "contact_not_yours": "That's someone else's contact card. I can only take your own number.",
     "bk_phone_saved": "Thanks, I've noted your number.",
     "bk_phone_skipped": "No problem, no phone number.",
     "bk_confirm_ask": (

@@ -143,10 +143,14 @@ async def open_alert_counts(store: Store, trainer_id: int | None) -> dict[int, d
 
 
 async def overdue_alerts(
-    store: Store, now: datetime, emergency_after: timedelta, urgent_after: timedelta
+    store: Store,
+    now: datetime,
+    emergency_after: timedelta,
+    urgent_after: timedelta,
+    only: Sequence[int] | None = None,
 ) -> list[Alert]:
     """Open, not yet escalated emergency alerts raised at least `emergency_after` ago, and
-    urgent ones at least `urgent_after` ago, oldest first."""
+    urgent ones at least `urgent_after` ago, oldest first (`only`: of these ids)."""
     query = (
         select(Alert)
         .where(
@@ -165,4 +169,6 @@ async def overdue_alerts(
         )
         .order_by(col(Alert.created_at), col(Alert.id))
     )
+    if only is not None:
+        query = query.where(col(Alert.id).in_(list(only)))
     return list((await store.session.exec(query)).all())

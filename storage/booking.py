@@ -7,6 +7,7 @@ or an expired hold deletes the claim, which frees the slot.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -196,11 +197,22 @@ async def cancel(
     await store.session.flush()
 
 
-async def release_expired_holds(store: Store, now: datetime) -> int:
+async def expired_holds(
+    store: Store, now: datetime, only: Sequence[int] | None = None
+) -> list[Booking]:
+    """Held bookings whose hold has run out (`only`: of these ids)."""
     query = select(Booking).where(
         Booking.status == BookingStatus.HELD, col(Booking.hold_expires_at) <= now
     )
-    rows = list((await store.session.exec(query)).all())
+    if only is not None:
+        query = query.where(col(Booking.id).in_(list(only)))
+    return list((await store.session.exec(query)).all())
+
+
+async def release_expired_holds(
+    store: Store, now: datetime, only: Sequence[int] | None = None
+) -> int:
+    rows = await expired_holds(store, now, only)
     for row in rows:
         await cancel(store, row, now, reason="hold expired")
     return len(rows)
@@ -221,11 +233,16 @@ async def upcoming(
     return list((await store.session.exec(query.order_by(col(Booking.starts_at)))).all())
 
 
-async def confirmed_between(store: Store, first: datetime, last: datetime) -> list[Booking]:
-    """Confirmed bookings starting in [first, last], for reminders and outcome prompts."""
+async def confirmed_between(
+    store: Store, first: datetime, last: datetime, only: Sequence[int] | None = None
+) -> list[Booking]:
+    """Confirmed bookings starting in [first, last] (`only`: of these ids), for reminders and
+    outcome prompts."""
     query = select(Booking).where(
         Booking.status == BookingStatus.CONFIRMED,
         col(Booking.starts_at) >= first,
         col(Booking.starts_at) <= last,
     )
+    if only is not None:
+        query = query.where(col(Booking.id).in_(list(only)))
     return list((await store.session.exec(query.order_by(col(Booking.starts_at)))).all())

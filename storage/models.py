@@ -37,6 +37,12 @@ def _utc_null() -> Any:
     return Column(UTCDateTime(), nullable=True)
 
 
+NEVER_REUSED: dict[str, Any] = {"sqlite_autoincrement": True}
+"""Table option for every integer surrogate key: ids appear in buttons, links and outbox dedupe
+keys, so a deleted row's id must never come back (SQLite otherwise reuses the highest id after a
+delete; PostgreSQL sequences never do). Tuple __table_args__ put it last."""
+
+
 def _word(nullable: bool = False, index: bool = False) -> Any:
     """Enums are stored as plain strings: portable, readable, no native enum types to migrate."""
     return Column(String(24), nullable=nullable, index=index)
@@ -56,6 +62,7 @@ class Centre(SQLModel, table=True):
 class Person(SQLModel, table=True):
     """Anyone the bot knows by Telegram id, in one role."""
 
+    __table_args__ = NEVER_REUSED
     id: int | None = Field(default=None, primary_key=True)
     telegram_user_id: int = Field(sa_column=Column(BigInteger, unique=True, nullable=False))
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
@@ -112,6 +119,8 @@ class Conversation(SQLModel, table=True):
     step: str | None = None
     data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     version: int = 0
+    # the values of the buttons the current question offered: a pressed value must be one of them
+    offered: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(sa_column=_utc())
 
 
@@ -122,6 +131,24 @@ class ProcessedUpdate(SQLModel, table=True):
 
     update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     processed_at: datetime = Field(sa_column=_utc())
+
+
+class InboxUpdate(SQLModel, table=True):
+    """An update stored before Telegram is told it arrived, kept until its replies are sent.
+
+    `event` is the normalized Event; `replies` is set in the transaction that handles it, so a
+    crash at any point either handles it again (not handled yet) or sends its replies again.
+    """
+
+    __tablename__ = "inbox"
+
+    update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
+    event: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    received_at: datetime = Field(sa_column=_utc())
+    handled_at: datetime | None = Field(default=None, sa_column=_utc_null())
+    replies: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON))
+    attempts: int = 0  # starts that found it unhandled: a crash loop gives up on it
 
 
 class OutboxStatus(StrEnum):
@@ -137,6 +164,7 @@ class Outbox(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("dedupe_key", name="uq_outbox_dedupe_key"),
         Index("ix_outbox_due", "status", "priority", "not_before"),
+        NEVER_REUSED,
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -156,11 +184,24 @@ class Outbox(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_column=_utc_null())
     telegram_message_id: int | None = None
     last_error: str | None = None
+    # the person it was about is deleted: deliver (an alert must arrive), then delete the row
+    erase_after_send: bool = False
+
+
+class OutboxSubject(SQLModel, table=True):
+    """Whom a message to someone else is about (an alert, a relayed reply, a digest line), so
+    deleting that person deletes what was said about them."""
+
+    __tablename__ = "outbox_subject"
+
+    outbox_id: int = Field(foreign_key="outbox.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True, index=True)
 
 
 class Program(SQLModel, table=True):
     """A client's current prescription; check-ins copy what was prescribed on their day."""
 
+    __table_args__ = NEVER_REUSED
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="person.id", unique=True)
     phase: str = "rehab"
@@ -171,6 +212,8 @@ class Program(SQLModel, table=True):
 
 
 class Exercise(SQLModel, table=True):
+    __table_args__ = NEVER_REUSED
+
     id: int | None = Field(default=None, primary_key=True)
     program_id: int = Field(foreign_key="program.id", index=True)
     position: int = 0
@@ -185,7 +228,10 @@ class Exercise(SQLModel, table=True):
 class Checkin(SQLModel, table=True):
     """One client's answers for one local date and what triage made of them."""
 
-    __table_args__ = (UniqueConstraint("client_id", "local_date", name="uq_checkin_client_date"),)
+    __table_args__ = (
+        UniqueConstraint("client_id", "local_date", name="uq_checkin_client_date"),
+        NEVER_REUSED,
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="person.id", index=True)
@@ -216,6 +262,7 @@ class Checkin(SQLModel, table=True):
 class Pause(SQLModel, table=True):
     """Days a client is away (travel, illness, flare): no reminders, no flags, streak kept."""
 
+    __table_args__ = NEVER_REUSED
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="person.id", index=True)
     first_day: date
@@ -232,7 +279,7 @@ class AlertStatus(StrEnum):
 class Alert(SQLModel, table=True):
     """One flagged rule for one client, open until a trainer acknowledges it."""
 
-    __table_args__ = (Index("ix_alert_open", "client_id", "rule", "status"),)
+    __table_args__ = (Index("ix_alert_open", "client_id", "rule", "status"), NEVER_REUSED)
 
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="person.id", index=True)
@@ -285,6 +332,7 @@ class ConsultSettings(SQLModel, table=True):
 class Availability(SQLModel, table=True):
     """Weekly consult hours in the trainer's own time zone (weekday 0 is Monday)."""
 
+    __table_args__ = NEVER_REUSED
     id: int | None = Field(default=None, primary_key=True)
     trainer_id: int = Field(foreign_key="person.id", index=True)
     weekday: int
@@ -294,7 +342,7 @@ class Availability(SQLModel, table=True):
 
 class BlockedDate(SQLModel, table=True):
     __tablename__ = "blocked_date"
-    __table_args__ = (UniqueConstraint("trainer_id", "day", name="uq_blocked_date"),)
+    __table_args__ = (UniqueConstraint("trainer_id", "day", name="uq_blocked_date"), NEVER_REUSED)
 
     id: int | None = Field(default=None, primary_key=True)
     trainer_id: int = Field(foreign_key="person.id", index=True)
@@ -310,6 +358,8 @@ class BookingStatus(StrEnum):
 
 
 class Booking(SQLModel, table=True):
+    __table_args__ = NEVER_REUSED
+
     id: int | None = Field(default=None, primary_key=True)
     trainer_id: int = Field(foreign_key="person.id", index=True)
     prospect_id: int = Field(foreign_key="person.id", index=True)
@@ -341,3 +391,19 @@ class SlotClaim(SQLModel, table=True):
     trainer_id: int = Field(foreign_key="person.id", primary_key=True)
     starts_at: datetime = Field(sa_column=Column(UTCDateTime(), primary_key=True))
     booking_id: int = Field(foreign_key="booking.id", unique=True)
+
+
+class TickFailure(SQLModel, table=True):
+    """A row a periodic tick failed on, so one bad row neither stops the tick nor is retried on
+    every tick: the tick skips it until `retry_at` (backing off as `failures` grow) and deletes
+    this row when it next succeeds. `tick` says what `row_id` is (flows/ticks.py); `error` is
+    the exception's type and where it was raised, never its message."""
+
+    __tablename__ = "tick_failure"
+
+    tick: str = Field(primary_key=True, max_length=24)
+    row_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    failures: int = 1
+    error: str = Field(max_length=200)
+    failed_at: datetime = Field(sa_column=_utc())
+    retry_at: datetime = Field(sa_column=_utc())

@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import and_, delete, or_, update
 from sqlmodel import SQLModel, col, select
 
+from storage.inbox import forget_chat
 from storage.models import (
     Alert,
     Booking,
@@ -28,11 +29,14 @@ from storage.models import (
     Exercise,
     Invite,
     Outbox,
+    OutboxStatus,
+    OutboxSubject,
     Pause,
     Person,
     Program,
     ReminderSchedule,
     SlotClaim,
+    TickFailure,
 )
 from storage.repo import Store
 
@@ -52,6 +56,7 @@ PERSON_REFERENCES: dict[tuple[str, str], Ref] = {
     ("invite", "created_by"): Ref.CLEARED,
     ("invite", "trainer_id"): Ref.CLEARED,
     ("outbox", "person_id"): Ref.OWNED,
+    ("outbox_subject", "person_id"): Ref.OWNED,
     ("program", "client_id"): Ref.OWNED,
     ("program", "updated_by"): Ref.CLEARED,
     ("checkin", "client_id"): Ref.OWNED,
@@ -74,6 +79,7 @@ CHILD_REFERENCES: dict[tuple[str, str], str] = {
     ("exercise", "program_id"): "deleted with the client's program",
     ("alert", "checkin_id"): "alerts are deleted before the check-ins they point at",
     ("slot_claim", "booking_id"): "deleted with the booking, which frees the slot",
+    ("outbox_subject", "outbox_id"): "deleted with the message it describes",
 }
 """Every column with a foreign key to a table holding OWNED rows (other than person)."""
 
@@ -83,7 +89,10 @@ TABLES: dict[str, str] = {
     "invite": "the invite a client joined with names them (used_by_user_id): exported, deleted",
     "conversation": "the chat's state (chat_id): deleted, not exported (it is only a cursor)",
     "processed_update": "update ids and times only, nothing personal: kept",
-    "outbox": "messages to the person (person_id, chat_id): exported, deleted",
+    "outbox": "messages to the person (person_id, chat_id) and about them (outbox_subject): "
+    "exported, deleted; an alert about them not yet sent is delivered first, then deleted",
+    "outbox_subject": "whom a message to someone else is about: deleted with the message",
+    "inbox": "updates not yet handled or answered (chat_id, the update): the person's deleted",
     "program": "a client's program: exported, deleted",
     "exercise": "the program's exercises: exported, deleted",
     "checkin": "a client's check-ins: exported, deleted",
@@ -96,6 +105,8 @@ TABLES: dict[str, str] = {
     "booking": "a prospect's consult bookings and intake: exported, deleted",
     "slot_claim": "the slot a booking holds: deleted with it (the slot is free again)",
     "centre": "the centre's settings: nothing personal",
+    "tick_failure": "rows a periodic tick failed on (tick, row id, exception type): the "
+    "person's (their id, their alerts' and bookings') deleted",
 }
 """Every table, and what it holds about people."""
 
@@ -114,6 +125,7 @@ class Stored:
     pauses: list[Pause] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
     outbox: list[Outbox] = field(default_factory=list)
+    written: list[Outbox] = field(default_factory=list)  # their own words relayed to staff
     schedule: ReminderSchedule | None = None
     bookings: list[Booking] = field(default_factory=list)
     names: dict[int, str] = field(default_factory=dict)  # trainers of bookings, by id
@@ -125,6 +137,40 @@ async def _all(store: Store, query: Any) -> list[Any]:
 
 def _to_person(person: Person) -> Any:
     return or_(col(Outbox.person_id) == person.id, col(Outbox.chat_id) == person.chat_id)
+
+
+ALERT_PRIORITY = 0  # flows.notify.ALERT_PRIORITY: emergency and urgent alerts
+PERSON_TICKS = ("schedule", "reminder", "nudge", "digest")  # ticks whose row id is a person
+WRITTEN_KINDS = ("reply_to_trainer", "ci_note_for_trainer")  # carry the person's own words
+
+
+async def _forget_messages_about(store: Store, pid: int) -> None:
+    """Messages to others about the person go, sent or not, except an alert not yet sent: a
+    flag must reach the trainer whatever else happens, so it is delivered and then deleted by
+    the sender (erase_after_send). Its subject link goes now either way."""
+    about = select(OutboxSubject.outbox_id).where(OutboxSubject.person_id == pid)
+    await store.session.exec(
+        update(Outbox)
+        .where(
+            col(Outbox.id).in_(about),
+            col(Outbox.priority) == ALERT_PRIORITY,
+            col(Outbox.status).in_([OutboxStatus.PENDING, OutboxStatus.SENDING]),
+        )
+        .values(erase_after_send=True)
+    )
+    doomed = list(
+        (
+            await store.session.exec(
+                select(Outbox.id).where(col(Outbox.id).in_(about), ~col(Outbox.erase_after_send))
+            )
+        ).all()
+    )
+    await store.session.exec(
+        delete(OutboxSubject).where(
+            or_(col(OutboxSubject.person_id) == pid, col(OutboxSubject.outbox_id).in_(doomed))
+        )
+    )
+    await store.session.exec(delete(Outbox).where(col(Outbox.id).in_(doomed)))
 
 
 async def stored_about(store: Store, person: Person) -> Stored:
@@ -160,6 +206,13 @@ async def stored_about(store: Store, person: Person) -> Stored:
     found.outbox = await _all(
         store, select(Outbox).where(_to_person(person)).order_by(col(Outbox.id))
     )
+    about = select(OutboxSubject.outbox_id).where(OutboxSubject.person_id == pid)
+    found.written = await _all(
+        store,
+        select(Outbox)
+        .where(col(Outbox.id).in_(about), col(Outbox.kind).in_(WRITTEN_KINDS))
+        .order_by(col(Outbox.id)),
+    )
     found.schedule = await store.session.get(ReminderSchedule, pid)
     found.bookings = await _all(
         store, select(Booking).where(Booking.prospect_id == pid).order_by(col(Booking.id))
@@ -170,8 +223,11 @@ async def stored_about(store: Store, person: Person) -> Stored:
     return found
 
 
-async def delete_person(store: Store, person: Person) -> None:
+async def delete_person(store: Store, person: Person, keep_update: int | None = None) -> None:
     """Delete every row about `person`, in the caller's transaction, children first.
+
+    Their updates still waiting in the inbox go too, except `keep_update` (the one deleting
+    them, whose answer is still to be sent).
 
     Rows of other people that merely name them (who acknowledged an alert, who last changed a
     program) keep the row with that column cleared. Flushes first, so pending changes to rows
@@ -182,10 +238,19 @@ async def delete_person(store: Store, person: Person) -> None:
         return
     session = store.session
     await session.flush()
+    await _forget_messages_about(store, pid)
     programs = select(Program.id).where(Program.client_id == pid)
     bookings = select(Booking.id).where(Booking.prospect_id == pid)
     checkins = select(Checkin.id).where(Checkin.client_id == pid)
+    alerts = select(Alert.id).where(Alert.client_id == pid)
     statements: list[Any] = [
+        delete(TickFailure).where(
+            or_(
+                and_(col(TickFailure.tick).in_(PERSON_TICKS), col(TickFailure.row_id) == pid),
+                and_(col(TickFailure.tick) == "escalate", col(TickFailure.row_id).in_(alerts)),
+                and_(col(TickFailure.tick) == "booking", col(TickFailure.row_id).in_(bookings)),
+            )
+        ),
         delete(SlotClaim).where(col(SlotClaim.booking_id).in_(bookings)),
         delete(Exercise).where(col(Exercise.program_id).in_(programs)),
         delete(Alert).where(or_(col(Alert.client_id) == pid, col(Alert.checkin_id).in_(checkins))),
@@ -194,6 +259,9 @@ async def delete_person(store: Store, person: Person) -> None:
         delete(Program).where(col(Program.client_id) == pid),
         delete(ReminderSchedule).where(col(ReminderSchedule.client_id) == pid),
         delete(Booking).where(col(Booking.prospect_id) == pid),
+        delete(OutboxSubject).where(
+            col(OutboxSubject.outbox_id).in_(select(Outbox.id).where(_to_person(person)))
+        ),
         delete(Outbox).where(_to_person(person)),
         delete(ClientProfile).where(col(ClientProfile.person_id) == pid),
         delete(Invite).where(col(Invite.used_by_user_id) == person.telegram_user_id),
@@ -214,3 +282,4 @@ async def delete_person(store: Store, person: Person) -> None:
     ]
     for statement in statements:
         await session.exec(statement)
+    await forget_chat(store, person.chat_id, keep=keep_update)

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import String, cast, exists, func, insert, literal, or_
 from sqlmodel import col, select
 
+from storage.failures import not_failing
 from storage.models import (
     Alert,
     Checkin,
@@ -54,8 +55,11 @@ async def schedule_of(store: Store, client_id: int) -> ReminderSchedule | None:
     return await store.session.get(ReminderSchedule, client_id)
 
 
-async def unscheduled_clients(store: Store, limit: int) -> list[tuple[Person, ClientProfile]]:
-    """Onboarded clients with a check-in time but no schedule row yet (just joined, or seeded)."""
+async def unscheduled_clients(
+    store: Store, limit: int, only: Sequence[int] | None = None
+) -> list[tuple[Person, ClientProfile]]:
+    """Onboarded clients with a check-in time but no schedule row yet (just joined, or seeded);
+    `only`: of these ids."""
     query = (
         select(Person, ClientProfile)
         .join(ClientProfile, col(ClientProfile.person_id) == col(Person.id))
@@ -69,11 +73,35 @@ async def unscheduled_clients(store: Store, limit: int) -> list[tuple[Person, Cl
         .order_by(col(Person.id))
         .limit(limit)
     )
+    if only is not None:
+        query = query.where(col(Person.id).in_(list(only)))
     return [(p, c) for p, c in (await store.session.exec(query)).all()]
 
 
-async def due_schedules(store: Store, now: datetime, limit: int) -> list[Due]:
-    """Schedules due by `now`, earliest first, locked for this planner (others skip them)."""
+async def unscheduled_client_ids(store: Store, limit: int, tick: str, now: datetime) -> list[int]:
+    """The ids unscheduled_clients would give, leaving out those `tick` waits to retry."""
+    query = (
+        select(Person.id)
+        .join(ClientProfile, col(ClientProfile.person_id) == col(Person.id))
+        .outerjoin(ReminderSchedule, col(ReminderSchedule.client_id) == col(Person.id))
+        .where(
+            Person.role == Role.CLIENT,
+            col(ClientProfile.onboarded_at).is_not(None),
+            col(ClientProfile.checkin_time).is_not(None),
+            col(ReminderSchedule.client_id).is_(None),
+            not_failing(tick, Person.id, now),
+        )
+        .order_by(col(Person.id))
+        .limit(limit)
+    )
+    return [pid for pid in (await store.session.exec(query)).all() if pid is not None]
+
+
+async def due_schedules(
+    store: Store, now: datetime, limit: int, only: Sequence[int] | None = None
+) -> list[Due]:
+    """Schedules due by `now`, earliest first, locked for this planner (others skip them);
+    `only`: of these clients."""
     query = (
         select(ReminderSchedule, Person, ClientProfile)
         .join(Person, col(Person.id) == col(ReminderSchedule.client_id))
@@ -83,7 +111,26 @@ async def due_schedules(store: Store, now: datetime, limit: int) -> list[Due]:
         .limit(limit)
         .with_for_update(skip_locked=True, of=ReminderSchedule)
     )
+    if only is not None:
+        query = query.where(col(ReminderSchedule.client_id).in_(list(only)))
     return [(s, p, c) for s, p, c in (await store.session.exec(query)).all()]
+
+
+async def due_client_ids(store: Store, now: datetime, limit: int, tick: str) -> list[int]:
+    """The next batch of clients due by `now`, earliest first, leaving out those `tick` waits
+    to retry (in the query: its LIMIT must not fill up with them)."""
+    query = (
+        select(ReminderSchedule.client_id)
+        .join(Person, col(Person.id) == col(ReminderSchedule.client_id))
+        .join(ClientProfile, col(ClientProfile.person_id) == col(ReminderSchedule.client_id))
+        .where(
+            col(ReminderSchedule.next_due_at) <= now,
+            not_failing(tick, ReminderSchedule.client_id, now),
+        )
+        .order_by(col(ReminderSchedule.next_due_at), col(ReminderSchedule.client_id))
+        .limit(limit)
+    )
+    return list((await store.session.exec(query)).all())
 
 
 async def paused_between(
@@ -141,21 +188,56 @@ async def latest_alerts(store: Store, client_ids: Sequence[int], rule: str) -> d
     return {cid: when for cid, when in (await store.session.exec(query)).all()}
 
 
-async def client_zones(store: Store) -> list[str | None]:
-    """The distinct time zones of clients with a reminder schedule (None: the default zone)."""
+async def client_zones(store: Store, skip: tuple[str, datetime] | None = None) -> list[str | None]:
+    """The distinct time zones of clients with a reminder schedule (None: the default zone);
+    `skip` (tick, now): leaving out clients that tick waits to retry."""
     query = (
         select(Person.timezone)
         .join(ReminderSchedule, col(ReminderSchedule.client_id) == col(Person.id))
         .distinct()
     )
+    if skip is not None:
+        query = query.where(not_failing(skip[0], Person.id, skip[1]))
     return list((await store.session.exec(query)).all())
 
 
+async def scheduled_in_zone(store: Store, zone: str | None, tick: str, now: datetime) -> list[int]:
+    """Clients with a schedule whose stored zone is `zone`, but those `tick` waits to retry."""
+    zone_clause = col(Person.timezone).is_(None) if zone is None else Person.timezone == zone
+    query = (
+        select(Person.id)
+        .join(ReminderSchedule, col(ReminderSchedule.client_id) == col(Person.id))
+        .where(zone_clause, not_failing(tick, Person.id, now))
+        .order_by(col(Person.id))
+    )
+    return [pid for pid in (await store.session.exec(query)).all() if pid is not None]
+
+
+async def clients_with_profiles(
+    store: Store, ids: Sequence[int]
+) -> list[tuple[Person, ClientProfile]]:
+    """These clients and their profiles, by id."""
+    query = (
+        select(Person, ClientProfile)
+        .join(ClientProfile, col(ClientProfile.person_id) == col(Person.id))
+        .where(col(Person.id).in_(list(ids)))
+        .order_by(col(Person.id))
+    )
+    return [(p, c) for p, c in (await store.session.exec(query)).all()]
+
+
 async def nudge_candidates(
-    store: Store, zone: str | None, day: date, before: str, prefix: str, limit: int
+    store: Store,
+    zone: str | None,
+    day: date,
+    before: str,
+    prefix: str,
+    limit: int,
+    skip: tuple[str, datetime] | None = None,
 ) -> list[tuple[Person, ClientProfile]]:
     """Clients in `zone` whose check-in time is before `before` ("HH:MM"), with no finished
-    check-in on `day` and no outbox row keyed `<prefix><client id>:<day>` yet."""
+    check-in on `day` and no outbox row keyed `<prefix><client id>:<day>` yet; `skip`
+    (tick, now): leaving out clients that tick waits to retry."""
     key = literal(prefix, String) + cast(Person.id, String) + literal(f":{day.isoformat()}", String)
     zone_clause = col(Person.timezone).is_(None) if zone is None else Person.timezone == zone
     query = (
@@ -175,15 +257,20 @@ async def nudge_candidates(
         .order_by(col(Person.id))
         .limit(limit)
     )
+    if skip is not None:
+        query = query.where(not_failing(skip[0], Person.id, skip[1]))
     return [(p, c) for p, c in (await store.session.exec(query)).all()]
 
 
-async def staff_members(store: Store) -> list[Person]:
+async def staff_members(store: Store, only: Sequence[int] | None = None) -> list[Person]:
+    """Trainers and admins (`only`: of these ids)."""
     query = (
         select(Person)
         .where(or_(col(Person.role) == Role.TRAINER, col(Person.role) == Role.ADMIN))
         .order_by(col(Person.id))
     )
+    if only is not None:
+        query = query.where(col(Person.id).in_(list(only)))
     return list((await store.session.exec(query)).all())
 
 

@@ -5,7 +5,7 @@ A Store wraps one session: everything one update changes, its update id included
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from typing import Any
@@ -22,6 +22,7 @@ from storage.models import (
     Conversation,
     Invite,
     Outbox,
+    OutboxSubject,
     Person,
     ProcessedUpdate,
     Role,
@@ -127,8 +128,14 @@ class Store:
         person_id: int | None = None,
         dedupe_key: str | None = None,
         not_before: datetime | None = None,
+        about: Sequence[int | None] = (),
+        erase_after_send: bool = False,
     ) -> Outbox | None:
-        """Queue a proactive message; a repeated dedupe key queues nothing and returns None."""
+        """Queue a proactive message; a repeated dedupe key queues nothing and returns None.
+
+        `about`: the people a message to someone else quotes or names (a client in an alert to
+        their trainer), so that deleting one of them deletes it. `erase_after_send`: a notice
+        about someone already gone (they left): delivered, then deleted."""
         if dedupe_key is not None:
             existing = await self.session.exec(
                 select(Outbox).where(Outbox.dedupe_key == dedupe_key)
@@ -145,8 +152,11 @@ class Store:
             dedupe_key=dedupe_key,
             not_before=not_before or now,
             created_at=now,
+            erase_after_send=erase_after_send,
         )
         await self.add(row)
+        for person_id_about in {p for p in about if p is not None and p != person_id}:
+            self.session.add(OutboxSubject(outbox_id=row.id or 0, person_id=person_id_about))
         return row
 
 

@@ -38,6 +38,10 @@ Test controls (JSON):
                                         the next `count` calls of sendMessage, sendPhoto,
                                         sendDocument and editMessage* answer `status` (429 with
                                         retry_after, 500 or 502) without doing anything
+    POST /api/faults {rate, kinds, seed, methods, retry_after, hold_seconds}
+                                        random faults, as `inject_fault_rate` (rate 0: off)
+    POST /api/faults {poll, count}      the next `count` getUpdates answer badly, as
+                                        `inject_poll_faults`
     POST /api/block {user_id, blocked}  the user blocks (or unblocks) the bot: sends then answer 403
                                         and the bot gets a my_chat_member update
     POST /api/replay {update_id}        deliver that already-sent update once more with its
@@ -45,6 +49,32 @@ Test controls (JSON):
 
 In-process tests can use the same controls as methods (`inject_faults`, `set_blocked`, `replay`,
 `user_sends`, `press_button`, ...) and read `calls`, `updates` and `history(chat_id)`.
+
+Faults for reliability tests (in-process methods; every faulted call is in `calls` with its
+`fault` set to the kind, so tests can count what happened):
+    inject_fault_rate(rate, kinds=("429", "500", "timeout"), *, seed=None, methods=None,
+                      retry_after=1, hold_seconds=5.0)
+        each Bot API call of `methods` (default: the send/edit family above) fails with
+        probability `rate` (0 turns it off), its kind drawn from `kinds` by a random.Random(seed):
+        "429"     429 with parameters.retry_after = `retry_after`; nothing is done
+        "500"     500 (or "502": 502); nothing is done
+        "timeout" nothing is done; the connection is held `hold_seconds` (past the client's read
+                  timeout), then answered 504; recorded with status 504
+        "late"    the method IS performed (the message appears) but its answer is held
+                  `hold_seconds`: "it may have arrived"; recorded with the method's own status
+        Holding never blocks other requests, and stop() ends held requests at once. Counted
+        faults (`inject_faults`) go first; methods sent as a webhook reply are never faulted.
+    inject_poll_faults(kind, count=1)
+        the next `count` getUpdates calls answer badly and immediately, confirming and taking
+        nothing, so a later good call returns the same updates: "html502" (a proxy's HTML 502
+        page, text/html), "garbage" (200 with a body cut off mid-JSON), "not_ok" (200
+        {"ok": true, "result": "nope"}), "disconnect" (the connection closes without an answer;
+        recorded with status 0). count 0 turns it off.
+    inject_update(fields) -> update
+        queues {"update_id": next, **fields} verbatim, however malformed (e.g. a message whose
+        "text" is a number, or one without "chat"), for getUpdates and the webhook alike. It is
+        filtered by allowed_updates only when all its keys are modelled update types that the
+        bot left out; "message" and "callback_query" always get through.
 """
 
 from __future__ import annotations
@@ -56,12 +86,13 @@ import hmac
 import json
 import logging
 import mimetypes
+import random
 import re
 import secrets
 import socket
 import struct
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -83,6 +114,7 @@ MAX_PAGE_WAIT = 30.0
 MAX_POLL_TIMEOUT = 60.0
 WEBHOOK_BACKOFF_START = 0.05
 WEBHOOK_BACKOFF_MAX = 2.0
+DEFAULT_HOLD_SECONDS = 5.0
 
 # Calls that create or change messages: the ones fault injection hits.
 FAULTABLE = frozenset(
@@ -95,6 +127,18 @@ FAULTABLE = frozenset(
         "editMessageReplyMarkup",
     }
 )
+# Random fault kinds (`inject_fault_rate`) and bad getUpdates answers (`inject_poll_faults`).
+FAULT_KINDS = frozenset({"429", "500", "502", "timeout", "late"})
+DEFAULT_FAULT_KINDS = ("429", "500", "timeout")
+POLL_FAULT_STATUS = {"html502": 502, "garbage": 200, "not_ok": 200, "disconnect": 0}
+PROXY_502_PAGE = (
+    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n"
+    "</body>\r\n</html>\r\n"
+)
+GARBAGE_BODY = b'{"ok":true,"result":[{"update_id":'
+# Raw updates of these types skip the allowed_updates filter (see `inject_update`).
+RAW_ALWAYS_DELIVERED = frozenset({"message", "callback_query"})
 # Parameters that carry objects; in form and multipart bodies they arrive as JSON strings.
 JSON_PARAMS = frozenset(
     {
@@ -195,6 +239,13 @@ def bad_request(detail: str) -> ApiError:
     return ApiError(400, f"Bad Request: {detail}")
 
 
+def _fault_error(status: int, retry_after: int) -> ApiError:
+    """An injected 429, 500 or 502, worded as Telegram (or its front proxy) words them."""
+    if status == 429:
+        return ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
+    return ApiError(status, "Internal Server Error" if status == 500 else "Bad Gateway")
+
+
 class SandboxError(Exception):
     """A page API error: answered as {"error": message} with an HTTP status."""
 
@@ -215,11 +266,28 @@ class Persona:
 
 @dataclass(frozen=True)
 class ApiCall:
-    """One Bot API call as the sandbox saw it (uploads replaced by a short description)."""
+    """One Bot API call as the sandbox saw it (uploads replaced by a short description).
+
+    `fault` names the injected fault that shaped the answer ("429", "500", "502", "timeout",
+    "late", or for getUpdates "html502", "garbage", "not_ok", "disconnect"); None otherwise.
+    """
 
     method: str
     params: dict[str, Any]
     status: int
+    fault: str | None = None
+
+
+@dataclass
+class _FaultRate:
+    """Random faults: each call of `methods` fails with probability `rate`."""
+
+    rate: float
+    kinds: tuple[str, ...]
+    methods: frozenset[str]
+    rng: random.Random
+    retry_after: int
+    hold_seconds: float
 
 
 @dataclass
@@ -847,12 +915,15 @@ class SandboxServer:
         self._commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self._bot_settings: dict[str, Any] = {}
         self._fault: tuple[int, int, int] = (0, 0, 1)  # (status, remaining, retry_after)
+        self._fault_rate: _FaultRate | None = None
+        self._poll_faults: tuple[str, int] = ("", 0)  # (kind, remaining)
         self._webhook_url = ""
         self._webhook_secret = ""
         self._webhook_task: asyncio.Task[None] | None = None
         self._webhook_error: tuple[int, str] | None = None
         self._updates_signal = _Signal()
         self._page_signal = _Signal()
+        self._stop_signal = _Signal()
         self._closing = False
         self._runner: web.AppRunner | None = None
         self._methods = self._method_table()
@@ -902,6 +973,7 @@ class SandboxServer:
         self._closing = True
         self._updates_signal.fire()
         self._page_signal.fire()
+        self._stop_signal.fire()  # held (faulted) answers go out now
         await self._stop_webhook()
         if self._runner is not None:
             await self._runner.cleanup()
@@ -958,11 +1030,14 @@ class SandboxServer:
         """Give an update the next id and queue it, unless the bot filtered its type out."""
         self._last_update_id += 1
         update = {"update_id": self._last_update_id, kind: copy.deepcopy(payload)}
-        self._updates[self._last_update_id] = update
-        if kind in self._allowed_updates:
+        self._queue(update, deliver=kind in self._allowed_updates)
+        return update
+
+    def _queue(self, update: dict[str, Any], *, deliver: bool) -> None:
+        self._updates[update["update_id"]] = update
+        if deliver:
             self._pending.append(update)
             self._updates_signal.fire()
-        return update
 
     def _add_message(
         self, chat: _Chat, *, from_bot: bool, fields: dict[str, Any], **extra: Any
@@ -1095,6 +1170,81 @@ class SandboxServer:
             raise ValueError("count and retry_after must not be negative")
         self._fault = (status, count, retry_after)
 
+    def inject_fault_rate(
+        self,
+        rate: float,
+        kinds: Iterable[str] = DEFAULT_FAULT_KINDS,
+        *,
+        seed: int | None = None,
+        methods: Iterable[str] | None = None,
+        retry_after: int = 1,
+        hold_seconds: float = DEFAULT_HOLD_SECONDS,
+    ) -> None:
+        """Fail a random share of calls, as a flaky network and a busy Telegram do.
+
+        Each call of `methods` (default: the send/edit family) fails with probability `rate`,
+        of a kind drawn from `kinds` (see the module docstring); `seed` makes the draws
+        reproducible. Rate 0 turns random faults off.
+        """
+        if not 0 <= rate <= 1:
+            raise ValueError("rate must be between 0 and 1")
+        chosen = (kinds,) if isinstance(kinds, str) else tuple(str(kind) for kind in kinds)
+        if not chosen or not set(chosen) <= FAULT_KINDS:
+            raise ValueError(f"kinds must be some of {', '.join(sorted(FAULT_KINDS))}")
+        if retry_after < 0 or not hold_seconds >= 0:
+            raise ValueError("retry_after and hold_seconds must not be negative")
+        names = FAULTABLE if methods is None else self._method_names(methods)
+        if rate == 0:
+            self._fault_rate = None
+            return
+        rng = random.Random(seed)
+        self._fault_rate = _FaultRate(rate, chosen, names, rng, retry_after, hold_seconds)
+
+    def _method_names(self, methods: Iterable[str]) -> frozenset[str]:
+        """Canonical names of the given Bot API methods (any case); unknown ones are an error."""
+        names = set()
+        for method in (methods,) if isinstance(methods, str) else methods:
+            entry = self._methods.get(str(method).lower())
+            if entry is None:
+                raise ValueError(f"unknown Bot API method {method!r}")
+            names.add(entry[0])
+        return frozenset(names)
+
+    def inject_poll_faults(self, kind: str, count: int = 1) -> None:
+        """Make the next `count` getUpdates calls answer badly (see the module docstring).
+
+        Nothing is confirmed or taken, so the pending updates wait for the next good call:
+        the test is whether the bot's polling loop survives the bad answer.
+        """
+        if kind not in POLL_FAULT_STATUS:
+            raise ValueError(f"kind must be one of {', '.join(sorted(POLL_FAULT_STATUS))}")
+        if count < 0:
+            raise ValueError("count must not be negative")
+        self._poll_faults = (kind, count)
+
+    def inject_update(self, fields: dict[str, Any]) -> dict[str, Any]:
+        """Queue `fields` verbatim as an update (plus the next update_id); returns a copy.
+
+        For tests that a bot survives updates it cannot decode, such as a message whose text is
+        a number or which has no chat. Delivered by getUpdates and the webhook like any other.
+        """
+        if not isinstance(fields, dict):
+            raise TypeError("fields must be a dict")
+        if "update_id" in fields:
+            raise ValueError("leave update_id out: the sandbox numbers updates itself")
+        json.dumps(fields)  # TypeError/ValueError now rather than on every later getUpdates
+        self._last_update_id += 1
+        update = {"update_id": self._last_update_id, **copy.deepcopy(fields)}
+        self._queue(update, deliver=self._raw_deliverable(set(fields)))
+        return copy.deepcopy(update)
+
+    def _raw_deliverable(self, keys: set[str]) -> bool:
+        """allowed_updates filters a raw update only when all its keys are modelled types the
+        bot left out; message and callback_query, the shapes a bot must survive, always pass."""
+        if keys & RAW_ALWAYS_DELIVERED or not keys <= UPDATE_TYPES:
+            return True
+        return not keys or bool(keys & self._allowed_updates)
+
     # ----------------------------------------------------------------- reading state (tests)
 
     @property
@@ -1152,16 +1302,27 @@ class SandboxServer:
         if entry is None:
             self.calls.append(ApiCall(method, params.record(), 404))
             return web.json_response(ApiError(404, "Not Found").payload(), status=404)
-        status, body = await self._execute(entry[0], entry[1], params)
+        name, handler = entry
+        if name == "getUpdates" and self._poll_faults[1] > 0:
+            return self._poll_fault(request, params)
+        drawn = self._draw_fault(name)
+        if drawn is not None:
+            return await self._random_fault(name, handler, params, *drawn)
+        status, body = await self._execute(name, handler, params)
         return web.json_response(body, status=status)
 
     def _token_ok(self, token: str) -> bool:
         return hmac.compare_digest(token.encode(), self.token.encode())
 
-    async def _execute(self, name: str, handler: Handler, params: _Params) -> tuple[int, dict]:
+    async def _execute(
+        self, name: str, handler: Handler, params: _Params, *, fault: str | None = None
+    ) -> tuple[int, dict]:
         """Run one method (or an injected fault) and record the call."""
         try:
-            self._maybe_fault(name)
+            counted = self._counted_fault(name)
+            if counted is not None:
+                fault = str(counted.code)
+                raise counted
             result = await handler(params)
             status, body = 200, {"ok": True, "result": result}
         except ApiError as error:
@@ -1170,17 +1331,68 @@ class SandboxServer:
             log.exception("sandbox failed on %s", name)
             status = 500
             body = {"ok": False, "error_code": 500, "description": "Internal Server Error"}
-        self.calls.append(ApiCall(name, params.record(), status))
+        self.calls.append(ApiCall(name, params.record(), status, fault))
         return status, body
 
-    def _maybe_fault(self, name: str) -> None:
+    def _counted_fault(self, name: str) -> ApiError | None:
         status, remaining, retry_after = self._fault
         if name not in FAULTABLE or remaining <= 0:
-            return
+            return None
         self._fault = (status, remaining - 1, retry_after)
-        if status == 429:
-            raise ApiError(429, f"Too Many Requests: retry after {retry_after}", retry_after)
-        raise ApiError(status, "Internal Server Error" if status == 500 else "Bad Gateway")
+        return _fault_error(status, retry_after)
+
+    def _draw_fault(self, name: str) -> tuple[str, _FaultRate] | None:
+        """The random fault kind for this call, if it gets one (counted faults go first)."""
+        plan = self._fault_rate
+        if plan is None or name not in plan.methods:
+            return None
+        if name in FAULTABLE and self._fault[1] > 0:
+            return None
+        if plan.rng.random() >= plan.rate:
+            return None
+        return plan.rng.choice(plan.kinds), plan
+
+    async def _random_fault(
+        self, name: str, handler: Handler, params: _Params, kind: str, plan: _FaultRate
+    ) -> web.Response:
+        """Answer with a random fault; "late" performs the method, the others do not."""
+        if kind == "late":
+            status, body = await self._execute(name, handler, params, fault=kind)
+            await self._hold(plan.hold_seconds)
+            return web.json_response(body, status=status)
+        if kind == "timeout":
+            error = ApiError(504, "Gateway Timeout")
+            self.calls.append(ApiCall(name, params.record(), error.code, kind))
+            await self._hold(plan.hold_seconds)
+        else:
+            error = _fault_error(int(kind), plan.retry_after)
+            self.calls.append(ApiCall(name, params.record(), error.code, kind))
+        return web.json_response(error.payload(), status=error.code)
+
+    async def _hold(self, seconds: float) -> None:
+        """Sit on an answer without blocking other requests; stop() cuts the wait short."""
+        deadline = asyncio.get_running_loop().time() + seconds
+        while not self._closing:
+            remaining = deadline - asyncio.get_running_loop().time()
+            if remaining <= 0:
+                return
+            await self._stop_signal.wait(remaining)
+
+    def _poll_fault(self, request: web.Request, params: _Params) -> web.Response:
+        """Answer one getUpdates badly, as a proxy or a broken network might; nothing is
+        confirmed or taken, so the same updates come with the next good call."""
+        kind, remaining = self._poll_faults
+        self._poll_faults = (kind, remaining - 1)
+        self.calls.append(ApiCall("getUpdates", params.record(), POLL_FAULT_STATUS[kind], kind))
+        if kind == "html502":
+            return web.Response(status=502, text=PROXY_502_PAGE, content_type="text/html")
+        if kind == "garbage":
+            return web.Response(body=GARBAGE_BODY, content_type="application/json")
+        if kind == "not_ok":
+            return web.json_response({"ok": True, "result": "nope"})
+        if request.transport is not None:  # "disconnect": no answer at all
+            request.transport.close()
+        return web.Response()
 
     async def _read_params(self, request: web.Request) -> _Params:
         values: dict[str, Any] = dict(request.query)
@@ -1864,6 +2076,10 @@ class SandboxServer:
 
     async def _handle_faults(self, request: web.Request) -> web.Response:
         body = await _json_body(request)
+        if "rate" in body:
+            return self._page_fault_rate(body)
+        if "poll" in body:
+            return self._page_poll_faults(body)
         status = _int_field(body, "status")
         count = _int_field(body, "count")
         retry_after = int(body.get("retry_after") or 1)
@@ -1872,6 +2088,43 @@ class SandboxServer:
         except ValueError as exc:
             raise SandboxError(400, str(exc)) from exc
         return web.json_response({"status": status, "count": count, "retry_after": retry_after})
+
+    def _page_fault_rate(self, body: dict[str, Any]) -> web.Response:
+        """POST /api/faults {rate, kinds, seed, methods, retry_after, hold_seconds}."""
+        rate = _float_field(body, "rate")
+        kinds = body.get("kinds", list(DEFAULT_FAULT_KINDS))
+        methods = body.get("methods")
+        seed = body.get("seed")
+        if not _str_list(kinds) or not (methods is None or _str_list(methods)):
+            raise SandboxError(400, "kinds and methods must be lists of strings.")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise SandboxError(400, "seed must be a whole number.")
+        retry_after = _int_field(body, "retry_after") if "retry_after" in body else 1
+        hold = _float_field(body, "hold_seconds") if "hold_seconds" in body else None
+        try:
+            self.inject_fault_rate(
+                rate,
+                kinds,
+                seed=seed,
+                methods=methods,
+                retry_after=retry_after,
+                hold_seconds=DEFAULT_HOLD_SECONDS if hold is None else hold,
+            )
+        except ValueError as exc:
+            raise SandboxError(400, str(exc)) from exc
+        return web.json_response({"rate": rate, "kinds": kinds, "seed": seed})
+
+    def _page_poll_faults(self, body: dict[str, Any]) -> web.Response:
+        """POST /api/faults {poll, count}."""
+        kind = body.get("poll")
+        count = _int_field(body, "count") if "count" in body else 1
+        if not isinstance(kind, str):
+            raise SandboxError(400, "poll must be a string.")
+        try:
+            self.inject_poll_faults(kind, count)
+        except ValueError as exc:
+            raise SandboxError(400, str(exc)) from exc
+        return web.json_response({"poll": kind, "count": count})
 
     async def _handle_block(self, request: web.Request) -> web.Response:
         body = await _json_body(request)
@@ -1935,3 +2188,14 @@ def _float_text(value: str, name: str) -> float:
         return float(value)
     except ValueError:
         raise SandboxError(400, f"{name} must be a number.") from None
+
+
+def _float_field(body: dict[str, Any], name: str) -> float:
+    value = body.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SandboxError(400, f"{name} must be a number.")
+    return float(value)
+
+
+def _str_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)

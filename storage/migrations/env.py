@@ -37,12 +37,11 @@ def _configure(connection: Connection) -> None:
 
 async def _run_standalone() -> None:
     """For the `alembic` command line: DATABASE_URL or the default SQLite file."""
-    from storage.db import make_engine
+    from storage.db import in_migration, make_engine
 
     url = os.environ.get("DATABASE_URL", "sqlite+aiosqlite:///data/mendbot.sqlite3")
     engine = make_engine(url)
-    async with engine.begin() as conn:
-        await conn.run_sync(_configure)
+    await in_migration(engine, _configure)  # as the app migrates (SQLite: foreign keys off)
     await engine.dispose()
 
 

@@ -450,3 +450,239 @@ async def test_python_telegram_bot_works_against_the_sandbox(server: SandboxServ
             await http.post("/api/send", json={"user_id": ADMIN, "text": "/help"})
         [update] = await bot.get_updates(timeout=1)
         assert update.message is not None and update.message.text == "/help"
+
+
+# ----------------------------------------------------------------------------- reliability faults
+
+
+def faults(server: SandboxServer) -> list[tuple[str, int, str | None]]:
+    return [(c.method, c.status, c.fault) for c in server.calls if c.fault is not None]
+
+
+@pytest.mark.parametrize(
+    ("kind", "status", "description"),
+    [
+        ("429", 429, "Too Many Requests: retry after 2"),
+        ("500", 500, "Internal Server Error"),
+        ("502", 502, "Bad Gateway"),
+    ],
+)
+async def test_random_error_faults_answer_like_telegram_and_do_nothing(
+    server: SandboxServer, http: httpx.AsyncClient, kind: str, status: int, description: str
+) -> None:
+    server.inject_fault_rate(1.0, [kind], retry_after=2)
+    failed = await call(http, "sendMessage", chat_id=ADMIN, text="hi")
+    assert failed.status_code == status
+    expected: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+    if status == 429:
+        expected["parameters"] = {"retry_after": 2}
+    assert failed.json() == expected
+    assert (await ok(http, "getMe"))["is_bot"]  # not in the send/edit family
+    assert server.history(ADMIN) == []
+    assert faults(server) == [("sendMessage", status, kind)]
+
+
+async def test_timeout_fault_holds_the_call_and_sends_nothing(
+    server: SandboxServer, http: httpx.AsyncClient
+) -> None:
+    server.inject_fault_rate(1.0, ["timeout"], hold_seconds=0.3)
+    impatient = httpx.AsyncClient(base_url=server.base_url, timeout=httpx.Timeout(5, read=0.1))
+    async with impatient:
+        with pytest.raises(httpx.ReadTimeout):
+            await impatient.post(f"/bot{TOKEN}/sendMessage", json={"chat_id": ADMIN, "text": "a"})
+    held = asyncio.create_task(call(http, "sendMessage", chat_id=ADMIN, text="b"))
+    started = asyncio.get_running_loop().time()
+    await asyncio.sleep(0.05)
+    assert (await ok(http, "getMe"))["is_bot"]  # a held call does not block others
+    assert not held.done()
+    answer = await held
+    assert asyncio.get_running_loop().time() - started >= 0.3
+    assert answer.status_code == 504 and answer.json()["error_code"] == 504
+    await asyncio.sleep(0.3)  # the first hold ends after its client left: no error
+    assert server.history(ADMIN) == []
+    assert faults(server) == [("sendMessage", 504, "timeout")] * 2
+
+
+async def test_late_fault_performs_the_call_but_answers_late(
+    server: SandboxServer, http: httpx.AsyncClient
+) -> None:
+    server.inject_fault_rate(1.0, ["late"], hold_seconds=0.2)
+    started = asyncio.get_running_loop().time()
+    sent = await ok(http, "sendMessage", chat_id=ADMIN, text="maybe arrived")
+    assert asyncio.get_running_loop().time() - started >= 0.2
+    assert [m["text"] for m in server.history(ADMIN)] == ["maybe arrived"]
+    assert sent["message_id"] == 1
+    assert faults(server) == [("sendMessage", 200, "late")]
+
+
+async def test_fault_rate_is_roughly_right_reproducible_and_zero_stops_it(
+    server: SandboxServer, http: httpx.AsyncClient
+) -> None:
+    async def statuses(count: int) -> list[int]:
+        return [
+            (await call(http, "sendMessage", chat_id=CLIENT, text=f"m{i}")).status_code
+            for i in range(count)
+        ]
+
+    server.inject_fault_rate(0.2, ["429", "500", "502"], seed=7)
+    first = await statuses(200)
+    failed = [status for status in first if status != 200]
+    assert 25 <= len(failed) <= 55
+    assert set(failed) == {429, 500, 502}
+    assert len(server.history(CLIENT)) == 200 - len(failed)
+    assert len(faults(server)) == len(failed)
+    server.inject_fault_rate(0.2, ["429", "500", "502"], seed=7)
+    assert await statuses(200) == first
+    server.inject_fault_rate(0)
+    assert await statuses(30) == [200] * 30
+
+
+async def test_fault_rate_can_target_other_methods_and_checks_its_arguments(
+    server: SandboxServer, http: httpx.AsyncClient
+) -> None:
+    server.inject_fault_rate(1.0, ["500"], methods=["getme"])
+    assert (await call(http, "getMe")).status_code == 500
+    assert (await ok(http, "sendMessage", chat_id=ADMIN, text="fine"))["text"] == "fine"
+    for bad in (
+        {"rate": 1.5},
+        {"rate": 0.5, "kinds": ["418"]},
+        {"rate": 0.5, "kinds": []},
+        {"rate": 0.5, "methods": ["sendTelepathy"]},
+        {"rate": 0.5, "hold_seconds": -1},
+    ):
+        with pytest.raises(ValueError):
+            server.inject_fault_rate(**bad)
+
+
+async def test_counted_faults_go_before_random_ones(
+    server: SandboxServer, http: httpx.AsyncClient
+) -> None:
+    server.inject_fault_rate(1.0, ["late"], hold_seconds=0.1)
+    server.inject_faults(429, 1, retry_after=4)
+    limited = await call(http, "sendMessage", chat_id=ADMIN, text="a")
+    assert limited.json()["parameters"] == {"retry_after": 4}
+    await ok(http, "sendMessage", chat_id=ADMIN, text="b")
+    assert faults(server) == [("sendMessage", 429, "429"), ("sendMessage", 200, "late")]
+
+
+async def test_stop_does_not_wait_for_held_answers() -> None:
+    sandbox = SandboxServer(TOKEN, personas=PERSONAS)
+    await sandbox.start()
+    sandbox.inject_fault_rate(1.0, ["timeout"], hold_seconds=30)
+    async with httpx.AsyncClient(base_url=sandbox.base_url, timeout=10) as http:
+        held = asyncio.create_task(call(http, "sendMessage", chat_id=ADMIN, text="stuck"))
+        for _ in range(100):
+            if sandbox.calls:
+                break
+            await asyncio.sleep(0.01)
+        started = asyncio.get_running_loop().time()
+        await sandbox.stop()
+        assert asyncio.get_running_loop().time() - started < 1.0
+        with contextlib.suppress(httpx.HTTPError):
+            await held
+
+
+async def bad_poll(http: httpx.AsyncClient, kind: str, offset: int) -> None:
+    """One getUpdates that must come back unusable in the way `kind` describes."""
+    if kind == "disconnect":
+        with pytest.raises(httpx.RemoteProtocolError):
+            await call(http, "getUpdates", offset=offset)
+        return
+    response = await call(http, "getUpdates", offset=offset)
+    if kind == "html502":
+        assert response.status_code == 502
+        assert response.headers["content-type"].startswith("text/html")
+        assert "<h1>502 Bad Gateway</h1>" in response.text
+    elif kind == "garbage":
+        assert response.status_code == 200
+        with pytest.raises(ValueError):
+            response.json()
+    else:
+        assert response.status_code == 200
+        assert response.json() == {"ok": True, "result": "nope"}
+
+
+@pytest.mark.parametrize("kind", ["html502", "garbage", "not_ok", "disconnect"])
+async def test_poll_fault_answers_badly_once_and_keeps_the_update(
+    server: SandboxServer, http: httpx.AsyncClient, kind: str
+) -> None:
+    sent = (await http.post("/api/send", json={"user_id": CLIENT, "text": "hello"})).json()
+    server.inject_poll_faults(kind)
+    # The bad call carries an offset past the update: it must not have been confirmed.
+    await bad_poll(http, kind, offset=sent["update_id"] + 1)
+    [update] = await ok(http, "getUpdates")
+    assert update["update_id"] == sent["update_id"]
+    assert [(c.method, c.fault) for c in server.calls] == [
+        ("getUpdates", kind),
+        ("getUpdates", None),
+    ]
+
+
+async def test_poll_faults_over_the_page_api(http: httpx.AsyncClient) -> None:
+    armed = await http.post("/api/faults", json={"poll": "not_ok", "count": 2})
+    assert armed.status_code == 200
+    for _ in range(2):
+        await bad_poll(http, "not_ok", offset=0)
+    assert await ok(http, "getUpdates") == []
+    unknown = await http.post("/api/faults", json={"poll": "teapot"})
+    assert unknown.status_code == 400
+
+
+async def test_fault_rate_over_the_page_api(http: httpx.AsyncClient) -> None:
+    armed = await http.post("/api/faults", json={"rate": 1, "kinds": ["502"], "seed": 3})
+    assert armed.status_code == 200
+    assert (await call(http, "sendMessage", chat_id=ADMIN, text="x")).status_code == 502
+    assert (await http.post("/api/faults", json={"rate": 0})).status_code == 200
+    assert (await call(http, "sendMessage", chat_id=ADMIN, text="x")).status_code == 200
+    for bad in ({"rate": "lots"}, {"rate": 0.5, "kinds": ["nope"]}, {"rate": 0.5, "seed": "x"}):
+        assert (await http.post("/api/faults", json=bad)).status_code == 400
+
+
+UNDECODABLE: list[dict[str, Any]] = [
+    {"message": {"message_id": 1, "date": 0, "text": 12345}},
+    {"message": {"message_id": 2, "date": 0, "text": "no chat"}},
+]
+
+
+async def test_injected_update_arrives_verbatim_by_get_updates(
+    server: SandboxServer, http: httpx.AsyncClient
+) -> None:
+    sent = (await http.post("/api/send", json={"user_id": CLIENT, "text": "normal"})).json()
+    injected = [server.inject_update(fields) for fields in UNDECODABLE]
+    assert [u["update_id"] for u in injected] == [sent["update_id"] + 1, sent["update_id"] + 2]
+    updates = await ok(http, "getUpdates", offset=sent["update_id"] + 1)
+    assert updates == [
+        {"update_id": u["update_id"], **f} for u, f in zip(injected, UNDECODABLE, strict=True)
+    ]
+    with pytest.raises(ValueError):
+        server.inject_update({"update_id": 1, "message": {}})
+
+
+async def test_injected_update_follows_allowed_updates_except_message_and_callback(
+    server: SandboxServer, http: httpx.AsyncClient
+) -> None:
+    assert await ok(http, "getUpdates", allowed_updates=["my_chat_member"]) == []
+    kept = [
+        server.inject_update(UNDECODABLE[0]),
+        server.inject_update({"callback_query": {"id": "1"}}),
+        server.inject_update({"my_chat_member": {}}),
+        server.inject_update({"some_future_type": {}}),
+    ]
+    server.inject_update({"edited_message": {"message_id": 1}})  # left out by allowed_updates
+    server.inject_update({"chat_member": {}})
+    updates = await ok(http, "getUpdates")
+    assert updates == kept
+
+
+async def test_injected_update_arrives_verbatim_by_webhook(
+    server: SandboxServer, http: httpx.AsyncClient
+) -> None:
+    async with receiver(fail_first=0) as (url, received):
+        assert await ok(http, "setWebhook", url=url)
+        injected = server.inject_update(UNDECODABLE[1])
+        for _ in range(200):
+            if received:
+                break
+            await asyncio.sleep(0.01)
+        assert [update for _, update in received] == [injected]
+        assert injected == {"update_id": injected["update_id"], **UNDECODABLE[1]}

@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from bot.clock import FakeClock
 from bot.demo import ADMIN, CLIENT, TRAINER, seed_demo_centre
 from flows.alert import ack_data, escalate_overdue, raise_alerts
+from flows.buttons import AckAlerts, AckCheckin, History, MessageClient
 from flows.conversation import Context
 from flows.core import Edit, Event, EventKind, Send, Toast
 from flows.router import Router
@@ -141,10 +142,10 @@ async def test_emergency_alert_is_stored_then_queued_with_a_neutral_first_line(
     assert (row.chat_id, row.person_id, row.priority) == (TRAINER.user_id, trainer.id, 0)
     assert row.not_before == clock.now()
     # the message names the stored alert: it existed before the message was written
-    assert row.buttons[0] == [{"text": "Acknowledge", "data": f"ack:{alert.id}"}]
+    assert row.buttons[0] == [{"text": "Acknowledge", "data": AckAlerts((alert.id or 0,)).pack()}]
     assert row.buttons[1] == [
-        {"text": "Message client", "data": f"msg:{client.id}"},
-        {"text": "History", "data": f"hist:{client.id}"},
+        {"text": "Message client", "data": MessageClient(client.id or 0).pack()},
+        {"text": "History", "data": History(client.id or 0).pack()},
     ]
     first, blank, *details = row.text.split("\n")
     assert first == "EMERGENCY alert: Jordan needs your attention now."
@@ -189,7 +190,7 @@ async def test_urgent_rules_of_one_checkin_share_one_message(
     assert "• U1: one-sided calf" in row.text and "• U5: sudden pop or snap" in row.text
     assert "pain, swelling, warmth or redness in one calf or thigh" in row.text
     assert "contact the client today; advise them to see their clinician" in row.text
-    assert row.buttons[0][0]["data"] == f"ack:{ids[0]},{ids[1]}"
+    assert row.buttons[0][0]["data"] == AckAlerts((ids[0], ids[1])).pack()
 
 
 async def test_emergency_and_urgent_of_one_checkin_are_two_messages(
@@ -235,7 +236,7 @@ async def test_after_acknowledging_the_same_rule_opens_a_new_alert(
     router: Router, sessions: SessionFactory, clock: FakeClock
 ) -> None:
     [first] = await _raise(sessions, clock, ("U1",), day=date(2026, 11, 22))
-    await User(router, TRAINER.user_id).press_data(f"ack:{first}")
+    await User(router, TRAINER.user_id).press_data(AckAlerts((first,)).pack())
     [second] = await _raise(sessions, clock, ("U1",))
     assert second != first
     alerts = await _alerts(sessions)
@@ -256,19 +257,22 @@ async def test_trainer_acknowledges_and_the_message_records_it(
     trainer_person = await person_of(sessions, TRAINER.user_id)
     clock.advance(timedelta(minutes=7))
     trainer = User(router, TRAINER.user_id)
-    replies = await trainer.press_data(f"ack:{alert_id}", "Acknowledge")
+    replies = await trainer.press_data(AckAlerts((alert_id,)).pack(), "Acknowledge")
     assert replies[0] == Toast("Acknowledged.")
     [edit] = [r for r in replies if isinstance(r, Edit)]
     assert edit.message_id == 1
     assert edit.text == "question\n\nAcknowledged by Sam at 09:07"
     labels = [(b.text, b.data) for row in edit.buttons for b in row]
-    assert labels == [("Message client", f"msg:{client.id}"), ("History", f"hist:{client.id}")]
+    assert labels == [
+        ("Message client", MessageClient(client.id or 0).pack()),
+        ("History", History(client.id or 0).pack()),
+    ]
     [alert] = await _alerts(sessions)
     assert alert.status == AlertStatus.ACKNOWLEDGED
     assert (alert.acknowledged_by, alert.acknowledged_at) == (trainer_person.id, clock.now())
 
     clock.advance(timedelta(minutes=5))
-    again = await User(router, ADMIN.user_id).press_data(f"ack:{alert_id}")
+    again = await User(router, ADMIN.user_id).press_data(AckAlerts((alert_id,)).pack())
     assert again == [Toast("Already acknowledged by Sam at 09:07.")]
     [alert] = await _alerts(sessions)
     assert alert.acknowledged_by == trainer_person.id
@@ -287,11 +291,13 @@ async def test_long_id_lists_fall_back_to_the_checkin(
     router: Router, sessions: SessionFactory, clock: FakeClock
 ) -> None:
     data = ack_data([10**9 + i for i in range(7)], checkin_id=55, severity="urgent")
-    assert data == "ack:C55U"
-    assert ack_data([12, 13]) == "ack:12,13"
+    assert data == AckCheckin(55, "U")
+    assert ack_data([12, 13]) == AckAlerts((12, 13))
     ids = await _raise(sessions, clock, ("U1", "U5"), red_flags=("calf_swelling",))
     alerts = await _alerts(sessions)
-    await User(router, TRAINER.user_id).press_data(f"ack:C{alerts[0].checkin_id}U")
+    await User(router, TRAINER.user_id).press_data(
+        AckCheckin(alerts[0].checkin_id or 0, "U").pack()
+    )
     alerts = await _alerts(sessions)
     assert [a.id for a in alerts] == ids
     assert {a.status for a in alerts} == {AlertStatus.ACKNOWLEDGED}
@@ -303,7 +309,7 @@ async def test_others_cannot_acknowledge(
     await add_person(sessions, clock, 1004, "Riley", Role.TRAINER)
     [alert_id] = await _raise(sessions, clock, ("E1",), red_flags=("chest_pain",))
     for user_id in (1004, CLIENT.user_id, 5555):
-        replies = await User(router, user_id).press_data(f"ack:{alert_id}")
+        replies = await User(router, user_id).press_data(AckAlerts((alert_id,)).pack())
         assert replies == [Toast(EXPIRED)]
     for forged in ("ack:", "ack:x", f"ack:{alert_id},999", "ack:C1X", "ack:L"):
         assert await User(router, TRAINER.user_id).press_data(forged) == [Toast(EXPIRED)]
@@ -421,7 +427,7 @@ async def test_history_shows_fourteen_days(
     await _checkin(sessions, clock, date(2026, 11, 9), pain_now=1)  # 15 days ago: not shown
     await _checkin(sessions, clock, date(2026, 11, 21), status="in_progress", pain_now=4)
     client = await person_of(sessions, CLIENT.user_id)
-    replies = await User(router, TRAINER.user_id).press_data(f"hist:{client.id}")
+    replies = await User(router, TRAINER.user_id).press_data(History(client.id or 0).pack())
     [send] = [r for r in replies if isinstance(r, Send)]
     lines = send.text.split("\n")
     assert lines[0] == "Jordan, last 14 days"
@@ -479,7 +485,7 @@ async def test_escalation_boundaries_go_to_every_admin_once(
     assert "chest" not in first and "pain" not in first
     assert "for Sam's client, not acknowledged within 15 minutes." in text
     assert "E1: chest pain or pressure" in text and f"Jordan: {TOLD}." in text
-    assert rows[0].buttons[0] == [{"text": "Acknowledge", "data": f"ack:{emergency}"}]
+    assert rows[0].buttons[0] == [{"text": "Acknowledge", "data": AckAlerts((emergency,)).pack()}]
     alerts = {a.id: a for a in await _alerts(sessions)}
     assert alerts[emergency].escalated_at == clock.now()
     assert alerts[emergency].status == AlertStatus.OPEN
@@ -501,7 +507,7 @@ async def test_escalation_boundaries_go_to_every_admin_once(
     assert alerts[urgent].escalated_at == start + timedelta(hours=4)
 
     # the admin can acknowledge from the escalation message
-    await User(router, 1009).press_data(f"ack:{emergency}")
+    await User(router, 1009).press_data(AckAlerts((emergency,)).pack())
     alerts = {a.id: a for a in await _alerts(sessions)}
     assert alerts[emergency].acknowledged_by == boss.id
 
@@ -512,7 +518,7 @@ async def test_acknowledged_alerts_are_not_escalated(
     start = clock.now()
     [alert_id] = await _raise(sessions, clock, ("E1",), red_flags=("chest_pain",))
     clock.advance(timedelta(minutes=10))
-    await User(router, TRAINER.user_id).press_data(f"ack:{alert_id}")
+    await User(router, TRAINER.user_id).press_data(AckAlerts((alert_id,)).pack())
     clock.set(start + timedelta(hours=5))
     assert await _escalate(sessions, clock) == 0
     [alert] = await _alerts(sessions)

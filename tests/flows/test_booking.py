@@ -11,6 +11,17 @@ from sqlmodel import col, select
 from bot.clock import FakeClock
 from bot.demo import ADMIN, TRAINER, seed_demo_centre
 from flows.alert import ack_data, escalate_overdue
+from flows.buttons import (
+    AckAlerts,
+    AckVisitor,
+    BookingCancel,
+    BookingMove,
+    BookingNew,
+    History,
+    MessageClient,
+    Outcome,
+    StaffCancel,
+)
 from flows.consult_tick import plan_booking_reminders
 from flows.core import Document, Edit, EventKind, Reply, Send, Toast
 from flows.router import Router
@@ -58,7 +69,7 @@ async def _to_slots(router: Router, user_id: int, name: str, injury: str = "no")
 
 
 async def _contact(user: User, phone: str) -> list[Reply]:
-    return await user._handle(kind=EventKind.CONTACT, phone=phone)
+    return await user._handle(kind=EventKind.CONTACT, phone=phone, contact_user_id=user.user_id)
 
 
 async def _book(
@@ -94,6 +105,23 @@ async def _bookings(sessions: SessionFactory) -> list[Booking]:
         return list((await session.exec(select(Booking).order_by(col(Booking.id)))).all())
 
 
+async def test_someone_elses_contact_card_is_not_taken_as_the_visitors_phone(
+    router: Router, sessions: SessionFactory
+) -> None:
+    vera = await _to_slots(router, 5001, "Vera")
+    await vera.press("14:30")
+    for owner in (5002, None):  # a friend's card, an address-book card with no account
+        refused = await vera._handle(
+            kind=EventKind.CONTACT, phone="+447700900999", contact_user_id=owner
+        )
+        assert "someone else's contact card" in texts(refused)
+        assert "Shall I book it?" not in texts(refused)
+    await _contact(vera, "+447700900123")
+    await vera.press("Yes, book it")
+    [booking] = await _bookings(sessions)
+    assert booking.phone == "+447700900123"
+
+
 async def test_a_visitor_books_a_consult_and_the_trainer_hears(
     router: Router, sessions: SessionFactory
 ) -> None:
@@ -113,7 +141,7 @@ async def test_a_visitor_books_a_consult_and_the_trainer_hears(
     [told] = await _outbox(sessions, "bk_trainer_booked")
     assert told.text.startswith("New free consult: Vera, Tue 24 Nov, 09:00 (Europe/London)")
     assert "ACL surgery in May" in told.text and "+447700900123" in told.text
-    assert "bktcancel:" in told.buttons[0][0]["data"]
+    assert StaffCancel.unpack(told.buttons[0][0]["data"]) is not None
     assert "free consult with Sam" in texts(await vera.command("mybooking"))
 
 
@@ -188,7 +216,9 @@ async def test_reschedule_keeps_one_calendar_event_and_cancel_asks_first(
     assert (await _bookings(sessions))[-1].status == BookingStatus.CONFIRMED
     assert await _outbox(sessions, "bk_trainer_cancelled") == []
 
-    asked = await vera.press_data(f"bkcancel:{latest.id}")  # the confirmation's Cancel again
+    asked = await vera.press_data(
+        BookingCancel(latest.id or 0).pack()
+    )  # the confirmation's Cancel again
     cancelled = await vera.press("Yes, cancel", asked)
     assert "is cancelled" in texts(cancelled)
     assert Edit(1, "question\n\n» Yes, cancel") in cancelled
@@ -200,13 +230,17 @@ async def test_reschedule_keeps_one_calendar_event_and_cancel_asks_first(
     assert removed["FILE"] == "consult-cancelled.ics"
 
     # stale presses: a short polite answer, nothing else changes
-    for data in (f"bkcancel:{latest.id}:yes", f"bkcancel:{latest.id}", f"bkmove:{latest.id}"):
+    for data in (
+        BookingCancel(latest.id or 0, "yes").pack(),
+        BookingCancel(latest.id or 0).pack(),
+        BookingMove(latest.id or 0).pack(),
+    ):
         again = await vera.press_data(data)
         assert Toast("This consult is already cancelled.") in again
         assert not [r for r in again if isinstance(r, Send | Document)]
     assert len(await _outbox(sessions, "bk_trainer_cancelled")) == 1
     stranger = User(router, 5999, "Eve")
-    for data in (f"bkcancel:{latest.id}", f"bkcancel:{latest.id}:yes"):
+    for data in (BookingCancel(latest.id or 0).pack(), BookingCancel(latest.id or 0, "yes").pack()):
         assert "expired" in texts(await stranger.press_data(data))
 
 
@@ -243,10 +277,12 @@ async def test_the_trainer_cancels_with_a_reason_and_the_visitor_is_offered_new_
     [booking] = await _bookings(sessions)
     sam = User(router, TRAINER.user_id, "Sam")
     assert "Upcoming consults (1" in texts(await sam.command("bookings"))
-    assert "Why are you cancelling Vera" in texts(await sam.press_data(f"bktcancel:{booking.id}"))
+    assert "Why are you cancelling Vera" in texts(
+        await sam.press_data(StaffCancel(booking.id or 0).pack())
+    )
     assert "Vera has been told" in texts(await sam.text("I'm off sick, sorry"))
     [told] = await _outbox(sessions, "bk_cancelled_by_trainer")
-    assert "I'm off sick, sorry" in told.text and told.buttons[0][0]["data"].startswith("bknew:")
+    assert "I'm off sick, sorry" in told.text and BookingNew.unpack(told.buttons[0][0]["data"])
     assert "Free times on" in texts(await vera.press_data(told.buttons[0][0]["data"]))
 
 
@@ -274,6 +310,16 @@ async def test_reminders_then_the_outcome_and_a_no_show_follow_up(
     assert await tick() == 1
     [ask] = await _outbox(sessions, "bk_outcome_ask")
     sam = User(router, TRAINER.user_id, "Sam")
+    [booking] = await _bookings(sessions)
+    no_show = Outcome(booking.id or 0, "n").pack()
+    assert ask.buttons[0][1]["data"] == no_show
+    # the mark is exactly "a" or "n": anything else marks nothing (it used to mark a no-show)
+    for forged in (":", ":an", ":A", "", ":n:n", ":n "):
+        payload = f"bkout:{booking.id}{forged}"
+        expired = await sam.press_data(payload)
+        assert expired == [Toast("This button has expired. Please use the latest message.")]
+    assert (await _bookings(sessions))[0].status == BookingStatus.CONFIRMED
+    assert await _outbox(sessions, "bk_no_show_follow_up") == []
     assert "expired" in texts(await vera.press_data(ask.buttons[0][1]["data"]))
     assert "no-show" in texts(await sam.press_data(ask.buttons[0][1]["data"]))
     await sam.press_data(ask.buttons[0][1]["data"])  # twice: still one follow-up
@@ -348,8 +394,10 @@ async def test_red_flags_in_the_intake_raise_a_stored_alert_and_are_not_booked(
     assert (row.chat_id, row.person_id, row.priority) == (TRAINER.user_id, sam.id, 0)
     # the message names the stored alert: it existed before the message was written
     assert row.buttons == [
-        [{"text": "Acknowledge", "data": f"ack:{alert.id}"}],
-        [{"text": "Message visitor", "data": f"msg:{ria.id}"}],  # no check-in history
+        [{"text": "Acknowledge", "data": AckAlerts((alert.id or 0,)).pack()}],
+        [
+            {"text": "Message visitor", "data": MessageClient(ria.id or 0).pack()}
+        ],  # no check-in history
     ]
     first, blank, *details = row.text.split("\n")
     assert blank == "" and "Ria" in first and ("visitor" in first or "consult" in first)
@@ -398,15 +446,21 @@ async def test_a_visitors_alert_is_acknowledged_listed_and_escalated(
     assert first == "Escalated EMERGENCY alert: Ria, a visitor, needs attention now."
     assert "for Sam, about a visitor asking for a consult" in up.text
     assert "E1: chest pain" in up.text and "contacts the visitor now" in up.text
-    assert up.buttons[1] == [{"text": "Message visitor", "data": f"msg:{alert.client_id}"}]
+    assert up.buttons[1] == [
+        {"text": "Message visitor", "data": MessageClient(alert.client_id).pack()}
+    ]
 
     # another trainer can't touch it; Sam acknowledges, and the list empties
     await _add_consult_trainer(sessions, clock, "Riley")
     riley = User(router, 1004, "Riley")
     assert "No open alerts" in texts(await riley.command("alerts"))
-    for data in (f"ack:{alert.id}", f"msg:{alert.client_id}", f"hist:{alert.client_id}"):
+    for data in (
+        AckAlerts((alert.id or 0,)).pack(),
+        MessageClient(alert.client_id).pack(),
+        History(alert.client_id).pack(),
+    ):
         assert "expired" in texts(await riley.press_data(data))
-    acked = await sam.press_data(f"ack:{alert.id}", "Acknowledge")
+    acked = await sam.press_data(AckAlerts((alert.id or 0,)).pack(), "Acknowledge")
     assert Toast("Acknowledged.") in acked
     [edit] = [r for r in acked if isinstance(r, Edit)]
     assert edit.text.startswith("question\n\nAcknowledged by Sam at ")
@@ -414,7 +468,9 @@ async def test_a_visitors_alert_is_acknowledged_listed_and_escalated(
     [alert] = await _alerts(sessions)
     assert alert.status == AlertStatus.ACKNOWLEDGED
     assert texts(await sam.command("alerts")) == "No open alerts. Nice."
-    assert "Already acknowledged by Sam" in texts(await admin.press_data(f"ack:{alert.id}"))
+    assert "Already acknowledged by Sam" in texts(
+        await admin.press_data(AckAlerts((alert.id or 0,)).pack())
+    )
 
 
 async def test_the_trainer_can_message_the_visitor_and_history_answers_politely(
@@ -423,11 +479,13 @@ async def test_the_trainer_can_message_the_visitor_and_history_answers_politely(
     await _red_flag_intake(router, 5003, "Ria", item="calf or thigh")
     [alert] = await _alerts(sessions)
     sam = User(router, TRAINER.user_id, "Sam")
-    history = await sam.press_data(f"hist:{alert.client_id}")  # an old-style button
+    history = await sam.press_data(History(alert.client_id).pack())  # an old-style button
     assert history == [
         Toast("Ria is a visitor from the consult intake: there are no check-ins.", True)
     ]
-    assert "Type your message to Ria" in texts(await sam.press_data(f"msg:{alert.client_id}"))
+    assert "Type your message to Ria" in texts(
+        await sam.press_data(MessageClient(alert.client_id).pack())
+    )
     assert texts(await sam.text("Please see your GP today, then book again.")) == "Sent to Ria."
     [row] = await _outbox(sessions, "relay_to_visitor")
     assert row.chat_id == 5003
@@ -495,14 +553,20 @@ async def test_a_visitors_long_acknowledge_payload_falls_back_to_their_intake_al
     router: Router, sessions: SessionFactory
 ) -> None:
     long_ids = [10**9 + i for i in range(7)]
-    assert ack_data(long_ids, severity="emergency", visitor_id=7) == "ack:V7E"
-    assert ack_data([12, 13], severity="emergency", visitor_id=7) == "ack:12,13"
+    assert ack_data(long_ids, severity="emergency", visitor_id=7) == AckVisitor(7, "E")
+    assert ack_data([12, 13], severity="emergency", visitor_id=7) == AckAlerts((12, 13))
     await _red_flag_intake(router, 5003, "Ria")
     [alert] = await _alerts(sessions)
-    assert "expired" in texts(await User(router, 5003).press_data(f"ack:V{alert.client_id}E"))
-    for forged in (f"ack:V{alert.client_id}X", f"ack:V{alert.client_id}U", "ack:V999E"):
+    assert "expired" in texts(
+        await User(router, 5003).press_data(AckVisitor(alert.client_id, "E").pack())
+    )
+    for forged in (
+        f"ack:V{alert.client_id}X",
+        AckVisitor(alert.client_id, "U").pack(),
+        AckVisitor(999, "E").pack(),
+    ):
         assert "expired" in texts(await User(router, TRAINER.user_id).press_data(forged))
-    acked = await User(router, TRAINER.user_id).press_data(f"ack:V{alert.client_id}E")
+    acked = await User(router, TRAINER.user_id).press_data(AckVisitor(alert.client_id, "E").pack())
     assert Toast("Acknowledged.") in acked
     assert (await _alerts(sessions))[0].status == AlertStatus.ACKNOWLEDGED
 

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from bot.clock import FakeClock
 from bot.demo import ADMIN, CLIENT, TRAINER, seed_demo_centre
+from flows.buttons import ClientCard, ClientProgram, ClientsPage, MessageClient
 from flows.core import Edit, Reply, Send, Toast
 from flows.router import Router
 from storage.db import SessionFactory
@@ -264,25 +265,33 @@ async def test_forged_buttons_get_nothing_of_another_trainers_client(
     ids = await sams_roster(sessions)
     jordan_id = await person_id(sessions, CLIENT.user_id)
     kim = User(router, KIM)
-    for data in (f"client:{jordan_id}", f"cprog:{jordan_id}", f"msg:{jordan_id}"):
+    for data in (
+        ClientCard(jordan_id).pack(),
+        ClientProgram(jordan_id).pack(),
+        MessageClient(jordan_id).pack(),
+    ):
         replies = await kim.press_data(data)
         assert replies == [Toast(EXPIRED)], data
     async with sessions() as session:
         convo = await session.get(Conversation, KIM)
         assert convo is not None and convo.flow is None  # no program or relay started
-    mine = texts(await kim.press_data("clients:0"))  # a page button shows only Kim's own
+    mine = texts(await kim.press_data(ClientsPage(0).pack()))  # a page button shows only Kim's own
     assert "Nia" in mine and "Jordan" not in mine and "Eve" not in mine
-    assert "Jordan" not in texts(await kim.press_data("clients:1"))
+    assert "Jordan" not in texts(await kim.press_data(ClientsPage(1).pack()))
 
     sam = User(router, TRAINER.user_id)
-    assert await sam.press_data(f"client:{ids['Nia']}") == [Toast(EXPIRED)]
-    for data in ("client:", "client:abc", "client:-1", "client:999999", "clients:x"):
+    assert await sam.press_data(ClientCard(ids["Nia"]).pack()) == [Toast(EXPIRED)]
+    for data in ("client:", "client:abc", "client:-1", ClientCard(999999).pack(), "clients:x"):
         assert await sam.press_data(data) == [Toast(EXPIRED)], data
     jordan = User(router, CLIENT.user_id)
-    for data in (f"client:{jordan_id}", "clients:0", f"cprog:{jordan_id}"):
+    for data in (
+        ClientCard(jordan_id).pack(),
+        ClientsPage(0).pack(),
+        ClientProgram(jordan_id).pack(),
+    ):
         assert await jordan.press_data(data) == [Toast(EXPIRED)], data
     alex = User(router, ADMIN.user_id)
-    assert "Nia, last 14 days" in texts(await alex.press_data(f"client:{ids['Nia']}"))
+    assert "Nia, last 14 days" in texts(await alex.press_data(ClientCard(ids["Nia"]).pack()))
 
 
 async def test_the_card_shows_the_history_and_leads_to_message_and_program(
@@ -341,7 +350,7 @@ async def test_the_card_says_paused_and_not_cleared(
     sam_id = await person_id(sessions, TRAINER.user_id)
     ned = await add(sessions, Setup("Ned", 3008, sam_id, cleared=False, pause=(0, -6)))
     sam = User(router, TRAINER.user_id)
-    card = texts(await sam.press_data(f"client:{ned}"))
+    card = texts(await sam.press_data(ClientCard(ned).pack()))
     assert "Mon 23 Nov: paused" in card
     assert card.endswith("7 days: - · streak 0 · paused until 29 Nov · not cleared yet")
 

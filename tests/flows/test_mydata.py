@@ -14,6 +14,10 @@ from sqlmodel import SQLModel, col, select
 
 from bot.clock import FakeClock
 from bot.demo import TRAINER, seed_demo_centre
+from bot.outbox import OutboxSender
+from bot.sandbox.server import Persona, SandboxServer
+from bot.telegram_api import BotApi
+from flows.buttons import MessageClient
 from flows.core import Document, Edit, Menu, Reply, Send, Toast
 from flows.menu import VISITOR, commands_for
 from flows.router import Router
@@ -27,6 +31,7 @@ from storage.models import (
     Conversation,
     Invite,
     Outbox,
+    OutboxStatus,
     Person,
     Program,
     ReminderSchedule,
@@ -40,6 +45,7 @@ from .test_booking import _book, _to_slots
 from .test_checkin import CLIENT_ID, make_client
 
 OTHER_ID = 9002
+SANDBOX_TOKEN = "777:deletion-test"
 CALF = next(code for code, text in RED_FLAG_ITEMS.items() if "calf" in text)
 
 
@@ -191,7 +197,7 @@ async def test_a_client_exports_then_deletes_everything(
     await kim.press("Skip")
     alert_message = await _one(sessions, select(Outbox).where(Outbox.kind == "alert_urgent"))
     await sam.press_data(alert_message.buttons[0][0]["data"], "Acknowledge")  # Sam acknowledges
-    await sam.press_data(f"msg:{pat_id}", "Message client")
+    await sam.press_data(MessageClient(pat_id).pack(), "Message client")
     await sam.text("See you Thursday, Pat.")
     clock.advance(timedelta(hours=1))
     await pat.command("pause", "3")
@@ -215,6 +221,7 @@ async def test_a_client_exports_then_deletes_everything(
         "reminder_schedule",
         "consult_bookings",
         "messages_to_you",
+        "your_messages_to_staff",
     ]
     assert data["exported_at"] == "2026-11-23T10:00:00+00:00"  # ISO 8601 with the offset
     assert data["person"]["name"] == "Pat" and data["person"]["timezone"] == "Europe/London"
@@ -367,3 +374,81 @@ async def test_privacy_and_menus_mention_both(router: Router, sessions: SessionF
     for role in (Role.CLIENT, Role.PROSPECT):
         names = [name for name, _ in commands_for(role)]
         assert "mydata" in names and "deleteme" in names
+
+
+# --- nothing left that names or quotes them -----------------------------------------------------
+
+NAME, NOTE, REPLY = "Zephyrine", "SENTINEL-NOTE calf hot", "SENTINEL-REPLY it is worse"
+
+
+async def _everything_stored(sessions: SessionFactory) -> list[tuple[str, str]]:
+    """Every row of every table as (table, text): where a name or a quote could hide."""
+    found = []
+    async with sessions() as session:
+        connection = await session.connection()
+        for name, table in SQLModel.metadata.tables.items():
+            for row in (await connection.execute(table.select())).all():
+                found.append((name, json.dumps([str(v) for v in row])))
+    return found
+
+
+async def test_deletion_leaves_no_message_that_names_or_quotes_them_and_the_flag_still_arrives(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    """Sent alerts, relayed replies and notes quote the client; /deleteme deletes them. An
+    urgent alert raised just before, still unsent, is delivered first (a flag must reach the
+    trainer), then deleted too. /mydata had the client's own relayed reply."""
+    pat_id = await make_client(sessions, clock, post_op=True, sets=(3,))
+    async with sessions() as session:
+        person = await session.get(Person, pat_id)
+        assert person is not None
+        person.name = NAME
+        await session.commit()
+    pat, sam = User(router, CLIENT_ID, NAME), User(router, TRAINER.user_id, "Sam")
+    await pat.command("checkin")
+    for label in ("5", "Done", "2", "As usual", "Not stiff", "Same", "No", "6", "one calf"):
+        await pat.press(label)
+    await pat.press("Done")
+    await pat.text(NOTE)
+    async with sessions() as session:  # as if the sender had delivered everything so far
+        for row in (await session.exec(select(Outbox))).all():
+            row.status = OutboxStatus.SENT
+        await session.commit()
+    await sam.press_data(MessageClient(pat_id).pack(), "Message client")
+    await sam.text("How is it today?")
+    relayed = await _one(sessions, select(Outbox).where(Outbox.chat_id == CLIENT_ID))
+    await pat.press_data(relayed.buttons[0][0]["data"], "Reply")
+    await pat.text(REPLY)
+    _, data = _export(await pat.command("mydata"))
+    written = [m["text"] for m in data["your_messages_to_staff"]]
+    assert len(written) == 2 and written[0].endswith(NOTE) and written[1].endswith(REPLY)
+
+    clock.advance(timedelta(days=1))  # a new urgent flag, not yet sent when they delete
+    await pat.command("checkin")
+    for label in ("5", "Done", "2", "As usual", "Not stiff", "Same", "No", "6", "one calf"):
+        await pat.press(label)
+    await pat.press("Done")
+    await pat.text("skip")
+    yes = find_button(await pat.command("deleteme"), "Delete everything").data
+    assert yes is not None
+    await pat.press_data(yes, "Delete everything")
+
+    left = [(t, text) for t, text in await _everything_stored(sessions) if NAME in text]
+    assert all(t == "outbox" for t, _ in left)
+    kept = await _all(sessions, select(Outbox).where(col(Outbox.erase_after_send)))
+    assert sorted(o.kind for o in kept) == ["alert_urgent", "deleteme_trainer"]
+    assert all(o.status == OutboxStatus.PENDING for o in kept)
+    assert len(left) == len(kept)  # nothing else names them: no sent alert, reply, note
+    stored = await _everything_stored(sessions)
+    assert not any(quote in text for quote in (NOTE, REPLY) for _, text in stored)
+
+    async with SandboxServer(SANDBOX_TOKEN, personas=[Persona(TRAINER.user_id, "Sam", "T")]) as api:
+        bot_api = BotApi(api.base_url, SANDBOX_TOKEN)
+        sender = OutboxSender(sessions, bot_api, clock.now)
+        await sender.recover()
+        await sender.deliver_due()
+        await sender.recover()  # the next round's start: delivered rows about them go
+        await bot_api.aclose()
+        got = [m.get("text", "") for m in api.history(TRAINER.user_id)]
+    assert any(text.startswith("Urgent") and NAME in text for text in got), got
+    assert not any(NAME in text for _, text in await _everything_stored(sessions))

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from bot.clock import FakeClock
 from bot.demo import ADMIN, CLIENT, TRAINER, seed_demo_centre
+from flows.buttons import ConfirmClearance
 from flows.core import Menu, Send, Toast
 from flows.router import Router
 from storage.db import SessionFactory
@@ -120,7 +121,7 @@ async def test_stale_and_forged_buttons_expire(router: Router, sessions: Session
     assert stale == [Toast("This button has expired. Please use the latest message.")]
     forged = await fay.press_data("~999:yes")
     assert "expired" in texts(forged)
-    other = await fay.press_data("clear:1")  # someone else's action
+    other = await fay.press_data(ConfirmClearance(1).pack())  # someone else's action
     assert "expired" in texts(other)
     async with sessions() as session:
         person = (await session.exec(select(Person).where(Person.telegram_user_id == 7500))).one()
@@ -139,11 +140,12 @@ async def test_clearance_waits_for_the_trainer(router: Router, sessions: Session
         query = select(Outbox).where(Outbox.kind == "trainer_clearance_needed")
         alert = (await session.exec(query)).one()
         gus_row = (await session.exec(select(Person).where(Person.telegram_user_id == 7600))).one()
-    assert alert.chat_id == TRAINER.user_id
-    assert alert.buttons == [[{"text": "Confirm clearance", "data": f"clear:{gus_row.id}"}]]
+    assert alert.chat_id == TRAINER.user_id and gus_row.id is not None
+    clear = ConfirmClearance(gus_row.id).pack()
+    assert alert.buttons == [[{"text": "Confirm clearance", "data": clear}]]
     # another trainer's client: the demo client presses the button: refused
-    assert "expired" in texts(await User(router, CLIENT.user_id).press_data(f"clear:{gus_row.id}"))
-    confirmed = await trainer.press_data(f"clear:{gus_row.id}")
+    assert "expired" in texts(await User(router, CLIENT.user_id).press_data(clear))
+    confirmed = await trainer.press_data(clear)
     assert "Confirmed: Gus is cleared" in texts(confirmed)
     async with sessions() as session:
         profile = await session.get(ClientProfile, gus_row.id)
@@ -151,7 +153,7 @@ async def test_clearance_waits_for_the_trainer(router: Router, sessions: Session
     assert profile is not None and profile.clearance == Clearance.CLEARED
     assert profile.clearance_confirmed_at is not None
     assert [o.kind for o in told] == ["clearance_confirmed_client"]
-    again = await trainer.press_data(f"clear:{gus_row.id}")
+    again = await trainer.press_data(clear)
     assert "already confirmed" in texts(again)
 
 

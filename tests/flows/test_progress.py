@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from bot.clock import FakeClock
 from bot.demo import CLIENT, TRAINER, seed_demo_centre
+from flows.buttons import ProgressWindow
 from flows.core import Edit, Send, Toast
 from flows.progress import pain_trend
 from flows.router import Router
@@ -224,7 +225,8 @@ async def test_progress_buttons_show_only_the_pressers_own_days(
 ) -> None:
     await add_checkin(sessions, TODAY, 2)
     sam = User(router, TRAINER.user_id)
-    assert texts(await sam.press_data("progress:7")) == EXPIRED  # a trainer: no client's days
+    # a trainer: no client's days
+    assert texts(await sam.press_data(ProgressWindow(7).pack())) == EXPIRED
     jordan = User(router, CLIENT.user_id)
     assert texts(await jordan.press_data("progress:3")) == EXPIRED  # only 7 or 14
     assert texts(await jordan.press_data("progress:7:99")) == EXPIRED

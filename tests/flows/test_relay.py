@@ -7,6 +7,7 @@ from sqlmodel import col, select
 
 from bot.clock import FakeClock
 from bot.demo import ADMIN, CLIENT, TRAINER, seed_demo_centre
+from flows.buttons import History, MessageClient, ReplyTo
 from flows.core import EventKind, Toast
 from flows.router import Router
 from storage.db import SessionFactory
@@ -33,7 +34,7 @@ async def test_trainer_messages_the_client_through_the_outbox(
 ) -> None:
     client = await person_of(sessions, CLIENT.user_id)
     trainer = User(router, TRAINER.user_id)
-    asked = await trainer.press_data(f"msg:{client.id}", "Message client")
+    asked = await trainer.press_data(MessageClient(client.id or 0).pack(), "Message client")
     assert "Type your message to Jordan; I'll pass it on as from you." in texts(asked)
     assert "/cancel" in texts(asked)
     retry = await trainer.text("   ")
@@ -62,15 +63,15 @@ async def test_only_the_clients_trainer_or_an_admin_may_message_or_see_history(
     await add_person(sessions, clock, 1004, "Riley", Role.TRAINER)
     client = await person_of(sessions, CLIENT.user_id)
     trainer = await person_of(sessions, TRAINER.user_id)
-    for action in ("msg", "hist"):
+    for action in (MessageClient, History):
         for user_id in (1004, CLIENT.user_id):
-            replies = await User(router, user_id).press_data(f"{action}:{client.id}")
+            replies = await User(router, user_id).press_data(action(client.id or 0).pack())
             assert replies == [Toast(EXPIRED)]
         # a trainer is not a client: no relay to them
-        replies = await User(router, ADMIN.user_id).press_data(f"{action}:{trainer.id}")
+        replies = await User(router, ADMIN.user_id).press_data(action(trainer.id or 0).pack())
         assert replies == [Toast(EXPIRED)]
     admin = User(router, ADMIN.user_id)
-    await admin.press_data(f"msg:{client.id}")
+    await admin.press_data(MessageClient(client.id or 0).pack())
     assert texts(await admin.text("Checking in.")) == "Sent to Jordan."
     [row] = await _outbox(sessions)
     assert row.text == "Message from Alex at your training centre:\n\nChecking in."
@@ -82,13 +83,14 @@ async def test_the_client_replies_to_their_trainer(
     client = await person_of(sessions, CLIENT.user_id)
     trainer = await person_of(sessions, TRAINER.user_id)
     sam = User(router, TRAINER.user_id)
-    await sam.press_data(f"msg:{client.id}", "Message client")
+    await sam.press_data(MessageClient(client.id or 0).pack(), "Message client")
     await sam.text("How is the knee after yesterday?")
     [to_client] = await _outbox(sessions)
-    assert to_client.buttons == [[{"text": "Reply", "data": f"reply:{trainer.id}"}]]
+    reply = ReplyTo(trainer.id or 0).pack()
+    assert to_client.buttons == [[{"text": "Reply", "data": reply}]]
 
     jordan = User(router, CLIENT.user_id)
-    asked = await jordan.press_data(f"reply:{trainer.id}", "Reply")
+    asked = await jordan.press_data(reply, "Reply")
     assert "Type your reply to Sam" in texts(asked)
     assert "I can only read text" in texts(await jordan._handle(kind=EventKind.OTHER))
     assert texts(await jordan.text("Swollen calf this morning, sore.")) == "Sent to Sam."
@@ -96,28 +98,68 @@ async def test_the_client_replies_to_their_trainer(
     first, blank, text = back.text.split("\n", 2)
     assert (back.chat_id, first, blank) == (TRAINER.user_id, "Jordan replied to your message.", "")
     assert text == "Swollen calf this morning, sore."  # as written, below a neutral first line
-    assert back.buttons == [[{"text": "Message client", "data": f"msg:{client.id}"}]]
+    assert back.buttons == [
+        [{"text": "Message client", "data": MessageClient(client.id or 0).pack()}]
+    ]
     await jordan.text("and another thing")  # the reply is over: not passed on
     assert len(await _outbox(sessions)) == 2
 
 
-async def test_a_reply_goes_only_to_the_clients_own_trainer_or_an_admin(
+async def test_a_reply_goes_only_to_the_clients_own_trainer_or_an_admin_who_wrote(
     router: Router, sessions: SessionFactory, clock: FakeClock
 ) -> None:
     riley = await add_person(sessions, clock, 1004, "Riley", Role.TRAINER)
     admin = await person_of(sessions, ADMIN.user_id)
     client = await person_of(sessions, CLIENT.user_id)
     jordan = User(router, CLIENT.user_id)
-    assert await jordan.press_data(f"reply:{riley.id}") == [Toast(EXPIRED)]  # not their trainer
-    assert await jordan.press_data(f"reply:{client.id}") == [Toast(EXPIRED)]  # not staff
-    assert await jordan.press_data("reply:x") == [Toast(EXPIRED)]
-    assert await User(router, TRAINER.user_id).press_data(f"reply:{admin.id}") == [Toast(EXPIRED)]
-    assert "Type your reply to Alex" in texts(await jordan.press_data(f"reply:{admin.id}"))
+    to_admin = ReplyTo(admin.id or 0).pack()
+    assert await jordan.press_data(ReplyTo(riley.id or 0).pack()) == [Toast(EXPIRED)]  # not theirs
+    assert await jordan.press_data(ReplyTo(client.id or 0).pack()) == [Toast(EXPIRED)]  # not staff
+    for malformed in ("reply:x", "reply:²", "reply:" + "9" * 25, "reply:", "reply:1:2"):
+        assert await jordan.press_data(malformed) == [Toast(EXPIRED)]
+    assert await User(router, TRAINER.user_id).press_data(to_admin) == [Toast(EXPIRED)]
+    # a forged Reply: Alex never wrote to Jordan, so Jordan can't write to Alex this way
+    assert await jordan.press_data(to_admin) == [Toast(EXPIRED)]
+    alex = User(router, ADMIN.user_id)
+    await alex.press_data(MessageClient(client.id or 0).pack())
+    assert texts(await alex.text("Checking in.")) == "Sent to Jordan."
+    assert "Type your reply to Alex" in texts(await jordan.press_data(to_admin))
+    await jordan.command("cancel")
     async with sessions() as session:  # Jordan moves to Riley: Sam's old Reply button expires
         profile = await session.get(ClientProfile, client.id)
         assert profile is not None
         profile.trainer_id = riley.id or 0
         await session.commit()
     trainer = await person_of(sessions, TRAINER.user_id)
-    assert await jordan.press_data(f"reply:{trainer.id}") == [Toast(EXPIRED)]
+    assert await jordan.press_data(ReplyTo(trainer.id or 0).pack()) == [Toast(EXPIRED)]
+    assert [row.kind for row in await _outbox(sessions)] == ["relay_to_client_from_centre"]
+
+
+async def test_a_visitor_replies_only_to_staff_who_wrote_to_them(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    """A visitor has no trainer of their own: a forged Reply to any staff member (here the
+    trainer and the admin) has expired until that person actually wrote to them."""
+    visitor = await add_person(sessions, clock, 5003, "Vic", Role.PROSPECT)
+    admin = await person_of(sessions, ADMIN.user_id)
+    trainer = await person_of(sessions, TRAINER.user_id)
+    vic = User(router, 5003)
+    to_admin, to_trainer = ReplyTo(admin.id or 0).pack(), ReplyTo(trainer.id or 0).pack()
+    for forged in (to_admin, to_trainer):
+        assert await vic.press_data(forged) == [Toast(EXPIRED)]
+    await vic.text("hello?")  # no relay was started: nothing is passed on
     assert await _outbox(sessions) == []
+
+    alex = User(router, ADMIN.user_id)
+    await alex.press_data(MessageClient(visitor.id or 0).pack())
+    await alex.text("About your consult request.")
+    [to_vic] = await _outbox(sessions)
+    assert (to_vic.kind, to_vic.buttons) == (
+        "relay_to_visitor",
+        [[{"text": "Reply", "data": to_admin}]],
+    )
+    assert await vic.press_data(to_trainer) == [Toast(EXPIRED)]  # Sam still never wrote
+    assert "Type your reply to Alex" in texts(await vic.press_data(to_admin))
+    assert texts(await vic.text("Thanks!")) == "Sent to Alex."
+    back = (await _outbox(sessions))[-1]
+    assert (back.kind, back.chat_id) == ("reply_to_trainer", ADMIN.user_id)

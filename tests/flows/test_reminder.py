@@ -8,6 +8,7 @@ from sqlmodel import col, select
 
 from bot.clock import FakeClock
 from bot.demo import CLIENT, TRAINER, seed_demo_centre
+from flows.buttons import ReminderPress
 from flows.digest import plan_digests
 from flows.reminder import ReminderRules, add_schedules, plan_due, plan_nudges
 from storage.db import SessionFactory
@@ -69,7 +70,7 @@ async def test_reminder_at_local_time_across_spring_forward(
     labels = [b["text"] for row in rows[0].buttons for b in row]
     assert labels == ["Check in now", "Remind me in 1 h", "Skip today"]
     data = [b["data"] for row in rows[0].buttons for b in row]
-    assert data == ["rem:now", "rem:snooze", "rem:skip"]
+    assert data == [ReminderPress(c).pack() for c in ("now", "snooze", "skip")]
 
 
 async def test_a_day_missed_while_down_is_not_sent_late(
@@ -89,7 +90,7 @@ async def test_snooze_skip_and_check_in_now(sessions: SessionFactory, clock: Fak
     router = make_router(sessions, clock)
     jordan = User(router, CLIENT.user_id)
     await plan(sessions, clock)  # creates the schedule: due tomorrow
-    replies = await jordan.press_data("rem:snooze", "Remind me in 1 h")
+    replies = await jordan.press_data(ReminderPress("snooze").pack(), "Remind me in 1 h")
     assert "I'll remind you again at 09:00" in texts(replies)
     clock.advance(timedelta(minutes=59))
     assert await plan(sessions, clock) == 0
@@ -97,11 +98,11 @@ async def test_snooze_skip_and_check_in_now(sessions: SessionFactory, clock: Fak
     assert await plan(sessions, clock) == 1
     assert (await schedule(sessions)).next_due_at == datetime(2026, 11, 24, 16, tzinfo=UTC)
 
-    replies = await jordan.press_data("rem:now", "Check in now")
+    replies = await jordan.press_data(ReminderPress("now").pack(), "Check in now")
     assert "pain" in texts(replies).lower()
     await jordan.command("cancel")
-    await jordan.press_data("rem:skip", "Skip today")
-    replies = await jordan.press_data("rem:skip:travel", "Travel")
+    await jordan.press_data(ReminderPress("skip").pack(), "Skip today")
+    replies = await jordan.press_data(ReminderPress("skip", "travel").pack(), "Travel")
     assert "Today is skipped" in texts(replies)
     async with sessions() as session:
         pause = (await session.exec(select(Pause))).one()
@@ -111,7 +112,8 @@ async def test_snooze_skip_and_check_in_now(sessions: SessionFactory, clock: Fak
         "skip:travel",
     )
     trainer = User(router, TRAINER.user_id)
-    assert "expired" in texts(await trainer.press_data("rem:snooze"))  # clients only
+    # clients only
+    assert "expired" in texts(await trainer.press_data(ReminderPress("snooze").pack()))
 
 
 async def test_skipped_and_paused_days_get_nothing(
@@ -121,7 +123,7 @@ async def test_skipped_and_paused_days_get_nothing(
     await demo(sessions, clock)
     await plan(sessions, clock)
     jordan = User(make_router(sessions, clock), CLIENT.user_id)
-    await jordan.press_data("rem:skip:sick")
+    await jordan.press_data(ReminderPress("skip", "sick").pack())
     clock.set(datetime(2026, 11, 23, 16, 1, tzinfo=UTC))
     assert await plan(sessions, clock) == 0  # skipped today
     await jordan.command("pause", "3")  # today and the next two days
