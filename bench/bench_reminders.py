@@ -24,7 +24,7 @@ from sqlmodel import select
 from bot.outbox import OutboxSender, SenderRules
 from bot.sandbox.server import Persona, SandboxServer
 from bot.telegram_api import BotApi
-from flows.reminder import ReminderRules, plan_due_tick
+from flows.checkin.reminder import ReminderRules, plan_due_tick
 from storage.db import SessionFactory, make_engine, migrate, session_factory
 from storage.models import ClientProfile, Outbox, Person, ReminderSchedule
 from storage.repo import store_factory
@@ -92,7 +92,8 @@ async def seed(sessions: object) -> None:
 
 
 async def queue_all(sessions: SessionFactory, now: datetime) -> int:
-    """What the planner tick does (bot/app.py): batch by batch, each isolated (flows/ticks.py)."""
+    """What the planner tick does (bot/app.py): batch by batch, each isolated
+    (flows/engine/ticks.py)."""
     rules, queued, stores = ReminderRules(), 0, store_factory(sessions)
     while True:
         batch = await plan_due_tick(stores, now, rules)

@@ -31,7 +31,7 @@ from bot.demo import DEMO_PEOPLE, TRAINER, seed_demo_program
 from bot.sandbox.driver import ChatUser, Message
 from bot.sandbox.server import Persona, SandboxServer
 from bot.settings import Settings, load_settings
-from flows.core import Event, EventKind, Menu, Reply, Send, Toast
+from flows.engine.core import Event, EventKind, Menu, Reply, Send, Toast
 from storage.db import SessionFactory
 from storage.models import Clearance, ClientProfile, Person, Role
 from storage.repo import Store

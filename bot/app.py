@@ -23,12 +23,12 @@ from bot.outbox import OutboxSender
 from bot.proactive import reminder_rules, sender_rules
 from bot.settings import Settings, SettingsError
 from bot.telegram_api import BotApi
-from flows.alert import escalate_tick
-from flows.consult_tick import plan_booking_reminders_tick
-from flows.core import BotInfo
-from flows.digest import plan_digests_tick
-from flows.menu import VISITOR, menu_for
-from flows.reminder import add_schedules_tick, plan_due_tick, plan_nudges_tick
+from flows.booking.tick import plan_booking_reminders_tick
+from flows.checkin.alert import escalate_tick
+from flows.checkin.digest import plan_digests_tick
+from flows.checkin.reminder import add_schedules_tick, plan_due_tick, plan_nudges_tick
+from flows.engine.core import BotInfo
+from flows.engine.menu import VISITOR, menu_for
 from flows.router import Router
 from handlers import ALLOWED_UPDATES
 from handlers.intake import Intake, Runtime
@@ -239,7 +239,7 @@ class MendBot:
                 return 0
             stores = store_factory(self.sessions)
             await add_schedules_tick(stores, self.clock.now(), rules)
-            while True:  # one bad client is recorded and left out (flows/ticks.py)
+            while True:  # one bad client is recorded and left out (flows/engine/ticks.py)
                 batch = await plan_due_tick(stores, self.clock.now(), rules)
                 queued += batch.done
                 if batch.rows < rules.batch or batch.unmarked:

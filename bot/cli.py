@@ -77,7 +77,7 @@ async def _invite(settings: Settings, role: str, name: str) -> int:
     from bot.app import SANDBOX_BOT_USERNAME
     from bot.clock import Clock
     from bot.telegram_api import BotApi
-    from flows.invite import clean_name, create_invite, invite_link
+    from flows.staff.invite import clean_name, create_invite, invite_link
     from storage.db import make_engine, migrate, session_factory
     from storage.models import Role
     from storage.repo import Store

@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlmodel import select
 
-from flows.questions import OPTIONAL_QUESTIONS
-from flows.settings import OFF as QUIET_OFF
+from flows.account.preferences import OFF as QUIET_OFF
+from flows.checkin.questions import OPTIONAL_QUESTIONS
 from storage.db import SessionFactory
 from storage.models import Availability, Clearance, ClientProfile, ConsultSettings, Person, Role
 from storage.programs import add_exercise, ensure_program

@@ -32,9 +32,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.pacing import Pacer
 from bot.telegram_api import ApiResult, BotApi, Outcome
-from flows.schedule import local_date, quiet_span, quiet_until, zone_of
-from flows.texts import t
-from flows.ticks import describe
+from flows.engine.schedule import local_date, quiet_span, quiet_until, zone_of
+from flows.engine.texts import t
+from flows.engine.ticks import describe
 from storage.db import SessionFactory
 from storage.models import ClientProfile, Outbox, OutboxStatus, Person, Role
 from storage.repo import Store
@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = timedelta(minutes=10)
 SECOND = timedelta(seconds=1)
-BREAKS_QUIET_HOURS = 0  # priority of emergency and urgent alerts (flows.notify.ALERT_PRIORITY)
+BREAKS_QUIET_HOURS = 0  # emergency and urgent alerts (flows.engine.notify.ALERT_PRIORITY)
 OWN_ERROR = "error: "  # last_error of a row our own code failed on (not Telegram)
 ALERT_HOLD = timedelta(seconds=60)  # an alert retrying within this holds other messages back
 DAY_BOUND_KINDS = ("reminder", "nudge")  # about one local day: dropped rather than moved past it

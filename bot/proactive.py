@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.outbox import SenderRules
 from bot.settings import Settings
-from flows.reminder import ReminderRules
+from flows.checkin.reminder import ReminderRules
 
 
 def reminder_rules(settings: Settings) -> ReminderRules:

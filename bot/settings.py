@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from flows.schedule import parse_hhmm, parse_span
-from flows.triage import Thresholds
+from flows.checkin.triage import Thresholds
+from flows.engine.schedule import parse_hhmm, parse_span
 
 DEFAULT_DB_PATH = Path("data") / "mendbot.sqlite3"
 

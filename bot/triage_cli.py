@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from flows.triage import TriageInputError, assess, parse_input
+from flows.checkin.triage import TriageInputError, assess, parse_input
 
 PROG = "mendbot triage"
 EXIT_OK = 0

@@ -11,25 +11,14 @@ import traceback
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from flows import (
-    alert,
-    availability,
-    booking,
-    checkin,
-    clients,
-    consult_staff,
-    invite,
-    mydata,
-    myprogress,
-    onboarding,
-    pause,
-    program,
-    relay,
-    reminder,
-    settings,
-)
-from flows.buttons import ButtonData, Handler, action_table, unpack
-from flows.conversation import (
+from flows.account import mydata, onboarding, preferences
+from flows.booking import availability
+from flows.booking import staff as booking_staff
+from flows.booking import visitor as booking
+from flows.checkin import alert, pause, reminder
+from flows.checkin import daily as checkin
+from flows.engine.buttons import ButtonData, Handler, action_table, unpack
+from flows.engine.conversation import (
     STATE_PREFIX,
     Answer,
     Command,
@@ -39,11 +28,13 @@ from flows.conversation import (
     resume,
     stop,
 )
-from flows.core import BotInfo, Event, EventKind, Replies, Reply, Send, Toast
-from flows.menu import VISITOR, help_text, menu_for
-from flows.notify import mark_reachable
-from flows.texts import t
-from flows.wire import event_from_json, event_to_json, replies_from_json, replies_to_json
+from flows.engine.core import BotInfo, Event, EventKind, Replies, Reply, Send, Toast
+from flows.engine.menu import VISITOR, help_text, menu_for
+from flows.engine.notify import mark_reachable
+from flows.engine.texts import t
+from flows.engine.wire import event_from_json, event_to_json, replies_from_json, replies_to_json
+from flows.progress import week
+from flows.staff import clients, invite, program, relay
 from storage import inbox
 from storage.models import STAFF
 from storage.repo import StoreFactory
@@ -57,14 +48,14 @@ MODULES = (
     alert,
     relay,
     checkin,
-    myprogress,
+    week,
     clients,
     pause,
     reminder,
-    settings,
+    preferences,
     booking,
     availability,
-    consult_staff,
+    booking_staff,
     mydata,
 )
 COMMANDS: dict[str, Command] = {n: c for m in MODULES for n, c in m.COMMANDS.items()}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from flows.core import Event, EventKind
+from flows.engine.core import Event, EventKind
 
 RawUpdate = dict[str, Any]
 ALLOWED_UPDATES = ["message", "callback_query"]

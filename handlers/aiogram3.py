@@ -30,7 +30,7 @@ from aiogram.types import (
     Update,
 )
 
-from flows.core import (
+from flows.engine.core import (
     Document,
     Edit,
     Event,

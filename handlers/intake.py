@@ -19,7 +19,7 @@ import logging
 from collections.abc import Sequence
 from typing import Protocol
 
-from flows.core import Event, Menu, Reply
+from flows.engine.core import Event, Menu, Reply
 from handlers import RawUpdate
 from handlers.worker import SerialWorker
 

@@ -28,7 +28,7 @@ from telegram import (
 from telegram.error import BadRequest, TelegramError
 from telegram.request import HTTPXRequest
 
-from flows.core import (
+from flows.engine.core import (
     Document,
     Edit,
     Event,

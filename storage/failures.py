@@ -1,5 +1,5 @@
 """Rows a periodic tick failed on (tick_failure): recorded, skipped until their retry time,
-cleared when they next succeed. See flows/ticks.py for how the ticks use them."""
+cleared when they next succeed. See flows/engine/ticks.py for how the ticks use them."""
 
 from __future__ import annotations
 

@@ -396,7 +396,7 @@ class SlotClaim(SQLModel, table=True):
 class TickFailure(SQLModel, table=True):
     """A row a periodic tick failed on, so one bad row neither stops the tick nor is retried on
     every tick: the tick skips it until `retry_at` (backing off as `failures` grow) and deletes
-    this row when it next succeeds. `tick` says what `row_id` is (flows/ticks.py); `error` is
+    this row when it next succeeds. `tick` says what `row_id` is (flows/engine/ticks.py); `error` is
     the exception's type and where it was raised, never its message."""
 
     __tablename__ = "tick_failure"

@@ -1,10 +1,10 @@
 """Everything stored about one person: gathered for /mydata, deleted for /deleteme.
 
 Every table is listed in TABLES with what it holds about people, and every column that references
-person.id in PERSON_REFERENCES with what deleting a person does to it (tests/flows/test_mydata.py
-fails when a table or such a column is added without a decision here). Deletion is one
-transaction of plain DELETE and UPDATE statements, children before parents, so it needs no
-ON DELETE CASCADE and runs the same on SQLite (foreign keys on) and PostgreSQL.
+person.id in PERSON_REFERENCES with what deleting a person does to it
+(tests/flows/account/test_mydata.py fails when a table or such a column is added without a decision
+here). Deletion is one transaction of plain DELETE and UPDATE statements, children before parents,
+so it needs no ON DELETE CASCADE and runs the same on SQLite (foreign keys on) and PostgreSQL.
 
 Only clients and prospects delete themselves: staff columns (a trainer's hours, the trainer of an
 alert) never name them, and a staff account is removed by the admin.
@@ -139,7 +139,7 @@ def _to_person(person: Person) -> Any:
     return or_(col(Outbox.person_id) == person.id, col(Outbox.chat_id) == person.chat_id)
 
 
-ALERT_PRIORITY = 0  # flows.notify.ALERT_PRIORITY: emergency and urgent alerts
+ALERT_PRIORITY = 0  # flows.engine.notify.ALERT_PRIORITY: emergency and urgent alerts
 PERSON_TICKS = ("schedule", "reminder", "nudge", "digest")  # ticks whose row id is a person
 WRITTEN_KINDS = ("reply_to_trainer", "ci_note_for_trainer")  # carry the person's own words
 

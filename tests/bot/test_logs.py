@@ -21,10 +21,10 @@ def test_a_library_that_opens_its_own_debug_log_still_prints_nothing(
         engine_log.setLevel(logging.DEBUG)
         engine_log.info("INSERT INTO person (name) VALUES (?) %r", ("SENTINEL-NAME",))
         logging.getLogger("hpack.hpack").debug("Decoded header SENTINEL-HEADER")
-        logging.getLogger("flows.checkin").debug("our own line")
+        logging.getLogger("flows.checkin.daily").debug("our own line")
     printed = capsys.readouterr().err
     assert "SENTINEL" not in printed
-    assert "flows.checkin: our own line" in printed
+    assert "flows.checkin.daily: our own line" in printed
 
 
 def test_exceptions_show_their_type_and_frames_but_not_their_message(

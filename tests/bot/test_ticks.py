@@ -34,8 +34,8 @@ from storage.models import (
     TickFailure,
 )
 from storage.repo import Store
+from tests.flows.engine.poison import assert_no_content, failure_lines, failures, poison
 from tests.flows.harness import add_person, person_of
-from tests.flows.poison import assert_no_content, failure_lines, failures, poison
 
 LA = "America/Los_Angeles"
 SECRET = "SECRET-TEXT-4411"

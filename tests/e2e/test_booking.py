@@ -22,7 +22,7 @@ def _event(content: bytes) -> tuple[str, ...]:
 async def test_a_visitor_books_a_consult_end_to_end(
     sandbox: SandboxServer, start_bot: StartBot, people: dict[str, ChatUser], setup: BotSetup
 ) -> None:
-    # The share-contact keyboard (flows.core.ContactRequest) is rendered by handlers/ptb.py;
+    # The share-contact keyboard (flows.engine.core.ContactRequest) is rendered by handlers/ptb.py;
     # handlers/aiogram3.py doesn't render it yet, so only ptb is held to the keyboard here.
     renders_keyboard = setup.runtime == "ptb"
     await start_bot()

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from sqlmodel import select
 
 from bot.clock import FakeClock
-from flows.core import BotInfo, Button, Edit, Event, EventKind, Reply, Send, Toast
+from flows.engine.core import BotInfo, Button, Edit, Event, EventKind, Reply, Send, Toast
 from flows.router import Router
 from storage.db import SessionFactory
 from storage.models import Person, Role

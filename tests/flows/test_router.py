@@ -8,15 +8,14 @@ from datetime import datetime
 import pytest
 from sqlmodel import select
 
+import flows.router as router_module
 from bot.clock import FakeClock
 from bot.demo import CLIENT, TRAINER, seed_demo_centre
-from flows import router as router_module
-from flows.conversation import Command, Context
-from flows.core import Event, EventKind, Send
+from flows.engine.conversation import Command, Context
+from flows.engine.core import Event, EventKind, Send
 from storage.db import SessionFactory
 from storage.models import Outbox, Person
-
-from .harness import User, make_router
+from tests.flows.harness import User, make_router
 
 
 async def test_a_failing_update_apologises_and_logs_no_data(

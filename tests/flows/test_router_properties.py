@@ -62,13 +62,20 @@ from sqlmodel import col, select
 
 from bot.clock import FakeClock
 from bot.demo import ADMIN, CLIENT, TRAINER, seed_demo_centre, seed_demo_program
-from flows import alert as alert_module
-from flows import buttons as codec
-from flows import clients as clients_module
-from flows.alert import escalate_tick
-from flows.consult_tick import plan_booking_reminders_tick
-from flows.conversation import Command, Context
-from flows.core import (
+from flows.account.preferences import OFF as QUIET_OFF
+from flows.booking.tick import plan_booking_reminders_tick
+from flows.checkin import alert as alert_module
+from flows.checkin.alert import escalate_tick
+from flows.checkin.digest import plan_digests_tick
+from flows.checkin.reminder import (
+    ReminderRules,
+    add_schedules_tick,
+    plan_due_tick,
+    plan_nudges_tick,
+)
+from flows.engine import buttons as codec
+from flows.engine.conversation import Command, Context
+from flows.engine.core import (
     Button,
     ContactRequest,
     Edit,
@@ -79,14 +86,12 @@ from flows.core import (
     Send,
     Toast,
 )
-from flows.digest import plan_digests_tick
-from flows.menu import VISITOR, commands_for
-from flows.parse import ID_MAX
-from flows.reminder import ReminderRules, add_schedules_tick, plan_due_tick, plan_nudges_tick
+from flows.engine.menu import VISITOR, commands_for
+from flows.engine.parse import ID_MAX
+from flows.engine.schedule import local_date, zone_of
+from flows.engine.texts import t
 from flows.router import COMMANDS, Router
-from flows.schedule import local_date, zone_of
-from flows.settings import OFF as QUIET_OFF
-from flows.texts import t
+from flows.staff import clients as clients_module
 from handlers import command_event
 from storage.db import SessionFactory, make_engine, migrate, session_factory
 from storage.models import (
@@ -105,9 +110,8 @@ from storage.models import (
     Role,
 )
 from storage.repo import Store, store_factory
-
-from ..conftest import START, _drop_database, postgres_admin_url
-from .harness import BOT, make_router
+from tests.conftest import START, _drop_database, postgres_admin_url
+from tests.flows.harness import BOT, make_router
 
 EXAMPLES = int(os.environ.get("MENDBOT_PROPERTY_EXAMPLES", "25"))
 STEPS = int(os.environ.get("MENDBOT_PROPERTY_STEPS", "40"))
@@ -940,7 +944,8 @@ def check_alerts(rows: Rows) -> None:
 
 def _sent(rows: Rows, alert: Any) -> bool:
     """Its message is queued: kind alert_<severity>, to its trainer, and its dedupe key
-    ("alert:<id>x<times raised>.<id>x<times raised>...", flows/alert.py) names it as raised."""
+    ("alert:<id>x<times raised>.<id>x<times raised>...", flows/checkin/alert.py) names it as
+    raised."""
     raised = f"{alert.id}x{alert.times_raised}"
     return any(
         row.kind == f"alert_{alert.severity}"

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from flows.core import Button, ContactRequest, Event, EventKind, Send, keyboard
+from flows.engine.core import Button, ContactRequest, Event, EventKind, Send, keyboard
 from handlers import aiogram3, ptb
 
 TOKEN = "123:parity"

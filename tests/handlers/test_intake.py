@@ -15,13 +15,12 @@ from sqlmodel import select
 
 from bot.clock import FakeClock
 from bot.demo import CLIENT, seed_demo_centre
-from flows.core import Event, EventKind, Menu, Reply, Send
+from flows.engine.core import Event, EventKind, Menu, Reply, Send
 from handlers import RawUpdate
 from handlers.intake import Intake
 from storage.db import SessionFactory
 from storage.models import InboxUpdate, ProcessedUpdate
-
-from ..flows.harness import make_router
+from tests.flows.harness import make_router
 
 
 class Runtime:

@@ -1,0 +1,382 @@
+"""Joining with an invite.
+
+Clients: consent, medical clearance, condition, post-op, time zone, check-in time, and the notice
+that the chat is not monitored 24/7. Trainers and admins: time zone. Each answer is saved as it
+is given, so /cancel, a restart or a week away loses nothing: /start resumes at the first missing
+answer.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from flows.account.preferences import fit_quiet
+from flows.engine.buttons import Actions, ConfirmClearance, Route, outbox_button
+from flows.engine.choices import buttons, pick
+from flows.engine.conversation import (
+    Answer,
+    Command,
+    Context,
+    Flow,
+    Retry,
+    register,
+    resume,
+    start,
+    stop,
+)
+from flows.engine.core import keyboard
+from flows.engine.localtime import COMMON_TIMES, COMMON_ZONES, find_timezone, parse_clock_time
+from flows.engine.menu import help_text, menu_for
+from flows.engine.notify import notify_person
+from storage.models import STAFF as STAFF_ROLES
+from storage.models import Clearance, ClientProfile, Invite, Person, Role
+from storage.personal import stored_about
+
+CLIENT_STEPS = (
+    "consent",
+    "clearance",
+    "condition",
+    "post_op",
+    "timezone",
+    "checkin_time",
+    "notice",
+)
+
+
+async def redeem(ctx: Context, code: str) -> None:
+    """/start CODE: check the invite, create the person once, then start or resume onboarding.
+    Every outcome gets an answer, also reopening one's own invite once set up."""
+    invite = await ctx.store.invite(code.strip())
+    user_id = ctx.event.user_id
+    if invite is None:
+        ctx.say(ctx.t("invite_unknown"))
+        return
+    mine = invite.used_by_user_id == user_id
+    if invite.used_by_user_id is not None and (not mine or ctx.person is None):
+        ctx.say(ctx.t("invite_used"))  # someone else's, or theirs before they deleted it all
+        return
+    if mine:
+        if not await begin(ctx):
+            await _already_set_up(ctx)
+        return
+    if invite.expires_at <= ctx.now:
+        ctx.say(ctx.t("invite_expired"))
+        return
+    if not await _may_join(ctx, invite):
+        return
+    invite.used_by_user_id, invite.used_at = user_id, ctx.now
+    ctx.person = await _join(ctx, invite.role, invite.name, invite.trainer_id)
+    if not await begin(ctx):  # a visitor turned staff whose time zone is known: nothing to ask
+        ctx.say(ctx.t("staff_welcome", name=invite.name, role=ctx.t(f"role_{invite.role}")))
+        await STAFF.finish(ctx)
+
+
+async def _may_join(ctx: Context, invite: Invite) -> bool:
+    """Whether this account may take `invite`; if not, says why (the invite stays unused).
+
+    A visitor (prospect) may join as a client: the consult's whole point. Not as staff while
+    they have visitor data (bookings, intake alerts, messages): a staff account can't delete
+    its own data, and a trainer must not stay someone's consult visitor.
+    """
+    person = ctx.person
+    if person is None:
+        return True
+    if person.role != Role.PROSPECT:
+        ctx.say(ctx.t("already_joined", role=ctx.t(f"role_{person.role}")))
+        return False
+    if invite.role in STAFF_ROLES and await _has_visitor_data(ctx, person):
+        ctx.say(ctx.t("invite_staff_visitor_data", role=ctx.t(f"role_{invite.role}")))
+        return False
+    return True
+
+
+async def _has_visitor_data(ctx: Context, person: Person) -> bool:
+    stored = await stored_about(ctx.store, person)
+    return bool(stored.bookings or stored.alerts or stored.outbox)
+
+
+async def _already_set_up(ctx: Context) -> None:
+    """Their own invite again, with nothing left to ask: say so, with what they can do."""
+    person = ctx.person
+    if person is None:
+        return
+    ctx.say(ctx.t("invite_yours_done", name=person.name))
+    ctx.say(help_text(person.role, ctx.locale))
+    ctx.replies.add(menu_for(person.role, ctx.locale))
+    if ctx.convo.flow:  # e.g. a check-in under way: its question again
+        ctx.say(ctx.t("help_resume"))
+        await resume(ctx)
+
+
+async def _join(ctx: Context, role: Role, name: str, trainer_id: int | None) -> Person:
+    """The invited person; a visitor who booked a consult (a prospect) is the same person, now
+    joining for real: their row and bookings stay, their role changes."""
+    person = ctx.person
+    if person is not None:
+        person.role, person.name = role, name
+        await ctx.store.session.flush()
+    else:
+        person = Person(
+            telegram_user_id=ctx.event.user_id,
+            chat_id=ctx.event.chat_id,
+            role=role,
+            name=name,
+            created_at=ctx.now,
+        )
+        await ctx.store.add_person(person)
+    if role == Role.CLIENT and trainer_id is not None and person.id is not None:
+        await ctx.store.add(ClientProfile(person_id=person.id, trainer_id=trainer_id))
+    return person
+
+
+async def begin(ctx: Context) -> bool:
+    """Start onboarding at the first missing answer; False if there is nothing left to ask."""
+    person = ctx.person
+    if person is None:
+        return False
+    if person.role == Role.CLIENT:
+        profile = await ctx.store.profile(person.id or 0)
+        step = first_missing(person, profile)
+        if step is None:
+            return False
+        await start(ctx, CLIENT, step)
+        return True
+    staff = person.role in (Role.ADMIN, Role.TRAINER)  # a visitor may have no time zone yet
+    if staff and person.timezone is None:
+        ctx.say(ctx.t("staff_welcome", name=person.name, role=ctx.t(f"role_{person.role}")))
+        await start(ctx, STAFF)
+        return True
+    return False
+
+
+def first_missing(person: Person, profile: ClientProfile | None) -> str | None:
+    if profile is None or profile.onboarded_at is not None:
+        return None
+    answered = {
+        "consent": profile.consent_at is not None,
+        "clearance": profile.clearance is not None,
+        "condition": profile.condition is not None,
+        "post_op": profile.post_op is not None,
+        "timezone": person.timezone is not None,
+        "checkin_time": profile.checkin_time is not None,
+        "notice": False,
+    }
+    return next(step for step in CLIENT_STEPS if not answered[step])
+
+
+async def _profile(ctx: Context) -> tuple[Person, ClientProfile]:
+    person = ctx.person
+    profile = await ctx.store.profile(person.id or 0) if person else None
+    if person is None or profile is None:
+        raise RuntimeError("client onboarding without a client profile")
+    return person, profile
+
+
+async def _trainer_name(ctx: Context, profile: ClientProfile) -> str:
+    trainer = await ctx.store.person(profile.trainer_id)
+    return trainer.name if trainer else "Your trainer"
+
+
+def ask_timezone(ctx: Context) -> None:
+    options = [(zone, label) for label, zone in COMMON_ZONES]
+    default = ctx.bot.default_timezone
+    if default not in dict(options):
+        options.insert(0, (default, default.rsplit("/", 1)[-1].replace("_", " ")))
+    ctx.say(ctx.t("timezone_ask"), buttons(ctx, options, per_row=2))
+
+
+def answer_timezone(ctx: Context, answer: Answer) -> str:
+    """The IANA name to store, pressed or typed: always what find_timezone makes of it ("london"
+    is stored as "Europe/London"), never the value as given."""
+    zone = find_timezone(answer.choice if answer.choice is not None else answer.text)
+    if zone is None:
+        raise Retry(ctx.t("timezone_bad"))
+    return zone
+
+
+class ClientOnboarding(Flow):
+    name: ClassVar[str] = "client_onboarding"
+    first_step: ClassVar[str] = "consent"
+
+    async def ask(self, ctx: Context, step: str) -> None:
+        person, profile = await _profile(ctx)
+        yes_no = [("yes", ctx.t("yes")), ("no", ctx.t("no"))]
+        if step == "consent":
+            trainer = await _trainer_name(ctx, profile)
+            options = [
+                ("yes", ctx.t("consent_yes")),
+                ("more", ctx.t("consent_more")),
+                ("no", ctx.t("consent_no")),
+            ]
+            ctx.say(ctx.t("consent_ask", name=person.name, trainer=trainer), buttons(ctx, options))
+        elif step == "clearance":
+            options = [("yes", ctx.t("clearance_yes")), ("no", ctx.t("clearance_no"))]
+            ctx.say(ctx.t("clearance_ask"), buttons(ctx, options))
+        elif step == "condition":
+            ctx.say(ctx.t("condition_ask"))
+        elif step == "post_op":
+            ctx.say(ctx.t("post_op_ask"), buttons(ctx, yes_no))
+        elif step == "timezone":
+            ask_timezone(ctx)
+        elif step == "checkin_time":
+            ctx.say(ctx.t("checkin_time_ask"), buttons(ctx, [(t, t) for t in COMMON_TIMES], 3))
+        elif step == "notice":
+            emergency = ctx.bot.emergency_number
+            ctx.say(
+                ctx.t("notice_ask", emergency=emergency),
+                keyboard([ctx.choice(ctx.t("notice_ok"), "ok")]),
+            )
+
+    async def answer(self, ctx: Context, step: str, answer: Answer) -> str | None:
+        person, profile = await _profile(ctx)
+        if step == "consent":
+            return await self._consent(ctx, answer, person, profile)
+        if step == "clearance":
+            return await self._clearance(ctx, answer, person, profile)
+        if step == "condition":
+            condition = " ".join(answer.text.split())
+            if answer.choice is not None or not 2 <= len(condition) <= 200:
+                raise Retry(ctx.t("condition_bad"))
+            profile.condition = condition
+        elif step == "post_op":
+            yes_no = [("yes", ctx.t("yes")), ("no", ctx.t("no"))]
+            profile.post_op = pick(ctx, answer, yes_no) == "yes"
+        elif step == "timezone":
+            person.timezone = answer_timezone(ctx, answer)
+        elif step == "checkin_time":
+            chosen = parse_clock_time(answer.choice or answer.text)
+            if chosen is None:
+                raise Retry(ctx.t("checkin_time_bad"))
+            profile.checkin_time = chosen.strftime("%H:%M")
+            fit_quiet(ctx, person, profile.checkin_time)
+        elif step == "notice":
+            pick(ctx, answer, [("ok", ctx.t("notice_ok"))])
+            return None
+        return _after(step)
+
+    async def _consent(
+        self, ctx: Context, answer: Answer, person: Person, profile: ClientProfile
+    ) -> str | None:
+        options = [
+            ("yes", ctx.t("consent_yes")),
+            ("more", ctx.t("consent_more")),
+            ("no", ctx.t("consent_no")),
+        ]
+        value = pick(ctx, answer, options)
+        if value == "more":
+            ctx.say(ctx.t("privacy"))
+            return "consent"
+        if value == "no":
+            stop(ctx)
+            ctx.say(ctx.t("consent_declined"))
+            await self._tell_trainer(ctx, profile, "trainer_client_declined", person)
+            return None
+        profile.consent_at = ctx.now
+        return "clearance"
+
+    async def _clearance(
+        self, ctx: Context, answer: Answer, person: Person, profile: ClientProfile
+    ) -> str | None:
+        options = [("yes", ctx.t("clearance_yes")), ("no", ctx.t("clearance_no"))]
+        if pick(ctx, answer, options) == "yes":
+            profile.clearance = Clearance.CLEARED
+        else:
+            profile.clearance = Clearance.AWAITING_TRAINER
+            ctx.say(ctx.t("clearance_waiting"))
+            button = outbox_button(
+                ctx.t("trainer_confirm_clearance"), ConfirmClearance(person.id or 0)
+            )
+            await self._tell_trainer(ctx, profile, "trainer_clearance_needed", person, [[button]])
+        return "condition"
+
+    async def _tell_trainer(
+        self,
+        ctx: Context,
+        profile: ClientProfile,
+        key: str,
+        client: Person,
+        buttons: list[list[dict[str, str]]] | None = None,
+    ) -> None:
+        trainer = await ctx.store.person(profile.trainer_id)
+        if trainer is not None:
+            await notify_person(
+                ctx, trainer, key, buttons=buttons, about=[client.id], client=client.name
+            )
+
+    async def finish(self, ctx: Context) -> None:
+        person, profile = await _profile(ctx)
+        profile.onboarded_at = ctx.now
+        ctx.replies.add(menu_for(person.role))
+        trainer = await _trainer_name(ctx, profile)
+        if profile.clearance == Clearance.AWAITING_TRAINER:
+            ctx.say(ctx.t("client_ready_waiting", name=person.name, trainer=trainer))
+        else:
+            ctx.say(
+                ctx.t(
+                    "client_ready",
+                    name=person.name,
+                    time=profile.checkin_time,
+                    timezone=person.timezone,
+                    trainer=trainer,
+                )
+            )
+        await self._tell_trainer(ctx, profile, "trainer_client_joined", person)
+
+
+def _after(step: str) -> str | None:
+    index = CLIENT_STEPS.index(step)
+    return CLIENT_STEPS[index + 1] if index + 1 < len(CLIENT_STEPS) else None
+
+
+class StaffOnboarding(Flow):
+    """Trainers and admins only need a time zone: their digests and quiet hours follow it."""
+
+    name: ClassVar[str] = "staff_onboarding"
+    first_step: ClassVar[str] = "timezone"
+
+    async def ask(self, ctx: Context, step: str) -> None:
+        ask_timezone(ctx)
+
+    async def answer(self, ctx: Context, step: str, answer: Answer) -> str | None:
+        if ctx.person is not None:
+            ctx.person.timezone = answer_timezone(ctx, answer)
+        return None
+
+    async def finish(self, ctx: Context) -> None:
+        person = ctx.person
+        if person is None:
+            return
+        ctx.replies.add(menu_for(person.role))
+        hint = ctx.t(f"invite_hint_{person.role}")
+        ctx.say(ctx.t("staff_ready", name=person.name, invite_hint=hint))
+
+
+CLIENT = register(ClientOnboarding())
+STAFF = register(StaffOnboarding())
+
+
+async def confirm_clearance(ctx: Context, data: ConfirmClearance) -> None:
+    """The trainer's "Confirm clearance" button: only the client's own trainer (or an admin)."""
+    trainer = ctx.person
+    profile = await ctx.store.profile(data.client_id)
+    client = await ctx.store.person(profile.person_id) if profile else None
+    allowed = trainer is not None and (
+        trainer.role == Role.ADMIN or (profile is not None and profile.trainer_id == trainer.id)
+    )
+    if not allowed or profile is None or client is None or trainer is None:
+        ctx.replies.toast(ctx.t("button_expired"))
+        return
+    if profile.clearance_confirmed_at is not None or profile.clearance == Clearance.CLEARED:
+        ctx.replies.toast(ctx.t("clearance_already", client=client.name))
+        return
+    profile.clearance = Clearance.CLEARED
+    profile.clearance_confirmed_by, profile.clearance_confirmed_at = trainer.id, ctx.now
+    done = ctx.t("clearance_confirmed_trainer", client=client.name)
+    ctx.replies.toast(done)
+    if ctx.event.message_id is not None:
+        ctx.replies.edit(ctx.event.message_id, f"{ctx.event.message_text}\n\n{done}")
+    await notify_person(ctx, client, "clearance_confirmed_client", trainer=trainer.name)
+
+
+COMMANDS: dict[str, Command] = {}
+ACTIONS: Actions = (Route(ConfirmClearance, confirm_clearance),)

@@ -1,0 +1,151 @@
+"""/settings: a client's reminder time and quiet hours; staff's quiet hours and digest time.
+
+A new reminder time moves the schedule row at once (from the local date and time, like the
+planner), so the next reminder comes at the new time without waiting for a tick.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import ClassVar
+
+from flows.engine.buttons import Actions
+from flows.engine.choices import buttons, pick
+from flows.engine.conversation import Answer, Command, Context, Flow, Retry, register, start
+from flows.engine.localtime import COMMON_TIMES, parse_clock_time
+from flows.engine.schedule import next_at, parse_hhmm, parse_typed_span, quiet_span, wall_in_span
+from storage.models import STAFF, Person, Role
+from storage.reminders import schedule_of
+
+OFF = ("00:00", "00:00")  # an empty span: never quiet
+DIGEST_TIMES = ("08:00", "12:00", "17:00", "18:00", "20:00")
+
+
+def _quiet(ctx: Context, person: Person) -> tuple[str, str]:
+    return quiet_span(person, ctx.bot.quiet_hours)
+
+
+def _span_text(ctx: Context, span: tuple[str, str]) -> str:
+    return ctx.t("settings_quiet_none") if span[0] == span[1] else f"{span[0]}–{span[1]}"
+
+
+class SettingsFlow(Flow):
+    name: ClassVar[str] = "settings"
+    first_step: ClassVar[str] = "menu"
+
+    async def ask(self, ctx: Context, step: str) -> None:
+        person = ctx.person
+        if person is None:
+            return
+        if step == "menu":
+            await self._menu(ctx, person)
+        elif step == "time":
+            ctx.say(ctx.t("settings_time_ask"), buttons(ctx, [(x, x) for x in COMMON_TIMES], 3))
+        elif step == "quiet":
+            default = _span_text(ctx, ctx.bot.quiet_hours)
+            options = [
+                ("default", ctx.t("settings_quiet_default", quiet=default)),
+                ("22:00-07:00", "22:00–07:00"),
+                ("off", ctx.t("settings_quiet_off")),
+            ]
+            ctx.say(ctx.t("settings_quiet_ask"), buttons(ctx, options, 1))
+        elif step == "digest":
+            ctx.say(ctx.t("settings_digest_ask"), buttons(ctx, [(x, x) for x in DIGEST_TIMES], 3))
+
+    async def _menu(self, ctx: Context, person: Person) -> None:
+        zone = ctx.zone(person)
+        quiet = _span_text(ctx, _quiet(ctx, person))
+        if person.role == Role.CLIENT:
+            profile = await ctx.store.profile(person.id or 0)
+            time = profile.checkin_time if profile and profile.checkin_time else "-"
+            text = ctx.t("settings_client", time=time, zone=zone, quiet=quiet)
+            options = [("time", ctx.t("settings_change_time"))]
+        else:
+            digest = person.digest_time or ctx.bot.digest_time
+            text = ctx.t("settings_staff", quiet=quiet, digest=digest, zone=zone)
+            options = [("digest", ctx.t("settings_change_digest"))]
+        options += [("quiet", ctx.t("settings_change_quiet")), ("done", ctx.t("settings_done"))]
+        ctx.say(text, buttons(ctx, options, 3))
+
+    async def answer(self, ctx: Context, step: str, answer: Answer) -> str | None:
+        person = ctx.person
+        if person is None:
+            return None
+        if step == "menu":
+            first = "time" if person.role == Role.CLIENT else "digest"
+            options = [(v, ctx.t(f"settings_change_{v}")) for v in (first, "quiet")]
+            chosen = pick(ctx, answer, [*options, ("done", ctx.t("settings_done"))])
+            if chosen == "done":
+                ctx.say(ctx.t("settings_closed"))
+                return None
+            return chosen
+        if step == "time":
+            await self._set_time(ctx, person, answer)
+        elif step == "quiet":
+            self._set_quiet(ctx, person, answer)
+        elif step == "digest":
+            picked = parse_clock_time(answer.choice or answer.text)
+            if picked is None:
+                raise Retry(ctx.t("checkin_time_bad"))
+            person.digest_time = picked.strftime("%H:%M")
+            ctx.say(ctx.t("settings_digest_saved", time=person.digest_time))
+        return None
+
+    async def _set_time(self, ctx: Context, person: Person, answer: Answer) -> None:
+        chosen = parse_clock_time(answer.choice or answer.text)
+        profile = await ctx.store.profile(person.id or 0)
+        if chosen is None:
+            raise Retry(ctx.t("checkin_time_bad"))
+        if profile is None:
+            return
+        profile.checkin_time = chosen.strftime("%H:%M")
+        schedule = await schedule_of(ctx.store, person.id or 0)
+        if schedule is not None:  # otherwise the planner creates it on its next tick
+            zone = ctx.zone(person)
+            regular = next_at(profile.checkin_time, zone, ctx.now)
+            pending = schedule.snoozed_until
+            schedule.next_due_at = min(regular, pending) if pending else regular
+            schedule.updated_at = ctx.now
+        ctx.say(ctx.t("settings_time_saved", time=profile.checkin_time))
+        fit_quiet(ctx, person, profile.checkin_time)
+
+    def _set_quiet(self, ctx: Context, person: Person, answer: Answer) -> None:
+        choice = answer.choice or answer.text.strip().lower()
+        span: tuple[str, str] | None
+        if choice == "default":
+            span = None
+        elif choice == "off":
+            span = OFF
+        else:
+            span = parse_typed_span(choice)
+            if span is None:
+                raise Retry(ctx.t("settings_quiet_bad"))
+        person.quiet_start, person.quiet_end = span if span else (None, None)
+        ctx.say(ctx.t("settings_quiet_saved", quiet=_span_text(ctx, _quiet(ctx, person))))
+
+
+def fit_quiet(ctx: Context, person: Person, checkin_time: str) -> None:
+    """A reminder time inside quiet hours would be held till they end. The person just said when
+    they want it, so their quiet hours move to let it through, and they are told."""
+    start, end = _quiet(ctx, person)
+    wall = parse_hhmm(checkin_time)
+    if not wall_in_span(wall, start, end):
+        return
+    if wall < parse_hhmm(end):  # the morning part: stay quiet only until the reminder
+        start, end = start, checkin_time
+    else:  # the evening part: start being quiet an hour after it
+        later = (datetime.combine(date.min, wall) + timedelta(hours=1)).time()
+        start = later.strftime("%H:%M") if wall_in_span(later, start, end) else end  # or none
+    person.quiet_start, person.quiet_end = start, end
+    ctx.say(ctx.t("time_in_quiet", time=checkin_time, quiet=_span_text(ctx, (start, end))))
+
+
+SETTINGS = register(SettingsFlow())
+
+
+async def _settings(ctx: Context) -> None:
+    await start(ctx, SETTINGS)
+
+
+COMMANDS: dict[str, Command] = {"settings": Command(frozenset({Role.CLIENT, *STAFF}), _settings)}
+ACTIONS: Actions = ()

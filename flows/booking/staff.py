@@ -1,0 +1,157 @@
+"""Consults from the staff side: /bookings, cancelling with a reason, attended or no-show."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from flows.booking.times import when
+from flows.engine.buttons import Actions, BookingNew, Outcome, Route, StaffCancel, outbox_button
+from flows.engine.conversation import Answer, Command, Context, Flow, Retry, register, start
+from flows.engine.notify import notify_person
+from flows.engine.texts import t
+from storage import booking as bk
+from storage.models import Booking, BookingStatus, Role
+
+MAX_REASON = 300
+
+
+def _new_slot_button(person_locale: str, booking_id: int) -> list[list[dict[str, str]]]:
+    return [[outbox_button(t("bk_book_new", person_locale), BookingNew(booking_id))]]
+
+
+async def _staff_booking(ctx: Context, booking_id: int) -> Booking | None:
+    """A booking this trainer owns (or any, for an admin); otherwise "expired"."""
+    booking = await bk.booking(ctx.store, booking_id)
+    person = ctx.person
+    allowed = person is not None and (
+        person.role == Role.ADMIN
+        or (person.role == Role.TRAINER and booking is not None and booking.trainer_id == person.id)
+    )
+    if booking is None or not allowed:
+        ctx.replies.toast(ctx.t("button_expired"))
+        return None
+    return booking
+
+
+async def _bookings(ctx: Context) -> None:
+    person = ctx.person
+    if person is None:
+        return
+    mine = person.id if person.role == Role.TRAINER else None
+    found = await bk.upcoming(ctx.store, ctx.now, trainer_id=mine)
+    if not found:
+        ctx.say(ctx.t("bk_list_none"))
+        return
+    zone = ctx.zone(person)
+    lines = [ctx.t("bk_list_header", count=len(found), zone=zone)]
+    for booking in found[:50]:
+        trainer = await ctx.store.person(booking.trainer_id)
+        lines.append(
+            ctx.t(
+                "bk_list_line",
+                when=when(booking.starts_at, zone),
+                name=booking.intake.get("name") or "?",
+                trainer=trainer.name if trainer else "?",
+            )
+        )
+    ctx.say("\n".join(lines))
+
+
+class TrainerCancel(Flow):
+    """One question: the reason, which the visitor is told along with new slots."""
+
+    name: ClassVar[str] = "consult_cancel"
+    first_step: ClassVar[str] = "reason"
+
+    async def ask(self, ctx: Context, step: str) -> None:
+        ctx.say(ctx.t("bk_ask_reason", name=ctx.data.get("name") or "?"))
+
+    async def answer(self, ctx: Context, step: str, answer: Answer) -> str | None:
+        reason = " ".join(answer.text.split())
+        if answer.choice is not None or not 2 <= len(reason) <= MAX_REASON:
+            raise Retry(ctx.t("bk_bad_text"))
+        ctx.set_data(reason=reason)
+        return None
+
+    async def finish(self, ctx: Context) -> None:
+        booking = await bk.booking(ctx.store, int(ctx.data["booking_id"]))
+        if booking is None or booking.status != BookingStatus.CONFIRMED:
+            ctx.say(ctx.t("bk_already_over"))
+            return
+        reason = ctx.data["reason"]
+        await bk.cancel(
+            ctx.store, booking, ctx.now, by=ctx.person.id if ctx.person else None, reason=reason
+        )
+        ctx.say(ctx.t("bk_trainer_cancel_done", name=booking.intake.get("name") or "?"))
+        prospect = await ctx.store.person(booking.prospect_id)
+        trainer = await ctx.store.person(booking.trainer_id)
+        if prospect is not None:
+            zone = ctx.zone(prospect)
+            await notify_person(
+                ctx,
+                prospect,
+                "bk_cancelled_by_trainer",
+                buttons=_new_slot_button(prospect.locale, booking.id or 0),
+                trainer=trainer.name if trainer else "?",
+                when=when(booking.starts_at, zone),
+                reason=reason,
+            )
+
+
+TRAINER_CANCEL = register(TrainerCancel())
+
+
+async def on_trainer_cancel(ctx: Context, data: StaffCancel) -> None:
+    booking = await _staff_booking(ctx, data.booking_id)
+    if booking is None:
+        return
+    if booking.status != BookingStatus.CONFIRMED or booking.starts_at <= ctx.now:
+        ctx.replies.toast(ctx.t("bk_already_over"))
+        return
+    ctx.replies.toast()
+    name = booking.intake.get("name") or "?"
+    await start(ctx, TRAINER_CANCEL, booking_id=booking.id, name=name)
+
+
+async def on_outcome(ctx: Context, data: Outcome) -> None:
+    """ "bkout:<id>:a" (attended) or "bkout:<id>:n" (no-show), once the consult has begun; the
+    codec lets through exactly "a" or "n"."""
+    booking = await _staff_booking(ctx, data.booking_id)
+    if booking is None:
+        return
+    mark = data.mark
+    if booking.status != BookingStatus.CONFIRMED or booking.starts_at > ctx.now:
+        ctx.replies.toast(ctx.t("bk_outcome_not_now"))
+        return
+    booking.status = BookingStatus.ATTENDED if mark == "a" else BookingStatus.NO_SHOW
+    booking.updated_at = ctx.now
+    done = ctx.t("bk_marked_attended" if mark == "a" else "bk_marked_no_show")
+    ctx.replies.toast(done)
+    if ctx.event.message_id is not None:
+        ctx.replies.edit(ctx.event.message_id, f"{ctx.event.message_text}\n\n» {done}")
+    prospect = await ctx.store.person(booking.prospect_id)
+    trainer = await ctx.store.person(booking.trainer_id)
+    if mark == "n" and prospect is not None:
+        await notify_person(
+            ctx,
+            prospect,
+            "bk_no_show_follow_up",
+            buttons=_new_slot_button(prospect.locale, booking.id or 0),
+            dedupe_key=f"booking:{booking.id}:noshow",
+            name=booking.intake.get("name") or prospect.name,
+            trainer=trainer.name if trainer else "?",
+        )
+
+
+def outcome_buttons(person_locale: str, booking_id: int) -> list[list[dict[str, str]]]:
+    return [
+        [
+            outbox_button(t("bk_attended", person_locale), Outcome(booking_id, "a")),
+            outbox_button(t("bk_no_show", person_locale), Outcome(booking_id, "n")),
+        ]
+    ]
+
+
+STAFF = frozenset({Role.TRAINER, Role.ADMIN})
+COMMANDS: dict[str, Command] = {"bookings": Command(STAFF, _bookings)}
+ACTIONS: Actions = (Route(StaffCancel, on_trainer_cancel), Route(Outcome, on_outcome))

@@ -1,0 +1,687 @@
+"""Free consult booking for visitors: a short intake, a red-flag screen, slots, hold, confirm.
+
+The slot is held (a SlotClaim row) as soon as it is picked, so nobody else can take it while the
+visitor confirms; a clash found by the database sends them back to fresh slots. Red flags in the
+intake are never booked as a normal consult: the visitor gets TRIAGE.md section 5's wording and
+the trainer a stored alert (flows/checkin/alert.py: Acknowledge, /alerts, escalation to the admins).
+
+Cancelling asks first ("Cancel your consult on ...?"). Each consult is one calendar event: a
+reschedule keeps the original's UID with SEQUENCE + 1, and a cancel sends a METHOD:CANCEL file.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+from flows.account.onboarding import answer_timezone, ask_timezone
+from flows.booking.ics import booking_uid, consult_ics
+from flows.booking.slots import by_local_day
+from flows.booking.times import HOLD_MINUTES, length_of, offered_slots, when
+from flows.checkin.alert import raise_visitor_alerts
+from flows.checkin.triage import RED_FLAG_ITEMS, Client, Day, assess
+from flows.engine.buttons import (
+    Actions,
+    BookingCancel,
+    BookingMove,
+    BookingNew,
+    Route,
+    StaffCancel,
+    button,
+    outbox_button,
+)
+from flows.engine.choices import Option, buttons, pick
+from flows.engine.conversation import (
+    STAY,
+    Answer,
+    Command,
+    Context,
+    Flow,
+    Retry,
+    register,
+    start,
+    stop,
+)
+from flows.engine.core import ContactRequest, Document, Keyboard, Send, keyboard
+from flows.engine.menu import VISITOR, menu_for
+from flows.engine.notify import notify_person
+from flows.engine.parse import ID_MAX, exact_int
+from flows.engine.sanitize import clean_label
+from flows.engine.texts import t
+from storage import booking as bk
+from storage.models import Booking, BookingStatus, Person, Role
+
+log = logging.getLogger(__name__)
+
+DEEP_LINK = "consult"
+ANY = "any"
+TIMES_PER_ROW = 4
+NAME_MAX = 64
+_SURGERY = re.compile(r"surg|operat|replace|reconstruct|post.?op", re.IGNORECASE)
+
+
+async def welcome(ctx: Context, greet: bool = True) -> None:
+    """/start (no invite), /start consult and /book: begin the intake, greeting a new visitor
+    first unless they asked for the booking by name (/book already knows what it is for)."""
+    person = ctx.person
+    if person is not None and person.role != Role.PROSPECT:
+        ctx.say(ctx.t("bk_members_only"))
+        return
+    if person is None:
+        if greet:
+            ctx.say(ctx.t("visitor_welcome", name=ctx.event.first_name or "there"))
+    elif await _show_upcoming(ctx, person):
+        return
+    await start(ctx, BOOKING)
+
+
+class BookingFlow(Flow):
+    name: ClassVar[str] = "booking"
+    first_step: ClassVar[str] = "name"
+
+    async def ask(self, ctx: Context, step: str) -> None:
+        if step == "name":
+            first = clean_label(ctx.event.first_name, NAME_MAX)
+            ctx.say(ctx.t("bk_ask_name"), keyboard([ctx.choice(first, "tg")]) if first else ())
+        elif step == "goal":
+            ctx.say(ctx.t("bk_ask_goal", name=ctx.data["name"]))
+        elif step == "trainer":
+            await self._ask_trainer(ctx)
+        elif step == "injury":
+            ctx.say(ctx.t("bk_ask_injury"), keyboard([ctx.choice(ctx.t("bk_no_injury"), "no")]))
+        elif step == "flags":
+            ctx.say(ctx.t("bk_ask_flags"), _flag_buttons(ctx))
+        elif step == "cleared":
+            ctx.say(ctx.t("bk_ask_cleared"), buttons(ctx, _cleared_options(ctx), per_row=1))
+        elif step == "timezone":
+            ask_timezone(ctx)
+        elif step == "slot":
+            await self._ask_slot(ctx)
+        elif step == "phone":
+            await self._ask_phone(ctx)
+        elif step == "confirm":
+            await self._ask_confirm(ctx)
+
+    async def answer(self, ctx: Context, step: str, answer: Answer) -> str | None:
+        if step == "name":
+            typed = ctx.event.first_name if answer.choice == "tg" else answer.text
+            name = clean_label(typed, NAME_MAX)
+            if name is None:
+                raise Retry(ctx.t("bk_bad_name"))
+            ctx.set_data(name=name)
+            return "goal"
+        if step == "goal":
+            return self._free_text(ctx, answer, "goal", "trainer")
+        if step == "trainer":
+            ctx.set_data(trainer=pick(ctx, answer, await _trainer_options(ctx)))
+            return "injury"
+        if step == "injury":
+            if answer.choice == "no" or answer.text.strip().lower() in ("no", "none"):
+                ctx.set_data(injury=None)
+                return "flags"
+            return self._free_text(ctx, answer, "injury", "flags")
+        if step == "flags":
+            return await self._answer_flags(ctx, answer)
+        if step == "cleared":
+            ctx.set_data(cleared=pick(ctx, answer, _cleared_options(ctx)))
+            return self._after_intake(ctx)
+        if step == "timezone":
+            zone = answer_timezone(ctx, answer)
+            ctx.set_data(zone=zone)
+            if ctx.person is not None:
+                ctx.person.timezone = zone
+            return "slot"
+        if step == "slot":
+            return await self._answer_slot(ctx, answer)
+        if step == "phone":
+            return self._answer_phone(ctx, answer)
+        return await self._answer_confirm(ctx, answer)
+
+    # intake ------------------------------------------------------------------------------------
+    def _free_text(self, ctx: Context, answer: Answer, key: str, after: str) -> str:
+        text = " ".join(answer.text.split())
+        if answer.choice is not None or not 2 <= len(text) <= 300:
+            raise Retry(ctx.t("bk_bad_text"))
+        ctx.set_data(**{key: text})
+        return after
+
+    async def _ask_trainer(self, ctx: Context) -> None:
+        options = await _trainer_options(ctx)
+        if len(options) == 1:  # only "any": nobody takes consults right now
+            stop(ctx)
+            ctx.say(ctx.t("bk_no_trainers"))
+            return
+        ctx.say(ctx.t("bk_ask_trainer"), buttons(ctx, options, per_row=2))
+
+    async def _answer_flags(self, ctx: Context, answer: Answer) -> str:
+        flags: list[str] = list(ctx.data.get("flags") or [])
+        typed = answer.text.strip().lower()
+        choice = answer.choice or ("none" if typed in ("none", "no") else "")
+        if choice.startswith("f:") and choice[2:] in RED_FLAG_ITEMS:
+            code = choice[2:]
+            flags = [f for f in flags if f != code] if code in flags else [*flags, code]
+            ctx.set_data(flags=flags)
+            if answer.message_id is not None:
+                ctx.replies.edit(answer.message_id, ctx.t("bk_ask_flags"), _flag_buttons(ctx))
+                return STAY
+            return "flags"
+        if choice not in ("none", "done"):
+            raise Retry(ctx.t("ci_flags_hint"))
+        if choice == "none":
+            ctx.set_data(flags=[])
+        if answer.message_id is not None:
+            ctx.replies.edit(answer.message_id, _flags_record(ctx))
+        if ctx.data.get("flags"):
+            await _red_flag_stop(ctx)
+            return STAY
+        return "cleared" if ctx.data.get("injury") else self._after_intake(ctx)
+
+    def _after_intake(self, ctx: Context) -> str:
+        if ctx.person is not None and ctx.person.timezone:
+            ctx.set_data(zone=ctx.person.timezone)
+        return "slot" if ctx.data.get("zone") else "timezone"
+
+    # slots ---------------------------------------------------------------------------------
+    async def _days(self, ctx: Context) -> list[tuple[Any, list[datetime]]]:
+        offered = await _offered(ctx)
+        return by_local_day(offered, ctx.data["zone"])
+
+    async def _ask_slot(self, ctx: Context, edit_id: int | None = None) -> None:
+        days = await self._days(ctx)
+        if not days:
+            stop(ctx)
+            ctx.say(ctx.t("bk_no_slots"))
+            return
+        page = max(0, min(int(ctx.data.get("page") or 0), len(days) - 1))
+        day, starts = days[page]
+        zone = ctx.data["zone"]
+        rows: list[list[Any]] = []
+        times = [ctx.choice(_clock(s, zone), f"t:{_minutes(s)}") for s in starts]
+        rows += [times[i : i + TIMES_PER_ROW] for i in range(0, len(times), TIMES_PER_ROW)]
+        nav = []
+        if page > 0:
+            nav.append(ctx.choice(ctx.t("bk_earlier"), f"p:{page - 1}"))
+        if page + 1 < len(days):
+            nav.append(ctx.choice(ctx.t("bk_later"), f"p:{page + 1}"))
+        rows.append(nav)
+        text = ctx.t(
+            "bk_slots",
+            day=day.strftime("%A %d %B"),
+            zone=zone,
+            n=page + 1,
+            total=len(days),
+        )
+        if edit_id is not None:
+            ctx.replies.edit(edit_id, text, keyboard(*rows))
+        else:
+            ctx.say(text, keyboard(*rows))
+
+    async def _answer_slot(self, ctx: Context, answer: Answer) -> str:
+        choice = answer.choice or ""
+        page = exact_int(choice[2:], 0, ID_MAX) if choice.startswith("p:") else None
+        if page is not None:
+            ctx.set_data(page=page)
+            if answer.message_id is None:
+                return "slot"
+            await self._ask_slot(ctx, edit_id=answer.message_id)
+            return STAY
+        minutes = exact_int(choice[2:], 0, ID_MAX) if choice.startswith("t:") else None
+        if minutes is None:
+            raise Retry(ctx.t("bk_pick_time"))
+        starts_at = datetime.fromtimestamp(minutes * 60, UTC)
+        offered = await _offered(ctx)
+        trainer_id = offered.get(starts_at)
+        if trainer_id is None or not await self._hold(ctx, trainer_id, starts_at):
+            ctx.say(ctx.t("bk_taken"))
+            ctx.set_data(page=0)
+            return "slot"  # fresh slots, asked again
+        return "phone"
+
+    async def _hold(self, ctx: Context, trainer_id: int, starts_at: datetime) -> bool:
+        prospect = await _prospect(ctx)
+        held = await bk.hold_slot(
+            ctx.store,
+            trainer_id=trainer_id,
+            prospect_id=prospect.id or 0,
+            starts_at=starts_at,
+            length=await length_of(ctx.store, trainer_id),
+            hold_for=timedelta(minutes=HOLD_MINUTES),
+            intake=_intake(ctx.data),
+            now=ctx.now,
+        )
+        if held is None:
+            return False
+        ctx.set_data(booking_id=held.id)
+        return True
+
+    # phone and confirmation ------------------------------------------------------------------
+    async def _ask_phone(self, ctx: Context) -> None:
+        booking, trainer = await _held(ctx)
+        request = ContactRequest(ctx.t("bk_share_phone"), (ctx.t("bk_skip_phone"),))
+        text = ctx.t(
+            "bk_holding",
+            when=when(booking.starts_at, ctx.data["zone"]),
+            trainer=trainer.name,
+            minutes=HOLD_MINUTES,
+        )
+        ctx.replies.add(Send(text, contact=request))
+
+    def _answer_phone(self, ctx: Context, answer: Answer) -> str:
+        if answer.phone:
+            ctx.set_data(phone=answer.phone[:32])
+            return "confirm"
+        if answer.text.strip().lower() in (ctx.t("bk_skip_phone").lower(), "skip", "no"):
+            ctx.set_data(phone=None)
+            return "confirm"
+        raise Retry(ctx.t("bk_phone_hint"))
+
+    async def _ask_confirm(self, ctx: Context) -> None:
+        booking, trainer = await _held(ctx)
+        phone = ctx.data.get("phone")
+        got = ctx.t("bk_phone_saved") if phone else ctx.t("bk_phone_skipped")
+        ctx.replies.add(Send(got, remove_keyboard=True))
+        options = [("yes", ctx.t("bk_confirm")), ("other", ctx.t("bk_other_time"))]
+        text = ctx.t(
+            "bk_confirm_ask",
+            when=when(booking.starts_at, ctx.data["zone"]),
+            zone=ctx.data["zone"],
+            trainer=trainer.name,
+            minutes=int((booking.ends_at - booking.starts_at).total_seconds() // 60),
+        )
+        ctx.say(text, buttons(ctx, options, per_row=1))
+
+    async def _answer_confirm(self, ctx: Context, answer: Answer) -> str | None:
+        options = [("yes", ctx.t("bk_confirm")), ("other", ctx.t("bk_other_time"))]
+        choice = pick(ctx, answer, options)
+        booking, _ = await _held(ctx)
+        if choice == "other" or booking.status != BookingStatus.HELD:
+            if booking.status == BookingStatus.HELD:
+                await bk.cancel(ctx.store, booking, ctx.now, reason="visitor chose another time")
+            else:
+                ctx.say(ctx.t("bk_hold_lost"))
+            ctx.set_data(booking_id=None, page=0)
+            return "slot"
+        bk.confirm(booking, ctx.now, ctx.data.get("phone"))
+        return None
+
+    async def finish(self, ctx: Context) -> None:
+        booking, trainer = await _held(ctx)
+        old_id = ctx.data.get("reschedule")
+        old = await bk.booking(ctx.store, int(old_id)) if old_id else None
+        if old is not None and old.status == BookingStatus.CONFIRMED:
+            await bk.cancel(ctx.store, old, ctx.now, by=old.prospect_id, reason="rescheduled")
+        _calendar_identity(booking, old)
+        await send_confirmation(ctx, booking, trainer, ctx.data["zone"])
+        await _tell_trainer_booked(ctx, booking, trainer, old)
+        if ctx.person is not None:
+            ctx.replies.add(menu_for(ctx.person.role, ctx.locale))
+
+
+BOOKING = register(BookingFlow())
+
+
+# helpers ---------------------------------------------------------------------------------------
+def _clock(moment: datetime, zone: str) -> str:
+    return when(moment, zone).rsplit(", ", 1)[1]
+
+
+def _minutes(moment: datetime) -> int:
+    return int(moment.timestamp()) // 60
+
+
+def _cleared_options(ctx: Context) -> list[Option]:
+    return [
+        ("yes", ctx.t("bk_cleared_yes")),
+        ("no", ctx.t("bk_cleared_no")),
+        ("unsure", ctx.t("bk_cleared_unsure")),
+    ]
+
+
+async def _trainer_options(ctx: Context) -> list[Option]:
+    trainers = await bk.consult_trainers(ctx.store)
+    return [(str(t.id), t.name) for t in trainers] + [(ANY, ctx.t("bk_any_trainer"))]
+
+
+async def _trainer_ids(ctx: Context) -> list[int]:
+    chosen = ctx.data.get("trainer") or ANY
+    if chosen != ANY:
+        return [int(chosen)]
+    return [t.id or 0 for t in await bk.consult_trainers(ctx.store)]
+
+
+async def _offered(ctx: Context) -> dict[datetime, int]:
+    ids = await _trainer_ids(ctx)
+    return await offered_slots(ctx.store, ids, ctx.now, ctx.bot.default_timezone)
+
+
+def _flag_buttons(ctx: Context) -> Keyboard:
+    chosen = set(ctx.data.get("flags") or [])
+    rows = [
+        [ctx.choice(("☑ " if code in chosen else "☐ ") + text, f"f:{code}")]
+        for code, text in RED_FLAG_ITEMS.items()
+    ]
+    done = ctx.t("ci_flags_done") if chosen else ctx.t("ci_flags_none")
+    rows.append([ctx.choice(done, "done" if chosen else "none")])
+    return keyboard(*rows)
+
+
+def _flags_record(ctx: Context) -> str:
+    codes = ctx.data.get("flags") or []
+    ticked = "\n".join(f"» {RED_FLAG_ITEMS[c]}" for c in codes) or f"» {ctx.t('ci_flags_none')}"
+    return f"{ctx.t('bk_ask_flags')}\n\n{ticked}"
+
+
+def _intake(data: dict[str, Any]) -> dict[str, Any]:
+    keys = ("name", "goal", "injury", "cleared", "flags", "trainer")
+    return {k: data.get(k) for k in keys}
+
+
+async def _prospect(ctx: Context) -> Person:
+    """The visitor as a Person (role prospect), created when they first hold a slot."""
+    if ctx.person is not None:
+        return ctx.person
+    person = Person(
+        telegram_user_id=ctx.event.user_id,
+        chat_id=ctx.event.chat_id,
+        role=Role.PROSPECT,
+        name=ctx.data["name"],
+        timezone=ctx.data.get("zone"),  # not asked yet when the intake stops on a red flag
+        created_at=ctx.now,
+    )
+    ctx.person = await ctx.store.add_person(person)
+    return person
+
+
+async def _held(ctx: Context) -> tuple[Booking, Person]:
+    booking = await bk.booking(ctx.store, int(ctx.data.get("booking_id") or 0))
+    trainer = await ctx.store.person(booking.trainer_id) if booking else None
+    if booking is None or trainer is None:
+        raise RuntimeError("booking flow without its held booking")
+    return booking, trainer
+
+
+async def _red_flag_stop(ctx: Context) -> None:
+    """No normal consult: section 5's wording (emergency number first) and a stored alert.
+
+    The visitor becomes a Person (role prospect) if they aren't one yet, so the alert has
+    someone to be about; the trainer is the one they chose, else the first taking consults.
+    """
+    data = dict(ctx.data)
+    codes = data.get("flags") or []
+    post_op = bool(_SURGERY.search(data.get("injury") or ""))
+    day = Day(date=ctx.now.date(), red_flags=frozenset(codes))
+    assessment = assess(Client(post_op=post_op), day, [])
+    if assessment.severity == "emergency":
+        told = ctx.t("ci_told_emergency", number=ctx.bot.emergency_number)
+        ctx.replies.items.insert(0, Send(ctx.t("bk_emergency", number=ctx.bot.emergency_number)))
+    else:
+        told = ctx.t("ci_told_urgent")
+        ctx.say(ctx.t("bk_urgent"))
+    visitor = await _prospect(ctx)  # reads the intake's name, so before stop()
+    stop(ctx)
+    trainer = await _red_flag_trainer(ctx, data.get("trainer"))
+    if trainer is None:
+        log.error("visitor %s has red flags but no trainer or admin to alert", visitor.id)
+        return
+    answers = {
+        "red_flags": list(codes),
+        "goal": data.get("goal"),
+        "injury": data.get("injury"),
+    }
+    await raise_visitor_alerts(ctx, visitor, trainer, assessment, answers, told)
+
+
+async def _red_flag_trainer(ctx: Context, chosen: str | None) -> Person | None:
+    """The trainer the visitor chose; else the first taking consults; else the first admin."""
+    if chosen not in (None, ANY) and str(chosen).isdigit():
+        trainer = await ctx.store.person(int(str(chosen)))
+        if trainer is not None:
+            return trainer
+    trainers = await bk.consult_trainers(ctx.store)
+    if trainers:
+        return trainers[0]
+    admins = await ctx.store.people_with_role(Role.ADMIN)
+    return admins[0] if admins else None
+
+
+async def send_confirmation(ctx: Context, booking: Booking, trainer: Person, zone: str) -> None:
+    """The confirmation with Reschedule and Cancel, then the calendar file."""
+    length = int((booking.ends_at - booking.starts_at).total_seconds() // 60)
+    day_ahead = booking.starts_at - ctx.now > timedelta(hours=24)  # else only the 1 h reminder
+    text = ctx.t(
+        "bk_confirmed",
+        when=when(booking.starts_at, zone),
+        zone=zone,
+        trainer=trainer.name,
+        minutes=length,
+        reminders=ctx.t("bk_remind_both" if day_ahead else "bk_remind_hour"),
+    )
+    ctx.say(text, prospect_buttons(ctx, booking.id or 0))
+    ctx.replies.add(_calendar_file(ctx, booking, trainer))
+
+
+def _uid(booking: Booking) -> str:
+    return booking.ics_uid or booking_uid(booking.id or 0)
+
+
+def _calendar_identity(booking: Booking, old: Booking | None) -> None:
+    """A reschedule is the original's calendar event moved: its UID, SEQUENCE + 1."""
+    if old is not None and old.prospect_id == booking.prospect_id:
+        booking.ics_uid, booking.ics_sequence = _uid(old), old.ics_sequence + 1
+    else:
+        booking.ics_uid, booking.ics_sequence = _uid(booking), 0
+
+
+def _calendar_file(
+    ctx: Context, booking: Booking, trainer: Person | None, cancelled: bool = False
+) -> Document:
+    """The booking's event as an .ics; a cancel is the next SEQUENCE of the same UID."""
+    if cancelled:
+        booking.ics_uid, booking.ics_sequence = _uid(booking), booking.ics_sequence + 1
+    name = trainer.name if trainer is not None else "?"
+    ics = consult_ics(
+        uid=_uid(booking),
+        starts_at=booking.starts_at,
+        ends_at=booking.ends_at,
+        title=ctx.t("bk_ics_title", trainer=name),
+        details=ctx.t("bk_ics_details", trainer=name),
+        now=ctx.now,
+        sequence=booking.ics_sequence,
+        cancelled=cancelled,
+    )
+    if cancelled:
+        return Document(ics, "consult-cancelled.ics", ctx.t("bk_ics_cancel_caption"))
+    return Document(ics, "consult.ics", ctx.t("bk_ics_caption"))
+
+
+def prospect_buttons(ctx: Context, booking_id: int) -> Keyboard:
+    return keyboard(
+        [
+            button(ctx.t("bk_reschedule"), BookingMove(booking_id)),
+            button(ctx.t("bk_cancel"), BookingCancel(booking_id)),
+        ]
+    )
+
+
+def prospect_outbox_buttons(locale: str, booking_id: int) -> list[list[dict[str, str]]]:
+    """The same two buttons for an outbox message (reminders)."""
+    return [
+        [
+            outbox_button(t("bk_reschedule", locale), BookingMove(booking_id)),
+            outbox_button(t("bk_cancel", locale), BookingCancel(booking_id)),
+        ]
+    ]
+
+
+async def _tell_trainer_booked(
+    ctx: Context, booking: Booking, trainer: Person, old: Booking | None
+) -> None:
+    intake = booking.intake
+    zone = ctx.zone(trainer)
+    cleared = intake.get("cleared")
+    await notify_person(
+        ctx,
+        trainer,
+        "bk_trainer_moved" if old is not None else "bk_trainer_booked",
+        about=[booking.prospect_id],
+        buttons=[
+            [outbox_button(t_for(trainer, "bk_trainer_cancel"), StaffCancel(booking.id or 0))]
+        ],
+        name=intake.get("name") or "?",
+        when=when(booking.starts_at, zone),
+        old=when(old.starts_at, zone) if old is not None else "",
+        zone=zone,
+        goal=intake.get("goal") or "-",
+        injury=intake.get("injury") or t_for(trainer, "bk_none"),
+        cleared=t_for(trainer, f"bk_cleared_{cleared}") if cleared else "-",
+        phone=booking.phone or t_for(trainer, "bk_none"),
+    )
+
+
+def t_for(person: Person, key: str, **values: Any) -> str:
+    return t(key, person.locale, **values)
+
+
+async def _show_upcoming(ctx: Context, person: Person) -> bool:
+    """A prospect's upcoming consults with their buttons; False when there are none."""
+    found = await bk.upcoming(ctx.store, ctx.now, prospect_id=person.id or 0)
+    zone = ctx.zone(person)
+    for booking in found:
+        trainer = await ctx.store.person(booking.trainer_id)
+        text = ctx.t(
+            "bk_upcoming",
+            when=when(booking.starts_at, zone),
+            zone=zone,
+            trainer=trainer.name if trainer else "?",
+        )
+        ctx.say(text, prospect_buttons(ctx, booking.id or 0))
+    return bool(found)
+
+
+# global buttons --------------------------------------------------------------------------------
+async def _own_booking(ctx: Context, booking_id: int) -> Booking | None:
+    """The prospect's own booking from a button; anyone else's is "expired"."""
+    booking = await bk.booking(ctx.store, booking_id)
+    person = ctx.person
+    if booking is None or person is None or booking.prospect_id != person.id:
+        ctx.replies.toast(ctx.t("button_expired"))
+        return None
+    return booking
+
+
+async def rebook(ctx: Context, old: Booking, reschedule: bool) -> None:
+    """Back to the slots, with the old intake and the same trainer."""
+    intake = dict(old.intake)
+    zone = ctx.zone(ctx.person)
+    data = {**intake, "trainer": str(old.trainer_id), "zone": zone, "page": 0}
+    if reschedule:
+        data["reschedule"] = old.id
+    await start(ctx, BOOKING, "slot", **data)
+
+
+def _record(ctx: Context, outcome: str) -> None:
+    """Write the outcome onto the question whose button was pressed, dropping its buttons."""
+    if ctx.event.message_id is not None:
+        ctx.replies.edit(ctx.event.message_id, f"{ctx.event.message_text}\n\n» {outcome}")
+
+
+def _changeable(ctx: Context, booking: Booking, on_question: bool = False) -> bool:
+    """Confirmed and not begun; otherwise a short polite answer (and False)."""
+    if booking.status == BookingStatus.CONFIRMED and booking.starts_at > ctx.now:
+        return True
+    if booking.status == BookingStatus.CANCELLED:
+        stale = ctx.t("bk_already_cancelled")
+    elif booking.starts_at <= ctx.now:
+        stale = ctx.t("bk_already_past")
+    else:
+        stale = ctx.t("bk_not_movable")
+    ctx.replies.toast(stale)
+    if on_question:
+        _record(ctx, stale)
+    return False
+
+
+async def on_move(ctx: Context, data: BookingMove) -> None:
+    booking = await _own_booking(ctx, data.booking_id)
+    if booking is None or not _changeable(ctx, booking):
+        return
+    ctx.replies.toast()
+    await rebook(ctx, booking, reschedule=True)
+
+
+async def on_cancel(ctx: Context, data: BookingCancel) -> None:
+    """ "bkcancel:<id>" asks first; its answers are "bkcancel:<id>:yes" and "bkcancel:<id>:keep".
+
+    Every press checks the booking afresh, so a stale one (cancelled, or its time has come)
+    only gets a polite answer.
+    """
+    answer = data.answer
+    booking = await _own_booking(ctx, data.booking_id)
+    if booking is None:
+        return
+    if not _changeable(ctx, booking, on_question=answer is not None):
+        return
+    zone = ctx.zone(ctx.person)
+    if answer is None:
+        ctx.replies.toast()
+        choices = [
+            button(ctx.t("bk_cancel_yes"), BookingCancel(data.booking_id, "yes")),
+            button(ctx.t("bk_cancel_keep"), BookingCancel(data.booking_id, "keep")),
+        ]
+        ctx.say(ctx.t("bk_cancel_ask", when=when(booking.starts_at, zone)), keyboard(choices))
+        return
+    if answer == "keep":
+        kept = ctx.t("bk_kept", when=when(booking.starts_at, zone))
+        ctx.replies.toast(kept)
+        _record(ctx, ctx.t("bk_cancel_keep"))
+        return
+    _record(ctx, ctx.t("bk_cancel_yes"))
+    await bk.cancel(ctx.store, booking, ctx.now, by=booking.prospect_id, reason="visitor")
+    ctx.replies.toast(ctx.t("bk_cancelled_toast"))
+    new = keyboard([button(ctx.t("bk_book_new"), BookingNew(data.booking_id))])
+    ctx.say(ctx.t("bk_cancelled", when=when(booking.starts_at, zone)), new)
+    trainer = await ctx.store.person(booking.trainer_id)
+    ctx.replies.add(_calendar_file(ctx, booking, trainer, cancelled=True))
+    if trainer is not None:
+        tz = ctx.zone(trainer)
+        await notify_person(
+            ctx,
+            trainer,
+            "bk_trainer_cancelled",
+            about=[booking.prospect_id],
+            name=booking.intake.get("name") or "?",
+            when=when(booking.starts_at, tz),
+            zone=tz,
+        )
+
+
+async def on_new(ctx: Context, data: BookingNew) -> None:
+    booking = await _own_booking(ctx, data.booking_id)
+    if booking is None:
+        return
+    ctx.replies.toast()
+    if ctx.person is not None and await _show_upcoming(ctx, ctx.person):
+        return  # already booked again: show that instead of a second booking
+    await rebook(ctx, booking, reschedule=False)
+
+
+async def _book(ctx: Context) -> None:
+    await welcome(ctx, greet=False)
+
+
+async def _mybooking(ctx: Context) -> None:
+    if ctx.person is None or not await _show_upcoming(ctx, ctx.person):
+        ctx.say(ctx.t("bk_none_upcoming"))
+
+
+COMMANDS: dict[str, Command] = {
+    "book": Command(frozenset({VISITOR, Role.PROSPECT}), _book),
+    "mybooking": Command(frozenset({Role.PROSPECT}), _mybooking),
+}
+ACTIONS: Actions = (
+    Route(BookingMove, on_move),
+    Route(BookingCancel, on_cancel),
+    Route(BookingNew, on_new),
+)

@@ -1,0 +1,736 @@
+"""Trainer alerts (TRIAGE.md sections 2 and 5): stored first, then sent, until acknowledged.
+
+Each fired rule is one Alert row per client; while it is open, the same rule updates it instead of
+adding another. Emergency and urgent alerts go to the client's trainer at once through the outbox
+(one message per check-in and severity); routine ones wait in /alerts for the daily digest.
+Messages open with a neutral line (lock-screen previews), then the details: rule IDs, the raw
+answers, the 7-day series, what the client was told and a suggested action, never a diagnosis.
+Unacknowledged emergency and urgent alerts are escalated to every admin (`escalate_overdue`).
+An escalation is never given up (flows/engine/ticks.py): an alert whose escalation fails, or reaches
+only some admins (one admin's zone or language can't render it), is logged by id, recorded in
+tick_failure under "escalate" and tried again a minute later (doubling, at most every 5
+minutes) until every admin has it; the admins who got it keep theirs (one row per alert and
+admin), and only then is escalated_at set.
+
+Visitors whose consult intake ticks a red flag (flows/booking/visitor.py) get the same machinery
+through `raise_visitor_alerts`: their Person (role prospect) is the alert's client, there is no
+check-in, series or history, and the trainer is the one the alert was raised for
+(no client profile).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from flows.checkin.triage import RED_FLAG_ITEMS, Assessment, rule_label, rule_severity
+from flows.engine.buttons import (
+    AckAlerts,
+    AckCheckin,
+    AckListed,
+    AckVisitor,
+    Actions,
+    History,
+    MessageClient,
+    Route,
+    Severity,
+    button,
+    outbox_button,
+)
+from flows.engine.conversation import Command, Context
+from flows.engine.core import Button, Keyboard, keyboard
+from flows.engine.localtime import local
+from flows.engine.notify import ALERT_PRIORITY
+from flows.engine.texts import t
+from flows.engine.ticks import Outcome, RowErrors, Tick, isolated
+from flows.progress.trends import adherence, percent
+from storage.alerts import (
+    alerted_trainer,
+    alerts_by_ids,
+    alerts_of_checkin,
+    alerts_of_visitor,
+    count_open_alerts,
+    open_alert,
+    open_alerts,
+    overdue_alerts,
+)
+from storage.checkins import checkins_between
+from storage.failures import waiting
+from storage.models import STAFF, Alert, AlertStatus, Checkin, Person, Role
+from storage.pauses import paused_days
+from storage.repo import Store, StoreFactory
+
+log = logging.getLogger(__name__)
+
+SENT_AT_ONCE = ("emergency", "urgent")  # routine alerts wait for /alerts and the digest
+LIST_LIMIT = 20
+HISTORY_DAYS = 14
+SERIES_DAYS = 7
+BLANK = "–"
+ANSWER_FIELDS = (
+    "pain_now",
+    "exercise_pain",
+    "morning",
+    "stiffness",
+    "swelling",
+    "night_waking",
+    "night_eased",
+    "confidence",
+    "red_flags",
+    "exercises",
+    "note",
+)
+INTAKE_FIELDS = ("goal", "injury")  # a visitor's intake answers shown beside their red flags
+
+
+# --- raising ------------------------------------------------------------------------------------
+
+
+def checkin_answers(checkin: Checkin) -> dict[str, Any]:
+    """The raw answers of a check-in, as stored on its alerts."""
+    answers = {name: getattr(checkin, name) for name in ANSWER_FIELDS}
+    answers["red_flags"] = list(checkin.red_flags or [])
+    answers["exercises"] = [dict(item) for item in checkin.exercises or []]
+    return answers
+
+
+async def raise_alerts(
+    ctx: Context,
+    client: Person,
+    checkin: Checkin,
+    assessment: Assessment,
+    series: list[dict[str, Any]],
+    client_told: str,
+) -> list[Alert]:
+    """Store an alert per fired rule (or update the open one), then queue the trainer's messages.
+
+    Everything is flushed before anything is queued, all in the update's transaction.
+    """
+    if not assessment.rules or client.id is None:
+        return []
+    trainer = await _trainer_of(ctx.store, client.id)
+    if trainer is None or trainer.id is None:
+        log.error("client %s has flags but no trainer or admin to alert", client.id)
+        return []
+    answers = checkin_answers(checkin)
+    return await _store_then_send(
+        ctx, client, trainer, checkin, assessment, answers, series, client_told
+    )
+
+
+async def raise_visitor_alerts(
+    ctx: Context,
+    visitor: Person,
+    trainer: Person,
+    assessment: Assessment,
+    answers: dict[str, Any],
+    told: str,
+) -> list[Alert]:
+    """A consult visitor's red flags: the same alerts as a client's, without a check-in.
+
+    `answers` holds the ticked codes under "red_flags" and the intake's own words ("goal",
+    "injury"). Stored (or the open alert updated) before the trainer's message is queued.
+    """
+    if not assessment.rules or visitor.id is None or trainer.id is None:
+        return []
+    return await _store_then_send(ctx, visitor, trainer, None, assessment, answers, [], told)
+
+
+async def _store_then_send(
+    ctx: Context,
+    person: Person,
+    trainer: Person,
+    checkin: Checkin | None,
+    assessment: Assessment,
+    answers: dict[str, Any],
+    series: list[dict[str, Any]],
+    told: str,
+) -> list[Alert]:
+    checkin_id = checkin.id if checkin else None
+    alerts = await _store_alerts(
+        ctx, person.id or 0, trainer.id or 0, checkin_id, assessment, answers, series, told
+    )
+    await ctx.store.session.flush()  # stored before anything is sent
+    await _send_groups(ctx, trainer, person, checkin, alerts)
+    return alerts
+
+
+async def _store_alerts(
+    ctx: Context,
+    client_id: int,
+    trainer_id: int,
+    checkin_id: int | None,
+    assessment: Assessment,
+    answers: dict[str, Any],
+    series: list[dict[str, Any]],
+    told: str,
+) -> list[Alert]:
+    """One alert per fired rule, or the rule's open alert updated (not flushed here)."""
+    store = ctx.store
+    alerts: list[Alert] = []
+    for rule in assessment.rules:
+        alert = await open_alert(store, client_id, rule)
+        if alert is None:
+            alert = Alert(
+                client_id=client_id,
+                trainer_id=trainer_id,
+                checkin_id=checkin_id,
+                rule=rule,
+                severity=rule_severity(rule),
+                answers=answers,
+                series=[_plain(item) for item in series],
+                client_told=told,
+                created_at=ctx.now,
+                updated_at=ctx.now,
+            )
+            store.session.add(alert)
+        else:
+            alert.trainer_id = trainer_id
+            alert.checkin_id = checkin_id
+            alert.answers = answers
+            alert.series = [_plain(item) for item in series]
+            alert.client_told = told
+            alert.updated_at = ctx.now
+            alert.times_raised += 1
+        alerts.append(alert)
+    return alerts
+
+
+async def _send_groups(
+    ctx: Context, trainer: Person, client: Person, checkin: Checkin | None, alerts: list[Alert]
+) -> None:
+    """One message per severity that is sent at once (emergency, then urgent)."""
+    for severity in SENT_AT_ONCE:
+        group = [alert for alert in alerts if alert.severity == severity]
+        if group:
+            await _send_alert(ctx, trainer, client, checkin, group)
+
+
+async def _trainer_of(store: Store, client_id: int) -> Person | None:
+    """The client's trainer; without one (never expected), the first admin, so nothing is lost."""
+    profile = await store.profile(client_id)
+    trainer = await store.person(profile.trainer_id) if profile else None
+    if trainer is None:
+        admins = await store.people_with_role(Role.ADMIN)
+        trainer = admins[0] if admins else None
+    return trainer
+
+
+def is_visitor(person: Person | None) -> bool:
+    """A consult visitor (role prospect): no check-ins, no history, no client profile."""
+    return person is not None and person.role == Role.PROSPECT
+
+
+async def _send_alert(
+    ctx: Context, trainer: Person, client: Person, checkin: Checkin | None, group: list[Alert]
+) -> None:
+    severity = group[0].severity
+    locale = trainer.locale
+    zone = ctx.zone(trainer)
+    visitor = is_visitor(client)
+    who = "visitor_" if visitor else ""
+    first = t(f"alert_first_{who}{severity}", locale, client=client.name)
+    action = (
+        t(f"alert_action_{who}emergency", locale, emergency=ctx.bot.emergency_number)
+        if severity == "emergency"
+        else t(f"alert_action_{who}urgent", locale)
+    )
+    lines = [first, ""]
+    lines += _rule_lines(group, locale)
+    lines += ["", *_answer_lines(group[0].answers, locale), ""]
+    if checkin is not None:
+        lines += _series_lines(group[0].series, checkin.local_date, locale)
+    lines += [
+        t("alert_time", locale, time=_clock(ctx.now, zone, "%-d %b %Y, %H:%M"), zone=zone),
+        t("alert_told", locale, client=client.name, told=group[0].client_told or BLANK),
+    ]
+    if visitor:
+        lines.append(t("alert_visitor_not_booked", locale))
+    lines += ["", action, await _clinician_line(ctx.store, client, locale)]
+    ids = [alert.id or 0 for alert in group]
+    buttons = alert_buttons(
+        ids,
+        client.id or 0,
+        locale,
+        checkin.id if checkin is not None else None,
+        severity,
+        visitor=visitor,
+    )
+    await ctx.store.enqueue(
+        chat_id=trainer.chat_id,
+        person_id=trainer.id,
+        text="\n".join(lines),
+        kind=f"alert_{severity}",
+        now=ctx.now,
+        buttons=buttons,
+        priority=ALERT_PRIORITY,
+        dedupe_key=f"alert:{'.'.join(f'{a.id}x{a.times_raised}' for a in group)}",
+        about=[client.id],
+    )
+
+
+Ack = AckAlerts | AckListed | AckCheckin | AckVisitor
+_SEVERITY: dict[Severity, str] = {"E": "emergency", "U": "urgent", "R": "routine"}
+_LETTER: dict[str, Severity] = {name: letter for letter, name in _SEVERITY.items()}
+
+
+def ack_data(
+    ids: Sequence[int],
+    checkin_id: int | None = None,
+    severity: str = "",
+    visitor_id: int | None = None,
+) -> Ack:
+    """ "ack:12,13"; when that is over 64 bytes, the check-in's alerts at this severity
+    ("ack:C55E"), or for a visitor's intake, their intake alerts at it ("ack:V7U")."""
+    data = AckAlerts(tuple(ids))
+    letter = _LETTER.get(severity)
+    if data.fits() or letter is None:
+        return data
+    if checkin_id is not None:
+        return AckCheckin(checkin_id, letter)
+    if visitor_id is not None:
+        return AckVisitor(visitor_id, letter)
+    return data
+
+
+def alert_buttons(
+    ids: Sequence[int],
+    client_id: int,
+    locale: str,
+    checkin_id: int | None = None,
+    severity: str = "",
+    *,
+    visitor: bool = False,
+) -> list[list[dict[str, str]]]:
+    """Acknowledge, then Message client and History; a visitor gets Message visitor only (no
+    check-ins, so no history)."""
+    ack = ack_data(ids, checkin_id, severity, client_id if visitor else None)
+    return [
+        [outbox_button(t("alert_ack", locale), ack)],
+        [
+            {"text": button.text, "data": button.data or ""}
+            for button in follow_up(client_id, locale, visitor)
+        ],
+    ]
+
+
+def follow_up(client_id: int, locale: str, visitor: bool) -> list[Button]:
+    """The buttons under an alert once it is acknowledged (and beside Acknowledge before)."""
+    if visitor:
+        return [button(t("alert_message_visitor", locale), MessageClient(client_id))]
+    return [
+        button(t("alert_message_client", locale), MessageClient(client_id)),
+        button(t("alert_history", locale), History(client_id)),
+    ]
+
+
+def _rule_lines(alerts: Sequence[Alert], locale: str) -> list[str]:
+    lines = [t("alert_flagged", locale)]
+    for alert in alerts:
+        label = rule_label(alert.rule)
+        if alert.times_raised > 1:
+            lines.append(t("alert_rule_again", locale, label=label, times=alert.times_raised))
+        else:
+            lines.append(t("alert_rule", locale, label=label))
+    return lines
+
+
+def _answer_lines(answers: dict[str, Any], locale: str) -> list[str]:
+    """The answers that matter, as given: scores, night pain, red-flag items, the note."""
+    lines = [t("alert_answers", locale)]
+    if answers.get("pain_now") is not None:
+        lines.append(t("alert_pain_now", locale, value=answers["pain_now"]))
+    if answers.get("exercise_pain") is not None:
+        lines.append(t("alert_exercise_pain", locale, value=answers["exercise_pain"]))
+    waking = answers.get("night_waking")
+    if waking not in (None, "no"):
+        eased = answers.get("night_eased")
+        lines.append(
+            t(
+                "alert_night",
+                locale,
+                waking=t(f"alert_night_{waking}", locale),
+                eased=BLANK if eased is None else t("yes" if eased else "no", locale).lower(),
+            )
+        )
+    flags = [RED_FLAG_ITEMS.get(code, code) for code in answers.get("red_flags") or []]
+    if flags:
+        lines.append(t("alert_red_flags", locale, items="; ".join(flags)))
+    if answers.get("note"):
+        lines.append(t("alert_note", locale, note=answers["note"]))
+    for name in INTAKE_FIELDS:  # a visitor's intake, as they wrote it
+        if name in answers:
+            lines.append(t(f"alert_intake_{name}", locale, text=answers[name] or BLANK))
+    return lines
+
+
+def _series_lines(series: Sequence[dict[str, Any]], today: date, locale: str) -> list[str]:
+    """The 7 days ending today, oldest first; a day without a check-in shows as a dash."""
+    by_day = {str(item.get("date")): item for item in series}
+    days = [today - timedelta(days=offset) for offset in range(SERIES_DAYS - 1, -1, -1)]
+
+    def values(name: str) -> list[str]:
+        found = [by_day.get(day.isoformat(), {}).get(name) for day in days]
+        return [BLANK if value is None else str(value) for value in found]
+
+    pain = values("pain_now")
+    lines = [
+        t(
+            "alert_series_pain",
+            locale,
+            first=days[0].strftime("%-d %b"),
+            last=days[-1].strftime("%-d %b"),
+            values=", ".join(pain),
+        )
+    ]
+    exercise = values("exercise_pain")
+    if any(value != BLANK for value in exercise):
+        lines.append(t("alert_series_exercise", locale, values=", ".join(exercise)))
+    return lines
+
+
+def _duration(span: timedelta, locale: str) -> str:
+    minutes = int(span.total_seconds() // 60)
+    if minutes % 60 == 0:
+        return t("alert_hours", locale, n=minutes // 60)
+    return t("alert_minutes", locale, n=minutes)
+
+
+def _plain(item: dict[str, Any]) -> dict[str, Any]:
+    """A series day as JSON: dates written YYYY-MM-DD."""
+    return {key: v.isoformat() if isinstance(v, date) else v for key, v in item.items()}
+
+
+def _clock(moment: datetime, zone: str, pattern: str) -> str:
+    return local(moment, zone).strftime(pattern)
+
+
+# --- who may act on a client's alerts -----------------------------------------------------------
+
+
+async def _may_see(ctx: Context, client_id: int, alert: Alert | None = None) -> bool:
+    """The client's own trainer, or an admin; nobody else (not even another trainer).
+
+    A visitor has no profile: the trainer an alert about them was raised for (this `alert`'s,
+    or, without one, any of theirs) may act.
+    """
+    person = ctx.person
+    if person is None or person.role not in STAFF:
+        return False
+    if person.role == Role.ADMIN:
+        return True
+    profile = await ctx.store.profile(client_id)
+    if profile is not None:
+        return profile.trainer_id == person.id
+    if alert is not None:
+        return alert.trainer_id == person.id
+    return await alerted_trainer(ctx.store, client_id, person.id or 0)
+
+
+def expired(ctx: Context) -> None:
+    ctx.replies.toast(ctx.t("button_expired"))
+
+
+# --- Acknowledge --------------------------------------------------------------------------------
+
+
+async def _alerts_for_ack(ctx: Context, data: Ack) -> list[Alert] | None:
+    """The alerts an acknowledge button names: ids, one from /alerts, a check-in's or a
+    visitor's at one severity; None unless every one of them exists."""
+    if isinstance(data, AckCheckin):
+        return await alerts_of_checkin(ctx.store, data.checkin_id, _SEVERITY[data.severity])
+    if isinstance(data, AckVisitor):  # a visitor's intake alerts
+        return await alerts_of_visitor(ctx.store, data.visitor_id, _SEVERITY[data.severity])
+    ids = data.ids if isinstance(data, AckAlerts) else (data.alert_id,)
+    found = await alerts_by_ids(ctx.store, ids)
+    return found if len(found) == len(set(ids)) else None
+
+
+async def acknowledge(ctx: Context, data: Ack) -> None:
+    """The Acknowledge button: records who and when, and marks the message acknowledged."""
+    alerts = await _alerts_for_ack(ctx, data)
+    person = ctx.person
+    if not alerts or person is None:
+        expired(ctx)
+        return
+    for alert in alerts:
+        if not await _may_see(ctx, alert.client_id, alert):
+            expired(ctx)
+            return
+    still_open = [alert for alert in alerts if alert.status == AlertStatus.OPEN]
+    if not still_open:
+        done = max(alerts, key=lambda alert: alert.acknowledged_at or ctx.now)
+        by = await ctx.store.person(done.acknowledged_by) if done.acknowledged_by else None
+        when = done.acknowledged_at or ctx.now
+        ctx.replies.toast(
+            ctx.t(
+                "alert_already_acknowledged",
+                name=by.name if by else BLANK,
+                time=_clock(when, ctx.zone(person), "%H:%M"),
+            )
+        )
+        return
+    for alert in still_open:
+        alert.status = AlertStatus.ACKNOWLEDGED
+        alert.acknowledged_by, alert.acknowledged_at = person.id, ctx.now
+    ctx.replies.toast(ctx.t("alert_acknowledged_toast"))
+    message_id = ctx.event.message_id
+    if message_id is None:
+        return
+    if isinstance(data, AckListed):  # from the /alerts list: show the list as it is now
+        text, buttons = await _alert_list(ctx, person)
+        ctx.replies.edit(message_id, text, buttons)
+        return
+    stamp = ctx.t(
+        "alert_acknowledged", name=person.name, time=_clock(ctx.now, ctx.zone(person), "%H:%M")
+    )
+    client_id = alerts[0].client_id
+    visitor = is_visitor(await ctx.store.person(client_id))
+    ctx.replies.edit(
+        message_id,
+        f"{ctx.event.message_text}\n\n{stamp}",
+        keyboard(follow_up(client_id, ctx.locale, visitor)),
+    )
+
+
+# --- /alerts ------------------------------------------------------------------------------------
+
+
+async def _alert_list(ctx: Context, person: Person) -> tuple[str, Keyboard]:
+    trainer_id = None if person.role == Role.ADMIN else person.id
+    rows = await open_alerts(ctx.store, trainer_id, LIST_LIMIT)
+    if not rows:
+        return ctx.t("alerts_none"), ()
+    total = await count_open_alerts(ctx.store, trainer_id)
+    zone = ctx.zone(person)
+    lines = [ctx.t("alerts_header", count=total)]
+    acks: list[Button] = []
+    for n, (alert, client) in enumerate(rows, start=1):
+        name = ctx.t("alerts_visitor", name=client.name) if is_visitor(client) else client.name
+        lines.append(
+            ctx.t(
+                "alerts_line",
+                n=n,
+                severity=ctx.t(f"alert_severity_{alert.severity}"),
+                client=name,
+                label=rule_label(alert.rule),
+                date=_clock(alert.updated_at, zone, "%-d %b"),
+                times=alert.times_raised,
+            )
+        )
+        acks.append(button(ctx.t("alerts_ack_n", n=n), AckListed(alert.id or 0)))
+    if total > len(rows):
+        lines.append(ctx.t("alerts_more", count=total - len(rows)))
+    return "\n".join(lines), keyboard(*(acks[i : i + 4] for i in range(0, len(acks), 4)))
+
+
+async def list_alerts(ctx: Context) -> None:
+    """/alerts: a trainer's open alerts (their own clients), an admin's: everyone's."""
+    if ctx.person is None:
+        return
+    text, buttons = await _alert_list(ctx, ctx.person)
+    ctx.say(text, buttons)
+
+
+# --- Message client -----------------------------------------------------------------------------
+
+
+async def client_for(ctx: Context, client_id: int) -> Person | None:
+    """The client (or alerted visitor) a button names, if the presser may act for them."""
+    client = await ctx.store.person(client_id)
+    if client is None or client.role not in (Role.CLIENT, Role.PROSPECT):
+        return None
+    if not await _may_see(ctx, client_id):
+        return None
+    return client
+
+
+# --- History ------------------------------------------------------------------------------------
+
+
+def _adherence(exercises: Sequence[dict[str, Any]]) -> str:
+    done = adherence(exercises)
+    return BLANK if done is None else percent(done)
+
+
+def _value(value: object) -> str:
+    return BLANK if value is None or value == "" else str(value)
+
+
+async def history_text(ctx: Context, client: Person) -> str:
+    """The last 14 days of check-ins ending on the client's local today, oldest first (the alert's
+    History button and the /clients card); paused days say so."""
+    today = ctx.today(client)
+    first = today - timedelta(days=HISTORY_DAYS - 1)
+    found = {
+        c.local_date: c for c in await checkins_between(ctx.store, client.id or 0, first, today)
+    }
+    paused = await paused_days(ctx.store, client.id or 0, first, today)
+    lines = [ctx.t("history_header", client=client.name)]
+    for offset in range(HISTORY_DAYS):
+        day = first + timedelta(days=offset)
+        label = day.strftime("%a %-d %b")
+        checkin = found.get(day)
+        if checkin is None:
+            key = "history_paused" if day in paused else "history_missing"
+            lines.append(ctx.t(key, date=label))
+            continue
+        lines.append(
+            ctx.t(
+                "history_row",
+                date=label,
+                pain=_value(checkin.pain_now),
+                exercise=_value(checkin.exercise_pain),
+                adherence=_adherence(checkin.exercises or []),
+                light=_value(checkin.light),
+                rules=" ".join(checkin.rules or []) or BLANK,
+            )
+        )
+    return "\n".join(lines)
+
+
+async def show_history(ctx: Context, data: History) -> None:
+    """The History button: a reply to the trainer's own request, so not through the outbox."""
+    client = await client_for(ctx, data.client_id)
+    if client is None:
+        expired(ctx)
+        return
+    if is_visitor(client):  # no check-ins to show
+        ctx.replies.toast(ctx.t("history_visitor", client=client.name), alert=True)
+        return
+    ctx.replies.toast()
+    ctx.say(await history_text(ctx, client))
+
+
+async def _clinician_line(store: Store, client: Person | None, locale: str) -> str:
+    """Whom to refer to, as the trainer typed it in /program (visitors have none on file)."""
+    profile = await store.profile(client.id or 0) if client is not None else None
+    if profile is None or not profile.clinician:
+        return t("alert_clinician_none", locale)
+    return t("alert_clinician", locale, clinician=profile.clinician)
+
+
+# --- escalation ---------------------------------------------------------------------------------
+
+
+ESCALATE_TICK = Tick("escalate", "alert", timedelta(minutes=1), timedelta(minutes=5))
+
+
+async def escalate_tick(
+    stores: StoreFactory, now: datetime, emergency_after: timedelta, urgent_after: timedelta
+) -> Outcome:
+    """escalate_overdue for every overdue alert at once, one at a time only if that fails."""
+    async with stores() as store:
+        skip = await waiting(store, ESCALATE_TICK.name, now)
+        overdue = await overdue_alerts(store, now, emergency_after, urgent_after)
+        ids = [a.id for a in overdue if a.id is not None and a.id not in skip]
+
+    async def work(store: Store, batch: Sequence[int], errors: RowErrors) -> int:
+        return await escalate_overdue(store, now, emergency_after, urgent_after, batch, errors)
+
+    return await isolated(stores, ESCALATE_TICK, now, ids, work)
+
+
+async def escalate_overdue(
+    store: Store,
+    now: datetime,
+    emergency_after: timedelta,
+    urgent_after: timedelta,
+    only: Sequence[int] | None = None,
+    errors: RowErrors | None = None,
+) -> int:
+    """Open emergency / urgent alerts nobody acknowledged in time (`only`: of these ids) go to
+    every admin, once.
+
+    Returns how many alerts were escalated. escalated_at marks them, so a second call sends
+    nothing; the outbox dedupe key (alert, admin) makes a repeated row impossible as well. With
+    `errors`, an admin the message can't be written for is reported there and the others still
+    get theirs; the alert stays unescalated, so it is tried again.
+    """
+    alerts = await overdue_alerts(store, now, emergency_after, urgent_after, only)
+    if not alerts:
+        return 0
+    admins = await store.people_with_role(Role.ADMIN)
+    escalated = 0
+    for alert in alerts:
+        client = await store.person(alert.client_id)
+        trainer = await store.person(alert.trainer_id)
+        after = emergency_after if alert.severity == "emergency" else urgent_after
+        visitor = is_visitor(client)
+        complete = True
+        for admin in admins:
+            clinician = await _clinician_line(store, client, admin.locale)
+            try:
+                text = _escalation_text(alert, client, trainer, admin, after, clinician)
+            except Exception as exc:  # this admin's zone or language: the others still get it
+                if errors is None:
+                    raise
+                errors.add(alert.id or 0, exc)
+                complete = False
+                continue
+            await store.enqueue(
+                chat_id=admin.chat_id,
+                person_id=admin.id,
+                text=text,
+                kind=f"alert_escalated_{alert.severity}",
+                now=now,
+                buttons=alert_buttons(
+                    [alert.id or 0], alert.client_id, admin.locale, visitor=visitor
+                ),
+                priority=ALERT_PRIORITY,
+                dedupe_key=f"escalate:{alert.id}:{admin.id}",
+                about=[alert.client_id],
+            )
+        if complete:
+            alert.escalated_at = now
+            escalated += 1
+    await store.session.flush()
+    return escalated
+
+
+def _escalation_text(
+    alert: Alert,
+    client: Person | None,
+    trainer: Person | None,
+    admin: Person,
+    after: timedelta,
+    clinician: str,
+) -> str:
+    locale = admin.locale
+    zone = admin.timezone or "UTC"
+    name = client.name if client else BLANK
+    severity = alert.severity
+    who = "visitor_" if is_visitor(client) else ""
+    lines = [
+        t(f"alert_escalated_first_{who}{severity}", locale, client=name),
+        "",
+        t(
+            f"alert_escalated_why{'_visitor' if who else ''}",
+            locale,
+            time=_clock(alert.created_at, zone, "%-d %b %Y, %H:%M"),
+            zone=zone,
+            trainer=trainer.name if trainer else BLANK,
+            after=_duration(after, locale),
+        ),
+        "",
+        *_rule_lines([alert], locale),
+        "",
+        *_answer_lines(alert.answers, locale),
+        t("alert_told", locale, client=name, told=alert.client_told or BLANK),
+        "",
+        t(f"alert_escalated_action_{who}{severity}", locale),
+        clinician,
+    ]
+    return "\n".join(lines)
+
+
+COMMANDS: dict[str, Command] = {"alerts": Command(STAFF, list_alerts)}
+ACTIONS: Actions = (
+    Route(AckAlerts, acknowledge),
+    Route(AckListed, acknowledge),
+    Route(AckCheckin, acknowledge),
+    Route(AckVisitor, acknowledge),
+    Route(History, show_history),
+)

@@ -1,0 +1,76 @@
+"""/pause and /resume: time away (travel, illness, a flare) costs no streak and raises no flag."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from flows.engine.buttons import Actions
+from flows.engine.choices import buttons
+from flows.engine.conversation import Answer, Command, Context, Flow, Retry, register, start
+from flows.engine.parse import ascii_int
+from storage.models import Role
+from storage.pauses import add_pause, end_pause
+
+MAX_DAYS = 60
+CHOICES = (("3", "pause_3"), ("7", "pause_7"), ("14", "pause_14"))
+
+
+async def pause_for(ctx: Context, days: int) -> None:
+    person = ctx.person
+    if person is None or person.id is None:
+        return
+    today = ctx.today(person)
+    pause = await add_pause(ctx.store, person.id, today, days, ctx.now)
+    ctx.say(ctx.t("paused", until=pause.last_day.strftime("%-d %b")))
+
+
+def parse_days(text: str) -> int | None:
+    """ "3", "10 days", "2 weeks" -> days, 1..MAX_DAYS; None for anything else ("²", "٣")."""
+    words = text.strip().lower().split()
+    number = ascii_int(words[0], 1, MAX_DAYS) if words else None
+    if number is None:
+        return None
+    days = number * (7 if len(words) > 1 and words[1].startswith("week") else 1)
+    return days if days <= MAX_DAYS else None
+
+
+class PauseFlow(Flow):
+    name: ClassVar[str] = "pause"
+    first_step: ClassVar[str] = "days"
+
+    async def ask(self, ctx: Context, step: str) -> None:
+        options = [(value, ctx.t(key)) for value, key in CHOICES]
+        ctx.say(ctx.t("pause_ask", most=MAX_DAYS), buttons(ctx, options, 3))
+
+    async def answer(self, ctx: Context, step: str, answer: Answer) -> str | None:
+        days = parse_days(answer.choice or answer.text)
+        if days is None:
+            raise Retry(ctx.t("pause_bad", most=MAX_DAYS))
+        await pause_for(ctx, days)
+        return None
+
+
+async def _pause(ctx: Context) -> None:
+    if ctx.event.args:
+        days = parse_days(ctx.event.args)
+        if days is None:
+            ctx.say(ctx.t("pause_bad", most=MAX_DAYS))
+            await start(ctx, PAUSE)
+        else:
+            await pause_for(ctx, days)
+        return
+    await start(ctx, PAUSE)
+
+
+async def _resume(ctx: Context) -> None:
+    person = ctx.person
+    if person is None or person.id is None:
+        return
+    ended = await end_pause(ctx.store, person.id, ctx.today(person))
+    ctx.say(ctx.t("resumed" if ended else "not_paused"))
+
+
+PAUSE = register(PauseFlow())
+CLIENTS = frozenset({Role.CLIENT})
+COMMANDS = {"pause": Command(CLIENTS, _pause), "resume": Command(CLIENTS, _resume)}
+ACTIONS: Actions = ()

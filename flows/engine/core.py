@@ -1,0 +1,200 @@
+"""The conversation core: what a flow receives (an Event) and what it hands back (replies).
+
+Runtimes (handlers/) turn Telegram updates into Events and replies into Bot API calls; everything in
+between is framework-free so one conversation runs unchanged on python-telegram-bot and aiogram.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from flows.checkin.triage import DEFAULT_THRESHOLDS, Thresholds
+from flows.engine.sanitize import BIDI_CONTROLS, without_bidi_controls
+
+CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit on callback_data
+
+
+class EventKind(StrEnum):
+    TEXT = "text"
+    COMMAND = "command"
+    BUTTON = "button"
+    CONTACT = "contact"
+    OTHER = "other"  # stickers, photos, voice...: answered with a hint, never dropped
+
+
+@dataclass(frozen=True)
+class Event:
+    """One normalized update."""
+
+    update_id: int
+    user_id: int
+    chat_id: int
+    kind: EventKind
+    first_name: str = ""
+    text: str = ""
+    command: str = ""  # without the slash, lower case
+    args: str = ""
+    payload: str = ""  # callback_data of a pressed button
+    callback_id: str | None = None
+    message_id: int | None = None  # the message a pressed button sits on
+    message_text: str = ""  # that message's text, so an answer can be recorded on it
+    button_text: str = ""  # the pressed button's label
+    phone: str | None = None
+    contact_user_id: int | None = None  # whose contact card it is (None: not said)
+
+    def __post_init__(self) -> None:
+        """Refuse values of the wrong type (an update Telegram's schema would not produce: the
+        runtime logs it as undecodable and skips it), and drop NUL characters from what people
+        typed: PostgreSQL text cannot hold them."""
+        for name in _ID_FIELDS:
+            value = getattr(self, name)
+            if value is None and name in _ID_FIELDS[:3]:
+                raise ValueError(f"Event.{name} is missing")
+            if value is not None and (type(value) is not int or abs(value) >= 2**63):
+                raise ValueError(f"Event.{name} is not a 64-bit integer")
+        if not isinstance(self.kind, EventKind):
+            raise ValueError("Event.kind is not an EventKind")
+        for name in _TYPED_FIELDS:
+            value = getattr(self, name)
+            if value is not None and not isinstance(value, str):
+                raise ValueError(f"Event.{name} is not text")
+            if value and "\x00" in value:
+                object.__setattr__(self, name, value.replace("\x00", ""))
+            if value and not BIDI_CONTROLS.isdisjoint(value):  # they could reorder what staff see
+                object.__setattr__(self, name, without_bidi_controls(getattr(self, name)))
+
+
+_ID_FIELDS = ("update_id", "user_id", "chat_id", "message_id", "contact_user_id")
+_TYPED_FIELDS = (
+    "first_name",
+    "text",
+    "command",
+    "args",
+    "payload",
+    "message_text",
+    "button_text",
+    "phone",
+    "callback_id",
+)
+
+
+@dataclass(frozen=True)
+class Button:
+    """An inline button: callback data or a link."""
+
+    text: str
+    data: str | None = None
+    url: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.data is None) == (self.url is None):
+            raise ValueError("a button has either data or a url")
+        if self.data is not None and len(self.data.encode()) > CALLBACK_DATA_LIMIT:
+            raise ValueError(f"callback data over {CALLBACK_DATA_LIMIT} bytes: {self.data!r}")
+
+
+Keyboard = tuple[tuple[Button, ...], ...]
+
+
+def keyboard(*rows: list[Button] | tuple[Button, ...]) -> Keyboard:
+    return tuple(tuple(row) for row in rows if row)
+
+
+@dataclass(frozen=True)
+class ContactRequest:
+    """A one-time keyboard under the typing field: "share my phone number" plus plain options.
+
+    Its option buttons just send their label as text; the contact arrives as a CONTACT event.
+    """
+
+    label: str
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Send:
+    """A message; `contact` shows a ContactRequest keyboard instead of inline buttons, and
+    `remove_keyboard` takes such a keyboard away again."""
+
+    text: str
+    buttons: Keyboard = ()
+    contact: ContactRequest | None = None
+    remove_keyboard: bool = False
+
+    def __post_init__(self) -> None:
+        if sum((bool(self.buttons), self.contact is not None, self.remove_keyboard)) > 1:
+            raise ValueError("a message has one keyboard: inline, contact request or removal")
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Change a message the bot sent (typically: record the answer and drop its buttons)."""
+
+    message_id: int
+    text: str
+    buttons: Keyboard = ()
+
+
+@dataclass(frozen=True)
+class Toast:
+    """The answer to a button press; empty text just stops the button's spinner."""
+
+    text: str = ""
+    alert: bool = False
+
+
+@dataclass(frozen=True)
+class Photo:
+    content: bytes
+    filename: str
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Document:
+    content: bytes
+    filename: str
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Menu:
+    """This chat's command menu (Telegram's "/" list), e.g. a trainer's commands after joining."""
+
+    commands: tuple[tuple[str, str], ...]
+
+
+Reply = Send | Edit | Toast | Photo | Document | Menu
+
+
+@dataclass
+class Replies:
+    """Collects what the bot answers to one update, in order."""
+
+    items: list[Reply] = field(default_factory=list)
+
+    def say(self, text: str, buttons: Keyboard = ()) -> None:
+        self.items.append(Send(text, buttons))
+
+    def edit(self, message_id: int, text: str, buttons: Keyboard = ()) -> None:
+        self.items.append(Edit(message_id, text, buttons))
+
+    def toast(self, text: str = "", alert: bool = False) -> None:
+        self.items.append(Toast(text, alert))
+
+    def add(self, reply: Reply) -> None:
+        self.items.append(reply)
+
+
+@dataclass(frozen=True)
+class BotInfo:
+    """What flows may know about the bot and the centre, without a framework."""
+
+    username: str
+    emergency_number: str
+    default_timezone: str
+    invite_ttl_days: int = 7
+    thresholds: Thresholds = DEFAULT_THRESHOLDS
+    quiet_hours: tuple[str, str] = ("21:00", "08:00")  # local; a person may set their own
+    digest_time: str = "18:00"  # local time of a trainer's daily digest unless they chose one

@@ -1,0 +1,197 @@
+"""/progress: a client's last 7 (or 14) days at a glance, read-only.
+
+One line a day since joining (pain now, the traffic light, exercises done of prescribed, or the
+day skipped, paused or without a check-in), then the 7-day adherence, the streak and, from two
+check-ins on, the pain trend. The numbers use the check-in summary's definitions
+(flows/progress/trends.py); `current_streak` and `week_checkins` serve the trainer's /clients
+too. The trend is said plainly: no diagnosis, no reassurance (TRIAGE.md section 5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
+
+from flows.checkin.daily import current_streak
+from flows.checkin.reminder import SKIP_REASONS
+from flows.engine.buttons import Actions, ProgressWindow, Route, Window, button
+from flows.engine.conversation import Command, Context
+from flows.engine.core import Keyboard, keyboard
+from flows.engine.localtime import local
+from flows.progress.trends import adherence, pain_trend, percent, set_counts
+from storage.checkins import checkins_between, has_checkins
+from storage.models import Checkin, Pause, Person, Role
+from storage.pauses import pauses_between
+
+WINDOWS: tuple[Window, Window] = (7, 14)
+WEEK = 7
+LIGHTS = {"green": "🟢", "amber": "🟡", "red": "🔴"}
+SKIP_PREFIX = "skip:"  # a one-day pause from a reminder's "Skip today" (flows/checkin/reminder.py)
+
+
+# --- the numbers (shared with flows/staff/clients.py) ------------------------------------------
+
+
+def week_checkins(rows: Iterable[Checkin], today: date) -> list[Checkin]:
+    """The check-ins of the 7 days ending today (the window of "7-day adherence")."""
+    first = today - timedelta(days=WEEK - 1)
+    return [row for row in rows if first <= row.local_date <= today]
+
+
+def exercises_of(rows: Iterable[Checkin]) -> list[dict[str, Any]]:
+    return [exercise for row in rows for exercise in row.exercises or []]
+
+
+def light_mark(light: str | None) -> str:
+    return LIGHTS.get(light or "", "")
+
+
+# --- /progress ----------------------------------------------------------------------------------
+
+
+async def progress_text(ctx: Context, person: Person, days: int) -> tuple[str, Keyboard]:
+    """The view and its button (the other window); without any check-in, a pointer to /checkin."""
+    client_id = person.id or 0
+    today = ctx.today(person)
+    first = today - timedelta(days=days - 1)
+    rows = await checkins_between(ctx.store, client_id, first, today)  # first: a week ago or more
+    if not rows and not await has_checkins(ctx.store, client_id):
+        return ctx.t("progress_none", name=person.name), ()
+    by_day = {row.local_date: row for row in rows}
+    pauses = await pauses_between(ctx.store, client_id, first, today)
+    joined = await _joined_on(ctx, person)
+    lines = [ctx.t("progress_header", days=days, name=person.name)]
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        if day in by_day or joined is None or day >= joined:  # not the days before joining
+            lines.append(_day_line(ctx, day, today, by_day.get(day), _pause_on(pauses, day)))
+    lines.append("")
+    lines += _week_lines(ctx, week_checkins(rows, today))
+    count = await current_streak(ctx.store, client_id, today)
+    if count == 0:
+        lines.append(ctx.t("progress_streak_none"))
+    else:
+        lines.append(ctx.t("ci_streak_one") if count == 1 else ctx.t("ci_streak", days=count))
+    shown = [row for row in rows if row.local_date >= first]
+    lines += _trend_lines(ctx, [row.pain_now for row in shown if row.pain_now is not None])
+    other = WINDOWS[1] if days == WINDOWS[0] else WINDOWS[0]
+    toggle = button(ctx.t(f"progress_show_{other}"), ProgressWindow(other))
+    return "\n".join(lines), keyboard([toggle])
+
+
+async def _joined_on(ctx: Context, person: Person) -> date | None:
+    """The local date the client finished onboarding."""
+    profile = await ctx.store.profile(person.id or 0)
+    if profile is None or profile.onboarded_at is None:
+        return None
+    return local(profile.onboarded_at, ctx.zone(person)).date()
+
+
+def _pause_on(pauses: list[Pause], day: date) -> Pause | None:
+    return next((p for p in pauses if p.first_day <= day <= p.last_day), None)
+
+
+def _skip_reason(pause: Pause) -> str | None:
+    """Why a one-day pause from a reminder's "Skip today" was taken (travel, sick, rest)."""
+    reason = (pause.reason or "").removeprefix(SKIP_PREFIX)
+    return reason if pause.reason != reason and reason in SKIP_REASONS else None
+
+
+def _day_line(
+    ctx: Context, day: date, today: date, row: Checkin | None, pause: Pause | None
+) -> str:
+    label = day.strftime("%a %-d %b")
+    if day == today:
+        label = ctx.t("progress_today", date=label)
+    if row is not None:
+        details = _checkin_details(ctx, row)
+    elif pause is not None and _skip_reason(pause) is not None:
+        reason = ctx.t(f"rem_skip_{_skip_reason(pause)}").lower()
+        details = ctx.t("progress_day_skipped", reason=reason)
+    elif pause is not None:
+        details = ctx.t("progress_paused")
+    else:
+        details = ctx.t("progress_not_yet" if day == today else "progress_missing")
+    return ctx.t("progress_day", date=label, details=details)
+
+
+def _checkin_details(ctx: Context, row: Checkin) -> str:
+    """ "pain 2 🟢 · exercises 9/9 sets", or "… · exercises skipped (pain)"."""
+    first = ctx.t("progress_pain", pain=row.pain_now) if row.pain_now is not None else ""
+    first = " ".join(part for part in (first, light_mark(row.light)) if part)
+    parts = [first] if first else []
+    exercises = row.exercises or []
+    answered = [e for e in exercises if e.get("sets_done") is not None]
+    reasons = [str(e["skip_reason"]) for e in answered if e.get("skip_reason")]
+    if answered and len(reasons) == len(answered) and len(answered) == len(exercises):
+        labels = dict.fromkeys(ctx.t(f"ci_exercise_skip_{r}").lower() for r in reasons)
+        parts.append(ctx.t("progress_exercises_skipped", reasons=", ".join(labels)))
+    elif answered:
+        done, total = set_counts(exercises)
+        parts.append(ctx.t("progress_sets", done=done, total=total))
+    if row.status == "stopped":
+        parts.append(ctx.t("progress_stopped"))
+    return " · ".join(parts) or ctx.t("progress_stopped")
+
+
+def _week_lines(ctx: Context, week: list[Checkin]) -> list[str]:
+    exercises = exercises_of(week)
+    ratio = adherence(exercises)
+    if ratio is None:
+        return []  # nothing prescribed on the week's check-ins
+    done, total = set_counts(exercises)
+    lines = [ctx.t("progress_week", done=done, total=total, percent=percent(ratio))]
+    goal = ctx.bot.thresholds.progression_adherence_min
+    if ratio >= goal:
+        lines.append(ctx.t("progress_week_goal", goal=percent(goal)))
+    return lines
+
+
+def _number(value: float) -> str:
+    """2.0 -> "2", 2.33 -> "2.3"."""
+    return f"{value:.1f}".removesuffix(".0")
+
+
+def _trend_lines(ctx: Context, pains: list[int]) -> list[str]:
+    trend = pain_trend(pains, ctx.bot.thresholds.r3_rise)
+    if trend is None:
+        return []
+    key = "progress_trend_one" if trend.size == 1 else "progress_trend"
+    lines = [
+        ctx.t(
+            key,
+            direction=ctx.t(f"progress_trend_{trend.direction}"),
+            recent=_number(trend.recent),
+            before=_number(trend.before),
+            size=trend.size,
+        )
+    ]
+    if trend.direction == "up":
+        lines.append(ctx.t("progress_trend_up_note"))
+    return lines
+
+
+async def show_progress(ctx: Context) -> None:
+    """/progress, or /progress 14."""
+    person = ctx.person
+    if person is None:
+        return
+    days = WINDOWS[1] if ctx.event.args.strip() == str(WINDOWS[1]) else WINDOWS[0]
+    text, buttons = await progress_text(ctx, person, days)
+    ctx.say(text, buttons)
+
+
+async def switch_window(ctx: Context, data: ProgressWindow) -> None:
+    """The Show 7 / Show 14 days button: the presser's own days only, redrawn in place."""
+    person = ctx.person
+    if person is None or person.role != Role.CLIENT:
+        ctx.replies.toast(ctx.t("button_expired"))
+        return
+    ctx.replies.toast()
+    text, buttons = await progress_text(ctx, person, data.days)
+    ctx.redraw(text, buttons)
+
+
+COMMANDS: dict[str, Command] = {"progress": Command(frozenset({Role.CLIENT}), show_progress)}
+ACTIONS: Actions = (Route(ProgressWindow, switch_window),)

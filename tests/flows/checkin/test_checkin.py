@@ -1,0 +1,339 @@
+"""The daily check-in through the router on a real SQLite file: answers, triage, alerts, summary."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from bot.clock import FakeClock
+from bot.demo import TRAINER, seed_demo_centre
+from flows.engine.core import Send
+from flows.router import Router
+from storage.db import SessionFactory
+from storage.models import (
+    Alert,
+    Checkin,
+    Clearance,
+    ClientProfile,
+    Exercise,
+    Outbox,
+    Person,
+    Program,
+    Role,
+)
+from tests.flows.harness import User, make_router, texts
+
+CLIENT_ID = 9001
+
+
+@pytest.fixture
+async def router(sessions: SessionFactory, clock: FakeClock) -> Router:
+    await seed_demo_centre(sessions, "Europe/London", clock.now())
+    return make_router(sessions, clock)
+
+
+async def make_client(
+    sessions: SessionFactory,
+    clock: FakeClock,
+    *,
+    user_id: int = CLIENT_ID,
+    post_op: bool = False,
+    questions: tuple[str, ...] = (),
+    sets: tuple[int, ...] = (3, 2),
+    cleared: bool = True,
+) -> int:
+    """An onboarded client of the demo trainer with a program of len(sets) exercises."""
+    async with sessions() as session:
+        trainer = (
+            await session.exec(select(Person).where(Person.telegram_user_id == TRAINER.user_id))
+        ).one()
+        person = Person(
+            telegram_user_id=user_id,
+            chat_id=user_id,
+            role=Role.CLIENT,
+            name="Pat",
+            timezone="Europe/London",
+            created_at=clock.now(),
+        )
+        session.add(person)
+        await session.flush()
+        assert person.id is not None and trainer.id is not None
+        session.add(
+            ClientProfile(
+                person_id=person.id,
+                trainer_id=trainer.id,
+                condition="ankle",
+                post_op=post_op,
+                clearance=Clearance.CLEARED if cleared else Clearance.AWAITING_TRAINER,
+                consent_at=clock.now(),
+                checkin_time="08:00",
+                onboarded_at=clock.now(),
+            )
+        )
+        program = Program(client_id=person.id, questions=list(questions), updated_at=clock.now())
+        session.add(program)
+        await session.flush()
+        assert program.id is not None
+        for n, count in enumerate(sets, start=1):
+            session.add(
+                Exercise(program_id=program.id, position=n, name=f"Move {n}", sets=count, reps=10)
+            )
+        await session.commit()
+        return person.id
+
+
+async def checkins(sessions: SessionFactory) -> list[Checkin]:
+    async with sessions() as session:
+        return list((await session.exec(select(Checkin).order_by(col(Checkin.local_date)))).all())
+
+
+async def alerts(sessions: SessionFactory) -> list[Alert]:
+    async with sessions() as session:
+        return list((await session.exec(select(Alert).order_by(col(Alert.id)))).all())
+
+
+async def trainer_outbox(sessions: SessionFactory) -> list[Outbox]:
+    async with sessions() as session:
+        query = select(Outbox).where(Outbox.chat_id == TRAINER.user_id).order_by(col(Outbox.id))
+        return list((await session.exec(query)).all())
+
+
+async def do_exercises(pat: User, exercise_pain: int) -> None:
+    await pat.press("Done")
+    await pat.press("Done")
+    await pat.press(str(exercise_pain))
+
+
+async def test_green_checkin(router: Router, sessions: SessionFactory, clock: FakeClock) -> None:
+    await make_client(sessions, clock)
+    pat = User(router, CLIENT_ID, "Pat")
+    assert "pain right now" in texts(await pat.command("checkin"))
+    assert "Exercise 1 of 2: Move 1, 3 x 10" in texts(await pat.press("2"))
+    await do_exercises(pat, 1)
+    assert "Anything else" in texts(pat.last)
+    summary = texts(await pat.press("Skip"))
+    assert "🟢 Green: keep going." in summary
+    assert "5 of 5 sets (100%)" in summary
+    assert "Streak: 1 day." in summary
+    [row] = await checkins(sessions)
+    assert (row.status, row.pain_now, row.exercise_pain, row.severity) == ("done", 2, 1, "none")
+    assert [e["sets_done"] for e in row.exercises] == [3, 2]
+    assert await alerts(sessions) == []
+
+
+async def test_amber_is_reassuring_not_alarming(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    await make_client(sessions, clock)
+    pat = User(router, CLIENT_ID)
+    await pat.command("checkin")
+    await pat.press("3")
+    await do_exercises(pat, 4)
+    summary = texts(await pat.press("Skip"))
+    assert "🟡 Amber: that's acceptable" in summary
+    assert "Call" not in summary and "urgent" not in summary.lower()
+
+
+async def test_partly_and_skipped_exercises(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    await make_client(sessions, clock)
+    pat = User(router, CLIENT_ID)
+    await pat.command("checkin")
+    await pat.press("2")
+    assert "How many of the 3 sets" in texts(await pat.press("Partly"))
+    assert "from 1 to 2" in texts(await pat.text("3"))  # 3 of 3 isn't "partly"
+    await pat.press("1")
+    assert "What got in the way" in texts(await pat.press("Skipped"))
+    await pat.press("Pain")
+    await pat.press("2")  # exercise pain: asked because one exercise was partly done
+    summary = texts(await pat.press("Skip"))
+    assert "1 of 5 sets (20%)" in summary
+    [row] = await checkins(sessions)
+    assert [(e["sets_done"], e["skip_reason"]) for e in row.exercises] == [(1, None), (0, "pain")]
+
+
+async def test_post_op_emergency_stops_the_checkin(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    await make_client(sessions, clock, post_op=True)
+    pat = User(router, CLIENT_ID)
+    await pat.command("checkin")
+    await pat.press("4")
+    await do_exercises(pat, 3)
+    await pat.press("As usual")
+    await pat.press("Not stiff")
+    await pat.press("Same")
+    await pat.press("No")
+    flags = await pat.press("7")  # confidence; post-op: the red-flag screen comes every day
+    assert "any of these since yesterday" in texts(flags)
+    replies = await pat.press("chest pain")
+    first = next(r for r in replies if isinstance(r, Send))
+    assert first.text.startswith("Call 999 now.")
+    assert "wait" not in texts(replies).lower()
+    assert "stopped today's check-in" in texts(replies)
+    [row] = await checkins(sessions)
+    assert (row.status, row.rules, row.severity) == ("stopped", ["E1"], "emergency")
+    [alert] = await alerts(sessions)
+    assert (alert.rule, alert.severity, alert.client_told) == (
+        "E1",
+        "emergency",
+        "told to call 999 now",
+    )
+    [message] = await trainer_outbox(sessions)
+    assert message.priority == 0
+    assert "chest" not in message.text.splitlines()[0].lower()
+    assert "not checked in" not in texts(await pat.text("hello"))  # the flow is over
+    assert "already checked in" in texts(await pat.command("checkin"))
+
+
+async def test_urgent_calf_swelling_is_raised_at_once_and_once(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    await make_client(sessions, clock, post_op=True, sets=(3,))
+    pat = User(router, CLIENT_ID)
+    await pat.command("checkin")
+    await pat.press("5")
+    await pat.press("Done")
+    await pat.press("2")
+    for label in ("As usual", "Not stiff", "Same", "No", "6"):
+        await pat.press(label)
+    await pat.press("one calf")
+    replies = await pat.press("Done")
+    first = next(r for r in replies if isinstance(r, Send))
+    assert first.text.startswith("Please contact your surgeon, physio or doctor today.")
+    assert "» pain, swelling, warmth or redness in one calf or thigh" in texts(replies)
+    assert [a.rule for a in await alerts(sessions)] == ["U1"]  # raised before the note
+    assert len(await trainer_outbox(sessions)) == 1
+    summary = texts(await pat.text("calf feels tight"))
+    assert "Please contact your surgeon" in summary
+    assert "Green" not in summary  # no load advice beside "don't load this area"
+    assert [a.rule for a in await alerts(sessions)] == ["U1"]  # not raised twice
+    outbox = await trainer_outbox(sessions)
+    assert [o.kind for o in outbox][-1] == "ci_note_for_trainer"
+    assert outbox[-1].text.endswith("calf feels tight")
+    [row] = await checkins(sessions)
+    assert (row.status, row.rules, row.note) == ("done", ["U1"], "calf feels tight")
+
+
+async def test_worry_button_opens_the_red_flag_screen_then_returns(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    await make_client(sessions, clock)
+    pat = User(router, CLIENT_ID)
+    await pat.command("checkin")
+    assert "any of these" in texts(await pat.press("Something new or worrying"))
+    back = texts(await pat.press("None of these"))
+    assert "pain right now" in back
+
+
+async def test_red_flag_ticks_toggle_in_place(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    await make_client(sessions, clock)
+    pat = User(router, CLIENT_ID)
+    await pat.command("checkin")
+    await pat.press("Something new or worrying")
+    ticked = await pat.press("wound red")
+    assert not any(isinstance(r, Send) for r in ticked)  # edited in place, no new message
+    assert "☑ wound red" in str(ticked)
+    assert "☐ wound red" in str(await pat.press("☑ wound"))
+    assert await alerts(sessions) == []  # nothing is raised until Done
+
+
+async def test_r2_builds_over_two_days(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    await make_client(sessions, clock, questions=("morning",), sets=())
+    pat = User(router, CLIENT_ID)
+    for _ in range(2):
+        await pat.command("checkin")
+        await pat.press("3")
+        await pat.press("Worse")
+        summary = texts(await pat.press("Skip"))
+        assert "🔴 Red" in summary
+        clock.advance(timedelta(days=1))
+    [alert] = await alerts(sessions)
+    assert (alert.rule, alert.severity) == ("R2", "routine")
+    assert await trainer_outbox(sessions) == []  # routine: review queue, no message now
+
+
+async def test_one_checkin_a_day_with_an_offer_to_change(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    await make_client(sessions, clock, sets=())
+    pat = User(router, CLIENT_ID)
+    await pat.command("checkin")
+    await pat.press("2")
+    await pat.press("Skip")
+    assert "already checked in" in texts(await pat.command("checkin"))
+    assert "stay as they are" in texts(await pat.press("Keep"))
+    await pat.command("checkin")
+    await pat.press("Change")
+    await pat.press("6")
+    await pat.press("Skip")
+    [row] = await checkins(sessions)
+    assert row.pain_now == 6
+
+
+async def test_bad_input_asks_again(router: Router, sessions: SessionFactory, clock: FakeClock):
+    await make_client(sessions, clock)
+    pat = User(router, CLIENT_ID)
+    await pat.command("checkin")
+    again = texts(await pat.text("eleven"))
+    assert "from 0 to 10" in again and "pain right now" in again
+    assert "Exercise 1" in texts(await pat.text("4"))  # typed numbers work too
+
+
+async def test_pause_and_resume(router: Router, sessions: SessionFactory, clock: FakeClock):
+    await make_client(sessions, clock, sets=())
+    pat = User(router, CLIENT_ID)
+    assert "Paused until 25 Nov" in texts(await pat.command("pause", "3"))
+    assert "paused until 25 Nov" in texts(await pat.command("checkin"))
+    assert "Welcome back" in texts(await pat.command("resume"))
+    assert "pain right now" in texts(await pat.command("checkin"))
+    assert "not paused" in texts(await pat.command("resume"))
+    assert "1 to 60" in texts(await pat.command("pause", "lots"))
+
+
+async def test_paused_days_keep_the_streak(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    await make_client(sessions, clock, sets=())
+    pat = User(router, CLIENT_ID)
+    await pat.command("checkin")
+    await pat.press("2")
+    await pat.press("Skip")
+    clock.advance(timedelta(days=1))
+    await pat.command("pause", "2")
+    clock.advance(timedelta(days=2))
+    await pat.command("checkin")
+    await pat.press("2")
+    assert "Streak: 2 days in a row" in texts(await pat.press("Skip"))
+
+
+async def test_not_cleared_clients_wait(router: Router, sessions: SessionFactory, clock: FakeClock):
+    await make_client(sessions, clock, cleared=False)
+    pat = User(router, CLIENT_ID)
+    assert "confirms your physio or doctor has cleared you" in texts(await pat.command("checkin"))
+
+
+async def test_the_prescription_is_copied_on_the_day(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    await make_client(sessions, clock, sets=(3,))
+    pat = User(router, CLIENT_ID)
+    await pat.command("checkin")
+    await pat.press("2")
+    async with sessions() as session:
+        query = select(Exercise).where(Exercise.name == "Move 1")
+        exercise = (await session.exec(query)).one()
+        exercise.sets, exercise.name = 5, "Renamed"
+        await session.commit()
+    await pat.press("Done")
+    await pat.press("1")
+    await pat.press("Skip")
+    [row] = await checkins(sessions)
+    assert [(e["name"], e["sets_prescribed"]) for e in row.exercises] == [("Move 1", 3)]
