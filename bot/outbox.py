@@ -35,7 +35,7 @@ from bot.telegram_api import ApiResult, BotApi, Outcome
 from flows.engine.schedule import local_date, quiet_span, quiet_until, zone_of
 from flows.engine.texts import t
 from flows.engine.ticks import describe
-from storage.db import SessionFactory
+from storage.db import SessionFactory, scrub
 from storage.models import ClientProfile, Outbox, OutboxStatus, Person, Role
 from storage.repo import Store
 
@@ -236,8 +236,13 @@ class OutboxSender:
             self.pacer.delivered(row.chat_id)
         if result.outcome == Outcome.BLOCKED:
             await self._unreachable(session, row, person, now)
+        sent = row.status == OutboxStatus.SENT
+        if row.erase_after_send and row.status != OutboxStatus.PENDING:
+            await session.delete(row)  # about someone who deleted their data: done with it
+            await session.commit()
+            await scrub(session)
         await session.commit()
-        return int(row.status == OutboxStatus.SENT)
+        return int(sent)
 
     @staticmethod
     def _retried(row: Outbox) -> tuple[Outcome, ...]:

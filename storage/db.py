@@ -59,7 +59,22 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA secure_delete=ON")  # a deleted row's bytes are zeroed, not left free
     cursor.close()
+
+
+async def scrub(session: AsyncSession) -> None:
+    """After a deletion is committed: leave none of its old bytes in the WAL file either.
+
+    With secure_delete the database pages are zeroed, but the WAL still holds the pages as they
+    were until a checkpoint copies it back and truncates it. PostgreSQL keeps dead rows until
+    (auto)vacuum; there is nothing to do here for it.
+    """
+    bind = session.bind
+    if bind is None or bind.dialect.name != "sqlite":
+        return
+    await session.exec(text("PRAGMA wal_checkpoint(TRUNCATE)"))  # type: ignore[call-overload]
+    await session.commit()
 
 
 def session_factory(engine: AsyncEngine) -> SessionFactory:

@@ -238,6 +238,7 @@ async def delete_person(store: Store, person: Person, keep_update: int | None = 
         return
     session = store.session
     await session.flush()
+    store.erased = True
     await _forget_messages_about(store, pid)
     programs = select(Program.id).where(Program.client_id == pid)
     bookings = select(Booking.id).where(Booking.prospect_id == pid)

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.db import SessionFactory
+from storage.db import SessionFactory, scrub
 from storage.models import (
     Centre,
     ClientProfile,
@@ -34,9 +34,13 @@ class Store:
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
+        self.erased = False  # someone's data was deleted: scrub its traces once committed
 
     async def commit(self) -> None:
         await self.session.commit()
+        if self.erased:
+            self.erased = False
+            await scrub(self.session)
 
     async def rollback(self) -> None:
         await self.session.rollback()
