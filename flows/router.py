@@ -29,40 +29,40 @@ from flows.engine.conversation import (
     stop,
 )
 from flows.engine.core import BotInfo, Event, EventKind, Replies, Reply, Send, Toast
-from flows.engine.menu import VISITOR, help_text, menu_for
+from flows.engine.menu import VISITOR, command_table, help_text, install, menu_for
 from flows.engine.notify import mark_reachable
 from flows.engine.texts import t
 from flows.engine.wire import event_from_json, event_to_json, replies_from_json, replies_to_json
 from flows.progress import week
 from flows.staff import clients, invite, program, relay
 from storage import inbox
-from storage.models import STAFF
+from storage.models import STAFF, Role
 from storage.repo import StoreFactory
 
 log = logging.getLogger(__name__)
 
-MODULES = (
-    invite,
-    onboarding,
-    program,
+MODULES = (  # in the order their commands appear in the menu
     alert,
-    relay,
-    checkin,
-    week,
     clients,
-    pause,
-    reminder,
-    preferences,
-    booking,
+    program,
     availability,
     booking_staff,
+    invite,
+    checkin,
+    week,
+    pause,
+    preferences,
+    booking,
     mydata,
+    onboarding,
+    relay,
+    reminder,
 )
-COMMANDS: dict[str, Command] = {n: c for m in MODULES for n, c in m.COMMANDS.items()}
 ACTIONS: dict[type[ButtonData], Handler] = action_table(
     route for m in MODULES for route in m.ACTIONS
 )
 ONBOARDING = {onboarding.CLIENT.name, onboarding.STAFF.name}
+EVERYONE = frozenset({VISITOR, *Role})
 MAX_ATTEMPTS = 3  # starts that may find one update unhandled before it is given up
 
 
@@ -219,33 +219,46 @@ async def on_button(ctx: Context) -> None:
 
 
 async def on_command(ctx: Context) -> None:
-    name, person = ctx.event.command, ctx.person
-    role = person.role if person else VISITOR
-    if name == "start":
-        await on_start(ctx)
-    elif name in ("help", "privacy"):
-        privacy = "privacy_staff" if role in STAFF else "privacy"
-        ctx.say(help_text(role, ctx.locale) if name == "help" else ctx.t(privacy))
-        if name == "help" and person is not None:
-            ctx.replies.add(menu_for(role, ctx.locale))
-        if ctx.convo.flow:
-            ctx.say(ctx.t("help_resume"))
-            await resume(ctx)
-    elif name == "cancel":
-        was_in_flow = ctx.convo.flow is not None
-        stop(ctx)
-        ctx.say(ctx.t("cancelled" if was_in_flow else "nothing_to_cancel"))
-    elif name not in COMMANDS:
+    name = ctx.event.command
+    role = ctx.person.role if ctx.person else VISITOR
+    command = COMMANDS.get(name)
+    if command is None:
         ctx.say(ctx.t("unknown_command", command=name[:32]))
         await resume(ctx)
-    elif role not in COMMANDS[name].roles:
+    elif role not in command.roles:
         ctx.say(ctx.t("not_for_role"))
         await resume(ctx)
-    elif ctx.convo.flow in ONBOARDING:
+    elif ctx.convo.flow in ONBOARDING and not command.anytime:
         ctx.say(ctx.t("finish_setup_first"))
         await resume(ctx)
     else:
-        await COMMANDS[name].run(ctx)
+        await command.run(ctx)
+
+
+async def on_help(ctx: Context) -> None:
+    role = ctx.person.role if ctx.person else VISITOR
+    ctx.say(help_text(role, ctx.locale))
+    if ctx.person is not None:
+        ctx.replies.add(menu_for(role, ctx.locale))
+    await _back_to_flow(ctx)
+
+
+async def on_privacy(ctx: Context) -> None:
+    staff = ctx.person is not None and ctx.person.role in STAFF
+    ctx.say(ctx.t("privacy_staff" if staff else "privacy"))
+    await _back_to_flow(ctx)
+
+
+async def _back_to_flow(ctx: Context) -> None:
+    if ctx.convo.flow:
+        ctx.say(ctx.t("help_resume"))
+        await resume(ctx)
+
+
+async def on_cancel(ctx: Context) -> None:
+    was_in_flow = ctx.convo.flow is not None
+    stop(ctx)
+    ctx.say(ctx.t("cancelled" if was_in_flow else "nothing_to_cancel"))
 
 
 async def on_start(ctx: Context) -> None:
@@ -267,3 +280,25 @@ async def on_text(ctx: Context) -> None:
         ctx.say(ctx.t("visitor_welcome", name=ctx.event.first_name or "there"))
     elif not await onboarding.begin(ctx):
         ctx.say(ctx.t("not_understood"))
+
+
+def _general(key: str, roles: frozenset[str]) -> dict[str, str]:
+    return {role: key for role in roles}
+
+
+BASICS = (  # the router's own: they work for everyone, even in the middle of joining
+    Command("start", on_start, {VISITOR: "cmd_start"}, also=EVERYONE, anytime=True),
+    Command("help", on_help, _general("cmd_help", EVERYONE), more=True, anytime=True),
+    Command("privacy", on_privacy, _general("cmd_privacy", EVERYONE), more=True, anytime=True),
+    Command(
+        "cancel",
+        on_cancel,
+        _general("cmd_cancel", EVERYONE - {VISITOR}),
+        also=EVERYONE,
+        more=True,
+        anytime=True,
+    ),
+)
+COMMANDS: dict[str, Command] = install(
+    command_table([*(c for m in MODULES for c in m.COMMANDS), *BASICS])
+)

@@ -230,9 +230,20 @@ async def _tell_staff(ctx: Context, person: Person) -> None:
         )
 
 
-_PEOPLE = frozenset({VISITOR, *SELF_SERVICE})
-COMMANDS: dict[str, Command] = {
-    "mydata": Command(_PEOPLE, send_mydata),
-    "deleteme": Command(frozenset({*_PEOPLE, *STAFF}), ask_deleteme),
-}
+COMMANDS = (
+    Command(
+        "mydata",
+        send_mydata,
+        {role: "cmd_mydata" for role in SELF_SERVICE},
+        also=frozenset({VISITOR}),
+        more=True,
+    ),
+    Command(
+        "deleteme",
+        ask_deleteme,
+        {role: "cmd_deleteme" for role in SELF_SERVICE},
+        also=frozenset({VISITOR, *STAFF}),  # they are told how their account goes
+        more=True,
+    ),
+)
 ACTIONS: Actions = (Route(DeleteMe, on_delete),)

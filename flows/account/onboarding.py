@@ -378,5 +378,5 @@ async def confirm_clearance(ctx: Context, data: ConfirmClearance) -> None:
     await notify_person(ctx, client, "clearance_confirmed_client", trainer=trainer.name)
 
 
-COMMANDS: dict[str, Command] = {}
+COMMANDS: tuple[Command, ...] = ()
 ACTIONS: Actions = (Route(ConfirmClearance, confirm_clearance),)

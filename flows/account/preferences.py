@@ -14,7 +14,7 @@ from flows.engine.choices import buttons, pick
 from flows.engine.conversation import Answer, Command, Context, Flow, Retry, register, start
 from flows.engine.localtime import COMMON_TIMES, parse_clock_time
 from flows.engine.schedule import next_at, parse_hhmm, parse_typed_span, quiet_span, wall_in_span
-from storage.models import STAFF, Person, Role
+from storage.models import Person, Role
 from storage.reminders import schedule_of
 
 OFF = ("00:00", "00:00")  # an empty span: never quiet
@@ -147,5 +147,15 @@ async def _settings(ctx: Context) -> None:
     await start(ctx, SETTINGS)
 
 
-COMMANDS: dict[str, Command] = {"settings": Command(frozenset({Role.CLIENT, *STAFF}), _settings)}
+COMMANDS = (
+    Command(
+        "settings",
+        _settings,
+        {
+            Role.CLIENT: "cmd_settings_client",
+            Role.TRAINER: "cmd_settings_staff",
+            Role.ADMIN: "cmd_settings_staff",
+        },
+    ),
+)
 ACTIONS: Actions = ()

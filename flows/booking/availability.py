@@ -147,5 +147,5 @@ async def _availability(ctx: Context) -> None:
     await start(ctx, AVAILABILITY)
 
 
-COMMANDS: dict[str, Command] = {"availability": Command(frozenset({Role.TRAINER}), _availability)}
+COMMANDS = (Command("availability", _availability, {Role.TRAINER: "cmd_availability"}),)
 ACTIONS: Actions = ()

@@ -152,6 +152,11 @@ def outcome_buttons(person_locale: str, booking_id: int) -> list[list[dict[str, 
     ]
 
 
-STAFF = frozenset({Role.TRAINER, Role.ADMIN})
-COMMANDS: dict[str, Command] = {"bookings": Command(STAFF, _bookings)}
+COMMANDS = (
+    Command(
+        "bookings",
+        _bookings,
+        {Role.TRAINER: "cmd_bookings_trainer", Role.ADMIN: "cmd_bookings_admin"},
+    ),
+)
 ACTIONS: Actions = (Route(StaffCancel, on_trainer_cancel), Route(Outcome, on_outcome))

@@ -676,10 +676,10 @@ async def _mybooking(ctx: Context) -> None:
         ctx.say(ctx.t("bk_none_upcoming"))
 
 
-COMMANDS: dict[str, Command] = {
-    "book": Command(frozenset({VISITOR, Role.PROSPECT}), _book),
-    "mybooking": Command(frozenset({Role.PROSPECT}), _mybooking),
-}
+COMMANDS = (
+    Command("book", _book, {VISITOR: "cmd_book", Role.PROSPECT: "cmd_book"}),
+    Command("mybooking", _mybooking, {Role.PROSPECT: "cmd_mybooking"}),
+)
 ACTIONS: Actions = (
     Route(BookingMove, on_move),
     Route(BookingCancel, on_cancel),

@@ -726,7 +726,9 @@ def _escalation_text(
     return "\n".join(lines)
 
 
-COMMANDS: dict[str, Command] = {"alerts": Command(STAFF, list_alerts)}
+COMMANDS = (
+    Command("alerts", list_alerts, {Role.TRAINER: "cmd_alerts", Role.ADMIN: "cmd_alerts_admin"}),
+)
 ACTIONS: Actions = (
     Route(AckAlerts, acknowledge),
     Route(AckListed, acknowledge),

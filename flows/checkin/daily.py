@@ -555,5 +555,5 @@ async def _checkin(ctx: Context) -> None:
 
 
 CHECKIN = register(CheckinFlow())
-COMMANDS = {"checkin": Command(frozenset({Role.CLIENT}), _checkin)}
+COMMANDS = (Command("checkin", _checkin, {Role.CLIENT: "cmd_checkin"}),)
 ACTIONS: Actions = ()

@@ -71,6 +71,8 @@ async def _resume(ctx: Context) -> None:
 
 
 PAUSE = register(PauseFlow())
-CLIENTS = frozenset({Role.CLIENT})
-COMMANDS = {"pause": Command(CLIENTS, _pause), "resume": Command(CLIENTS, _resume)}
+COMMANDS = (
+    Command("pause", _pause, {Role.CLIENT: "cmd_pause"}),
+    Command("resume", _resume, {Role.CLIENT: "cmd_resume"}),
+)
 ACTIONS: Actions = ()

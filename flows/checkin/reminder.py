@@ -487,5 +487,5 @@ def _record_press(ctx: Context, label: str) -> None:
         ctx.replies.edit(ctx.event.message_id, f"{ctx.event.message_text}\n\n» {label}")
 
 
-COMMANDS: dict[str, Command] = {}
+COMMANDS: tuple[Command, ...] = ()
 ACTIONS: Actions = (Route(ReminderPress, reminder_action),)

@@ -13,7 +13,7 @@ buttons (acknowledge, reply...) are typed actions in flows/engine/buttons.py.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, ClassVar
@@ -131,10 +131,19 @@ FLOWS: dict[str, Flow] = {}
 
 @dataclass(frozen=True)
 class Command:
-    """A slash command for some roles: runs `run`, usually starting a flow."""
+    """A slash command, declared once: who sees it in /help and the menu (role -> the text key
+    describing it to them), who else may use it, and what it runs (usually starting a flow)."""
 
-    roles: frozenset[str]
+    name: str
     run: Callable[[Context], Awaitable[None]]
+    menu: Mapping[str, str] = field(default_factory=dict)
+    also: frozenset[str] = frozenset()  # may use it, without a line in their menu
+    more: bool = False  # listed after the main commands (help, privacy, your data)
+    anytime: bool = False  # works in the middle of joining too
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(self.menu) | self.also
 
 
 def register(flow: Flow) -> Flow:

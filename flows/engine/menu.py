@@ -1,69 +1,47 @@
-"""Which commands each role has: one table feeds both /help and Telegram's command menu."""
+"""Which commands each role has, built from the commands the flows declare.
+
+Each flow module declares its commands once (`Command`: roles and menu text); the router puts
+them into one table at import (`command_table`: a name declared twice fails there) and installs
+it here, so /help, Telegram's command menu and the router read the same declarations.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from flows.engine.conversation import Command
 from flows.engine.core import Menu
 from flows.engine.texts import t
-from storage.models import Role
 
 VISITOR = "visitor"
 
-COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
-    VISITOR: (
-        ("book", "cmd_book"),
-        ("start", "cmd_start"),
-        ("help", "cmd_help"),
-        ("privacy", "cmd_privacy"),
-    ),
-    Role.PROSPECT: (
-        ("book", "cmd_book"),
-        ("mybooking", "cmd_mybooking"),
-        ("help", "cmd_help"),
-        ("privacy", "cmd_privacy"),
-        ("mydata", "cmd_mydata"),
-        ("deleteme", "cmd_deleteme"),
-        ("cancel", "cmd_cancel"),
-    ),
-    Role.CLIENT: (
-        ("checkin", "cmd_checkin"),
-        ("progress", "cmd_progress"),
-        ("pause", "cmd_pause"),
-        ("resume", "cmd_resume"),
-        ("settings", "cmd_settings_client"),
-        ("help", "cmd_help"),
-        ("privacy", "cmd_privacy"),
-        ("mydata", "cmd_mydata"),
-        ("deleteme", "cmd_deleteme"),
-        ("cancel", "cmd_cancel"),
-    ),
-    Role.TRAINER: (
-        ("alerts", "cmd_alerts"),
-        ("clients", "cmd_clients_trainer"),
-        ("program", "cmd_program"),
-        ("availability", "cmd_availability"),
-        ("bookings", "cmd_bookings_trainer"),
-        ("invite", "cmd_invite_trainer"),
-        ("settings", "cmd_settings_staff"),
-        ("help", "cmd_help"),
-        ("privacy", "cmd_privacy"),
-        ("cancel", "cmd_cancel"),
-    ),
-    Role.ADMIN: (
-        ("alerts", "cmd_alerts_admin"),
-        ("clients", "cmd_clients_admin"),
-        ("program", "cmd_program"),
-        ("bookings", "cmd_bookings_admin"),
-        ("invite", "cmd_invite_admin"),
-        ("settings", "cmd_settings_staff"),
-        ("help", "cmd_help"),
-        ("privacy", "cmd_privacy"),
-        ("cancel", "cmd_cancel"),
-    ),
-}
+_installed: dict[str, Command] = {}
+
+
+def command_table(commands: Iterable[Command]) -> dict[str, Command]:
+    """One table by name, in declaration order; a name declared twice is a bug, found at import."""
+    table: dict[str, Command] = {}
+    for command in commands:
+        if command.name in table:
+            raise ValueError(f"/{command.name} is declared twice")
+        table[command.name] = command
+    return table
+
+
+def install(table: dict[str, Command]) -> dict[str, Command]:
+    """The table the menus are built from (the router's, once all flows are imported)."""
+    global _installed
+    _installed = table
+    return table
 
 
 def commands_for(role: str, locale: str = "en") -> tuple[tuple[str, str], ...]:
-    return tuple((name, t(key, locale)) for name, key in COMMANDS.get(role, COMMANDS[VISITOR]))
+    """(name, description) for `role`: its main commands, then the general ones."""
+    if not any(role in command.menu for command in _installed.values()):
+        role = VISITOR
+    listed = [command for command in _installed.values() if role in command.menu]
+    ordered = [c for c in listed if not c.more] + [c for c in listed if c.more]
+    return tuple((c.name, t(c.menu[role], locale)) for c in ordered)
 
 
 def menu_for(role: str, locale: str = "en") -> Menu:

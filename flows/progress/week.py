@@ -193,5 +193,5 @@ async def switch_window(ctx: Context, data: ProgressWindow) -> None:
     ctx.redraw(text, buttons)
 
 
-COMMANDS: dict[str, Command] = {"progress": Command(frozenset({Role.CLIENT}), show_progress)}
+COMMANDS = (Command("progress", show_progress, {Role.CLIENT: "cmd_progress"}),)
 ACTIONS: Actions = (Route(ProgressWindow, switch_window),)

@@ -306,7 +306,13 @@ async def open_program(ctx: Context, data: ClientProgram) -> None:
     await start(ctx, program.PROGRAM, "menu", client_id=found[0].id)
 
 
-COMMANDS: dict[str, Command] = {"clients": Command(STAFF, list_clients)}
+COMMANDS = (
+    Command(
+        "clients",
+        list_clients,
+        {Role.TRAINER: "cmd_clients_trainer", Role.ADMIN: "cmd_clients_admin"},
+    ),
+)
 ACTIONS: Actions = (
     Route(ClientsPage, turn_page),
     Route(ClientCard, show_card),

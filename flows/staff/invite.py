@@ -10,7 +10,7 @@ from flows.engine.buttons import Actions
 from flows.engine.conversation import Answer, Command, Context, Flow, Retry, register, start
 from flows.engine.localtime import local
 from flows.engine.sanitize import clean_label
-from storage.models import STAFF, Invite, Person, Role
+from storage.models import Invite, Person, Role
 from storage.repo import Store
 
 NAME_MAX = 64
@@ -96,5 +96,9 @@ async def _invite(ctx: Context) -> None:
     await start(ctx, INVITE)
 
 
-COMMANDS = {"invite": Command(STAFF, _invite)}
+COMMANDS = (
+    Command(
+        "invite", _invite, {Role.TRAINER: "cmd_invite_trainer", Role.ADMIN: "cmd_invite_admin"}
+    ),
+)
 ACTIONS: Actions = ()

@@ -698,5 +698,5 @@ async def _start(ctx: Context) -> None:
         await start(ctx, PROGRAM, page=0)
 
 
-COMMANDS: dict[str, Command] = {"program": Command(STAFF, _start)}
+COMMANDS = (Command("program", _start, {Role.TRAINER: "cmd_program", Role.ADMIN: "cmd_program"}),)
 ACTIONS: Actions = ()

@@ -140,5 +140,5 @@ async def reply_to_trainer(ctx: Context, data: ReplyTo) -> None:
     await start(ctx, REPLY, trainer_id=trainer.id, trainer_name=trainer.name)
 
 
-COMMANDS: dict[str, Command] = {}
+COMMANDS: tuple[Command, ...] = ()
 ACTIONS: Actions = (Route(MessageClient, message_client), Route(ReplyTo, reply_to_trainer))

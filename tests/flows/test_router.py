@@ -29,7 +29,9 @@ async def test_a_failing_update_apologises_and_logs_no_data(
     async def explode(ctx: Context) -> None:
         raise ValueError(f"could not store {ctx.event.args!r}")  # data in a message
 
-    monkeypatch.setitem(router_module.COMMANDS, "boom", Command(frozenset({"client"}), explode))
+    monkeypatch.setitem(
+        router_module.COMMANDS, "boom", Command("boom", explode, also=frozenset({"client"}))
+    )
     router = make_router(sessions, clock)
     event = Event(
         update_id=77,

@@ -1127,6 +1127,8 @@ def test_a_failing_update_is_caught(databases: Databases, monkeypatch: pytest.Mo
     async def explode(ctx: Context) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(COMMANDS, "progress", Command(frozenset({Role.CLIENT}), explode))
+    monkeypatch.setitem(
+        COMMANDS, "progress", Command("progress", explode, {Role.CLIENT: "cmd_progress"})
+    )
     with pytest.raises(AssertionError, match=r"logged at ERROR: .*update 1 failed"):
         asyncio.run(run([Burst(2, (Cmd("/progress"),), 0)], databases))
