@@ -95,17 +95,16 @@ async def test_wrong_token_is_401_and_unknown_method_is_404(http: httpx.AsyncCli
 async def test_send_message_shows_on_the_page(
     server: SandboxServer, http: httpx.AsyncClient
 ) -> None:
-    text = "Hello <b>Tom</b>"
     sent = await ok(
-        http, "sendMessage", chat_id=TRAINER, text=text, parse_mode="HTML", reply_markup=KEYBOARD
+        http, "sendMessage", chat_id=TRAINER, text=" Hello Tom: /help \n", reply_markup=KEYBOARD
     )
     assert sent["message_id"] == 1
     assert sent["chat"] == {"id": TRAINER, "first_name": "Tom", "type": "private"}
-    assert sent["text"] == "Hello Tom"
-    assert sent["entities"] == [{"type": "bold", "offset": 6, "length": 3}]
+    assert sent["text"] == "Hello Tom: /help"
+    assert sent["entities"] == [{"type": "bot_command", "offset": 11, "length": 5}]
     [event] = await events(http, TRAINER)
     message = event["message"]
-    assert message["from_bot"] and message["text"] == "Hello Tom"
+    assert message["from_bot"] and message["text"] == "Hello Tom: /help"
     assert message["buttons"] == [[{"text": "Yes", "callback_data": "yes"}]]
     assert server.calls[-1].method == "sendMessage"
     assert server.calls[-1].params["reply_markup"] == KEYBOARD
@@ -125,8 +124,9 @@ async def test_send_message_errors_match_telegram(http: httpx.AsyncClient) -> No
     )
     nowhere = await call(http, "sendMessage", chat_id=42, text="hi")
     assert nowhere.json()["description"] == "Bad Request: chat not found"
-    markdown = await call(http, "sendMessage", chat_id=ADMIN, text="Hi.", parse_mode="MarkdownV2")
-    assert "Character '.' is reserved" in markdown.json()["description"]
+    markdown = await call(http, "sendMessage", chat_id=ADMIN, text="*Hi*", parse_mode="MarkdownV2")
+    assert markdown.status_code == 400  # plain text only: the bot never formats
+    assert "unsupported parse_mode MarkdownV2" in markdown.json()["description"]
     visitor = (await http.post("/api/visitors", json={"first_name": "Nia"})).json()["user_id"]
     unstarted = await call(http, "sendMessage", chat_id=visitor, text="Hello?")
     assert unstarted.status_code == 403
@@ -440,7 +440,7 @@ async def test_python_telegram_bot_works_against_the_sandbox(server: SandboxServ
     async with bot:
         assert bot.username == "mendbot_sandbox_bot"
         markup = InlineKeyboardMarkup([[InlineKeyboardButton("Go", callback_data="go")]])
-        message = await bot.send_message(ADMIN, "<i>Hi</i>", parse_mode="HTML", reply_markup=markup)
+        message = await bot.send_message(ADMIN, "Hi", reply_markup=markup)
         assert message.text == "Hi" and message.reply_markup == markup
         document = await bot.send_document(ADMIN, b"%PDF-1.4 tiny", filename="plan.pdf")
         assert document.document is not None and document.document.mime_type == "application/pdf"
