@@ -21,17 +21,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import insert
 from sqlmodel import select
 
-from bot.outbox import OutboxSender, SenderRules
+from bot.outbox import OutboxSender
+from bot.proactive import reminder_rules, sender_rules
 from bot.sandbox.server import Persona, SandboxServer
+from bot.settings import load_settings
 from bot.telegram_api import BotApi
-from flows.checkin.reminder import ReminderRules, plan_due_tick
+from flows.checkin.reminder import plan_due_tick
 from storage.db import SessionFactory, make_engine, migrate, session_factory
 from storage.models import ClientProfile, Outbox, Person, ReminderSchedule
 from storage.repo import store_factory
 
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "100000"))
 SECONDS = float(os.environ.get("BENCH_SECONDS", "20"))
-RATE = float(os.environ.get("SEND_RATE_PER_SECOND", "25"))
+SETTINGS = load_settings(_env_file=None)  # SEND_RATE_PER_SECOND and the rest, as the bot reads them
+RATE = SETTINGS.send_rate_per_second
 DUE = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 TOKEN = "616161:bench-token"
 FIRST = 100_001
@@ -94,7 +97,7 @@ async def seed(sessions: object) -> None:
 async def queue_all(sessions: SessionFactory, now: datetime) -> int:
     """What the planner tick does (bot/app.py): batch by batch, each isolated
     (flows/engine/ticks.py)."""
-    rules, queued, stores = ReminderRules(), 0, store_factory(sessions)
+    rules, queued, stores = reminder_rules(SETTINGS), 0, store_factory(sessions)
     while True:
         batch = await plan_due_tick(stores, now, rules)
         queued += batch.done
@@ -121,7 +124,7 @@ async def main() -> None:
     personas = [Persona(1, "T", "T")] + [Persona(FIRST + i, "C", "C") for i in range(reach)]
     async with SandboxServer(TOKEN, port=0, personas=personas) as sandbox:
         api = BotApi(sandbox.base_url, TOKEN)
-        sender = OutboxSender(sessions, api, lambda: now, SenderRules(rate_per_second=RATE))
+        sender = OutboxSender(sessions, api, lambda: now, sender_rules(SETTINGS))
         drain = asyncio.create_task(sender.deliver_due())
         await asyncio.sleep(SECONDS / 2)
         async with sessions() as session:

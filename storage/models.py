@@ -158,6 +158,15 @@ class OutboxStatus(StrEnum):
     FAILED = "failed"
 
 
+ALERT_PRIORITY = 0
+"""Outbox.priority of emergency and urgent alerts: sent first, and through quiet hours."""
+NORMAL_PRIORITY = 5
+"""Outbox.priority of everything else (reminders, nudges, notices), sent in turn."""
+
+OWN_ERROR = "error: "
+"""Outbox.last_error of a row mendbot's own code failed on (not Telegram): "error: <type>"."""
+
+
 class Outbox(SQLModel, table=True):
     """A proactive message, written in the same transaction as its cause and sent by one sender."""
 
@@ -171,7 +180,7 @@ class Outbox(SQLModel, table=True):
     chat_id: int = Field(sa_column=Column(BigInteger, nullable=False))
     person_id: int | None = Field(default=None, foreign_key="person.id")
     kind: str
-    priority: int = 5  # lower goes first: alerts 0, reminders 5
+    priority: int = NORMAL_PRIORITY  # lower goes first
     text: str
     buttons: list[list[dict[str, str]]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False)

@@ -21,6 +21,7 @@ from sqlmodel import SQLModel, col, select
 
 from storage.inbox import forget_chat
 from storage.models import (
+    ALERT_PRIORITY,
     Alert,
     Booking,
     Checkin,
@@ -139,7 +140,6 @@ def _to_person(person: Person) -> Any:
     return or_(col(Outbox.person_id) == person.id, col(Outbox.chat_id) == person.chat_id)
 
 
-ALERT_PRIORITY = 0  # flows.engine.notify.ALERT_PRIORITY: emergency and urgent alerts
 PERSON_TICKS = ("schedule", "reminder", "nudge", "digest")  # ticks whose row id is a person
 WRITTEN_KINDS = ("reply_to_trainer", "ci_note_for_trainer")  # carry the person's own words
 

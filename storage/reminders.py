@@ -17,6 +17,7 @@ from sqlmodel import col, select
 
 from storage.failures import not_failing
 from storage.models import (
+    NORMAL_PRIORITY,
     Alert,
     Checkin,
     ClientProfile,
@@ -32,7 +33,7 @@ from storage.repo import Store
 Due = tuple[ReminderSchedule, Person, ClientProfile]
 OUTBOX_DEFAULTS: dict[str, Any] = {
     "person_id": None,
-    "priority": 5,
+    "priority": NORMAL_PRIORITY,
     "buttons": [],
     "dedupe_key": None,
     "status": OutboxStatus.PENDING,

@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import SessionFactory, scrub
 from storage.models import (
+    NORMAL_PRIORITY,
     Centre,
     ClientProfile,
     Conversation,
@@ -128,7 +129,7 @@ class Store:
         kind: str,
         now: datetime,
         buttons: list[list[dict[str, str]]] | None = None,
-        priority: int = 5,
+        priority: int = NORMAL_PRIORITY,
         person_id: int | None = None,
         dedupe_key: str | None = None,
         not_before: datetime | None = None,

@@ -4,43 +4,43 @@ Clients: consent, medical clearance, condition, post-op, time zone, check-in tim
 that the chat is not monitored 24/7. Trainers and admins: time zone. Each answer is saved as it
 is given, so /cancel, a restart or a week away loses nothing: /start resumes at the first missing
 answer.
+
+    client_onboarding:  CONSENT -> CLEARANCE -> CONDITION -> POST_OP -> TIMEZONE
+                          -> CHECKIN_TIME -> NOTICE -> done (ready; trainer told)
+                        CONSENT "tell me more" -> CONSENT;  "no" -> done (trainer told)
+    staff_onboarding:   TIMEZONE -> done
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from enum import StrEnum
 
-from flows.account.preferences import fit_quiet
+from flows.account.preferences import clock_time, fit_quiet
 from flows.engine.buttons import Actions, ConfirmClearance, Route, outbox_button
 from flows.engine.choices import buttons, pick
-from flows.engine.conversation import (
-    Answer,
-    Command,
-    Context,
-    Flow,
-    Retry,
-    register,
-    resume,
-    start,
-    stop,
-)
+from flows.engine.conversation import Answer, Command, Context, register, resume, start
 from flows.engine.core import keyboard
-from flows.engine.localtime import COMMON_TIMES, COMMON_ZONES, find_timezone, parse_clock_time
+from flows.engine.flow import Done, Flow, FlowData, Next, Result, Retry, StepSpec
+from flows.engine.localtime import COMMON_TIMES, COMMON_ZONES, find_timezone
 from flows.engine.menu import help_text, menu_for
 from flows.engine.notify import notify_person
 from storage.models import STAFF as STAFF_ROLES
 from storage.models import Clearance, ClientProfile, Invite, Person, Role
 from storage.personal import stored_about
 
-CLIENT_STEPS = (
-    "consent",
-    "clearance",
-    "condition",
-    "post_op",
-    "timezone",
-    "checkin_time",
-    "notice",
-)
+
+class Step(StrEnum):
+    CONSENT = "consent"
+    CLEARANCE = "clearance"
+    CONDITION = "condition"
+    POST_OP = "post_op"
+    TIMEZONE = "timezone"
+    CHECKIN_TIME = "checkin_time"
+    NOTICE = "notice"
+
+
+class Data(FlowData):
+    """Nothing to remember: each answer is saved on the person or profile as it is given."""
 
 
 async def redeem(ctx: Context, code: str) -> None:
@@ -68,7 +68,7 @@ async def redeem(ctx: Context, code: str) -> None:
     ctx.person = await _join(ctx, invite.role, invite.name, invite.trainer_id)
     if not await begin(ctx):  # a visitor turned staff whose time zone is known: nothing to ask
         ctx.say(ctx.t("staff_welcome", name=invite.name, role=ctx.t(f"role_{invite.role}")))
-        await STAFF.finish(ctx)
+        _staff_ready(ctx)
 
 
 async def _may_join(ctx: Context, invite: Invite) -> bool:
@@ -149,19 +149,19 @@ async def begin(ctx: Context) -> bool:
     return False
 
 
-def first_missing(person: Person, profile: ClientProfile | None) -> str | None:
+def first_missing(person: Person, profile: ClientProfile | None) -> Step | None:
     if profile is None or profile.onboarded_at is not None:
         return None
     answered = {
-        "consent": profile.consent_at is not None,
-        "clearance": profile.clearance is not None,
-        "condition": profile.condition is not None,
-        "post_op": profile.post_op is not None,
-        "timezone": person.timezone is not None,
-        "checkin_time": profile.checkin_time is not None,
-        "notice": False,
+        Step.CONSENT: profile.consent_at is not None,
+        Step.CLEARANCE: profile.clearance is not None,
+        Step.CONDITION: profile.condition is not None,
+        Step.POST_OP: profile.post_op is not None,
+        Step.TIMEZONE: person.timezone is not None,
+        Step.CHECKIN_TIME: profile.checkin_time is not None,
+        Step.NOTICE: False,
     }
-    return next(step for step in CLIENT_STEPS if not answered[step])
+    return next(step for step in Step if not answered[step])
 
 
 async def _profile(ctx: Context) -> tuple[Person, ClientProfile]:
@@ -194,165 +194,190 @@ def answer_timezone(ctx: Context, answer: Answer) -> str:
     return zone
 
 
-class ClientOnboarding(Flow):
-    name: ClassVar[str] = "client_onboarding"
-    first_step: ClassVar[str] = "consent"
+def _consent_options(ctx: Context) -> list[tuple[str, str]]:
+    return [
+        ("yes", ctx.t("consent_yes")),
+        ("more", ctx.t("consent_more")),
+        ("no", ctx.t("consent_no")),
+    ]
 
-    async def ask(self, ctx: Context, step: str) -> None:
-        person, profile = await _profile(ctx)
-        yes_no = [("yes", ctx.t("yes")), ("no", ctx.t("no"))]
-        if step == "consent":
-            trainer = await _trainer_name(ctx, profile)
-            options = [
-                ("yes", ctx.t("consent_yes")),
-                ("more", ctx.t("consent_more")),
-                ("no", ctx.t("consent_no")),
-            ]
-            ctx.say(ctx.t("consent_ask", name=person.name, trainer=trainer), buttons(ctx, options))
-        elif step == "clearance":
-            options = [("yes", ctx.t("clearance_yes")), ("no", ctx.t("clearance_no"))]
-            ctx.say(ctx.t("clearance_ask"), buttons(ctx, options))
-        elif step == "condition":
-            ctx.say(ctx.t("condition_ask"))
-        elif step == "post_op":
-            ctx.say(ctx.t("post_op_ask"), buttons(ctx, yes_no))
-        elif step == "timezone":
-            ask_timezone(ctx)
-        elif step == "checkin_time":
-            ctx.say(ctx.t("checkin_time_ask"), buttons(ctx, [(t, t) for t in COMMON_TIMES], 3))
-        elif step == "notice":
-            emergency = ctx.bot.emergency_number
-            ctx.say(
-                ctx.t("notice_ask", emergency=emergency),
-                keyboard([ctx.choice(ctx.t("notice_ok"), "ok")]),
+
+async def ask_consent(ctx: Context, data: Data) -> None:
+    person, profile = await _profile(ctx)
+    trainer = await _trainer_name(ctx, profile)
+    text = ctx.t("consent_ask", name=person.name, trainer=trainer)
+    ctx.say(text, buttons(ctx, _consent_options(ctx)))
+
+
+async def answer_consent(ctx: Context, data: Data, answer: Answer) -> Result:
+    person, profile = await _profile(ctx)
+    value = pick(ctx, answer, _consent_options(ctx))
+    if value == "more":
+        ctx.say(ctx.t("privacy"))
+        return Next(Step.CONSENT)
+    if value == "no":
+        ctx.say(ctx.t("consent_declined"))
+        await _tell_trainer(ctx, profile, "trainer_client_declined", person)
+        return Done()
+    profile.consent_at = ctx.now
+    return Next(Step.CLEARANCE)
+
+
+def _clearance_options(ctx: Context) -> list[tuple[str, str]]:
+    return [("yes", ctx.t("clearance_yes")), ("no", ctx.t("clearance_no"))]
+
+
+async def ask_clearance(ctx: Context, data: Data) -> None:
+    ctx.say(ctx.t("clearance_ask"), buttons(ctx, _clearance_options(ctx)))
+
+
+async def answer_clearance(ctx: Context, data: Data, answer: Answer) -> Result:
+    """Not yet cleared: the trainer gets a Confirm clearance button; onboarding goes on."""
+    person, profile = await _profile(ctx)
+    if pick(ctx, answer, _clearance_options(ctx)) == "yes":
+        profile.clearance = Clearance.CLEARED
+    else:
+        profile.clearance = Clearance.AWAITING_TRAINER
+        ctx.say(ctx.t("clearance_waiting"))
+        button = outbox_button(ctx.t("trainer_confirm_clearance"), ConfirmClearance(person.id or 0))
+        await _tell_trainer(ctx, profile, "trainer_clearance_needed", person, [[button]])
+    return Next(Step.CONDITION)
+
+
+async def ask_condition(ctx: Context, data: Data) -> None:
+    ctx.say(ctx.t("condition_ask"))
+
+
+async def answer_condition(ctx: Context, data: Data, answer: Answer) -> Result:
+    _, profile = await _profile(ctx)
+    condition = " ".join(answer.text.split())
+    if answer.choice is not None or not 2 <= len(condition) <= 200:
+        raise Retry(ctx.t("condition_bad"))
+    profile.condition = condition
+    return Next(Step.POST_OP)
+
+
+def _yes_no(ctx: Context) -> list[tuple[str, str]]:
+    return [("yes", ctx.t("yes")), ("no", ctx.t("no"))]
+
+
+async def ask_post_op(ctx: Context, data: Data) -> None:
+    ctx.say(ctx.t("post_op_ask"), buttons(ctx, _yes_no(ctx)))
+
+
+async def answer_post_op(ctx: Context, data: Data, answer: Answer) -> Result:
+    _, profile = await _profile(ctx)
+    profile.post_op = pick(ctx, answer, _yes_no(ctx)) == "yes"
+    return Next(Step.TIMEZONE)
+
+
+async def ask_client_timezone(ctx: Context, data: Data) -> None:
+    ask_timezone(ctx)
+
+
+async def answer_client_timezone(ctx: Context, data: Data, answer: Answer) -> Result:
+    person, _ = await _profile(ctx)
+    person.timezone = answer_timezone(ctx, answer)
+    return Next(Step.CHECKIN_TIME)
+
+
+async def ask_checkin_time(ctx: Context, data: Data) -> None:
+    ctx.say(ctx.t("checkin_time_ask"), buttons(ctx, [(t, t) for t in COMMON_TIMES], 3))
+
+
+async def answer_checkin_time(ctx: Context, data: Data, answer: Answer) -> Result:
+    person, profile = await _profile(ctx)
+    profile.checkin_time = clock_time(ctx, answer)
+    fit_quiet(ctx, person, profile.checkin_time)
+    return Next(Step.NOTICE)
+
+
+async def ask_notice(ctx: Context, data: Data) -> None:
+    emergency = ctx.bot.emergency_number
+    ok = keyboard([ctx.choice(ctx.t("notice_ok"), "ok")])
+    ctx.say(ctx.t("notice_ask", emergency=emergency), ok)
+
+
+async def answer_notice(ctx: Context, data: Data, answer: Answer) -> Result:
+    """The last answer: the client is onboarded, told what comes next, and the trainer told."""
+    person, profile = await _profile(ctx)
+    pick(ctx, answer, [("ok", ctx.t("notice_ok"))])
+    profile.onboarded_at = ctx.now
+    ctx.replies.add(menu_for(person.role))
+    trainer = await _trainer_name(ctx, profile)
+    if profile.clearance == Clearance.AWAITING_TRAINER:
+        ctx.say(ctx.t("client_ready_waiting", name=person.name, trainer=trainer))
+    else:
+        ctx.say(
+            ctx.t(
+                "client_ready",
+                name=person.name,
+                time=profile.checkin_time,
+                timezone=person.timezone,
+                trainer=trainer,
             )
-
-    async def answer(self, ctx: Context, step: str, answer: Answer) -> str | None:
-        person, profile = await _profile(ctx)
-        if step == "consent":
-            return await self._consent(ctx, answer, person, profile)
-        if step == "clearance":
-            return await self._clearance(ctx, answer, person, profile)
-        if step == "condition":
-            condition = " ".join(answer.text.split())
-            if answer.choice is not None or not 2 <= len(condition) <= 200:
-                raise Retry(ctx.t("condition_bad"))
-            profile.condition = condition
-        elif step == "post_op":
-            yes_no = [("yes", ctx.t("yes")), ("no", ctx.t("no"))]
-            profile.post_op = pick(ctx, answer, yes_no) == "yes"
-        elif step == "timezone":
-            person.timezone = answer_timezone(ctx, answer)
-        elif step == "checkin_time":
-            chosen = parse_clock_time(answer.choice or answer.text)
-            if chosen is None:
-                raise Retry(ctx.t("checkin_time_bad"))
-            profile.checkin_time = chosen.strftime("%H:%M")
-            fit_quiet(ctx, person, profile.checkin_time)
-        elif step == "notice":
-            pick(ctx, answer, [("ok", ctx.t("notice_ok"))])
-            return None
-        return _after(step)
-
-    async def _consent(
-        self, ctx: Context, answer: Answer, person: Person, profile: ClientProfile
-    ) -> str | None:
-        options = [
-            ("yes", ctx.t("consent_yes")),
-            ("more", ctx.t("consent_more")),
-            ("no", ctx.t("consent_no")),
-        ]
-        value = pick(ctx, answer, options)
-        if value == "more":
-            ctx.say(ctx.t("privacy"))
-            return "consent"
-        if value == "no":
-            stop(ctx)
-            ctx.say(ctx.t("consent_declined"))
-            await self._tell_trainer(ctx, profile, "trainer_client_declined", person)
-            return None
-        profile.consent_at = ctx.now
-        return "clearance"
-
-    async def _clearance(
-        self, ctx: Context, answer: Answer, person: Person, profile: ClientProfile
-    ) -> str | None:
-        options = [("yes", ctx.t("clearance_yes")), ("no", ctx.t("clearance_no"))]
-        if pick(ctx, answer, options) == "yes":
-            profile.clearance = Clearance.CLEARED
-        else:
-            profile.clearance = Clearance.AWAITING_TRAINER
-            ctx.say(ctx.t("clearance_waiting"))
-            button = outbox_button(
-                ctx.t("trainer_confirm_clearance"), ConfirmClearance(person.id or 0)
-            )
-            await self._tell_trainer(ctx, profile, "trainer_clearance_needed", person, [[button]])
-        return "condition"
-
-    async def _tell_trainer(
-        self,
-        ctx: Context,
-        profile: ClientProfile,
-        key: str,
-        client: Person,
-        buttons: list[list[dict[str, str]]] | None = None,
-    ) -> None:
-        trainer = await ctx.store.person(profile.trainer_id)
-        if trainer is not None:
-            await notify_person(
-                ctx, trainer, key, buttons=buttons, about=[client.id], client=client.name
-            )
-
-    async def finish(self, ctx: Context) -> None:
-        person, profile = await _profile(ctx)
-        profile.onboarded_at = ctx.now
-        ctx.replies.add(menu_for(person.role))
-        trainer = await _trainer_name(ctx, profile)
-        if profile.clearance == Clearance.AWAITING_TRAINER:
-            ctx.say(ctx.t("client_ready_waiting", name=person.name, trainer=trainer))
-        else:
-            ctx.say(
-                ctx.t(
-                    "client_ready",
-                    name=person.name,
-                    time=profile.checkin_time,
-                    timezone=person.timezone,
-                    trainer=trainer,
-                )
-            )
-        await self._tell_trainer(ctx, profile, "trainer_client_joined", person)
+        )
+    await _tell_trainer(ctx, profile, "trainer_client_joined", person)
+    return Done()
 
 
-def _after(step: str) -> str | None:
-    index = CLIENT_STEPS.index(step)
-    return CLIENT_STEPS[index + 1] if index + 1 < len(CLIENT_STEPS) else None
+async def _tell_trainer(
+    ctx: Context,
+    profile: ClientProfile,
+    key: str,
+    client: Person,
+    buttons: list[list[dict[str, str]]] | None = None,
+) -> None:
+    trainer = await ctx.store.person(profile.trainer_id)
+    if trainer is not None:
+        await notify_person(
+            ctx, trainer, key, buttons=buttons, about=[client.id], client=client.name
+        )
 
 
-class StaffOnboarding(Flow):
+async def ask_staff_timezone(ctx: Context, data: Data) -> None:
+    ask_timezone(ctx)
+
+
+async def answer_staff_timezone(ctx: Context, data: Data, answer: Answer) -> Result:
     """Trainers and admins only need a time zone: their digests and quiet hours follow it."""
-
-    name: ClassVar[str] = "staff_onboarding"
-    first_step: ClassVar[str] = "timezone"
-
-    async def ask(self, ctx: Context, step: str) -> None:
-        ask_timezone(ctx)
-
-    async def answer(self, ctx: Context, step: str, answer: Answer) -> str | None:
-        if ctx.person is not None:
-            ctx.person.timezone = answer_timezone(ctx, answer)
-        return None
-
-    async def finish(self, ctx: Context) -> None:
-        person = ctx.person
-        if person is None:
-            return
-        ctx.replies.add(menu_for(person.role))
-        hint = ctx.t(f"invite_hint_{person.role}")
-        ctx.say(ctx.t("staff_ready", name=person.name, invite_hint=hint))
+    if ctx.person is not None:
+        ctx.person.timezone = answer_timezone(ctx, answer)
+    _staff_ready(ctx)
+    return Done()
 
 
-CLIENT = register(ClientOnboarding())
-STAFF = register(StaffOnboarding())
+def _staff_ready(ctx: Context) -> None:
+    person = ctx.person
+    if person is None:
+        return
+    ctx.replies.add(menu_for(person.role))
+    hint = ctx.t(f"invite_hint_{person.role}")
+    ctx.say(ctx.t("staff_ready", name=person.name, invite_hint=hint))
+
+
+CLIENT = register(
+    Flow(
+        "client_onboarding",
+        Data,
+        {
+            Step.CONSENT: StepSpec(ask_consent, answer_consent),
+            Step.CLEARANCE: StepSpec(ask_clearance, answer_clearance),
+            Step.CONDITION: StepSpec(ask_condition, answer_condition),
+            Step.POST_OP: StepSpec(ask_post_op, answer_post_op),
+            Step.TIMEZONE: StepSpec(ask_client_timezone, answer_client_timezone),
+            Step.CHECKIN_TIME: StepSpec(ask_checkin_time, answer_checkin_time),
+            Step.NOTICE: StepSpec(ask_notice, answer_notice),
+        },
+    )
+)
+STAFF = register(
+    Flow(
+        "staff_onboarding",
+        Data,
+        {Step.TIMEZONE: StepSpec(ask_staff_timezone, answer_staff_timezone)},
+    )
+)
 
 
 async def confirm_clearance(ctx: Context, data: ConfirmClearance) -> None:

@@ -2,16 +2,20 @@
 
 A new reminder time moves the schedule row at once (from the local date and time, like the
 planner), so the next reminder comes at the new time without waiting for a tick.
+
+    MENU -> TIME (clients) | DIGEST (staff) | QUIET -> done (saved)
+         -> done (closed)
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import ClassVar
+from enum import StrEnum
 
 from flows.engine.buttons import Actions
 from flows.engine.choices import buttons, pick
-from flows.engine.conversation import Answer, Command, Context, Flow, Retry, register, start
+from flows.engine.conversation import Answer, Command, Context, register, start
+from flows.engine.flow import Done, Flow, FlowData, Next, Result, Retry, StepSpec
 from flows.engine.localtime import COMMON_TIMES, parse_clock_time
 from flows.engine.schedule import next_at, parse_hhmm, parse_typed_span, quiet_span, wall_in_span
 from storage.models import Person, Role
@@ -29,99 +33,124 @@ def _span_text(ctx: Context, span: tuple[str, str]) -> str:
     return ctx.t("settings_quiet_none") if span[0] == span[1] else f"{span[0]}–{span[1]}"
 
 
-class SettingsFlow(Flow):
-    name: ClassVar[str] = "settings"
-    first_step: ClassVar[str] = "menu"
+class Step(StrEnum):
+    MENU = "menu"
+    TIME = "time"
+    QUIET = "quiet"
+    DIGEST = "digest"
 
-    async def ask(self, ctx: Context, step: str) -> None:
-        person = ctx.person
-        if person is None:
-            return
-        if step == "menu":
-            await self._menu(ctx, person)
-        elif step == "time":
-            ctx.say(ctx.t("settings_time_ask"), buttons(ctx, [(x, x) for x in COMMON_TIMES], 3))
-        elif step == "quiet":
-            default = _span_text(ctx, ctx.bot.quiet_hours)
-            options = [
-                ("default", ctx.t("settings_quiet_default", quiet=default)),
-                ("22:00-07:00", "22:00–07:00"),
-                ("off", ctx.t("settings_quiet_off")),
-            ]
-            ctx.say(ctx.t("settings_quiet_ask"), buttons(ctx, options, 1))
-        elif step == "digest":
-            ctx.say(ctx.t("settings_digest_ask"), buttons(ctx, [(x, x) for x in DIGEST_TIMES], 3))
 
-    async def _menu(self, ctx: Context, person: Person) -> None:
-        zone = ctx.zone(person)
-        quiet = _span_text(ctx, _quiet(ctx, person))
-        if person.role == Role.CLIENT:
-            profile = await ctx.store.profile(person.id or 0)
-            time = profile.checkin_time if profile and profile.checkin_time else "-"
-            text = ctx.t("settings_client", time=time, zone=zone, quiet=quiet)
-            options = [("time", ctx.t("settings_change_time"))]
-        else:
-            digest = person.digest_time or ctx.bot.digest_time
-            text = ctx.t("settings_staff", quiet=quiet, digest=digest, zone=zone)
-            options = [("digest", ctx.t("settings_change_digest"))]
-        options += [("quiet", ctx.t("settings_change_quiet")), ("done", ctx.t("settings_done"))]
-        ctx.say(text, buttons(ctx, options, 3))
+class Data(FlowData):
+    """Nothing to remember: every answer is saved on the person at once."""
 
-    async def answer(self, ctx: Context, step: str, answer: Answer) -> str | None:
-        person = ctx.person
-        if person is None:
-            return None
-        if step == "menu":
-            first = "time" if person.role == Role.CLIENT else "digest"
-            options = [(v, ctx.t(f"settings_change_{v}")) for v in (first, "quiet")]
-            chosen = pick(ctx, answer, [*options, ("done", ctx.t("settings_done"))])
-            if chosen == "done":
-                ctx.say(ctx.t("settings_closed"))
-                return None
-            return chosen
-        if step == "time":
-            await self._set_time(ctx, person, answer)
-        elif step == "quiet":
-            self._set_quiet(ctx, person, answer)
-        elif step == "digest":
-            picked = parse_clock_time(answer.choice or answer.text)
-            if picked is None:
-                raise Retry(ctx.t("checkin_time_bad"))
-            person.digest_time = picked.strftime("%H:%M")
-            ctx.say(ctx.t("settings_digest_saved", time=person.digest_time))
-        return None
 
-    async def _set_time(self, ctx: Context, person: Person, answer: Answer) -> None:
-        chosen = parse_clock_time(answer.choice or answer.text)
+async def ask_menu(ctx: Context, data: Data) -> None:
+    person = ctx.person
+    if person is None:
+        return
+    zone = ctx.zone(person)
+    quiet = _span_text(ctx, _quiet(ctx, person))
+    if person.role == Role.CLIENT:
         profile = await ctx.store.profile(person.id or 0)
-        if chosen is None:
-            raise Retry(ctx.t("checkin_time_bad"))
-        if profile is None:
-            return
-        profile.checkin_time = chosen.strftime("%H:%M")
-        schedule = await schedule_of(ctx.store, person.id or 0)
-        if schedule is not None:  # otherwise the planner creates it on its next tick
-            zone = ctx.zone(person)
-            regular = next_at(profile.checkin_time, zone, ctx.now)
-            pending = schedule.snoozed_until
-            schedule.next_due_at = min(regular, pending) if pending else regular
-            schedule.updated_at = ctx.now
-        ctx.say(ctx.t("settings_time_saved", time=profile.checkin_time))
-        fit_quiet(ctx, person, profile.checkin_time)
+        time = profile.checkin_time if profile and profile.checkin_time else "-"
+        text = ctx.t("settings_client", time=time, zone=zone, quiet=quiet)
+        options = [("time", ctx.t("settings_change_time"))]
+    else:
+        digest = person.digest_time or ctx.bot.digest_time
+        text = ctx.t("settings_staff", quiet=quiet, digest=digest, zone=zone)
+        options = [("digest", ctx.t("settings_change_digest"))]
+    options += [("quiet", ctx.t("settings_change_quiet")), ("done", ctx.t("settings_done"))]
+    ctx.say(text, buttons(ctx, options, 3))
 
-    def _set_quiet(self, ctx: Context, person: Person, answer: Answer) -> None:
-        choice = answer.choice or answer.text.strip().lower()
-        span: tuple[str, str] | None
-        if choice == "default":
-            span = None
-        elif choice == "off":
-            span = OFF
-        else:
-            span = parse_typed_span(choice)
-            if span is None:
-                raise Retry(ctx.t("settings_quiet_bad"))
-        person.quiet_start, person.quiet_end = span if span else (None, None)
-        ctx.say(ctx.t("settings_quiet_saved", quiet=_span_text(ctx, _quiet(ctx, person))))
+
+async def answer_menu(ctx: Context, data: Data, answer: Answer) -> Result:
+    person = ctx.person
+    if person is None:
+        return Done()
+    first = "time" if person.role == Role.CLIENT else "digest"
+    options = [(v, ctx.t(f"settings_change_{v}")) for v in (first, "quiet")]
+    chosen = pick(ctx, answer, [*options, ("done", ctx.t("settings_done"))])
+    if chosen == "done":
+        ctx.say(ctx.t("settings_closed"))
+        return Done()
+    return Next(Step(chosen))
+
+
+def clock_time(ctx: Context, answer: Answer) -> str:
+    """The time picked or typed, as "HH:MM"; a hint and the question again if it isn't one."""
+    picked = parse_clock_time(answer.choice or answer.text)
+    if picked is None:
+        raise Retry(ctx.t("checkin_time_bad"))
+    return picked.strftime("%H:%M")
+
+
+async def ask_time(ctx: Context, data: Data) -> None:
+    ctx.say(ctx.t("settings_time_ask"), buttons(ctx, [(x, x) for x in COMMON_TIMES], 3))
+
+
+async def answer_time(ctx: Context, data: Data, answer: Answer) -> Result:
+    """A client's reminder time; the schedule moves at once."""
+    person = ctx.person
+    if person is None:
+        return Done()
+    chosen = clock_time(ctx, answer)
+    profile = await ctx.store.profile(person.id or 0)
+    if profile is None:
+        return Done()
+    profile.checkin_time = chosen
+    schedule = await schedule_of(ctx.store, person.id or 0)
+    if schedule is not None:  # otherwise the planner creates it on its next tick
+        zone = ctx.zone(person)
+        regular = next_at(profile.checkin_time, zone, ctx.now)
+        pending = schedule.snoozed_until
+        schedule.next_due_at = min(regular, pending) if pending else regular
+        schedule.updated_at = ctx.now
+    ctx.say(ctx.t("settings_time_saved", time=profile.checkin_time))
+    fit_quiet(ctx, person, profile.checkin_time)
+    return Done()
+
+
+async def ask_quiet(ctx: Context, data: Data) -> None:
+    default = _span_text(ctx, ctx.bot.quiet_hours)
+    options = [
+        ("default", ctx.t("settings_quiet_default", quiet=default)),
+        ("22:00-07:00", "22:00–07:00"),
+        ("off", ctx.t("settings_quiet_off")),
+    ]
+    ctx.say(ctx.t("settings_quiet_ask"), buttons(ctx, options, 1))
+
+
+async def answer_quiet(ctx: Context, data: Data, answer: Answer) -> Result:
+    person = ctx.person
+    if person is None:
+        return Done()
+    choice = answer.choice or answer.text.strip().lower()
+    span: tuple[str, str] | None
+    if choice == "default":
+        span = None
+    elif choice == "off":
+        span = OFF
+    else:
+        span = parse_typed_span(choice)
+        if span is None:
+            raise Retry(ctx.t("settings_quiet_bad"))
+    person.quiet_start, person.quiet_end = span if span else (None, None)
+    ctx.say(ctx.t("settings_quiet_saved", quiet=_span_text(ctx, _quiet(ctx, person))))
+    return Done()
+
+
+async def ask_digest(ctx: Context, data: Data) -> None:
+    ctx.say(ctx.t("settings_digest_ask"), buttons(ctx, [(x, x) for x in DIGEST_TIMES], 3))
+
+
+async def answer_digest(ctx: Context, data: Data, answer: Answer) -> Result:
+    """Staff's daily digest time."""
+    person = ctx.person
+    if person is None:
+        return Done()
+    person.digest_time = clock_time(ctx, answer)
+    ctx.say(ctx.t("settings_digest_saved", time=person.digest_time))
+    return Done()
 
 
 def fit_quiet(ctx: Context, person: Person, checkin_time: str) -> None:
@@ -140,7 +169,18 @@ def fit_quiet(ctx: Context, person: Person, checkin_time: str) -> None:
     ctx.say(ctx.t("time_in_quiet", time=checkin_time, quiet=_span_text(ctx, (start, end))))
 
 
-SETTINGS = register(SettingsFlow())
+SETTINGS = register(
+    Flow(
+        "settings",
+        Data,
+        {
+            Step.MENU: StepSpec(ask_menu, answer_menu),
+            Step.TIME: StepSpec(ask_time, answer_time),
+            Step.QUIET: StepSpec(ask_quiet, answer_quiet),
+            Step.DIGEST: StepSpec(ask_digest, answer_digest),
+        },
+    )
+)
 
 
 async def _settings(ctx: Context) -> None:

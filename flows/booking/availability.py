@@ -2,27 +2,45 @@
 
 A menu of settings: each answer is saved at once and the menu comes back with the new summary,
 so the trainer sees exactly what visitors will be offered.
+
+    MENU -> DAY -> HOURS -> MENU
+         -> LENGTH | BUFFER | NOTICE | HORIZON -> MENU
+         -> BLOCKED (a date toggles, again) -> MENU
+         -> MENU (taking consults toggled)  |  done
 """
 
 from __future__ import annotations
 
 import itertools
 import re
-from typing import ClassVar
+from enum import StrEnum
 
 from flows.engine.buttons import Actions
 from flows.engine.choices import Option, buttons, pick
-from flows.engine.conversation import Answer, Command, Context, Flow, Retry, register, start
+from flows.engine.conversation import Answer, Command, Context, register, start
+from flows.engine.flow import Done, Flow, FlowData, Next, Result, Retry, StepSpec
 from flows.engine.localtime import parse_clock_time, parse_day
 from storage import booking as bk
 from storage.models import Role
 
+
+class Step(StrEnum):
+    MENU = "menu"
+    DAY = "day"
+    HOURS = "hours"
+    LENGTH = "length"
+    BUFFER = "buffer"
+    NOTICE = "notice"
+    HORIZON = "horizon"
+    BLOCKED = "blocked"
+
+
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-CHOICES: dict[str, tuple[str, tuple[int, ...]]] = {
-    "length": ("length_minutes", (15, 20, 30, 45, 60)),
-    "buffer": ("buffer_minutes", (0, 5, 10, 15, 30)),
-    "notice": ("notice_hours", (2, 6, 12, 24, 48)),
-    "horizon": ("horizon_days", (7, 14, 21, 30, 60)),
+CHOICES: dict[Step, tuple[str, tuple[int, ...]]] = {  # step: (setting, values offered)
+    Step.LENGTH: ("length_minutes", (15, 20, 30, 45, 60)),
+    Step.BUFFER: ("buffer_minutes", (0, 5, 10, 15, 30)),
+    Step.NOTICE: ("notice_hours", (2, 6, 12, 24, 48)),
+    Step.HORIZON: ("horizon_days", (7, 14, 21, 30, 60)),
 }
 _RANGE = re.compile(r"^\s*([^-–]+?)\s*[-–]\s*(.+?)\s*$")
 
@@ -45,67 +63,99 @@ def parse_ranges(text: str) -> list[tuple[str, str]] | None:
     return ranges
 
 
-class AvailabilityFlow(Flow):
-    name: ClassVar[str] = "availability"
-    first_step: ClassVar[str] = "menu"
+class Data(FlowData):
+    day: int = 0  # the weekday whose hours are asked (0 Monday)
 
-    async def ask(self, ctx: Context, step: str) -> None:
-        if step == "menu":
-            ctx.say(await _summary(ctx), buttons(ctx, _menu(ctx), per_row=2))
-        elif step == "day":
-            ctx.say(ctx.t("av_ask_day"), buttons(ctx, list(_days()), per_row=4))
-        elif step == "hours":
-            ctx.say(ctx.t("av_ask_hours", day=WEEKDAYS[int(ctx.data["day"])]))
-        elif step in CHOICES:
-            options = [(str(v), str(v)) for v in CHOICES[step][1]]
-            ctx.say(ctx.t(f"av_ask_{step}"), buttons(ctx, options, per_row=5))
-        elif step == "blocked":
-            ctx.say(ctx.t("av_ask_blocked"), buttons(ctx, [("back", ctx.t("av_back"))]))
 
-    async def answer(self, ctx: Context, step: str, answer: Answer) -> str | None:
-        trainer_id = ctx.person.id if ctx.person else 0
-        assert trainer_id is not None
-        if step == "menu":
-            choice = pick(ctx, answer, _menu(ctx))
-            if choice == "accepting":
-                settings = await bk.consult_settings(ctx.store, trainer_id)
-                settings.accepting = not settings.accepting
-                return "menu"
-            return None if choice == "done" else choice
-        if step == "day":
-            ctx.set_data(day=pick(ctx, answer, list(_days())))
-            return "hours"
-        if step == "hours":
-            ranges = parse_ranges(answer.text)
-            if answer.choice is not None or ranges is None:
-                raise Retry(ctx.t("av_bad_hours"))
-            await bk.set_day_hours(ctx.store, trainer_id, int(ctx.data["day"]), ranges)
-            return "menu"
-        if step in CHOICES:
-            field, values = CHOICES[step]
-            value = int(pick(ctx, answer, [(str(v), str(v)) for v in values]))
-            setattr(await bk.consult_settings(ctx.store, trainer_id), field, value)
-            return "menu"
-        if answer.choice == "back" or answer.text.strip().lower() == "back":
-            return "menu"
-        return await self._toggle_date(ctx, trainer_id, answer.text)
+def _trainer_id(ctx: Context) -> int:
+    return (ctx.person.id or 0) if ctx.person else 0
 
-    async def _toggle_date(self, ctx: Context, trainer_id: int, text: str) -> str:
-        today = ctx.today(ctx.person)
-        day = parse_day(text, today)
-        if day is None:
-            raise Retry(ctx.t("av_bad_date"))
-        if day < today:
-            raise Retry(ctx.t("av_past_date", day=day.isoformat()))
-        blocked = await bk.toggle_blocked(ctx.store, trainer_id, day)
-        ctx.say(ctx.t("av_blocked" if blocked else "av_unblocked", day=day.isoformat()))
-        return "blocked"
 
-    async def finish(self, ctx: Context) -> None:
+async def ask_menu(ctx: Context, data: Data) -> None:
+    ctx.say(await _summary(ctx), buttons(ctx, _menu(ctx), per_row=2))
+
+
+async def answer_menu(ctx: Context, data: Data, answer: Answer) -> Result:
+    choice = pick(ctx, answer, _menu(ctx))
+    if choice == "accepting":
+        settings = await bk.consult_settings(ctx.store, _trainer_id(ctx))
+        settings.accepting = not settings.accepting
+        return Next(Step.MENU)
+    if choice == "done":
         ctx.say(ctx.t("av_done"))
+        return Done()
+    return Next(Step(choice))
 
 
-AVAILABILITY = register(AvailabilityFlow())
+async def ask_day(ctx: Context, data: Data) -> None:
+    ctx.say(ctx.t("av_ask_day"), buttons(ctx, list(_days()), per_row=4))
+
+
+async def answer_day(ctx: Context, data: Data, answer: Answer) -> Result:
+    data.day = int(pick(ctx, answer, list(_days())))
+    return Next(Step.HOURS)
+
+
+async def ask_hours(ctx: Context, data: Data) -> None:
+    ctx.say(ctx.t("av_ask_hours", day=WEEKDAYS[data.day]))
+
+
+async def answer_hours(ctx: Context, data: Data, answer: Answer) -> Result:
+    ranges = parse_ranges(answer.text)
+    if answer.choice is not None or ranges is None:
+        raise Retry(ctx.t("av_bad_hours"))
+    await bk.set_day_hours(ctx.store, _trainer_id(ctx), data.day, ranges)
+    return Next(Step.MENU)
+
+
+def _number_step(step: Step) -> StepSpec[Data]:
+    """Length, buffer, notice and horizon: a few numbers to pick, saved to one setting."""
+    field, values = CHOICES[step]
+    options = [(str(v), str(v)) for v in values]
+
+    async def ask_number(ctx: Context, data: Data) -> None:
+        ctx.say(ctx.t(f"av_ask_{step}"), buttons(ctx, options, per_row=5))
+
+    async def answer_number(ctx: Context, data: Data, answer: Answer) -> Result:
+        value = int(pick(ctx, answer, options))
+        setattr(await bk.consult_settings(ctx.store, _trainer_id(ctx)), field, value)
+        return Next(Step.MENU)
+
+    return StepSpec(ask_number, answer_number)
+
+
+async def ask_blocked(ctx: Context, data: Data) -> None:
+    ctx.say(ctx.t("av_ask_blocked"), buttons(ctx, [("back", ctx.t("av_back"))]))
+
+
+async def answer_blocked(ctx: Context, data: Data, answer: Answer) -> Result:
+    """A date blocks or unblocks it (and asks for another); Back returns to the menu."""
+    if answer.choice == "back" or answer.text.strip().lower() == "back":
+        return Next(Step.MENU)
+    today = ctx.today(ctx.person)
+    day = parse_day(answer.text, today)
+    if day is None:
+        raise Retry(ctx.t("av_bad_date"))
+    if day < today:
+        raise Retry(ctx.t("av_past_date", day=day.isoformat()))
+    blocked = await bk.toggle_blocked(ctx.store, _trainer_id(ctx), day)
+    ctx.say(ctx.t("av_blocked" if blocked else "av_unblocked", day=day.isoformat()))
+    return Next(Step.BLOCKED)
+
+
+AVAILABILITY = register(
+    Flow(
+        "availability",
+        Data,
+        {
+            Step.MENU: StepSpec(ask_menu, answer_menu),
+            Step.DAY: StepSpec(ask_day, answer_day),
+            Step.HOURS: StepSpec(ask_hours, answer_hours),
+            **{step: _number_step(step) for step in CHOICES},
+            Step.BLOCKED: StepSpec(ask_blocked, answer_blocked),
+        },
+    )
+)
 
 
 def _days() -> list[Option]:

@@ -33,11 +33,6 @@ class Window:
 Busy = tuple[datetime, datetime]  # an existing booking's (start, end), UTC
 
 
-def parse_hhmm(text: str) -> time:
-    hours, minutes = text.split(":")
-    return time(int(hours), int(minutes))
-
-
 def _to_utc(day: date, clock: time, zone: ZoneInfo) -> datetime | None:
     """The UTC instant of a local wall-clock time; None in a DST gap."""
     moment = datetime.combine(day, clock, tzinfo=zone)

@@ -1,12 +1,16 @@
-"""Consults from the staff side: /bookings, cancelling with a reason, attended or no-show."""
+"""Consults from the staff side: /bookings, cancelling with a reason, attended or no-show.
+
+Cancelling (the Cancel consult button) asks one thing:  REASON -> done (visitor told)
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from enum import StrEnum
 
 from flows.booking.times import when
 from flows.engine.buttons import Actions, BookingNew, Outcome, Route, StaffCancel, outbox_button
-from flows.engine.conversation import Answer, Command, Context, Flow, Retry, register, start
+from flows.engine.conversation import Answer, Command, Context, register, start
+from flows.engine.flow import Done, Flow, FlowData, Result, Retry, StepSpec
 from flows.engine.notify import notify_person
 from flows.engine.texts import t
 from storage import booking as bk
@@ -57,48 +61,57 @@ async def _bookings(ctx: Context) -> None:
     ctx.say("\n".join(lines))
 
 
-class TrainerCancel(Flow):
-    """One question: the reason, which the visitor is told along with new slots."""
+class Step(StrEnum):
+    REASON = "reason"
 
-    name: ClassVar[str] = "consult_cancel"
-    first_step: ClassVar[str] = "reason"
 
-    async def ask(self, ctx: Context, step: str) -> None:
-        ctx.say(ctx.t("bk_ask_reason", name=ctx.data.get("name") or "?"))
+class Data(FlowData):
+    """The booking being cancelled (checked again on cancelling) and the visitor's name."""
 
-    async def answer(self, ctx: Context, step: str, answer: Answer) -> str | None:
-        reason = " ".join(answer.text.split())
-        if answer.choice is not None or not 2 <= len(reason) <= MAX_REASON:
-            raise Retry(ctx.t("bk_bad_text"))
-        ctx.set_data(reason=reason)
-        return None
+    booking_id: int = 0
+    name: str | None = None
 
-    async def finish(self, ctx: Context) -> None:
-        booking = await bk.booking(ctx.store, int(ctx.data["booking_id"]))
-        if booking is None or booking.status != BookingStatus.CONFIRMED:
-            ctx.say(ctx.t("bk_already_over"))
-            return
-        reason = ctx.data["reason"]
-        await bk.cancel(
-            ctx.store, booking, ctx.now, by=ctx.person.id if ctx.person else None, reason=reason
+
+async def ask_reason(ctx: Context, data: Data) -> None:
+    ctx.say(ctx.t("bk_ask_reason", name=data.name or "?"))
+
+
+async def answer_reason(ctx: Context, data: Data, answer: Answer) -> Result:
+    """The reason, which the visitor is told along with new slots."""
+    reason = " ".join(answer.text.split())
+    if answer.choice is not None or not 2 <= len(reason) <= MAX_REASON:
+        raise Retry(ctx.t("bk_bad_text"))
+    await _cancel(ctx, data.booking_id, reason)
+    return Done()
+
+
+async def _cancel(ctx: Context, booking_id: int, reason: str) -> None:
+    booking = await bk.booking(ctx.store, booking_id)
+    if booking is None or booking.status != BookingStatus.CONFIRMED:
+        ctx.say(ctx.t("bk_already_over"))
+        return
+    await bk.cancel(
+        ctx.store, booking, ctx.now, by=ctx.person.id if ctx.person else None, reason=reason
+    )
+    ctx.say(ctx.t("bk_trainer_cancel_done", name=booking.intake.get("name") or "?"))
+    prospect = await ctx.store.person(booking.prospect_id)
+    trainer = await ctx.store.person(booking.trainer_id)
+    if prospect is not None:
+        zone = ctx.zone(prospect)
+        await notify_person(
+            ctx,
+            prospect,
+            "bk_cancelled_by_trainer",
+            buttons=_new_slot_button(prospect.locale, booking.id or 0),
+            trainer=trainer.name if trainer else "?",
+            when=when(booking.starts_at, zone),
+            reason=reason,
         )
-        ctx.say(ctx.t("bk_trainer_cancel_done", name=booking.intake.get("name") or "?"))
-        prospect = await ctx.store.person(booking.prospect_id)
-        trainer = await ctx.store.person(booking.trainer_id)
-        if prospect is not None:
-            zone = ctx.zone(prospect)
-            await notify_person(
-                ctx,
-                prospect,
-                "bk_cancelled_by_trainer",
-                buttons=_new_slot_button(prospect.locale, booking.id or 0),
-                trainer=trainer.name if trainer else "?",
-                when=when(booking.starts_at, zone),
-                reason=reason,
-            )
 
 
-TRAINER_CANCEL = register(TrainerCancel())
+TRAINER_CANCEL = register(
+    Flow("consult_cancel", Data, {Step.REASON: StepSpec(ask_reason, answer_reason)})
+)
 
 
 async def on_trainer_cancel(ctx: Context, data: StaffCancel) -> None:
@@ -110,7 +123,7 @@ async def on_trainer_cancel(ctx: Context, data: StaffCancel) -> None:
         return
     ctx.replies.toast()
     name = booking.intake.get("name") or "?"
-    await start(ctx, TRAINER_CANCEL, booking_id=booking.id, name=name)
+    await start(ctx, TRAINER_CANCEL, data=Data(booking_id=booking.id or 0, name=name))
 
 
 async def on_outcome(ctx: Context, data: Outcome) -> None:

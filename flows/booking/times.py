@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flows.booking.slots import Rules, Window, free_slots, parse_hhmm
-from flows.engine.schedule import zone_of
+from flows.booking.slots import Rules, Window, free_slots
+from flows.engine.schedule import parse_hhmm, zone_of
 from storage import booking as bk
 from storage.models import Booking, Person
 from storage.repo import Store

@@ -7,6 +7,14 @@ the trainer a stored alert (flows/checkin/alert.py: Acknowledge, /alerts, escala
 
 Cancelling asks first ("Cancel your consult on ...?"). Each consult is one calendar event: a
 reschedule keeps the original's UID with SEQUENCE + 1, and a cancel sends a METHOD:CANCEL file.
+
+    NAME -> GOAL -> TRAINER -> INJURY -> FLAGS (a tick redraws it in place)
+      -> CLEARED (if injured) -> TIMEZONE (if not known) -> SLOT -> PHONE -> CONFIRM -> done
+    FLAGS with a red flag ticked -> done (safety wording, the trainer alerted; not booked)
+    SLOT: a page turns in place; a time taken meanwhile -> SLOT
+    CONFIRM "another time", or the hold lost -> SLOT
+    TRAINER or SLOT with nothing to offer -> stop
+    Reschedule / Book again (buttons) start at SLOT with the old intake.
 """
 
 from __future__ import annotations
@@ -14,14 +22,16 @@ from __future__ import annotations
 import logging
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from enum import StrEnum
+from typing import Any
 
 from flows.account.onboarding import answer_timezone, ask_timezone
 from flows.booking.ics import booking_uid, consult_ics
 from flows.booking.slots import by_local_day
 from flows.booking.times import HOLD_MINUTES, length_of, offered_slots, when
 from flows.checkin.alert import raise_visitor_alerts
-from flows.checkin.triage import RED_FLAG_ITEMS, Client, Day, assess
+from flows.checkin.day import RED_FLAG_ITEMS, Client, Day, RedFlagCode
+from flows.checkin.triage import assess
 from flows.engine.buttons import (
     Actions,
     BookingCancel,
@@ -33,18 +43,9 @@ from flows.engine.buttons import (
     outbox_button,
 )
 from flows.engine.choices import Option, buttons, pick
-from flows.engine.conversation import (
-    STAY,
-    Answer,
-    Command,
-    Context,
-    Flow,
-    Retry,
-    register,
-    start,
-    stop,
-)
+from flows.engine.conversation import Answer, Command, Context, register, start
 from flows.engine.core import ContactRequest, Document, Keyboard, Send, keyboard
+from flows.engine.flow import Done, Flow, FlowData, Next, Result, Retry, Stay, StepSpec, Stop
 from flows.engine.menu import VISITOR, menu_for
 from flows.engine.notify import notify_person
 from flows.engine.parse import ID_MAX, exact_int
@@ -62,6 +63,38 @@ NAME_MAX = 64
 _SURGERY = re.compile(r"surg|operat|replace|reconstruct|post.?op", re.IGNORECASE)
 
 
+class Step(StrEnum):
+    NAME = "name"
+    GOAL = "goal"
+    TRAINER = "trainer"
+    INJURY = "injury"
+    FLAGS = "flags"
+    CLEARED = "cleared"
+    TIMEZONE = "timezone"
+    SLOT = "slot"
+    PHONE = "phone"
+    CONFIRM = "confirm"
+
+
+INTAKE = ("name", "goal", "injury", "cleared", "flags", "trainer")  # what the trainer is shown
+
+
+class Data(FlowData):
+    """The intake (INTAKE), then the booking being made."""
+
+    name: str | None = None
+    goal: str | None = None
+    trainer: str | None = None  # a trainer's id, or ANY
+    injury: str | None = None
+    flags: list[RedFlagCode] | None = None  # ticked
+    cleared: str | None = None
+    zone: str | None = None
+    page: int = 0  # of the days with free times
+    booking_id: int | None = None  # the held slot
+    phone: str | None = None
+    reschedule: int | None = None  # the booking this one replaces
+
+
 async def welcome(ctx: Context, greet: bool = True) -> None:
     """/start (no invite), /start consult and /book: begin the intake, greeting a new visitor
     first unless they asked for the booking by name (/book already knows what it is for)."""
@@ -77,249 +110,289 @@ async def welcome(ctx: Context, greet: bool = True) -> None:
     await start(ctx, BOOKING)
 
 
-class BookingFlow(Flow):
-    name: ClassVar[str] = "booking"
-    first_step: ClassVar[str] = "name"
+# intake ----------------------------------------------------------------------------------------
+async def ask_name(ctx: Context, data: Data) -> None:
+    first = clean_label(ctx.event.first_name, NAME_MAX)
+    ctx.say(ctx.t("bk_ask_name"), keyboard([ctx.choice(first, "tg")]) if first else ())
 
-    async def ask(self, ctx: Context, step: str) -> None:
-        if step == "name":
-            first = clean_label(ctx.event.first_name, NAME_MAX)
-            ctx.say(ctx.t("bk_ask_name"), keyboard([ctx.choice(first, "tg")]) if first else ())
-        elif step == "goal":
-            ctx.say(ctx.t("bk_ask_goal", name=ctx.data["name"]))
-        elif step == "trainer":
-            await self._ask_trainer(ctx)
-        elif step == "injury":
-            ctx.say(ctx.t("bk_ask_injury"), keyboard([ctx.choice(ctx.t("bk_no_injury"), "no")]))
-        elif step == "flags":
-            ctx.say(ctx.t("bk_ask_flags"), _flag_buttons(ctx))
-        elif step == "cleared":
-            ctx.say(ctx.t("bk_ask_cleared"), buttons(ctx, _cleared_options(ctx), per_row=1))
-        elif step == "timezone":
-            ask_timezone(ctx)
-        elif step == "slot":
-            await self._ask_slot(ctx)
-        elif step == "phone":
-            await self._ask_phone(ctx)
-        elif step == "confirm":
-            await self._ask_confirm(ctx)
 
-    async def answer(self, ctx: Context, step: str, answer: Answer) -> str | None:
-        if step == "name":
-            typed = ctx.event.first_name if answer.choice == "tg" else answer.text
-            name = clean_label(typed, NAME_MAX)
-            if name is None:
-                raise Retry(ctx.t("bk_bad_name"))
-            ctx.set_data(name=name)
-            return "goal"
-        if step == "goal":
-            return self._free_text(ctx, answer, "goal", "trainer")
-        if step == "trainer":
-            ctx.set_data(trainer=pick(ctx, answer, await _trainer_options(ctx)))
-            return "injury"
-        if step == "injury":
-            if answer.choice == "no" or answer.text.strip().lower() in ("no", "none"):
-                ctx.set_data(injury=None)
-                return "flags"
-            return self._free_text(ctx, answer, "injury", "flags")
-        if step == "flags":
-            return await self._answer_flags(ctx, answer)
-        if step == "cleared":
-            ctx.set_data(cleared=pick(ctx, answer, _cleared_options(ctx)))
-            return self._after_intake(ctx)
-        if step == "timezone":
-            zone = answer_timezone(ctx, answer)
-            ctx.set_data(zone=zone)
-            if ctx.person is not None:
-                ctx.person.timezone = zone
-            return "slot"
-        if step == "slot":
-            return await self._answer_slot(ctx, answer)
-        if step == "phone":
-            return self._answer_phone(ctx, answer)
-        return await self._answer_confirm(ctx, answer)
+async def answer_name(ctx: Context, data: Data, answer: Answer) -> Result:
+    typed = ctx.event.first_name if answer.choice == "tg" else answer.text
+    name = clean_label(typed, NAME_MAX)
+    if name is None:
+        raise Retry(ctx.t("bk_bad_name"))
+    data.name = name
+    return Next(Step.GOAL)
 
-    # intake ------------------------------------------------------------------------------------
-    def _free_text(self, ctx: Context, answer: Answer, key: str, after: str) -> str:
-        text = " ".join(answer.text.split())
-        if answer.choice is not None or not 2 <= len(text) <= 300:
-            raise Retry(ctx.t("bk_bad_text"))
-        ctx.set_data(**{key: text})
-        return after
 
-    async def _ask_trainer(self, ctx: Context) -> None:
-        options = await _trainer_options(ctx)
-        if len(options) == 1:  # only "any": nobody takes consults right now
-            stop(ctx)
-            ctx.say(ctx.t("bk_no_trainers"))
-            return
-        ctx.say(ctx.t("bk_ask_trainer"), buttons(ctx, options, per_row=2))
+def _free_text(ctx: Context, answer: Answer) -> str:
+    text = " ".join(answer.text.split())
+    if answer.choice is not None or not 2 <= len(text) <= 300:
+        raise Retry(ctx.t("bk_bad_text"))
+    return text
 
-    async def _answer_flags(self, ctx: Context, answer: Answer) -> str:
-        flags: list[str] = list(ctx.data.get("flags") or [])
-        typed = answer.text.strip().lower()
-        choice = answer.choice or ("none" if typed in ("none", "no") else "")
-        if choice.startswith("f:") and choice[2:] in RED_FLAG_ITEMS:
-            code = choice[2:]
-            flags = [f for f in flags if f != code] if code in flags else [*flags, code]
-            ctx.set_data(flags=flags)
-            if answer.message_id is not None:
-                ctx.replies.edit(answer.message_id, ctx.t("bk_ask_flags"), _flag_buttons(ctx))
-                return STAY
-            return "flags"
-        if choice not in ("none", "done"):
-            raise Retry(ctx.t("ci_flags_hint"))
-        if choice == "none":
-            ctx.set_data(flags=[])
-        if answer.message_id is not None:
-            ctx.replies.edit(answer.message_id, _flags_record(ctx))
-        if ctx.data.get("flags"):
-            await _red_flag_stop(ctx)
-            return STAY
-        return "cleared" if ctx.data.get("injury") else self._after_intake(ctx)
 
-    def _after_intake(self, ctx: Context) -> str:
-        if ctx.person is not None and ctx.person.timezone:
-            ctx.set_data(zone=ctx.person.timezone)
-        return "slot" if ctx.data.get("zone") else "timezone"
+async def ask_goal(ctx: Context, data: Data) -> None:
+    ctx.say(ctx.t("bk_ask_goal", name=data.name))
 
-    # slots ---------------------------------------------------------------------------------
-    async def _days(self, ctx: Context) -> list[tuple[Any, list[datetime]]]:
-        offered = await _offered(ctx)
-        return by_local_day(offered, ctx.data["zone"])
 
-    async def _ask_slot(self, ctx: Context, edit_id: int | None = None) -> None:
-        days = await self._days(ctx)
-        if not days:
-            stop(ctx)
-            ctx.say(ctx.t("bk_no_slots"))
-            return
-        page = max(0, min(int(ctx.data.get("page") or 0), len(days) - 1))
-        day, starts = days[page]
-        zone = ctx.data["zone"]
-        rows: list[list[Any]] = []
-        times = [ctx.choice(_clock(s, zone), f"t:{_minutes(s)}") for s in starts]
-        rows += [times[i : i + TIMES_PER_ROW] for i in range(0, len(times), TIMES_PER_ROW)]
-        nav = []
-        if page > 0:
-            nav.append(ctx.choice(ctx.t("bk_earlier"), f"p:{page - 1}"))
-        if page + 1 < len(days):
-            nav.append(ctx.choice(ctx.t("bk_later"), f"p:{page + 1}"))
-        rows.append(nav)
-        text = ctx.t(
-            "bk_slots",
-            day=day.strftime("%A %d %B"),
-            zone=zone,
-            n=page + 1,
-            total=len(days),
-        )
-        if edit_id is not None:
-            ctx.replies.edit(edit_id, text, keyboard(*rows))
+async def answer_goal(ctx: Context, data: Data, answer: Answer) -> Result:
+    data.goal = _free_text(ctx, answer)
+    return Next(Step.TRAINER)
+
+
+async def ask_trainer(ctx: Context, data: Data) -> Result | None:
+    options = await _trainer_options(ctx)
+    if len(options) == 1:  # only "any": nobody takes consults right now
+        return Stop(ctx.t("bk_no_trainers"))
+    ctx.say(ctx.t("bk_ask_trainer"), buttons(ctx, options, per_row=2))
+    return None
+
+
+async def answer_trainer(ctx: Context, data: Data, answer: Answer) -> Result:
+    data.trainer = pick(ctx, answer, await _trainer_options(ctx))
+    return Next(Step.INJURY)
+
+
+async def ask_injury(ctx: Context, data: Data) -> None:
+    ctx.say(ctx.t("bk_ask_injury"), keyboard([ctx.choice(ctx.t("bk_no_injury"), "no")]))
+
+
+async def answer_injury(ctx: Context, data: Data, answer: Answer) -> Result:
+    none = answer.choice == "no" or answer.text.strip().lower() in ("no", "none")
+    data.injury = None if none else _free_text(ctx, answer)
+    return Next(Step.FLAGS)
+
+
+async def ask_flags(ctx: Context, data: Data) -> None:
+    ctx.say(ctx.t("bk_ask_flags"), _flag_buttons(ctx, data))
+
+
+async def answer_flags(ctx: Context, data: Data, answer: Answer) -> Result:
+    """A tick toggles a flag in place; None or Done ends the screen. Any flag: no booking."""
+    flags = list(data.flags or [])
+    typed = answer.text.strip().lower()
+    choice = answer.choice or ("none" if typed in ("none", "no") else "")
+    code = next((c for c in RED_FLAG_ITEMS if choice == f"f:{c}"), None)
+    if code is not None:
+        data.flags = [f for f in flags if f != code] if code in flags else [*flags, code]
+        if answer.message_id is None:
+            return Next(Step.FLAGS)
+        ctx.replies.edit(answer.message_id, ctx.t("bk_ask_flags"), _flag_buttons(ctx, data))
+        return Stay()
+    if choice not in ("none", "done"):
+        raise Retry(ctx.t("ci_flags_hint"))
+    if choice == "none":
+        data.flags = []
+    if answer.message_id is not None:
+        ctx.replies.edit(answer.message_id, _flags_record(ctx, data))
+    if data.flags:
+        await _red_flag_stop(ctx, data)
+        return Done()
+    return Next(Step.CLEARED) if data.injury else _after_intake(ctx, data)
+
+
+async def ask_cleared(ctx: Context, data: Data) -> None:
+    ctx.say(ctx.t("bk_ask_cleared"), buttons(ctx, _cleared_options(ctx), per_row=1))
+
+
+async def answer_cleared(ctx: Context, data: Data, answer: Answer) -> Result:
+    data.cleared = pick(ctx, answer, _cleared_options(ctx))
+    return _after_intake(ctx, data)
+
+
+def _after_intake(ctx: Context, data: Data) -> Result:
+    if ctx.person is not None and ctx.person.timezone:
+        data.zone = ctx.person.timezone
+    return Next(Step.SLOT if data.zone else Step.TIMEZONE)
+
+
+async def ask_zone(ctx: Context, data: Data) -> None:
+    ask_timezone(ctx)
+
+
+async def answer_zone(ctx: Context, data: Data, answer: Answer) -> Result:
+    zone = answer_timezone(ctx, answer)
+    data.zone = zone
+    if ctx.person is not None:
+        ctx.person.timezone = zone
+    return Next(Step.SLOT)
+
+
+# slots -----------------------------------------------------------------------------------------
+def _zone(data: Data) -> str:
+    if data.zone is None:
+        raise RuntimeError("booking flow at the slots without a time zone")
+    return data.zone
+
+
+async def _days(ctx: Context, data: Data) -> list[tuple[Any, list[datetime]]]:
+    return by_local_day(await _offered(ctx, data), _zone(data))
+
+
+async def ask_slot(ctx: Context, data: Data) -> Result | None:
+    return await _show_slots(ctx, data)
+
+
+async def _show_slots(ctx: Context, data: Data, edit_id: int | None = None) -> Result | None:
+    """One day's free times, with Earlier / Later; into message `edit_id` when paging."""
+    days = await _days(ctx, data)
+    if not days:
+        return Stop(ctx.t("bk_no_slots"))
+    page = max(0, min(data.page, len(days) - 1))
+    day, starts = days[page]
+    zone = _zone(data)
+    rows: list[list[Any]] = []
+    times = [ctx.choice(_clock(s, zone), f"t:{_minutes(s)}") for s in starts]
+    rows += [times[i : i + TIMES_PER_ROW] for i in range(0, len(times), TIMES_PER_ROW)]
+    nav = []
+    if page > 0:
+        nav.append(ctx.choice(ctx.t("bk_earlier"), f"p:{page - 1}"))
+    if page + 1 < len(days):
+        nav.append(ctx.choice(ctx.t("bk_later"), f"p:{page + 1}"))
+    rows.append(nav)
+    text = ctx.t(
+        "bk_slots",
+        day=day.strftime("%A %d %B"),
+        zone=zone,
+        n=page + 1,
+        total=len(days),
+    )
+    if edit_id is not None:
+        ctx.replies.edit(edit_id, text, keyboard(*rows))
+    else:
+        ctx.say(text, keyboard(*rows))
+    return None
+
+
+async def answer_slot(ctx: Context, data: Data, answer: Answer) -> Result:
+    """A page turns in place; a time is held at once (taken meanwhile: fresh times)."""
+    choice = answer.choice or ""
+    page = exact_int(choice[2:], 0, ID_MAX) if choice.startswith("p:") else None
+    if page is not None:
+        data.page = page
+        if answer.message_id is None:
+            return Next(Step.SLOT)
+        return await _show_slots(ctx, data, edit_id=answer.message_id) or Stay()
+    minutes = exact_int(choice[2:], 0, ID_MAX) if choice.startswith("t:") else None
+    if minutes is None:
+        raise Retry(ctx.t("bk_pick_time"))
+    starts_at = datetime.fromtimestamp(minutes * 60, UTC)
+    offered = await _offered(ctx, data)
+    trainer_id = offered.get(starts_at)
+    if trainer_id is None or not await _hold(ctx, data, trainer_id, starts_at):
+        ctx.say(ctx.t("bk_taken"))
+        data.page = 0
+        return Next(Step.SLOT)  # fresh slots, asked again
+    return Next(Step.PHONE)
+
+
+async def _hold(ctx: Context, data: Data, trainer_id: int, starts_at: datetime) -> bool:
+    prospect = await _prospect(ctx, data)
+    held = await bk.hold_slot(
+        ctx.store,
+        trainer_id=trainer_id,
+        prospect_id=prospect.id or 0,
+        starts_at=starts_at,
+        length=await length_of(ctx.store, trainer_id),
+        hold_for=timedelta(minutes=HOLD_MINUTES),
+        intake={key: getattr(data, key) for key in INTAKE},
+        now=ctx.now,
+    )
+    if held is None:
+        return False
+    data.booking_id = held.id
+    return True
+
+
+# phone and confirmation ------------------------------------------------------------------------
+async def ask_phone(ctx: Context, data: Data) -> None:
+    booking, trainer = await _held(ctx, data)
+    request = ContactRequest(ctx.t("bk_share_phone"), (ctx.t("bk_skip_phone"),))
+    text = ctx.t(
+        "bk_holding",
+        when=when(booking.starts_at, _zone(data)),
+        trainer=trainer.name,
+        minutes=HOLD_MINUTES,
+    )
+    ctx.replies.add(Send(text, contact=request))
+
+
+async def answer_phone(ctx: Context, data: Data, answer: Answer) -> Result:
+    if answer.phone:
+        data.phone = answer.phone[:32]
+        return Next(Step.CONFIRM)
+    if answer.text.strip().lower() in (ctx.t("bk_skip_phone").lower(), "skip", "no"):
+        data.phone = None
+        return Next(Step.CONFIRM)
+    raise Retry(ctx.t("bk_phone_hint"))
+
+
+def _confirm_options(ctx: Context) -> list[Option]:
+    return [("yes", ctx.t("bk_confirm")), ("other", ctx.t("bk_other_time"))]
+
+
+async def ask_confirm(ctx: Context, data: Data) -> None:
+    booking, trainer = await _held(ctx, data)
+    got = ctx.t("bk_phone_saved") if data.phone else ctx.t("bk_phone_skipped")
+    ctx.replies.add(Send(got, remove_keyboard=True))
+    text = ctx.t(
+        "bk_confirm_ask",
+        when=when(booking.starts_at, _zone(data)),
+        zone=_zone(data),
+        trainer=trainer.name,
+        minutes=int((booking.ends_at - booking.starts_at).total_seconds() // 60),
+    )
+    ctx.say(text, buttons(ctx, _confirm_options(ctx), per_row=1))
+
+
+async def answer_confirm(ctx: Context, data: Data, answer: Answer) -> Result:
+    """Confirmed: booked (a reschedule replaces the old one). Another time, or the hold was
+    lost meanwhile: back to the slots."""
+    choice = pick(ctx, answer, _confirm_options(ctx))
+    booking, trainer = await _held(ctx, data)
+    if choice == "other" or booking.status != BookingStatus.HELD:
+        if booking.status == BookingStatus.HELD:
+            await bk.cancel(ctx.store, booking, ctx.now, reason="visitor chose another time")
         else:
-            ctx.say(text, keyboard(*rows))
-
-    async def _answer_slot(self, ctx: Context, answer: Answer) -> str:
-        choice = answer.choice or ""
-        page = exact_int(choice[2:], 0, ID_MAX) if choice.startswith("p:") else None
-        if page is not None:
-            ctx.set_data(page=page)
-            if answer.message_id is None:
-                return "slot"
-            await self._ask_slot(ctx, edit_id=answer.message_id)
-            return STAY
-        minutes = exact_int(choice[2:], 0, ID_MAX) if choice.startswith("t:") else None
-        if minutes is None:
-            raise Retry(ctx.t("bk_pick_time"))
-        starts_at = datetime.fromtimestamp(minutes * 60, UTC)
-        offered = await _offered(ctx)
-        trainer_id = offered.get(starts_at)
-        if trainer_id is None or not await self._hold(ctx, trainer_id, starts_at):
-            ctx.say(ctx.t("bk_taken"))
-            ctx.set_data(page=0)
-            return "slot"  # fresh slots, asked again
-        return "phone"
-
-    async def _hold(self, ctx: Context, trainer_id: int, starts_at: datetime) -> bool:
-        prospect = await _prospect(ctx)
-        held = await bk.hold_slot(
-            ctx.store,
-            trainer_id=trainer_id,
-            prospect_id=prospect.id or 0,
-            starts_at=starts_at,
-            length=await length_of(ctx.store, trainer_id),
-            hold_for=timedelta(minutes=HOLD_MINUTES),
-            intake=_intake(ctx.data),
-            now=ctx.now,
-        )
-        if held is None:
-            return False
-        ctx.set_data(booking_id=held.id)
-        return True
-
-    # phone and confirmation ------------------------------------------------------------------
-    async def _ask_phone(self, ctx: Context) -> None:
-        booking, trainer = await _held(ctx)
-        request = ContactRequest(ctx.t("bk_share_phone"), (ctx.t("bk_skip_phone"),))
-        text = ctx.t(
-            "bk_holding",
-            when=when(booking.starts_at, ctx.data["zone"]),
-            trainer=trainer.name,
-            minutes=HOLD_MINUTES,
-        )
-        ctx.replies.add(Send(text, contact=request))
-
-    def _answer_phone(self, ctx: Context, answer: Answer) -> str:
-        if answer.phone:
-            ctx.set_data(phone=answer.phone[:32])
-            return "confirm"
-        if answer.text.strip().lower() in (ctx.t("bk_skip_phone").lower(), "skip", "no"):
-            ctx.set_data(phone=None)
-            return "confirm"
-        raise Retry(ctx.t("bk_phone_hint"))
-
-    async def _ask_confirm(self, ctx: Context) -> None:
-        booking, trainer = await _held(ctx)
-        phone = ctx.data.get("phone")
-        got = ctx.t("bk_phone_saved") if phone else ctx.t("bk_phone_skipped")
-        ctx.replies.add(Send(got, remove_keyboard=True))
-        options = [("yes", ctx.t("bk_confirm")), ("other", ctx.t("bk_other_time"))]
-        text = ctx.t(
-            "bk_confirm_ask",
-            when=when(booking.starts_at, ctx.data["zone"]),
-            zone=ctx.data["zone"],
-            trainer=trainer.name,
-            minutes=int((booking.ends_at - booking.starts_at).total_seconds() // 60),
-        )
-        ctx.say(text, buttons(ctx, options, per_row=1))
-
-    async def _answer_confirm(self, ctx: Context, answer: Answer) -> str | None:
-        options = [("yes", ctx.t("bk_confirm")), ("other", ctx.t("bk_other_time"))]
-        choice = pick(ctx, answer, options)
-        booking, _ = await _held(ctx)
-        if choice == "other" or booking.status != BookingStatus.HELD:
-            if booking.status == BookingStatus.HELD:
-                await bk.cancel(ctx.store, booking, ctx.now, reason="visitor chose another time")
-            else:
-                ctx.say(ctx.t("bk_hold_lost"))
-            ctx.set_data(booking_id=None, page=0)
-            return "slot"
-        bk.confirm(booking, ctx.now, ctx.data.get("phone"))
-        return None
-
-    async def finish(self, ctx: Context) -> None:
-        booking, trainer = await _held(ctx)
-        old_id = ctx.data.get("reschedule")
-        old = await bk.booking(ctx.store, int(old_id)) if old_id else None
-        if old is not None and old.status == BookingStatus.CONFIRMED:
-            await bk.cancel(ctx.store, old, ctx.now, by=old.prospect_id, reason="rescheduled")
-        _calendar_identity(booking, old)
-        await send_confirmation(ctx, booking, trainer, ctx.data["zone"])
-        await _tell_trainer_booked(ctx, booking, trainer, old)
-        if ctx.person is not None:
-            ctx.replies.add(menu_for(ctx.person.role, ctx.locale))
+            ctx.say(ctx.t("bk_hold_lost"))
+        data.booking_id, data.page = None, 0
+        return Next(Step.SLOT)
+    bk.confirm(booking, ctx.now, data.phone)
+    await _booked(ctx, data, booking, trainer)
+    return Done()
 
 
-BOOKING = register(BookingFlow())
+async def _booked(ctx: Context, data: Data, booking: Booking, trainer: Person) -> None:
+    """The confirmation and calendar file; the trainer told; a rescheduled consult cancelled."""
+    old = await bk.booking(ctx.store, data.reschedule) if data.reschedule else None
+    if old is not None and old.status == BookingStatus.CONFIRMED:
+        await bk.cancel(ctx.store, old, ctx.now, by=old.prospect_id, reason="rescheduled")
+    _calendar_identity(booking, old)
+    await send_confirmation(ctx, booking, trainer, _zone(data))
+    await _tell_trainer_booked(ctx, booking, trainer, old)
+    if ctx.person is not None:
+        ctx.replies.add(menu_for(ctx.person.role, ctx.locale))
+
+
+BOOKING = register(
+    Flow(
+        "booking",
+        Data,
+        {
+            Step.NAME: StepSpec(ask_name, answer_name),
+            Step.GOAL: StepSpec(ask_goal, answer_goal),
+            Step.TRAINER: StepSpec(ask_trainer, answer_trainer),
+            Step.INJURY: StepSpec(ask_injury, answer_injury),
+            Step.FLAGS: StepSpec(ask_flags, answer_flags),
+            Step.CLEARED: StepSpec(ask_cleared, answer_cleared),
+            Step.TIMEZONE: StepSpec(ask_zone, answer_zone),
+            Step.SLOT: StepSpec(ask_slot, answer_slot),
+            Step.PHONE: StepSpec(ask_phone, answer_phone),
+            Step.CONFIRM: StepSpec(ask_confirm, answer_confirm),
+        },
+    )
+)
 
 
 # helpers ---------------------------------------------------------------------------------------
@@ -344,20 +417,20 @@ async def _trainer_options(ctx: Context) -> list[Option]:
     return [(str(t.id), t.name) for t in trainers] + [(ANY, ctx.t("bk_any_trainer"))]
 
 
-async def _trainer_ids(ctx: Context) -> list[int]:
-    chosen = ctx.data.get("trainer") or ANY
+async def _trainer_ids(ctx: Context, data: Data) -> list[int]:
+    chosen = data.trainer or ANY
     if chosen != ANY:
         return [int(chosen)]
     return [t.id or 0 for t in await bk.consult_trainers(ctx.store)]
 
 
-async def _offered(ctx: Context) -> dict[datetime, int]:
-    ids = await _trainer_ids(ctx)
+async def _offered(ctx: Context, data: Data) -> dict[datetime, int]:
+    ids = await _trainer_ids(ctx, data)
     return await offered_slots(ctx.store, ids, ctx.now, ctx.bot.default_timezone)
 
 
-def _flag_buttons(ctx: Context) -> Keyboard:
-    chosen = set(ctx.data.get("flags") or [])
+def _flag_buttons(ctx: Context, data: Data) -> Keyboard:
+    chosen = set(data.flags or [])
     rows = [
         [ctx.choice(("☑ " if code in chosen else "☐ ") + text, f"f:{code}")]
         for code, text in RED_FLAG_ITEMS.items()
@@ -367,18 +440,13 @@ def _flag_buttons(ctx: Context) -> Keyboard:
     return keyboard(*rows)
 
 
-def _flags_record(ctx: Context) -> str:
-    codes = ctx.data.get("flags") or []
+def _flags_record(ctx: Context, data: Data) -> str:
+    codes = data.flags or []
     ticked = "\n".join(f"» {RED_FLAG_ITEMS[c]}" for c in codes) or f"» {ctx.t('ci_flags_none')}"
     return f"{ctx.t('bk_ask_flags')}\n\n{ticked}"
 
 
-def _intake(data: dict[str, Any]) -> dict[str, Any]:
-    keys = ("name", "goal", "injury", "cleared", "flags", "trainer")
-    return {k: data.get(k) for k in keys}
-
-
-async def _prospect(ctx: Context) -> Person:
+async def _prospect(ctx: Context, data: Data) -> Person:
     """The visitor as a Person (role prospect), created when they first hold a slot."""
     if ctx.person is not None:
         return ctx.person
@@ -386,32 +454,31 @@ async def _prospect(ctx: Context) -> Person:
         telegram_user_id=ctx.event.user_id,
         chat_id=ctx.event.chat_id,
         role=Role.PROSPECT,
-        name=ctx.data["name"],
-        timezone=ctx.data.get("zone"),  # not asked yet when the intake stops on a red flag
+        name=data.name or "",
+        timezone=data.zone,  # not asked yet when the intake stops on a red flag
         created_at=ctx.now,
     )
     ctx.person = await ctx.store.add_person(person)
     return person
 
 
-async def _held(ctx: Context) -> tuple[Booking, Person]:
-    booking = await bk.booking(ctx.store, int(ctx.data.get("booking_id") or 0))
+async def _held(ctx: Context, data: Data) -> tuple[Booking, Person]:
+    booking = await bk.booking(ctx.store, data.booking_id or 0)
     trainer = await ctx.store.person(booking.trainer_id) if booking else None
     if booking is None or trainer is None:
         raise RuntimeError("booking flow without its held booking")
     return booking, trainer
 
 
-async def _red_flag_stop(ctx: Context) -> None:
+async def _red_flag_stop(ctx: Context, data: Data) -> None:
     """No normal consult: section 5's wording (emergency number first) and a stored alert.
 
     The visitor becomes a Person (role prospect) if they aren't one yet, so the alert has
     someone to be about; the trainer is the one they chose, else the first taking consults.
     """
-    data = dict(ctx.data)
-    codes = data.get("flags") or []
-    post_op = bool(_SURGERY.search(data.get("injury") or ""))
-    day = Day(date=ctx.now.date(), red_flags=frozenset(codes))
+    codes = data.flags or []
+    post_op = bool(_SURGERY.search(data.injury or ""))
+    day = Day(date=ctx.now.date(), red_flags=tuple(codes))
     assessment = assess(Client(post_op=post_op), day, [])
     if assessment.severity == "emergency":
         told = ctx.t("ci_told_emergency", number=ctx.bot.emergency_number)
@@ -419,16 +486,15 @@ async def _red_flag_stop(ctx: Context) -> None:
     else:
         told = ctx.t("ci_told_urgent")
         ctx.say(ctx.t("bk_urgent"))
-    visitor = await _prospect(ctx)  # reads the intake's name, so before stop()
-    stop(ctx)
-    trainer = await _red_flag_trainer(ctx, data.get("trainer"))
+    visitor = await _prospect(ctx, data)
+    trainer = await _red_flag_trainer(ctx, data.trainer)
     if trainer is None:
         log.error("visitor %s has red flags but no trainer or admin to alert", visitor.id)
         return
     answers = {
         "red_flags": list(codes),
-        "goal": data.get("goal"),
-        "injury": data.get("injury"),
+        "goal": data.goal,
+        "injury": data.injury,
     }
     await raise_visitor_alerts(ctx, visitor, trainer, assessment, answers, told)
 
@@ -573,12 +639,16 @@ async def _own_booking(ctx: Context, booking_id: int) -> Booking | None:
 
 async def rebook(ctx: Context, old: Booking, reschedule: bool) -> None:
     """Back to the slots, with the old intake and the same trainer."""
-    intake = dict(old.intake)
-    zone = ctx.zone(ctx.person)
-    data = {**intake, "trainer": str(old.trainer_id), "zone": zone, "page": 0}
-    if reschedule:
-        data["reschedule"] = old.id
-    await start(ctx, BOOKING, "slot", **data)
+    data = Data.model_validate(
+        {
+            **old.intake,
+            "trainer": str(old.trainer_id),
+            "zone": ctx.zone(ctx.person),
+            "page": 0,
+            "reschedule": old.id if reschedule else None,
+        }
+    )
+    await start(ctx, BOOKING, Step.SLOT, data)
 
 
 def _record(ctx: Context, outcome: str) -> None:

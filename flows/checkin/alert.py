@@ -25,7 +25,8 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flows.checkin.triage import RED_FLAG_ITEMS, Assessment, rule_label, rule_severity
+from flows.checkin.day import ALERT_LINES, RED_FLAG_ITEMS, Answers, label, options
+from flows.checkin.triage import Assessment, rule_label, rule_severity
 from flows.engine.buttons import (
     AckAlerts,
     AckCheckin,
@@ -42,7 +43,6 @@ from flows.engine.buttons import (
 from flows.engine.conversation import Command, Context
 from flows.engine.core import Button, Keyboard, keyboard
 from flows.engine.localtime import local
-from flows.engine.notify import ALERT_PRIORITY
 from flows.engine.texts import t
 from flows.engine.ticks import Outcome, RowErrors, Tick, isolated
 from flows.progress.trends import adherence, percent
@@ -58,7 +58,7 @@ from storage.alerts import (
 )
 from storage.checkins import checkins_between
 from storage.failures import waiting
-from storage.models import STAFF, Alert, AlertStatus, Checkin, Person, Role
+from storage.models import ALERT_PRIORITY, STAFF, Alert, AlertStatus, Checkin, Person, Role
 from storage.pauses import paused_days
 from storage.repo import Store, StoreFactory
 
@@ -69,19 +69,6 @@ LIST_LIMIT = 20
 HISTORY_DAYS = 14
 SERIES_DAYS = 7
 BLANK = "–"
-ANSWER_FIELDS = (
-    "pain_now",
-    "exercise_pain",
-    "morning",
-    "stiffness",
-    "swelling",
-    "night_waking",
-    "night_eased",
-    "confidence",
-    "red_flags",
-    "exercises",
-    "note",
-)
 INTAKE_FIELDS = ("goal", "injury")  # a visitor's intake answers shown beside their red flags
 
 
@@ -89,8 +76,10 @@ INTAKE_FIELDS = ("goal", "injury")  # a visitor's intake answers shown beside th
 
 
 def checkin_answers(checkin: Checkin) -> dict[str, Any]:
-    """The raw answers of a check-in, as stored on its alerts."""
-    answers = {name: getattr(checkin, name) for name in ANSWER_FIELDS}
+    """The raw answers of a check-in (the fields of flows.checkin.day.Answers), as stored on
+    its alerts, and the exercises as prescribed and done that day. Raw: an alert carries what
+    was stored, also a value this version would not accept."""
+    answers = {name: getattr(checkin, name) for name in Answers.model_fields}
     answers["red_flags"] = list(checkin.red_flags or [])
     answers["exercises"] = [dict(item) for item in checkin.exercises or []]
     return answers
@@ -338,32 +327,37 @@ def _rule_lines(alerts: Sequence[Alert], locale: str) -> list[str]:
 
 
 def _answer_lines(answers: dict[str, Any], locale: str) -> list[str]:
-    """The answers that matter, as given: scores, night pain, red-flag items, the note."""
+    """The answers that matter, as given, each on the line its label declares
+    (flows.checkin.day); then a visitor's intake, as they wrote it."""
+    said = _said(answers, locale)
     lines = [t("alert_answers", locale)]
-    if answers.get("pain_now") is not None:
-        lines.append(t("alert_pain_now", locale, value=answers["pain_now"]))
-    if answers.get("exercise_pain") is not None:
-        lines.append(t("alert_exercise_pain", locale, value=answers["exercise_pain"]))
-    waking = answers.get("night_waking")
-    if waking not in (None, "no"):
-        eased = answers.get("night_eased")
-        lines.append(
-            t(
-                "alert_night",
-                locale,
-                waking=t(f"alert_night_{waking}", locale),
-                eased=BLANK if eased is None else t("yes" if eased else "no", locale).lower(),
-            )
-        )
-    flags = [RED_FLAG_ITEMS.get(code, code) for code in answers.get("red_flags") or []]
-    if flags:
-        lines.append(t("alert_red_flags", locale, items="; ".join(flags)))
-    if answers.get("note"):
-        lines.append(t("alert_note", locale, note=answers["note"]))
-    for name in INTAKE_FIELDS:  # a visitor's intake, as they wrote it
+    for name, shown in ALERT_LINES:
+        value = answers.get(name)
+        if value not in (None, "", []) and value not in shown.quiet:
+            lines.append(t(shown.alert, locale, **said))
+    for name in INTAKE_FIELDS:
         if name in answers:
             lines.append(t(f"alert_intake_{name}", locale, text=answers[name] or BLANK))
     return lines
+
+
+def _said(answers: dict[str, Any], locale: str) -> dict[str, str]:
+    """Each stored answer as a trainer reads it: a dash for none, yes / no and options in
+    words, red flags as the items the client saw (a code this version lacks as it is)."""
+    said: dict[str, str] = {}
+    for name in Answers.model_fields:
+        value, words = answers.get(name), label(name)
+        if value is None or value in words.quiet:
+            said[name] = BLANK
+        elif isinstance(value, bool):
+            said[name] = t("yes" if value else "no", locale).lower()
+        elif name == "red_flags":
+            said[name] = "; ".join(RED_FLAG_ITEMS.get(code, code) for code in value)
+        elif words.alert and options(name):
+            said[name] = t(f"{words.alert}_{value}", locale)
+        else:
+            said[name] = str(value)
+    return said
 
 
 def _series_lines(series: Sequence[dict[str, Any]], today: date, locale: str) -> list[str]:

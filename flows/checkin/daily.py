@@ -1,44 +1,71 @@
 """The daily check-in (TRIAGE.md section 1): pain, exercises, optional questions, red flags, a note.
 
-Answers collect in the conversation row (so a restart resumes mid-way) and the day's Checkin row is
-written when it ends. Red flags are assessed as soon as they are ticked: an emergency stops the
-check-in at once with the emergency number first; urgent flags are raised straight away too, so
-nothing depends on the client finishing. One check-in per client per local date: starting again the
-same day offers to change that day's answers.
+    PAIN -> EXERCISE (each of today's; partly: EXERCISE_SETS, skipped: EXERCISE_SKIP)
+         -> EXERCISE_PAIN (if any was done) -> MORNING -> STIFFNESS -> SWELLING -> NIGHT
+         -> NIGHT_EASED (if woken) -> CONFIDENCE (of Q4-Q8, those the client is asked)
+         -> RED_FLAGS (post-op clients) -> NOTE -> done
+    AGAIN (already checked in today): change -> PAIN, keep -> stop
+    "Something worrying" (on PAIN, EXERCISE and Q3-Q8) -> RED_FLAGS -> back to that question
+    An emergency on RED_FLAGS stops the check-in there.
+
+Answers collect in the conversation row as the day model's `Answers` (flows.checkin.day), so a
+restart resumes mid-way, and the day's Checkin row is written when it ends. Red flags are assessed
+as soon as they are ticked: an emergency stops the check-in at once with the emergency number
+first; urgent flags are raised straight away too, so nothing depends on the client finishing. One
+check-in per client per local date: starting again the same day offers to change that day's
+answers.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import date, timedelta
-from typing import Any, ClassVar, cast
+from enum import StrEnum
+from typing import Any
+
+from pydantic import Field, ValidationError
 
 from flows.account import onboarding
 from flows.checkin import alert
-from flows.checkin.questions import questions_for
-from flows.checkin.triage import (
+from flows.checkin.day import (
     RED_FLAG_ITEMS,
-    Assessment,
+    SCORE_MAX,
+    Answers,
     Client,
     Day,
     Exercise,
-    assess,
-    rule_severity,
+    IsoDate,
+    RedFlagCode,
+    SkipReason,
+    label,
+    options,
 )
+from flows.checkin.questions import OPTIONAL_QUESTIONS, questions_for
+from flows.checkin.triage import Assessment, assess, rule_severity
 from flows.engine.buttons import Actions
 from flows.engine.choices import Option, buttons, pick
 from flows.engine.conversation import (
-    STAY,
     Answer,
     Command,
     Context,
-    Flow,
-    Retry,
     register,
     resume,
+    running_data,
     start,
-    stop,
 )
 from flows.engine.core import Button, Keyboard, Send, keyboard
+from flows.engine.flow import (
+    Done,
+    Flow,
+    FlowData,
+    Next,
+    Result,
+    Retry,
+    Stay,
+    StepSpec,
+    Stop,
+)
 from flows.engine.notify import notify_person
 from flows.engine.parse import ascii_int
 from flows.progress.trends import percent, series, set_counts, streak
@@ -48,50 +75,135 @@ from storage.pauses import pause_on, paused_days
 from storage.programs import exercises_of, program_for
 from storage.repo import Store
 
+log = logging.getLogger(__name__)
+
 WORRY = "worry"
-ORDER = (
-    "pain",
-    "exercise",
-    "exercise_pain",
-    "morning",
-    "stiffness",
-    "swelling",
-    "night",
-    "night_eased",
-    "confidence",
-    "red_flags",
-    "note",
-)
-OPTIONAL = {"morning", "stiffness", "swelling", "night", "confidence"}
-SCALE = [(str(n), str(n)) for n in range(11)]
+SCALE = [(str(n), str(n)) for n in range(SCORE_MAX + 1)]
+NOTE_MAX = 1000
 HISTORY_DAYS = 21  # enough for "last 7" against "previous 7" plus medians
 STREAK_LOOKBACK = 365  # days searched back for a streak
-ANSWER_FIELDS = (
-    "pain_now",
-    "exercise_pain",
-    "morning",
-    "stiffness",
-    "swelling",
-    "night_waking",
-    "night_eased",
-    "confidence",
-    "note",
+
+
+class Step(StrEnum):
+    """The stored step strings of the check-in (conversation rows hold them)."""
+
+    PAIN = "pain"
+    EXERCISE = "exercise"
+    EXERCISE_SETS = "exercise_sets"
+    EXERCISE_SKIP = "exercise_skip"
+    EXERCISE_PAIN = "exercise_pain"
+    MORNING = "morning"
+    STIFFNESS = "stiffness"
+    SWELLING = "swelling"
+    NIGHT = "night"
+    NIGHT_EASED = "night_eased"
+    CONFIDENCE = "confidence"
+    RED_FLAGS = "red_flags"
+    NOTE = "note"
+    AGAIN = "again"
+
+
+# The main questions in order; _next skips those that don't apply today.
+ORDER = (
+    Step.PAIN,
+    Step.EXERCISE,
+    Step.EXERCISE_PAIN,
+    Step.MORNING,
+    Step.STIFFNESS,
+    Step.SWELLING,
+    Step.NIGHT,
+    Step.NIGHT_EASED,
+    Step.CONFIDENCE,
+    Step.RED_FLAGS,
+    Step.NOTE,
 )
+# The answer (a field of flows.checkin.day's Answers, or an exercise's) each question asks for.
+FIELD_OF: dict[Step, str] = {
+    Step.PAIN: "pain_now",
+    Step.EXERCISE_SKIP: "skip_reason",
+    Step.EXERCISE_PAIN: "exercise_pain",
+    Step.MORNING: "morning",
+    Step.STIFFNESS: "stiffness",
+    Step.SWELLING: "swelling",
+    Step.NIGHT: "night_waking",
+    Step.NIGHT_EASED: "night_eased",
+    Step.CONFIDENCE: "confidence",
+    Step.RED_FLAGS: "red_flags",
+    Step.NOTE: "note",
+}
+# The flow's own choices, which are no answer: (text key, values).
+OWN_CHOICES: dict[Step, tuple[str, tuple[str, ...]]] = {
+    Step.EXERCISE: ("ci_exercise", ("done", "partly", "skipped")),
+    Step.AGAIN: ("ci_again", ("change", "keep")),
+}
 
 
-def _options(ctx: Context, step: str) -> list[Option]:
-    """The fixed choices of a question: (value, label), values as stored (TRIAGE.md section 6)."""
-    keys = {
-        "morning": ("better", "usual", "worse"),
-        "stiffness": ("none", "<5", "5-15", "15-30", ">30"),
-        "swelling": ("less", "same", "more"),
-        "night": ("no", "once", "several", "no_sleep"),
-        "night_eased": ("yes", "no"),
-        "exercise": ("done", "partly", "skipped"),
-        "exercise_skip": ("pain", "time", "forgot", "other"),
-        "again": ("change", "keep"),
-    }[step]
-    return [(value, ctx.t(f"ci_{step}_{value}")) for value in keys]
+# --- what the check-in remembers ----------------------------------------------------------------
+
+
+class Prescribed(FlowData):
+    """An exercise as prescribed when the check-in started (later program changes don't alter
+    it) and what was done of it: None until answered. Every row ever stored has its name and
+    sets, so they have no default."""
+
+    name: str
+    sets_prescribed: int
+    reps: int | None = None
+    seconds: int | None = None
+    sets_done: int | None = None
+    skip_reason: SkipReason | None = None
+
+    def answered(self, sets_done: int, skip_reason: str | None = None) -> Prescribed:
+        return self.model_validate(
+            {**self.model_dump(), "sets_done": sets_done, "skip_reason": skip_reason}
+        )
+
+    def done(self) -> Exercise | None:
+        """As triage reads it, once answered."""
+        if self.sets_done is None:
+            return None
+        return Exercise(
+            sets_prescribed=self.sets_prescribed,
+            sets_done=self.sets_done,
+            skip_reason=self.skip_reason,
+        )
+
+    def describe(self) -> str:
+        """ "Straight-leg raises, 3 x 10" or "Wall sit, 3 x 30 s"."""
+        amount = f"{self.seconds} s" if self.seconds else self.reps or ""
+        dose = f"{self.sets_prescribed} x {amount}" if amount else f"{self.sets_prescribed} sets"
+        return f"{self.name}, {dose}"
+
+
+class Data(FlowData):
+    """Today's check-in so far. Keys are those rows stored before the declared steps; every row
+    has its date (the check-in's local date), so it has no default."""
+
+    date: IsoDate
+    post_op: bool = False
+    questions: list[str] = Field(default_factory=list)  # of Q4-Q8, those asked (questions.py)
+    exercises: list[Prescribed] = Field(default_factory=list)
+    i: int = 0  # the exercise being asked about
+    answers: Answers = Field(default_factory=Answers)
+    raised: list[str] = Field(default_factory=list)  # rules already alerted today
+    flags_asked: bool = False
+    worry_return: Step | None = None  # the question "something worrying" came from
+
+    def day(self) -> Day:
+        """Today's answers so far as triage's Day (unanswered = not asked)."""
+        return Day(date=self.date, exercises=_done(self.exercises), **self.answers.model_dump())
+
+    def record(self, **values: Any) -> None:
+        """Keep answers, checked against the day model first."""
+        self.answers = self.answers.but(**values)
+
+
+def _done(exercises: Iterable[Prescribed]) -> tuple[Exercise, ...]:
+    """The exercises answered (prescribed but not reached: left out)."""
+    return tuple(done for item in exercises if (done := item.done()) is not None)
+
+
+# --- starting -----------------------------------------------------------------------------------
 
 
 async def begin(ctx: Context) -> None:
@@ -107,7 +219,8 @@ async def begin(ctx: Context) -> None:
         ctx.say(ctx.t("ci_not_cleared", trainer=trainer.name if trainer else "your trainer"))
         return
     today = ctx.today(person)
-    if ctx.convo.flow == CHECKIN.name and ctx.data.get("date") == today.isoformat():
+    running = running_data(ctx, CHECKIN)
+    if running is not None and running.date == today:
         await resume(ctx)
         return
     pause = await pause_on(ctx.store, person.id or 0, today)
@@ -116,230 +229,241 @@ async def begin(ctx: Context) -> None:
         return
     data = await _fresh_data(ctx, person, profile, today)
     existing = await checkin_on(ctx.store, person.id or 0, today)
-    first = "again" if existing is not None and existing.status != "in_progress" else "pain"
-    await start(ctx, CHECKIN, first, **data)
+    first = Step.AGAIN if existing is not None and existing.status != "in_progress" else Step.PAIN
+    await start(ctx, CHECKIN, first, data)
 
 
-async def _fresh_data(
-    ctx: Context, person: Person, profile: ClientProfile, today: date
-) -> dict[str, Any]:
+async def _fresh_data(ctx: Context, person: Person, profile: ClientProfile, today: date) -> Data:
     """Snapshot today's prescription: later program changes don't alter this check-in."""
     program = await program_for(ctx.store, person.id or 0)
     exercises = await exercises_of(ctx.store, program.id) if program and program.id else []
     post_op = bool(profile.post_op)
-    return {
-        "date": today.isoformat(),
-        "post_op": post_op,
-        "questions": questions_for(program.questions if program else [], post_op),
-        "exercises": [
-            {
-                "name": e.name,
-                "sets_prescribed": e.sets,
-                "reps": e.reps,
-                "seconds": e.seconds,
-                "sets_done": None,
-                "skip_reason": None,
-            }
+    return Data(
+        date=today,
+        post_op=post_op,
+        questions=questions_for(program.questions if program else [], post_op),
+        exercises=[
+            Prescribed(name=e.name, sets_prescribed=e.sets, reps=e.reps, seconds=e.seconds)
             for e in exercises
         ],
-        "i": 0,
-        "answers": {"red_flags": []},
-        "raised": [],
-    }
+    )
 
 
-class CheckinFlow(Flow):
-    name: ClassVar[str] = "checkin"
-    first_step: ClassVar[str] = "pain"
+# --- the questions ------------------------------------------------------------------------------
 
-    async def ask(self, ctx: Context, step: str) -> None:
-        if step == "again":
-            ctx.say(ctx.t("ci_again"), buttons(ctx, _options(ctx, "again")))
-        elif step == "pain":
-            name = ctx.person.name if ctx.person else ""
-            ctx.say(ctx.t("ci_pain", name=name), _scale(ctx, _worry(ctx)))
-        elif step in ("exercise", "exercise_sets", "exercise_skip"):
-            self._ask_exercise(ctx, step)
-        elif step == "exercise_pain":
-            ctx.say(ctx.t("ci_exercise_pain"), _scale(ctx, _worry(ctx)))
-        elif step == "confidence":
-            ctx.say(ctx.t("ci_confidence"), _scale(ctx, _worry(ctx)))
-        elif step in ("morning", "stiffness", "swelling", "night", "night_eased"):
-            per_row = 3 if step in ("morning", "swelling") else 2
-            rows = buttons(ctx, _options(ctx, step), per_row)
-            ctx.say(ctx.t(f"ci_{step}"), (*rows, tuple(_worry(ctx))))
-        elif step == "red_flags":
-            ctx.say(ctx.t("ci_red_flags"), _flag_buttons(ctx))
-        elif step == "note":
-            ctx.say(ctx.t("ci_note"), keyboard([ctx.choice(ctx.t("ci_skip"), "skip")]))
+Take = Callable[[Context, Data, Answer], Awaitable[Result]]
 
-    def _ask_exercise(self, ctx: Context, step: str) -> None:
-        exercises = ctx.data["exercises"]
-        index = ctx.data["i"]
-        exercise = exercises[index]
-        if step == "exercise":
-            options = _options(ctx, "exercise")
-            if exercise["sets_prescribed"] < 2:
-                options = [o for o in options if o[0] != "partly"]
-            text = ctx.t(
-                "ci_exercise",
-                n=index + 1,
-                total=len(exercises),
-                exercise=describe(exercise),
-            )
-            ctx.say(text, (*buttons(ctx, options, 3), tuple(_worry(ctx))))
-        elif step == "exercise_sets":
-            sets = exercise["sets_prescribed"]
-            options = [(str(n), str(n)) for n in range(1, sets)]
-            ctx.say(ctx.t("ci_exercise_sets", sets=sets), buttons(ctx, options, 5))
-        else:
-            ctx.say(ctx.t("ci_exercise_skip"), buttons(ctx, _options(ctx, "exercise_skip"), 4))
 
-    async def answer(self, ctx: Context, step: str, answer: Answer) -> str | None:
-        if answer.choice == WORRY and step != "red_flags":
-            ctx.set_data(worry_return=step)
-            return "red_flags"
-        if step == "again":
-            if pick(ctx, answer, _options(ctx, "again")) == "keep":
-                stop(ctx)
-                ctx.say(ctx.t("ci_kept"))
-                return None
-            return "pain"
-        if step in ("pain", "exercise_pain", "confidence"):
-            field = {"pain": "pain_now"}.get(step, step)
-            _save(ctx, **{field: _score(ctx, answer)})
-            return self._next(ctx, step)
-        if step in ("exercise", "exercise_sets", "exercise_skip"):
-            return self._answer_exercise(ctx, step, answer)
-        if step in ("morning", "stiffness", "swelling", "night"):
-            value = pick(ctx, answer, _options(ctx, step))
-            _save(ctx, **{"night_waking" if step == "night" else step: value})
-            return self._next(ctx, step)
-        if step == "night_eased":
-            _save(ctx, night_eased=pick(ctx, answer, _options(ctx, step)) == "yes")
-            return self._next(ctx, step)
-        if step == "red_flags":
-            return await self._answer_flags(ctx, answer)
-        if step == "note":
-            return self._answer_note(ctx, answer)
-        return None
+def _options(ctx: Context, step: Step) -> list[Option]:
+    """The choices of a question: (value, label), values as stored (flows.checkin.day), each
+    label under "<question's text key>_<value>"."""
+    if step in OWN_CHOICES:
+        key, values = OWN_CHOICES[step]
+    else:
+        field = FIELD_OF[step]
+        key, values = label(field).ask, options(field)
+    return [(value, ctx.t(f"{key}_{value}")) for value in values]
 
-    def _answer_exercise(self, ctx: Context, step: str, answer: Answer) -> str | None:
-        exercises = [dict(e) for e in ctx.data["exercises"]]
-        index = ctx.data["i"]
-        exercise = exercises[index]
-        if step == "exercise":
-            choice = pick(ctx, answer, _options(ctx, "exercise"))
-            if choice == "partly" and exercise["sets_prescribed"] >= 2:
-                return "exercise_sets"
-            if choice == "skipped":
-                return "exercise_skip"
-            exercise["sets_done"], exercise["skip_reason"] = exercise["sets_prescribed"], None
-        elif step == "exercise_sets":
-            sets = exercise["sets_prescribed"]
-            done = ascii_int(answer.choice or answer.text, 1, sets - 1)
-            if done is None:
-                raise Retry(ctx.t("ci_bad_sets", most=sets - 1))
-            exercise["sets_done"], exercise["skip_reason"] = done, None
-        else:
-            reason = pick(ctx, answer, _options(ctx, "exercise_skip"))
-            exercise["sets_done"], exercise["skip_reason"] = 0, reason
-        exercises[index] = exercise
-        ctx.set_data(exercises=exercises)
-        if index + 1 < len(exercises):
-            ctx.set_data(i=index + 1)
-            return "exercise"
-        return self._next(ctx, "exercise")
 
-    async def _answer_flags(self, ctx: Context, answer: Answer) -> str | None:
-        flags: list[str] = list(ctx.data["answers"].get("red_flags") or [])
-        choice = answer.choice or ("none" if answer.text.strip().lower() in ("none", "no") else "")
-        if choice.startswith("f:") and choice[2:] in RED_FLAG_ITEMS:
-            code = choice[2:]
-            flags = [f for f in flags if f != code] if code in flags else [*flags, code]
-            _save(ctx, red_flags=flags)
-            if code in flags and (await _assess(ctx)).severity == "emergency":
-                return await self._emergency(ctx, answer)
-            if answer.message_id is not None:
-                ctx.replies.edit(answer.message_id, ctx.t("ci_red_flags"), _flag_buttons(ctx))
-                return STAY
-            return "red_flags"
-        if choice not in ("none", "done"):
-            raise Retry(ctx.t("ci_flags_hint"))
-        if choice == "none":
-            _save(ctx, red_flags=[])
-        ctx.set_data(flags_asked=True)
-        if answer.message_id is not None:
-            ctx.replies.edit(answer.message_id, _flags_record(ctx))
-        assessment = await _assess(ctx)
+def _worried(step: Step, take: Take) -> Take:
+    """A question showing "something worrying" takes it first: the red-flag screen, then back."""
+
+    async def answer(ctx: Context, data: Data, given: Answer) -> Result:
+        if given.choice == WORRY:
+            data.worry_return = step
+            return Next(Step.RED_FLAGS)
+        return await take(ctx, data, given)
+
+    return answer
+
+
+def _score_step(step: Step) -> StepSpec[Data]:
+    """A 0-10 question (Q1, Q3, Q8) with the "something worrying" button."""
+    field = FIELD_OF[step]
+
+    async def ask(ctx: Context, data: Data) -> None:
+        name = ctx.person.name if ctx.person else ""  # the pain question greets by name
+        ctx.say(ctx.t(label(field).ask, name=name), _scale(ctx))
+
+    async def take(ctx: Context, data: Data, answer: Answer) -> Result:
+        score = ascii_int(answer.choice or answer.text, 0, SCORE_MAX)
+        if score is None:
+            raise Retry(ctx.t("ci_bad_score"))
+        data.record(**{field: score})
+        return Next(_next(data, step))
+
+    return StepSpec(ask, _worried(step, take))
+
+
+def _choice_step(step: Step) -> StepSpec[Data]:
+    """A question answered by one of its options (Q4-Q7), with "something worrying"."""
+    field = FIELD_OF[step]
+
+    async def ask(ctx: Context, data: Data) -> None:
+        choices = _options(ctx, step)
+        rows = buttons(ctx, choices, 3 if len(choices) == 3 else 2)
+        ctx.say(ctx.t(label(field).ask), (*rows, tuple(_worry(ctx))))
+
+    async def take(ctx: Context, data: Data, answer: Answer) -> Result:
+        value = pick(ctx, answer, _options(ctx, step))
+        data.record(**{field: value == "yes" if field == "night_eased" else value})
+        return Next(_next(data, step))
+
+    return StepSpec(ask, _worried(step, take))
+
+
+async def ask_exercise(ctx: Context, data: Data) -> None:
+    exercise = data.exercises[data.i]
+    choices = _options(ctx, Step.EXERCISE)
+    if exercise.sets_prescribed < 2:
+        choices = [choice for choice in choices if choice[0] != "partly"]
+    text = ctx.t(
+        "ci_exercise", n=data.i + 1, total=len(data.exercises), exercise=exercise.describe()
+    )
+    ctx.say(text, (*buttons(ctx, choices, 3), tuple(_worry(ctx))))
+
+
+async def answer_exercise(ctx: Context, data: Data, answer: Answer) -> Result:
+    """Done, or how many sets of it (partly), or why not (skipped). A typed "partly" of a
+    one-set exercise counts as done."""
+    exercise = data.exercises[data.i]
+    choice = pick(ctx, answer, _options(ctx, Step.EXERCISE))
+    if choice == "partly" and exercise.sets_prescribed >= 2:
+        return Next(Step.EXERCISE_SETS)
+    if choice == "skipped":
+        return Next(Step.EXERCISE_SKIP)
+    return _did(data, exercise.sets_prescribed)
+
+
+async def ask_exercise_sets(ctx: Context, data: Data) -> None:
+    sets = data.exercises[data.i].sets_prescribed
+    choices = [(str(n), str(n)) for n in range(1, sets)]
+    ctx.say(ctx.t("ci_exercise_sets", sets=sets), buttons(ctx, choices, 5))
+
+
+async def answer_exercise_sets(ctx: Context, data: Data, answer: Answer) -> Result:
+    most = data.exercises[data.i].sets_prescribed - 1
+    done = ascii_int(answer.choice or answer.text, 1, most)
+    if done is None:
+        raise Retry(ctx.t("ci_bad_sets", most=most))
+    return _did(data, done)
+
+
+async def ask_exercise_skip(ctx: Context, data: Data) -> None:
+    choices = _options(ctx, Step.EXERCISE_SKIP)
+    ctx.say(ctx.t(label(FIELD_OF[Step.EXERCISE_SKIP]).ask), buttons(ctx, choices, 4))
+
+
+async def answer_exercise_skip(ctx: Context, data: Data, answer: Answer) -> Result:
+    return _did(data, 0, pick(ctx, answer, _options(ctx, Step.EXERCISE_SKIP)))
+
+
+def _did(data: Data, sets_done: int, skip_reason: str | None = None) -> Result:
+    """Record the exercise asked about; then the next one, or what follows the exercises."""
+    data.exercises[data.i] = data.exercises[data.i].answered(sets_done, skip_reason)
+    if data.i + 1 < len(data.exercises):
+        data.i += 1
+        return Next(Step.EXERCISE)
+    return Next(_next(data, Step.EXERCISE))
+
+
+async def ask_flags(ctx: Context, data: Data) -> None:
+    ctx.say(ctx.t(label("red_flags").ask), _flag_buttons(ctx, data))
+
+
+async def answer_flags(ctx: Context, data: Data, answer: Answer) -> Result:
+    """Q9: ticking an item redraws the checklist (an emergency stops at once); "none" or
+    "done" assesses: urgent flags are raised now, and the check-in goes on."""
+    choice = answer.choice or ("none" if answer.text.strip().lower() in ("none", "no") else "")
+    code = choice.removeprefix("f:")
+    if choice.startswith("f:") and code in RED_FLAG_ITEMS:
+        return await _toggle(ctx, data, answer, code)
+    if choice not in ("none", "done"):
+        raise Retry(ctx.t("ci_flags_hint"))
+    if choice == "none":
+        data.record(red_flags=())
+    data.flags_asked = True
+    if answer.message_id is not None:
+        ctx.replies.edit(answer.message_id, _flags_record(ctx, data))
+    assessment = await _assess(ctx, data)
+    if assessment.severity == "emergency":
+        return await _emergency(ctx, data, answer, assessment)
+    if assessment.severity == "urgent":
+        ctx.say(ctx.t("ci_urgent"))
+        await _conclude(ctx, data, assessment, status="in_progress")
+    back, data.worry_return = data.worry_return, None
+    return Next(back or _next(data, Step.RED_FLAGS))
+
+
+async def _toggle(ctx: Context, data: Data, answer: Answer, code: str) -> Result:
+    flags: list[str] = list(data.answers.red_flags)
+    ticked = code not in flags
+    data.record(red_flags=[*flags, code] if ticked else [f for f in flags if f != code])
+    if ticked:
+        assessment = await _assess(ctx, data)
         if assessment.severity == "emergency":
-            return await self._emergency(ctx, answer)
-        if assessment.severity == "urgent":
-            ctx.say(ctx.t("ci_urgent"))
-            await _conclude(ctx, assessment, status="in_progress")
-        back = ctx.data.get("worry_return")
-        if back:
-            ctx.set_data(worry_return=None)
-            return str(back)
-        return self._next(ctx, "red_flags")
+            return await _emergency(ctx, data, answer, assessment)
+    if answer.message_id is None:
+        return Next(Step.RED_FLAGS)
+    ctx.replies.edit(answer.message_id, ctx.t("ci_red_flags"), _flag_buttons(ctx, data))
+    return Stay()
 
-    async def _emergency(self, ctx: Context, answer: Answer) -> str:
-        """Stop here: the emergency number first, the trainer alerted, no more questions."""
-        data = dict(ctx.data)
-        assessment = await _assess(ctx)
-        stop(ctx)
-        ctx.replies.items.insert(0, Send(ctx.t("ci_emergency", number=ctx.bot.emergency_number)))
-        if answer.message_id is not None:
-            ctx.replies.edit(answer.message_id, _flags_record(ctx, data))
-        await _conclude(ctx, assessment, status="stopped", data=data)
-        return STAY
 
-    def _answer_note(self, ctx: Context, answer: Answer) -> str | None:
-        if answer.choice == "skip" or answer.text.strip().lower() == "skip":
-            _save(ctx, note=None)
-            return None
+async def _emergency(ctx: Context, data: Data, answer: Answer, assessment: Assessment) -> Result:
+    """Stop here: the emergency number first, the trainer alerted, no more questions."""
+    ctx.replies.items.insert(0, Send(ctx.t("ci_emergency", number=ctx.bot.emergency_number)))
+    if answer.message_id is not None:
+        ctx.replies.edit(answer.message_id, _flags_record(ctx, data))
+    await _conclude(ctx, data, assessment, status="stopped")
+    return Stop()
+
+
+async def ask_note(ctx: Context, data: Data) -> None:
+    ctx.say(ctx.t(label("note").ask), keyboard([ctx.choice(ctx.t("ci_skip"), "skip")]))
+
+
+async def answer_note(ctx: Context, data: Data, answer: Answer) -> Result:
+    """Q10, the last question: then assess, save, alert, and show the summary."""
+    note: str | None = None
+    if answer.choice != "skip" and answer.text.strip().lower() != "skip":
         note = answer.text.strip()
         if answer.choice is not None or not note:
             raise Retry(ctx.t("ci_note_hint"))
-        if len(note) > 1000:
+        if len(note) > NOTE_MAX:
             raise Retry(ctx.t("ci_note_long"))
-        _save(ctx, note=note)
-        return None
-
-    def _next(self, ctx: Context, after: str) -> str | None:
-        """The next question that applies to this client today."""
-        data = ctx.data
-        answers = data["answers"]
-        for step in ORDER[ORDER.index(after) + 1 :]:
-            if step == "exercise" and not data["exercises"]:
-                continue
-            if step == "exercise_pain" and not any(
-                (e.get("sets_done") or 0) > 0 for e in data["exercises"]
-            ):
-                continue
-            if step in OPTIONAL and step not in data["questions"]:
-                continue
-            if step == "night_eased" and answers.get("night_waking") in (None, "no"):
-                continue
-            if step == "red_flags" and (not data["post_op"] or data.get("flags_asked")):
-                continue
-            return step
-        return None
-
-    async def finish(self, ctx: Context) -> None:
-        """After the last question: assess, save, alert, and show the summary."""
-        await _conclude(ctx, await _assess(ctx), status="done")
+    data.record(note=note)
+    await _conclude(ctx, data, await _assess(ctx, data), status="done")
+    return Done()
 
 
-def describe(exercise: dict[str, Any]) -> str:
-    """ "Straight-leg raises, 3 x 10" or "Wall sit, 3 x 30 s"."""
-    amount = f"{exercise['seconds']} s" if exercise.get("seconds") else exercise.get("reps") or ""
-    dose = (
-        f"{exercise['sets_prescribed']} x {amount}"
-        if amount
-        else f"{exercise['sets_prescribed']} sets"
-    )
-    return f"{exercise['name']}, {dose}"
+async def ask_again(ctx: Context, data: Data) -> None:
+    ctx.say(ctx.t("ci_again"), buttons(ctx, _options(ctx, Step.AGAIN)))
+
+
+async def answer_again(ctx: Context, data: Data, answer: Answer) -> Result:
+    if pick(ctx, answer, _options(ctx, Step.AGAIN)) == "keep":
+        return Stop(ctx.t("ci_kept"))
+    return Next(Step.PAIN)
+
+
+def _applies(data: Data, step: Step) -> bool:
+    """Whether a question is asked of this client today."""
+    if step == Step.EXERCISE:
+        return bool(data.exercises)
+    if step == Step.EXERCISE_PAIN:
+        return any((e.sets_done or 0) > 0 for e in data.exercises)
+    if step in OPTIONAL_QUESTIONS and step not in data.questions:
+        return False
+    if step == Step.NIGHT_EASED:
+        return data.answers.night_waking not in (None, "no")
+    if step == Step.RED_FLAGS:
+        return data.post_op and not data.flags_asked
+    return True
+
+
+def _next(data: Data, after: Step) -> Step:
+    """The next question that applies to this client today (the note always does)."""
+    return next(step for step in ORDER[ORDER.index(after) + 1 :] if _applies(data, step))
 
 
 def _worry(ctx: Context) -> list[Button]:
@@ -347,14 +471,13 @@ def _worry(ctx: Context) -> list[Button]:
     return [ctx.choice(ctx.t("ci_worry"), WORRY)]
 
 
-def _scale(ctx: Context, extra: list[Button]) -> Keyboard:
-    """0-10 as two rows of buttons, plus any extra row (the "something worrying" button)."""
-    rows = buttons(ctx, SCALE, per_row=6)
-    return (*rows, tuple(extra))
+def _scale(ctx: Context) -> Keyboard:
+    """0-10 as two rows of buttons, plus the "something worrying" button."""
+    return (*buttons(ctx, SCALE, per_row=6), tuple(_worry(ctx)))
 
 
-def _flag_buttons(ctx: Context) -> Keyboard:
-    chosen = set(ctx.data["answers"].get("red_flags") or [])
+def _flag_buttons(ctx: Context, data: Data) -> Keyboard:
+    chosen = set(data.answers.red_flags)
     rows = [
         [ctx.choice(("☑ " if code in chosen else "☐ ") + text, f"f:{code}")]
         for code, text in RED_FLAG_ITEMS.items()
@@ -364,51 +487,26 @@ def _flag_buttons(ctx: Context) -> Keyboard:
     return keyboard(*rows)
 
 
-def _flags_record(ctx: Context, data: dict[str, Any] | None = None) -> str:
+def _flags_record(ctx: Context, data: Data) -> str:
     """The red-flag question with what was ticked, once answered (no buttons)."""
-    codes = (data or ctx.data)["answers"].get("red_flags") or []
+    codes: tuple[RedFlagCode, ...] = data.answers.red_flags
     ticked = "\n".join(f"» {RED_FLAG_ITEMS[c]}" for c in codes) or f"» {ctx.t('ci_flags_none')}"
     return f"{ctx.t('ci_red_flags')}\n\n{ticked}"
 
 
-def _score(ctx: Context, answer: Answer) -> int:
-    score = ascii_int(answer.choice or answer.text, 0, 10)
-    if score is None:
-        raise Retry(ctx.t("ci_bad_score"))
-    return score
+# --- assessing and saving -----------------------------------------------------------------------
 
 
-def _save(ctx: Context, **values: Any) -> None:
-    ctx.set_data(answers={**ctx.data["answers"], **values})
-
-
-def _day(data: dict[str, Any]) -> Day:
-    """Today's answers so far as triage's Day (unanswered = not asked)."""
-    answers = data["answers"]
-    exercises = tuple(
-        Exercise(e["sets_prescribed"], e["sets_done"], e.get("skip_reason"))
-        for e in data["exercises"]
-        if e.get("sets_done") is not None
-    )
-    return _as_day(date.fromisoformat(data["date"]), answers, exercises)
-
-
-def _as_day(day: date, answers: dict[str, Any], exercises: tuple[Exercise, ...]) -> Day:
-    fields = {name: answers.get(name) for name in ANSWER_FIELDS}
-    return cast(Any, Day)(
-        date=day, red_flags=frozenset(answers.get("red_flags") or []), exercises=exercises, **fields
-    )
-
-
-def _history_day(row: Checkin) -> Day:
-    exercises = tuple(
-        Exercise(e["sets_prescribed"], e.get("sets_done") or 0, e.get("skip_reason"))
-        for e in row.exercises
-        if e.get("sets_done") is not None
-    )
-    answers = {name: getattr(row, name) for name in ANSWER_FIELDS}
-    answers["red_flags"] = row.red_flags
-    return _as_day(row.local_date, answers, exercises)
+def _history_day(row: Checkin) -> Day | None:
+    """An earlier check-in as triage reads it; None (logged, and left out) if it doesn't fit
+    the day model, so one odd stored row can never stop today's red-flag screen."""
+    try:
+        answers = Answers.model_validate(row, from_attributes=True)
+        done = _done(Prescribed.model_validate(item) for item in row.exercises)
+        return Day(date=row.local_date, exercises=done, **answers.model_dump())
+    except ValidationError:
+        log.warning("check-in %s doesn't fit the day model; left out of the history", row.id)
+        return None
 
 
 async def _history(ctx: Context, today: date) -> list[Checkin]:
@@ -417,27 +515,21 @@ async def _history(ctx: Context, today: date) -> list[Checkin]:
     return await checkins_between(ctx.store, client_id, first, today - timedelta(days=1))
 
 
-async def _assess(ctx: Context, data: dict[str, Any] | None = None) -> Assessment:
-    data = data if data is not None else ctx.data
-    today = _day(data)
-    history = [_history_day(row) for row in await _history(ctx, today.date)]
-    return assess(Client(post_op=bool(data["post_op"])), today, history, ctx.bot.thresholds)
+async def _assess(ctx: Context, data: Data) -> Assessment:
+    rows = await _history(ctx, data.date)
+    history = [day for row in rows if (day := _history_day(row)) is not None]
+    return assess(Client(post_op=data.post_op), data.day(), history, ctx.bot.thresholds)
 
 
-async def _conclude(
-    ctx: Context, assessment: Assessment, *, status: str, data: dict[str, Any] | None = None
-) -> None:
+async def _conclude(ctx: Context, data: Data, assessment: Assessment, *, status: str) -> None:
     """Write the day's check-in, raise what is new, and (once finished) show the summary."""
-    data = data if data is not None else ctx.data
     person = ctx.person
     if person is None or person.id is None:
         return
-    today = date.fromisoformat(data["date"])
-    row = await _write(ctx, person.id, today, data, assessment, status)
-    history = await _history(ctx, today)
+    row = await _write(ctx, person.id, data, assessment, status)
+    history = await _history(ctx, data.date)
     days = [_series_day(r) for r in [*history, row]]
-    raised = set(data.get("raised") or [])
-    fresh = tuple(rule for rule in assessment.rules if rule not in raised)
+    fresh = tuple(rule for rule in assessment.rules if rule not in data.raised)
     if fresh:
         told = _told(ctx, assessment.severity)
         severity = rule_severity(fresh[0])
@@ -446,39 +538,25 @@ async def _conclude(
             person,
             row,
             Assessment(severity, fresh, assessment.light),
-            series(days, today),
+            series(days, data.date),
             told,
         )
-        if ctx.convo.flow == CHECKIN.name:
-            ctx.set_data(raised=sorted(raised | set(fresh)))
+        data.raised = sorted({*data.raised, *fresh})
     if status == "done":
         await _share_note(ctx, person, data)
-        await _summary(ctx, person, today, assessment, row)
+        await _summary(ctx, person, data.date, assessment, row)
 
 
 async def _write(
-    ctx: Context,
-    client_id: int,
-    today: date,
-    data: dict[str, Any],
-    assessment: Assessment,
-    status: str,
+    ctx: Context, client_id: int, data: Data, assessment: Assessment, status: str
 ) -> Checkin:
-    row = await checkin_on(ctx.store, client_id, today)
+    row = await checkin_on(ctx.store, client_id, data.date)
     if row is None:
-        row = Checkin(client_id=client_id, local_date=today, started_at=ctx.now)
+        row = Checkin(client_id=client_id, local_date=data.date, started_at=ctx.now)
         ctx.store.session.add(row)
-    answers = data["answers"]
-    for name in ANSWER_FIELDS:
-        setattr(row, name, answers.get(name))
-    row.red_flags = list(answers.get("red_flags") or [])
-    row.exercises = [
-        {
-            k: e.get(k)
-            for k in ("name", "sets_prescribed", "reps", "seconds", "sets_done", "skip_reason")
-        }
-        for e in data["exercises"]
-    ]
+    for name, value in data.answers.model_dump(mode="json").items():
+        setattr(row, name, value)
+    row.exercises = [item.model_dump(mode="json") for item in data.exercises]
     row.severity, row.rules, row.light = (
         assessment.severity,
         list(assessment.rules),
@@ -508,9 +586,9 @@ def _told(ctx: Context, severity: str) -> str:
     return ctx.t("ci_told_routine")
 
 
-async def _share_note(ctx: Context, person: Person, data: dict[str, Any]) -> None:
+async def _share_note(ctx: Context, person: Person, data: Data) -> None:
     """Q10 goes to the trainer as written, behind a neutral first line."""
-    note = data["answers"].get("note")
+    note = data.answers.note
     profile = await ctx.store.profile(person.id or 0)
     trainer = await ctx.store.person(profile.trainer_id) if profile else None
     if note and trainer is not None:
@@ -550,10 +628,27 @@ async def current_streak(store: Store, client_id: int, today: date) -> int:
     return streak(checked, paused, today)
 
 
-async def _checkin(ctx: Context) -> None:
-    await begin(ctx)
-
-
-CHECKIN = register(CheckinFlow())
-COMMANDS = (Command("checkin", _checkin, {Role.CLIENT: "cmd_checkin"}),)
+CHECKIN = register(
+    Flow(
+        "checkin",
+        Data,
+        {
+            Step.PAIN: _score_step(Step.PAIN),
+            Step.EXERCISE: StepSpec(ask_exercise, _worried(Step.EXERCISE, answer_exercise)),
+            Step.EXERCISE_SETS: StepSpec(ask_exercise_sets, answer_exercise_sets),
+            Step.EXERCISE_SKIP: StepSpec(ask_exercise_skip, answer_exercise_skip),
+            Step.EXERCISE_PAIN: _score_step(Step.EXERCISE_PAIN),
+            Step.MORNING: _choice_step(Step.MORNING),
+            Step.STIFFNESS: _choice_step(Step.STIFFNESS),
+            Step.SWELLING: _choice_step(Step.SWELLING),
+            Step.NIGHT: _choice_step(Step.NIGHT),
+            Step.NIGHT_EASED: _choice_step(Step.NIGHT_EASED),
+            Step.CONFIDENCE: _score_step(Step.CONFIDENCE),
+            Step.RED_FLAGS: StepSpec(ask_flags, answer_flags),
+            Step.NOTE: StepSpec(ask_note, answer_note),
+            Step.AGAIN: StepSpec(ask_again, answer_again),
+        },
+    )
+)
+COMMANDS = (Command("checkin", begin, {Role.CLIENT: "cmd_checkin"}),)
 ACTIONS: Actions = ()

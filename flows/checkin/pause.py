@@ -1,12 +1,16 @@
-"""/pause and /resume: time away (travel, illness, a flare) costs no streak and raises no flag."""
+"""/pause and /resume: time away (travel, illness, a flare) costs no streak and raises no flag.
+
+/pause without a number asks one thing:  DAYS -> done (paused)
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from enum import StrEnum
 
 from flows.engine.buttons import Actions
 from flows.engine.choices import buttons
-from flows.engine.conversation import Answer, Command, Context, Flow, Retry, register, start
+from flows.engine.conversation import Answer, Command, Context, register, start
+from flows.engine.flow import Done, Flow, FlowData, Result, Retry, StepSpec
 from flows.engine.parse import ascii_int
 from storage.models import Role
 from storage.pauses import add_pause, end_pause
@@ -34,20 +38,28 @@ def parse_days(text: str) -> int | None:
     return days if days <= MAX_DAYS else None
 
 
-class PauseFlow(Flow):
-    name: ClassVar[str] = "pause"
-    first_step: ClassVar[str] = "days"
+class Step(StrEnum):
+    DAYS = "days"
 
-    async def ask(self, ctx: Context, step: str) -> None:
-        options = [(value, ctx.t(key)) for value, key in CHOICES]
-        ctx.say(ctx.t("pause_ask", most=MAX_DAYS), buttons(ctx, options, 3))
 
-    async def answer(self, ctx: Context, step: str, answer: Answer) -> str | None:
-        days = parse_days(answer.choice or answer.text)
-        if days is None:
-            raise Retry(ctx.t("pause_bad", most=MAX_DAYS))
-        await pause_for(ctx, days)
-        return None
+class Data(FlowData):
+    """Nothing to remember: the one answer pauses."""
+
+
+async def ask_days(ctx: Context, data: Data) -> None:
+    options = [(value, ctx.t(key)) for value, key in CHOICES]
+    ctx.say(ctx.t("pause_ask", most=MAX_DAYS), buttons(ctx, options, 3))
+
+
+async def answer_days(ctx: Context, data: Data, answer: Answer) -> Result:
+    days = parse_days(answer.choice or answer.text)
+    if days is None:
+        raise Retry(ctx.t("pause_bad", most=MAX_DAYS))
+    await pause_for(ctx, days)
+    return Done()
+
+
+PAUSE = register(Flow("pause", Data, {Step.DAYS: StepSpec(ask_days, answer_days)}))
 
 
 async def _pause(ctx: Context) -> None:
@@ -70,7 +82,6 @@ async def _resume(ctx: Context) -> None:
     ctx.say(ctx.t("resumed" if ended else "not_paused"))
 
 
-PAUSE = register(PauseFlow())
 COMMANDS = (
     Command("pause", _pause, {Role.CLIENT: "cmd_pause"}),
     Command("resume", _resume, {Role.CLIENT: "cmd_resume"}),

@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, get_args
 
 from flows.checkin import daily as checkin
-from flows.checkin.triage import DEFAULT_THRESHOLDS, Thresholds, missed_checkin_days, rule_severity
+from flows.checkin.triage import Thresholds, missed_checkin_days, rule_severity
 from flows.engine.buttons import Actions, ReminderPress, Route, SkipReason, button
 from flows.engine.conversation import Command, Context
 from flows.engine.core import keyboard
@@ -33,7 +33,15 @@ from flows.engine.texts import t
 from flows.engine.ticks import Outcome, RowErrors, Tick, isolated
 from storage.alerts import open_alert
 from storage.checkins import checkin_on
-from storage.models import Alert, Clearance, ClientProfile, Person, ReminderSchedule, Role
+from storage.models import (
+    NORMAL_PRIORITY,
+    Alert,
+    Clearance,
+    ClientProfile,
+    Person,
+    ReminderSchedule,
+    Role,
+)
 from storage.pauses import add_pause, pause_on
 from storage.reminders import (
     checkin_dates,
@@ -56,7 +64,6 @@ from storage.repo import Store, StoreFactory
 SNOOZE = timedelta(hours=1)
 HISTORY_WINDOW_DAYS = 62  # a pause lasts at most 60 days: enough to see the last check-in
 NUDGE_KEY = "nudge:"
-REMINDER_PRIORITY = 5
 SCHEDULE_TICK = Tick("schedule", "client", timedelta(minutes=15), timedelta(days=1))
 REMINDER_TICK = Tick("reminder", "client", timedelta(minutes=15), timedelta(days=1))
 NUDGE_TICK = Tick("nudge", "client", timedelta(hours=1), timedelta(days=1))
@@ -67,13 +74,14 @@ _NOW, _SNOOZE, _SKIP = (ReminderPress(choice).pack() for choice in ("now", "snoo
 
 @dataclass(frozen=True)
 class ReminderRules:
-    """What the planner needs from the settings."""
+    """What the planner needs from the settings (bot.proactive.reminder_rules), which hold
+    the defaults."""
 
-    default_timezone: str = "Europe/London"
-    nudge_time: str = "19:00"
-    quiet_hours: tuple[str, str] = ("21:00", "08:00")
-    thresholds: Thresholds = DEFAULT_THRESHOLDS
-    batch: int = 500
+    default_timezone: str
+    nudge_time: str
+    quiet_hours: tuple[str, str]
+    thresholds: Thresholds
+    batch: int = 500  # clients planned per transaction
 
 
 def can_check_in(person: Person, profile: ClientProfile) -> bool:
@@ -99,6 +107,14 @@ async def add_schedules_tick(stores: StoreFactory, now: datetime, rules: Reminde
     return await isolated(stores, SCHEDULE_TICK, now, ids, work)
 
 
+def _regular_due(
+    person: Person, profile: ClientProfile, now: datetime, rules: ReminderRules
+) -> datetime:
+    """The next time the client's own check-in time comes round on their wall clock. Only
+    clients with one are scheduled (storage.reminders); "08:00" merely keeps the type whole."""
+    return next_at(profile.checkin_time or "08:00", zone_of(person, rules.default_timezone), now)
+
+
 async def add_schedules(
     store: Store, now: datetime, rules: ReminderRules, only: Sequence[int] | None = None
 ) -> int:
@@ -106,7 +122,7 @@ async def add_schedules(
     from it."""
     added = 0
     for person, profile in await unscheduled_clients(store, rules.batch, only):
-        due = next_at(profile.checkin_time or "08:00", zone_of(person, rules.default_timezone), now)
+        due = _regular_due(person, profile, now, rules)
         store.session.add(
             ReminderSchedule(client_id=person.id or 0, next_due_at=due, updated_at=now)
         )
@@ -218,7 +234,7 @@ def _reminder(
         "chat_id": person.chat_id,
         "person_id": cid,
         "kind": "reminder",
-        "priority": REMINDER_PRIORITY,
+        "priority": NORMAL_PRIORITY,
         "text": t("reminder", person.locale, name=person.name),
         "buttons": reminder_buttons(person.locale),
         "dedupe_key": key,
@@ -244,7 +260,7 @@ def _move_on(
     """The next due time from the local date and time (never "+24 h"); a later snooze stays."""
     if schedule.snoozed_until is not None and schedule.snoozed_until <= now:
         schedule.snoozed_until = None
-    regular = next_at(profile.checkin_time or "08:00", zone_of(person, rules.default_timezone), now)
+    regular = _regular_due(person, profile, now, rules)
     pending = schedule.snoozed_until
     schedule.next_due_at = min(regular, pending) if pending is not None else regular
     schedule.updated_at = now
@@ -408,7 +424,7 @@ async def _queue_nudges(
                 "chat_id": person.chat_id,
                 "person_id": cid,
                 "kind": "nudge",
-                "priority": REMINDER_PRIORITY,
+                "priority": NORMAL_PRIORITY,
                 "text": t("nudge", person.locale, name=person.name),
                 "buttons": reminder_buttons(person.locale, snooze=False),
                 "dedupe_key": f"{NUDGE_KEY}{cid}:{today.isoformat()}",

@@ -1,104 +1,29 @@
 """Check-in triage: which TRIAGE.md rules (E1-E5, U1-U7, R1-R10) fire, and the client's light.
 
-Pure and stdlib only, so the bot, the scheduler and `mendbot triage` run the very same rule code and
-the tests can hold it to TRIAGE.md's "Precise definitions" without a database or Telegram.
+Pure (stdlib and pydantic), so the bot, the scheduler and `mendbot triage` run the very same rule
+code on the very same day model (flows.checkin.day), and the tests can hold it to TRIAGE.md's
+"Precise definitions" without a database or Telegram.
 Rule IDs are stable and are cited next to the code that decides them.
 """
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
 from types import MappingProxyType
-from typing import Final, Literal, TypeVar, get_args
+from typing import Annotated, Final, Literal, get_args
 
-# --- Answer value sets (TRIAGE.md section 6, "Value sets") -----------------------------------
+from pydantic import ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
-Morning = Literal["better", "usual", "worse"]
-Stiffness = Literal["none", "<5", "5-15", "15-30", ">30"]
-Swelling = Literal["less", "same", "more"]
-NightWaking = Literal["no", "once", "several", "no_sleep"]
-SkipReason = Literal["pain", "time", "forgot", "other"]
+from flows.checkin.day import CUSTOM, Checked, Client, Day, Expect, RedFlagCode, explain
+
 Severity = Literal["emergency", "urgent", "routine", "none"]
 Light = Literal["green", "amber", "red"]
-RedFlagCode = Literal[
-    "chest_pain",
-    "breathless",
-    "coughing_blood",
-    "saddle_numbness",
-    "bladder_bowel",
-    "both_legs",
-    "fever",
-    "chills",
-    "very_unwell",
-    "worst_pain_ever",
-    "accident",
-    "stroke_signs",
-    "calf_swelling",
-    "wound_problem",
-    "weight_loss",
-    "pop_giving_way",
-    "limb_numbness",
-]
-
-MORNING_VALUES: Final[tuple[Morning, ...]] = get_args(Morning)
-STIFFNESS_VALUES: Final[tuple[Stiffness, ...]] = get_args(Stiffness)
-SWELLING_VALUES: Final[tuple[Swelling, ...]] = get_args(Swelling)
-NIGHT_WAKING_VALUES: Final[tuple[NightWaking, ...]] = get_args(NightWaking)
-SKIP_REASON_VALUES: Final[tuple[SkipReason, ...]] = get_args(SkipReason)
 SEVERITIES: Final[tuple[Severity, ...]] = get_args(Severity)  # highest first
-
-# Q9 red-flag items in the table's order (section 6): code -> the rules the item can raise.
-# Most items raise one rule; fever, chills, very_unwell and worst_pain_ever depend on post-op
-# status and on each other (E3 vs U3 vs U7), which assess() decides.
-RED_FLAG_RULES: Final[Mapping[RedFlagCode, tuple[str, ...]]] = MappingProxyType(
-    {
-        "chest_pain": ("E1",),
-        "breathless": ("E1",),
-        "coughing_blood": ("E1",),
-        "saddle_numbness": ("E2",),
-        "bladder_bowel": ("E2",),
-        "both_legs": ("E2",),
-        "fever": ("E3", "U3"),
-        "chills": ("E3",),
-        "very_unwell": ("E3", "U3"),
-        "worst_pain_ever": ("E3", "U7"),
-        "accident": ("E4",),
-        "stroke_signs": ("E5",),
-        "calf_swelling": ("U1",),
-        "wound_problem": ("U2",),
-        "weight_loss": ("U4",),
-        "pop_giving_way": ("U5",),
-        "limb_numbness": ("U6",),
-    }
-)
-
-# What the Q9 screen shows the client for each code (section 6), same order.
-RED_FLAG_ITEMS: Final[Mapping[RedFlagCode, str]] = MappingProxyType(
-    {
-        "chest_pain": "chest pain or pressure",
-        "breathless": "sudden shortness of breath",
-        "coughing_blood": "coughing up blood",
-        "saddle_numbness": "numbness around the genitals, buttocks or inner thighs",
-        "bladder_bowel": "new trouble passing urine, or losing control of bladder or bowel",
-        "both_legs": "pain, weakness or numbness in both legs",
-        "fever": "fever of 38 C or more",
-        "chills": "shivering or chills",
-        "very_unwell": "feeling very unwell or confused",
-        "worst_pain_ever": "joint pain worse than ever before",
-        "accident": "pain started after a serious accident or fall",
-        "stroke_signs": "sudden weakness of one side of the face or body, or trouble speaking",
-        "calf_swelling": "pain, swelling, warmth or redness in one calf or thigh",
-        "wound_problem": "wound red, hot, leaking, smelly or opening",
-        "weight_loss": "weight loss you can't explain",
-        "pop_giving_way": "a sudden pop or snap, giving way, or can't put weight on it",
-        "limb_numbness": "new or worsening numbness or weakness in one arm or leg",
-    }
-)
 
 # --- Rules: IDs, severities, trainer labels ----------------------------------------------------
 
@@ -163,40 +88,6 @@ def sort_rules(rule_ids: Iterable[str]) -> tuple[str, ...]:
 
 
 @dataclass(frozen=True)
-class Exercise:
-    """One prescribed exercise of the day (Q2); skip_reason is asked only when skipped."""
-
-    sets_prescribed: int
-    sets_done: int
-    skip_reason: SkipReason | None = None
-
-
-@dataclass(frozen=True)
-class Day:
-    """One day's check-in answers; None means the question was not asked (per-client Q4-Q8)."""
-
-    date: date
-    pain_now: int | None = None
-    exercise_pain: int | None = None
-    morning: Morning | None = None
-    stiffness: Stiffness | None = None
-    swelling: Swelling | None = None
-    night_waking: NightWaking | None = None
-    night_eased: bool | None = None
-    confidence: int | None = None
-    red_flags: frozenset[RedFlagCode] = frozenset()
-    exercises: tuple[Exercise, ...] = ()
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class Client:
-    """What triage needs to know about the client: post-op status changes E3/U3/U7."""
-
-    post_op: bool = False
-
-
-@dataclass(frozen=True)
 class Thresholds:
     """The [C] thresholds of TRIAGE.md with their documented defaults; config may override."""
 
@@ -254,7 +145,8 @@ class _Context:
     t: Thresholds
 
     def flagged(self, *codes: RedFlagCode) -> bool:
-        return not self.today.red_flags.isdisjoint(codes)
+        """Whether any of `codes` was ticked today."""
+        return not set(self.today.red_flags).isdisjoint(codes)
 
     def window(self, end: date, length: int) -> list[Day]:
         """Check-ins on the `length` calendar days ending with `end` (inclusive)."""
@@ -294,9 +186,9 @@ def _e2(ctx: _Context) -> bool:
 
 def _e3(ctx: _Context) -> bool:
     """E3: post-op and (very unwell, worst pain ever, or fever together with chills)."""
-    flags = ctx.today.red_flags
+    fever_with_chills = ctx.flagged("fever") and ctx.flagged("chills")
     return ctx.client.post_op and (
-        ctx.flagged("very_unwell", "worst_pain_ever") or {"fever", "chills"} <= flags
+        ctx.flagged("very_unwell", "worst_pain_ever") or fever_with_chills
     )
 
 
@@ -527,28 +419,25 @@ class TriageInputError(ValueError):
     """Invalid `mendbot triage` input; the message is one short line naming the field."""
 
 
-_TOP_FIELDS: Final = ("client", "today", "history")
-_CLIENT_FIELDS: Final = ("post_op",)
-_DAY_FIELDS: Final = (
-    "date",
-    "pain_now",
-    "exercise_pain",
-    "morning",
-    "stiffness",
-    "swelling",
-    "night_waking",
-    "night_eased",
-    "confidence",
-    "red_flags",
-    "exercises",
-    "note",
-)
-_EXERCISE_FIELDS: Final = ("sets_prescribed", "sets_done", "skip_reason")
-_ISO_DATE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_PLAIN_NAME: Final = re.compile(r"[A-Za-z0-9_]{1,40}")
-_MAX_SCORE: Final = 10
+class TriageInput(Checked):
+    """A `mendbot triage` document (section 6): the client, today, and earlier days."""
 
-_T = TypeVar("_T", bound=str)
+    client: Client = Client()
+    today: Day
+    history: Annotated[tuple[Day, ...], Expect("a list of days")] = ()
+
+    @model_validator(mode="after")
+    def _history_before_today(self) -> TriageInput:
+        """Strict, unlike assess(): a trainer checking a check-in by hand has made a mistake."""
+        seen: set[date] = set()
+        for index, day in enumerate(self.history):
+            path = f"history[{index}].date"
+            if day.date >= self.today.date:
+                raise PydanticCustomError(CUSTOM, f"{path} must be before today.date")
+            if day.date in seen:
+                raise PydanticCustomError(CUSTOM, f"{path} repeats an earlier history day")
+            seen.add(day.date)
+        return self
 
 
 def parse_input(doc: object) -> tuple[Client, Day, list[Day]]:
@@ -557,169 +446,8 @@ def parse_input(doc: object) -> tuple[Client, Day, list[Day]]:
     Strict because trainers use it to check what a check-in would raise: a typo must be an
     error naming the field, not an answer silently treated as "not asked".
     """
-    top = _object(doc, "input")
-    _known_fields(top, _TOP_FIELDS, "")
-    client = _client(top.get("client"))
-    if top.get("today") is None:
-        raise TriageInputError("today is required")
-    today = _day(top["today"], "today")
-    return client, today, _history(top.get("history"), today.date)
-
-
-def _client(raw: object) -> Client:
-    if raw is None:
-        return Client()
-    obj = _object(raw, "client")
-    _known_fields(obj, _CLIENT_FIELDS, "client")
-    post_op = obj.get("post_op", False)
-    if not isinstance(post_op, bool):
-        raise TriageInputError("client.post_op must be true or false")
-    return Client(post_op=post_op)
-
-
-def _history(raw: object, today: date) -> list[Day]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        raise TriageInputError("history must be a list of days")
-    days: list[Day] = []
-    seen: set[date] = set()
-    for index, item in enumerate(raw):
-        path = f"history[{index}]"
-        day = _day(item, path)
-        if day.date >= today:
-            raise TriageInputError(f"{path}.date must be before today.date")
-        if day.date in seen:
-            raise TriageInputError(f"{path}.date repeats an earlier history day")
-        seen.add(day.date)
-        days.append(day)
-    return days
-
-
-def _day(raw: object, path: str) -> Day:
-    obj = _object(raw, path)
-    _known_fields(obj, _DAY_FIELDS, path)
-    if obj.get("date") is None:
-        raise TriageInputError(f"{path}.date is required")
-    note = obj.get("note")
-    if note is not None and not isinstance(note, str):
-        raise TriageInputError(f"{path}.note must be text")
-    return Day(
-        date=_date(obj["date"], f"{path}.date"),
-        pain_now=_score(obj, "pain_now", path),
-        exercise_pain=_score(obj, "exercise_pain", path),
-        morning=_choice(obj, "morning", path, MORNING_VALUES),
-        stiffness=_choice(obj, "stiffness", path, STIFFNESS_VALUES),
-        swelling=_choice(obj, "swelling", path, SWELLING_VALUES),
-        night_waking=_choice(obj, "night_waking", path, NIGHT_WAKING_VALUES),
-        night_eased=_flag(obj, "night_eased", path),
-        confidence=_score(obj, "confidence", path),
-        red_flags=_red_flags(obj.get("red_flags"), f"{path}.red_flags"),
-        exercises=_exercises(obj.get("exercises"), f"{path}.exercises"),
-        note=note,
-    )
-
-
-def _exercises(raw: object, path: str) -> tuple[Exercise, ...]:
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        raise TriageInputError(f"{path} must be a list of exercises")
-    return tuple(_exercise(item, f"{path}[{index}]") for index, item in enumerate(raw))
-
-
-def _exercise(raw: object, path: str) -> Exercise:
-    obj = _object(raw, path)
-    _known_fields(obj, _EXERCISE_FIELDS, path)
-    prescribed = _int_in(obj.get("sets_prescribed"), 1, None)
-    if prescribed is None:
-        raise TriageInputError(f"{path}.sets_prescribed must be a whole number of at least 1")
-    done = _int_in(obj.get("sets_done"), 0, prescribed)
-    if done is None:
-        raise TriageInputError(f"{path}.sets_done must be a whole number from 0 to sets_prescribed")
-    reason = _choice(obj, "skip_reason", path, SKIP_REASON_VALUES)
-    return Exercise(sets_prescribed=prescribed, sets_done=done, skip_reason=reason)
-
-
-def _red_flags(raw: object, path: str) -> frozenset[RedFlagCode]:
-    if raw is None:
-        return frozenset()
-    if not isinstance(raw, list):
-        raise TriageInputError(f"{path} must be a list of red-flag codes")
-    codes: set[RedFlagCode] = set()
-    for index, item in enumerate(raw):
-        code = _member(item, tuple(RED_FLAG_RULES))
-        if code is None:
-            raise TriageInputError(f"{path}[{index}] is not a known red-flag code")
-        codes.add(code)
-    return frozenset(codes)
-
-
-def _object(raw: object, path: str) -> dict[str, object]:
-    if not isinstance(raw, dict):
-        raise TriageInputError(f"{path} must be a JSON object")
-    return raw
-
-
-def _known_fields(obj: Mapping[str, object], allowed: Sequence[str], path: str) -> None:
-    for key in obj:
-        if key not in allowed:
-            # repr() keeps an odd key (spaces, newlines, very long) to one short line.
-            name = key if _PLAIN_NAME.fullmatch(key) else repr(key[:40])
-            raise TriageInputError(
-                f"{path}.{name} is not a known field"
-                if path
-                else f"{name} is not a known top-level field"
-            )
-
-
-def _date(raw: object, path: str) -> date:
-    # date.fromisoformat alone accepts forms like 20261123 or 2026-W48-1; the spec says YYYY-MM-DD.
-    if isinstance(raw, str) and _ISO_DATE.fullmatch(raw):
-        try:
-            return date.fromisoformat(raw)
-        except ValueError:
-            pass
-    raise TriageInputError(f"{path} must be a real date written YYYY-MM-DD")
-
-
-def _int_in(raw: object, low: int, high: int | None) -> int | None:
-    """raw if it is a JSON integer within [low, high], else None; true and 5.0 are not integers."""
-    if isinstance(raw, bool) or not isinstance(raw, int):
-        return None
-    if raw < low or (high is not None and raw > high):
-        return None
-    return raw
-
-
-def _score(obj: Mapping[str, object], key: str, path: str) -> int | None:
-    """A 0-10 answer (Q1, Q3, Q8); null or absent means not asked."""
-    raw = obj.get(key)
-    if raw is None:
-        return None
-    score = _int_in(raw, 0, _MAX_SCORE)
-    if score is None:
-        raise TriageInputError(f"{path}.{key} must be a whole number from 0 to {_MAX_SCORE}")
-    return score
-
-
-def _flag(obj: Mapping[str, object], key: str, path: str) -> bool | None:
-    raw = obj.get(key)
-    if raw is None or isinstance(raw, bool):
-        return raw
-    raise TriageInputError(f"{path}.{key} must be true or false")
-
-
-def _choice(obj: Mapping[str, object], key: str, path: str, values: tuple[_T, ...]) -> _T | None:
-    raw = obj.get(key)
-    if raw is None:
-        return None
-    value = _member(raw, values)
-    if value is None:
-        raise TriageInputError(f"{path}.{key} must be one of: {', '.join(values)}")
-    return value
-
-
-def _member(raw: object, values: tuple[_T, ...]) -> _T | None:
-    """The value set's own (typed) member equal to raw, if any."""
-    return next((value for value in values if value == raw), None)
+    try:
+        checked = TriageInput.model_validate(doc)
+    except ValidationError as exc:
+        raise TriageInputError(explain(exc, TriageInput)) from None
+    return checked.client, checked.today, list(checked.history)

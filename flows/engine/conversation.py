@@ -9,35 +9,35 @@ A button's value is as untrusted as typed text: the engine records the values th
 question offered (`Conversation.offered`, every `ctx.choice`) and a pressed value that isn't one
 of them is "expired" too, so a flow's answer only ever sees a choice it made itself. Global
 buttons (acknowledge, reply...) are typed actions in flows/engine/buttons.py.
+
+Flows are declared in flows/engine/flow.py (steps, data, results); this module runs them: it
+loads the flow's data from the conversation row, hands the step the answer, applies the result
+(the next question, the end, another flow), records a pressed button on its question and saves
+the data back.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, ClassVar
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
 
 from flows.engine.core import BotInfo, Button, Edit, Event, Replies
+from flows.engine.flow import Done, Flow, FlowData, Next, Result, Retry, Stay, Stop, Switch
 from flows.engine.parse import ID_MAX, exact_int
 from flows.engine.schedule import local_date, zone_of
 from flows.engine.texts import t
 from storage.models import Conversation, Person
 from storage.repo import Store
 
+log = logging.getLogger(__name__)
+
 STATE_PREFIX = "~"
-
-
-class Retry(Exception):
-    """The answer doesn't fit the question: say `hint`, then ask again."""
-
-    def __init__(self, hint: str) -> None:
-        super().__init__(hint)
-        self.hint = hint
-
-
-STAY = "\x00stay"
-"""A step's answer that keeps the same question on screen (e.g. a checklist edited in place)."""
 
 
 @dataclass(frozen=True)
@@ -67,14 +67,6 @@ class Context:
     convo: Conversation
     person: Person | None
     replies: Replies = field(default_factory=Replies)
-
-    @property
-    def data(self) -> dict[str, Any]:
-        return self.convo.data
-
-    def set_data(self, **values: Any) -> None:
-        """JSON columns only notice reassignment, so update by copy."""
-        self.convo.data = {**self.convo.data, **values}
 
     def choice(self, text: str, value: str) -> Button:
         """A button answering the current question of this conversation; its value is recorded
@@ -110,23 +102,12 @@ class Context:
         return t(key, self.locale, **values)
 
 
-class Flow:
-    """A state machine: `ask` renders a step's question, `answer` returns the next step or None."""
-
-    name: ClassVar[str]
-    first_step: ClassVar[str]
-
-    async def ask(self, ctx: Context, step: str) -> None:
-        raise NotImplementedError
-
-    async def answer(self, ctx: Context, step: str, answer: Answer) -> str | None:
-        raise NotImplementedError
-
-    async def finish(self, ctx: Context) -> None:
-        """Called once the last step is answered, while `ctx.data` still holds the flow's data."""
-
-
-FLOWS: dict[str, Flow] = {}
+AnyFlow = Flow[Any, Any]
+FLOWS: dict[str, AnyFlow] = {}
+F = TypeVar("F", bound=AnyFlow)
+S = TypeVar("S", bound=StrEnum)
+D = TypeVar("D", bound=FlowData)
+MAX_HOPS = 8  # asks that may pass the turn on (a result instead of a question) in a row
 
 
 @dataclass(frozen=True)
@@ -146,32 +127,49 @@ class Command:
         return frozenset(self.menu) | self.also
 
 
-def register(flow: Flow) -> Flow:
+def register(flow: F) -> F:
+    if FLOWS.get(flow.name, flow) is not flow:
+        raise ValueError(f"two flows named {flow.name!r}")
     FLOWS[flow.name] = flow
     return flow
 
 
-def active_flow(convo: Conversation) -> Flow | None:
-    return FLOWS.get(convo.flow) if convo.flow else None
+async def start(
+    ctx: Context, flow: Flow[S, D], step: S | None = None, data: D | None = None
+) -> None:
+    """Enter a flow (replacing any other) at `step`, its first by default, and ask. A flow's
+    data is its model (its defaults when not given)."""
+    await _enter(ctx, flow, step, data)
 
 
-async def start(ctx: Context, flow: Flow, step: str | None = None, **data: Any) -> None:
-    """Enter a flow (replacing any other) and ask its first question."""
+async def _enter(ctx: Context, flow: AnyFlow, step: Any, data: Any, hops: int = 0) -> None:
+    data = data if data is not None else flow.data()
+    ctx.convo.data = flow.dump(data)
     ctx.convo.flow = flow.name
-    ctx.convo.data = dict(data)
-    await _move(ctx, flow, step or flow.first_step)
+    await _move(ctx, flow, step or flow.first_step, data, hops)
 
 
 async def resume(ctx: Context) -> bool:
     """Ask the current question again; False if no flow is under way."""
-    flow = active_flow(ctx.convo)
-    if flow is None or ctx.convo.step is None:
+    running = _running(ctx)
+    if running is None:
         return False
-    await flow.ask(ctx, ctx.convo.step)
+    await _ask(ctx, *running)
     return True
 
 
+def running_data(ctx: Context, flow: Flow[S, D]) -> D | None:
+    """`flow`'s data if it is the flow under way (a command deciding whether to resume it)."""
+    if ctx.convo.flow != flow.name:
+        return None
+    try:
+        return flow.load(ctx.convo.data)
+    except ValidationError:
+        return None
+
+
 def stop(ctx: Context) -> None:
+    """End the flow under way (/cancel, /deleteme): its data goes, its buttons expire."""
     ctx.convo.flow = None
     ctx.convo.step = None
     ctx.convo.data = {}
@@ -179,47 +177,103 @@ def stop(ctx: Context) -> None:
 
 
 async def give(ctx: Context, answer: Answer) -> None:
-    """Hand an answer to the current step and move on, or ask again with a hint."""
-    flow = active_flow(ctx.convo)
-    step = ctx.convo.step
-    if flow is None or step is None:
+    """Hand an answer to the current step and apply what it comes to (flows.engine.flow)."""
+    running = _running(ctx)
+    if running is None or not _offered(ctx, answer):
         return
-    if answer.choice is not None:  # rule 2a, here for every flow: only what was offered
-        if answer.choice not in ctx.convo.offered:
-            ctx.replies.toast(ctx.t("button_expired"))
-            return
-        ctx.replies.toast()
+    flow, step, data = running
     before = len(ctx.replies.items)
     try:
-        next_step = await flow.answer(ctx, step, answer)
+        result = await flow.run_answer(ctx, step, data, answer)
     except Retry as retry:
+        _save(ctx, flow, data)
         ctx.say(retry.hint)
-        await flow.ask(ctx, step)
+        await _ask(ctx, flow, step, data)
         return
-    if next_step == STAY:
+    _save(ctx, flow, data)
+    if not isinstance(result, Stay):
+        _record_press(ctx, answer, before)
+    await _apply(ctx, flow, data, result)
+
+
+def _running(ctx: Context) -> tuple[AnyFlow, Any, Any] | None:
+    """The flow under way, its step and its data; None if there is none. A row this version
+    can't run (its flow or step is gone, its data doesn't fit) is ended, with a short apology."""
+    convo = ctx.convo
+    if convo.flow is None:
+        return None
+    flow = FLOWS.get(convo.flow)
+    step = flow.step_of(convo.step) if flow is not None and convo.step else None
+    try:
+        if flow is not None and step is not None:
+            return flow, step, flow.load(convo.data)
+    except ValidationError:
+        pass
+    _outdated(ctx)
+    return None
+
+
+def _outdated(ctx: Context) -> None:
+    log.warning("conversation in %s at %s can't resume; ended", ctx.convo.flow, ctx.convo.step)
+    stop(ctx)
+    ctx.say(ctx.t("flow_outdated"))
+
+
+def _offered(ctx: Context, answer: Answer) -> bool:
+    """Rule 2a, here for every flow: a pressed value counts only if the question offered it."""
+    if answer.choice is None:
+        return True
+    if answer.choice not in ctx.convo.offered:
+        ctx.replies.toast(ctx.t("button_expired"))
+        return False
+    ctx.replies.toast()
+    return True
+
+
+def _record_press(ctx: Context, answer: Answer, before: int) -> None:
+    """Write the pressed button's label onto its question, unless the answer rewrote it."""
+    if answer.message_id is None:
         return
     edited = any(
         isinstance(r, Edit) and r.message_id == answer.message_id
         for r in ctx.replies.items[before:]
     )
-    if answer.message_id is not None and not edited:  # record the press on its question
+    if not edited:
         ctx.replies.items.insert(
             before, Edit(answer.message_id, f"{answer.message_text}\n\n» {answer.label}")
         )
-    if ctx.convo.flow != flow.name or ctx.convo.step != step:
-        return  # the step itself moved the conversation (started or stopped a flow)
-    if next_step is None:
-        await flow.finish(ctx)  # before stop(), so it can still read the flow's data
-        if ctx.convo.flow == flow.name:
-            stop(ctx)
-    else:
-        await _move(ctx, flow, next_step)
 
 
-async def _move(ctx: Context, flow: Flow, step: str) -> None:
-    ctx.convo.step = step
+async def _apply(ctx: Context, flow: AnyFlow, data: Any, result: Result, hops: int = 0) -> None:
+    if hops > MAX_HOPS:
+        raise RuntimeError(f"flow {flow.name}: {hops} steps in a row asked nothing")
+    if isinstance(result, Next):
+        await _move(ctx, flow, result.step, data, hops)
+    elif isinstance(result, Switch):
+        await _enter(ctx, result.flow, result.step, result.data, hops)
+    elif isinstance(result, Done | Stop):
+        stop(ctx)
+        if isinstance(result, Stop) and result.text:
+            ctx.say(result.text)
+
+
+async def _move(ctx: Context, flow: AnyFlow, step: Any, data: Any, hops: int = 0) -> None:
+    ctx.convo.step = str(step)
     _next_version(ctx)
-    await flow.ask(ctx, step)
+    await _ask(ctx, flow, step, data, hops)
+
+
+async def _ask(ctx: Context, flow: AnyFlow, step: Any, data: Any, hops: int = 0) -> None:
+    """Ask `step`; an ask that can't ask (nothing to offer...) returns a result, applied here."""
+    result = await flow.run_ask(ctx, step, data)
+    _save(ctx, flow, data)
+    if result is not None:
+        await _apply(ctx, flow, data, result, hops + 1)
+
+
+def _save(ctx: Context, flow: AnyFlow, data: Any) -> None:
+    """The flow's data back into its row (JSON columns only notice reassignment)."""
+    ctx.convo.data = flow.dump(data)
 
 
 def _next_version(ctx: Context) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from flows.checkin.triage import DEFAULT_THRESHOLDS, Thresholds
+from flows.checkin.triage import Thresholds
 from flows.engine.sanitize import BIDI_CONTROLS, without_bidi_controls
 
 CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit on callback_data
@@ -189,12 +189,13 @@ class Replies:
 
 @dataclass(frozen=True)
 class BotInfo:
-    """What flows may know about the bot and the centre, without a framework."""
+    """What flows may know about the bot and the centre, without a framework. No defaults
+    here: the settings hold them (bot.proactive.bot_info builds this from them)."""
 
     username: str
     emergency_number: str
     default_timezone: str
-    invite_ttl_days: int = 7
-    thresholds: Thresholds = DEFAULT_THRESHOLDS
-    quiet_hours: tuple[str, str] = ("21:00", "08:00")  # local; a person may set their own
-    digest_time: str = "18:00"  # local time of a trainer's daily digest unless they chose one
+    invite_ttl_days: int
+    thresholds: Thresholds
+    quiet_hours: tuple[str, str]  # local; a person may set their own
+    digest_time: str  # local time of a trainer's daily digest unless they chose one

@@ -7,10 +7,7 @@ from typing import Any
 
 from flows.engine.conversation import Context
 from flows.engine.texts import t
-from storage.models import Person, Role
-
-ALERT_PRIORITY = 0
-NORMAL_PRIORITY = 5
+from storage.models import NORMAL_PRIORITY, Person, Role
 
 
 async def notify_person(

@@ -8,19 +8,25 @@ time.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flows.engine.localtime import parse_clock_time
 from storage.models import Person
 
+_HHMM = re.compile(r"([0-9]{1,2}):([0-9]{2})")
+
 
 def parse_hhmm(text: str) -> time:
-    """ "08:00" -> time(8, 0); raises ValueError on anything else (settings use it to validate)."""
-    hour, sep, minute = text.strip().partition(":")
-    if not sep or not hour.isdigit() or not minute.isdigit() or len(minute) != 2:
+    """ "08:00" (or "8:00") -> time(8, 0): the one reader of the times mendbot writes and its
+    settings hold (quiet hours, reminders, digests, consult hours). ASCII digits only; raises
+    ValueError on anything else, so settings can use it to validate. Times as people type
+    them are flows.engine.localtime.parse_clock_time's."""
+    found = _HHMM.fullmatch(text.strip())
+    if found is None:
         raise ValueError(f"{text!r} is not a time like 08:00")
-    return time(int(hour), int(minute))
+    return time(int(found[1]), int(found[2]))  # ValueError past 23:59
 
 
 def parse_span(text: str) -> tuple[str, str]:

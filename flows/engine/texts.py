@@ -11,6 +11,9 @@ EN: dict[str, str] = {
     # general
     "error": "Sorry, something went wrong on my side. Please try that again in a moment.",
     "button_expired": "This button has expired. Please use the latest message.",
+    "flow_outdated": (
+        "Sorry, I was updated and can't pick up where we left off. Please start that again."
+    ),
     "use_buttons": "Please tap one of the buttons below, or type your answer.",
     "not_understood": "I'm not sure what you mean. /help shows what I can do.",
     "not_text": "I can only read text here. Please type your answer or use the buttons.",
@@ -700,13 +703,15 @@ EN: dict[str, str] = {
     "alert_rule": "• {label}",
     "alert_rule_again": "• {label} (raised {times} times, still open)",
     "alert_answers": "Answers:",
-    "alert_pain_now": "Pain now: {value}/10",
-    "alert_exercise_pain": "Worst pain during exercises: {value}/10",
-    "alert_night": "Woken by pain last night: {waking}; eased by rest or position: {eased}",
+    "alert_pain_now": "Pain now: {pain_now}/10",
+    "alert_exercise_pain": "Worst pain during exercises: {exercise_pain}/10",
+    "alert_night": (
+        "Woken by pain last night: {night_waking}; eased by rest or position: {night_eased}"
+    ),
     "alert_night_once": "once",
     "alert_night_several": "several times",
     "alert_night_no_sleep": "couldn't sleep",
-    "alert_red_flags": "Ticked on the symptom screen: {items}",
+    "alert_red_flags": "Ticked on the symptom screen: {red_flags}",
     "alert_note": "Their note, as written: {note}",
     "alert_intake_goal": "Wants help with, as written: {text}",
     "alert_intake_injury": "Injury or surgery, as written: {text}",

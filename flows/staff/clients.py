@@ -303,7 +303,7 @@ async def open_program(ctx: Context, data: ClientProgram) -> None:
         ctx.replies.toast(ctx.t("button_expired"))
         return
     ctx.replies.toast()
-    await start(ctx, program.PROGRAM, "menu", client_id=found[0].id)
+    await start(ctx, program.PROGRAM, program.Step.MENU, program.Data(client_id=found[0].id))
 
 
 COMMANDS = (

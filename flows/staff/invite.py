@@ -1,13 +1,17 @@
-"""Invites: one-time deep links that decide who joins as trainer or client, and for whom."""
+"""Invites: one-time deep links that decide who joins as trainer or client, and for whom.
+
+/invite asks one thing:  NAME -> done (the link and code)
+"""
 
 from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
-from typing import ClassVar
+from enum import StrEnum
 
 from flows.engine.buttons import Actions
-from flows.engine.conversation import Answer, Command, Context, Flow, Retry, register, start
+from flows.engine.conversation import Answer, Command, Context, register, start
+from flows.engine.flow import Done, Flow, FlowData, Result, Retry, StepSpec
 from flows.engine.localtime import local
 from flows.engine.sanitize import clean_label
 from storage.models import Invite, Person, Role
@@ -51,45 +55,49 @@ def clean_name(text: str) -> str | None:
     return name if name is not None and not name.startswith("/") else None
 
 
-class InviteFlow(Flow):
-    """/invite: an admin invites a trainer, a trainer invites a client."""
+class Step(StrEnum):
+    NAME = "name"
 
-    name: ClassVar[str] = "invite"
-    first_step: ClassVar[str] = "name"
 
-    async def ask(self, ctx: Context, step: str) -> None:
-        person = ctx.person
-        key = "invite_ask_trainer_name" if person and person.role == Role.ADMIN else None
-        ctx.say(ctx.t(key or "invite_ask_client_name"))
+class Data(FlowData):
+    """Nothing to remember: the one answer makes the invite."""
 
-    async def answer(self, ctx: Context, step: str, answer: Answer) -> str | None:
-        name = clean_name(answer.text)
-        if name is None or ctx.person is None:
-            raise Retry(ctx.t("invite_bad_name"))
-        inviter = ctx.person
-        is_admin = inviter.role == Role.ADMIN
-        invite = await create_invite(
-            ctx.store,
-            role=Role.TRAINER if is_admin else Role.CLIENT,
+
+async def ask_name(ctx: Context, data: Data) -> None:
+    person = ctx.person
+    key = "invite_ask_trainer_name" if person and person.role == Role.ADMIN else None
+    ctx.say(ctx.t(key or "invite_ask_client_name"))
+
+
+async def answer_name(ctx: Context, data: Data, answer: Answer) -> Result:
+    """An admin invites a trainer, a trainer invites a client."""
+    name = clean_name(answer.text)
+    if name is None or ctx.person is None:
+        raise Retry(ctx.t("invite_bad_name"))
+    inviter = ctx.person
+    is_admin = inviter.role == Role.ADMIN
+    invite = await create_invite(
+        ctx.store,
+        role=Role.TRAINER if is_admin else Role.CLIENT,
+        name=name,
+        now=ctx.now,
+        ttl_days=ctx.bot.invite_ttl_days,
+        created_by=inviter,
+        trainer=None if is_admin else inviter,
+    )
+    ctx.say(
+        ctx.t(
+            "invite_ready",
             name=name,
-            now=ctx.now,
-            ttl_days=ctx.bot.invite_ttl_days,
-            created_by=inviter,
-            trainer=None if is_admin else inviter,
+            expires=local(invite.expires_at, ctx.zone(inviter)).strftime("%-d %b %Y, %H:%M"),
+            link=invite_link(ctx.bot.username, invite.code),
+            code=invite.code,
         )
-        ctx.say(
-            ctx.t(
-                "invite_ready",
-                name=name,
-                expires=local(invite.expires_at, ctx.zone(inviter)).strftime("%-d %b %Y, %H:%M"),
-                link=invite_link(ctx.bot.username, invite.code),
-                code=invite.code,
-            )
-        )
-        return None
+    )
+    return Done()
 
 
-INVITE = register(InviteFlow())
+INVITE = register(Flow("invite", Data, {Step.NAME: StepSpec(ask_name, answer_name)}))
 
 
 async def _invite(ctx: Context) -> None:

@@ -4,30 +4,43 @@ Every change is saved as soon as it is confirmed; check-ins copy the prescriptio
 so editing the current program never rewrites the past. Who may see a client is checked again on
 every step (a trainer: only their own clients; an admin: everyone), so stale conversation data or
 a typed name can never reach another trainer's client.
+
+    CLIENT (a page of clients, again) -> MENU
+    MENU -> ADD_NAME -> ADD_SETS -> ADD_AMOUNT -> ADD_LINK -> ADD_NOTES -> MENU
+         -> EDIT_PICK -> EDIT_FIELD -> EDIT_VALUE -> MENU        (Back: MENU)
+         -> REMOVE_PICK -> REMOVE_CONFIRM -> MENU                (Back: MENU)
+         -> PHASE | CLINICIAN -> MENU
+         -> QUESTIONS (a question toggles, again) -> MENU
+         -> MENU (post-op toggled)  |  done
+    Every step after CLIENT: no access (any more) -> stop; the chosen exercise gone -> MENU.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from enum import StrEnum
+from typing import Any
 from urllib.parse import urlsplit
 
 from flows.checkin.questions import OPTIONAL_QUESTIONS
 from flows.engine.buttons import Actions
 from flows.engine.choices import Option, buttons, pick
-from flows.engine.conversation import (
-    Answer,
-    Command,
-    Context,
-    Flow,
-    Retry,
-    register,
-    start,
-    stop,
-)
+from flows.engine.conversation import Answer, Command, Context, register, start
 from flows.engine.core import Keyboard, keyboard
+from flows.engine.flow import (
+    Done,
+    Flow,
+    FlowData,
+    Next,
+    Result,
+    Retry,
+    StepSpec,
+    Stop,
+    Switch,
+)
 from flows.engine.parse import ID_MAX, ascii_int, exact_int
 from flows.engine.sanitize import clean_label
 from storage.models import STAFF, ClientProfile, Exercise, Person, Program, Role
@@ -59,6 +72,43 @@ _AMOUNT = re.compile(
     r"(?:(?P<reps>x|reps?|times)|(?P<sec>s|secs?|seconds?)|(?P<min>mins?|minutes?))?",
     re.IGNORECASE,
 )
+
+
+class Step(StrEnum):
+    CLIENT = "client"
+    MENU = "menu"
+    ADD_NAME = "add_name"
+    ADD_SETS = "add_sets"
+    ADD_AMOUNT = "add_amount"
+    ADD_LINK = "add_link"
+    ADD_NOTES = "add_notes"
+    EDIT_PICK = "edit_pick"
+    EDIT_FIELD = "edit_field"
+    EDIT_VALUE = "edit_value"
+    REMOVE_PICK = "remove_pick"
+    REMOVE_CONFIRM = "remove_confirm"
+    PHASE = "phase"
+    CLINICIAN = "clinician"
+    QUESTIONS = "questions"
+
+
+class Draft(FlowData):
+    """An exercise being added, one answer at a time."""
+
+    name: str | None = None
+    sets: int | None = None
+    reps: int | None = None
+    seconds: int | None = None
+    link: str | None = None
+    notes: str | None = None
+
+
+class Data(FlowData):
+    page: int = 0  # of the client list
+    client_id: int | None = None  # whose program; access is checked again on every update
+    draft: Draft | None = None
+    exercise_id: int | None = None  # being edited or removed
+    field: str | None = None  # being edited
 
 
 # -- parsing: each returns the clean value or raises Retry with a short hint -------------------
@@ -174,9 +224,9 @@ class Target:
         return self.client.id or 0
 
 
-async def _target(ctx: Context) -> Target | None:
-    client_id = ctx.data.get("client_id")
-    if not isinstance(client_id, int):
+async def _target(ctx: Context, data: Data) -> Target | None:
+    client_id = data.client_id
+    if client_id is None:
         return None
     profile = await ctx.store.profile(client_id)
     if profile is None or not may_see(ctx.person, profile):
@@ -185,11 +235,6 @@ async def _target(ctx: Context) -> Target | None:
     if client is None:
         return None
     return Target(client, profile, await program_for(ctx.store, client_id))
-
-
-def _deny(ctx: Context) -> None:
-    stop(ctx)
-    ctx.say(ctx.t("program_no_access"))
 
 
 async def _program(ctx: Context, target: Target) -> Program:
@@ -205,9 +250,9 @@ async def _exercises(ctx: Context, target: Target) -> list[Exercise]:
     return await exercises_of(ctx.store, target.program.id)
 
 
-async def _chosen_exercise(ctx: Context, target: Target) -> Exercise | None:
-    exercise_id = ctx.data.get("exercise_id")
-    if target.program is None or target.program.id is None or not isinstance(exercise_id, int):
+async def _chosen_exercise(ctx: Context, data: Data, target: Target) -> Exercise | None:
+    exercise_id = data.exercise_id
+    if target.program is None or target.program.id is None or exercise_id is None:
         return None
     return await exercise_in(ctx.store, target.program.id, exercise_id)
 
@@ -313,366 +358,395 @@ def _question_options(ctx: Context, program: Program | None) -> list[Option]:
 
 
 # -- the flow ----------------------------------------------------------------------------------
-class ProgramFlow(Flow):
-    """Steps: client, menu, add_*, edit_*, remove_*, phase, questions."""
+def _client_step(
+    ask: Callable[[Context, Data, Target], Awaitable[Result | None]],
+    answer: Callable[[Context, Data, Target, Answer], Awaitable[Result]],
+) -> StepSpec[Data]:
+    """A step about the chosen client: whether the asker may see them is checked again on every
+    update, and without access the flow stops there."""
 
-    name: ClassVar[str] = "program"
-    first_step: ClassVar[str] = "client"
+    async def ask_step(ctx: Context, data: Data) -> Result | None:
+        target = await _target(ctx, data)
+        return _denied(ctx) if target is None else await ask(ctx, data, target)
 
-    async def ask(self, ctx: Context, step: str) -> None:
-        if step == "client":
-            await self._ask_client(ctx)
-            return
-        target = await _target(ctx)
-        if target is None:
-            _deny(ctx)
-            return
-        asker = getattr(self, f"_ask_{step}", None)
-        if asker is None:  # a step this version no longer has: back to the program screen
-            await start(ctx, self, "menu", client_id=target.client_id)
-            return
-        await asker(ctx, target)
+    async def answer_step(ctx: Context, data: Data, given: Answer) -> Result:
+        target = await _target(ctx, data)
+        return _denied(ctx) if target is None else await answer(ctx, data, target, given)
 
-    async def answer(self, ctx: Context, step: str, answer: Answer) -> str | None:
-        if step == "client":
-            return await self._answer_client(ctx, answer)
-        target = await _target(ctx)
-        if target is None:
-            _deny(ctx)
-            return None
-        answerer = getattr(self, f"_answer_{step}", None)
-        if answerer is None:
-            return "menu"
-        next_step: str | None = await answerer(ctx, target, answer)
-        return next_step
+    return StepSpec(ask_step, answer_step)
 
-    # client ----------------------------------------------------------------------------------
-    async def _ask_client(self, ctx: Context) -> None:
-        clients = await visible_clients(ctx)
-        if not clients:
-            stop(ctx)
-            ctx.say(ctx.t("program_no_clients"))
-            return
-        pages = (len(clients) + PAGE_SIZE - 1) // PAGE_SIZE
-        page = min(max(int(ctx.data.get("page", 0)), 0), pages - 1)
-        shown = clients[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-        options = [(f"c{person.id}", _client_label(ctx, person, p)) for person, p in shown]
-        nav = []
-        if page > 0:
-            nav.append(ctx.choice(ctx.t("program_previous"), f"page:{page - 1}"))
-        if page < pages - 1:
-            nav.append(ctx.choice(ctx.t("program_next"), f"page:{page + 1}"))
-        text = ctx.t("program_pick_client")
-        if pages > 1:
-            text += "\n" + ctx.t("program_page", page=page + 1, pages=pages)
-        ctx.say(text, (*buttons(ctx, options, per_row=2), *keyboard(nav)))
 
-    async def _answer_client(self, ctx: Context, answer: Answer) -> str | None:
-        clients = await visible_clients(ctx)
-        last_page = max((len(clients) - 1) // PAGE_SIZE, 0)
-        page = int(ctx.data.get("page", 0))
-        if answer.choice is not None and answer.choice.startswith("page:"):
-            number = answer.choice.removeprefix("page:")
-            page = exact_int(number, 0, ID_MAX) or 0
-            ctx.set_data(page=min(page, last_page))
-            return "client"
-        next_, previous = ctx.t("program_next"), ctx.t("program_previous")
-        if _typed_is(answer, next_, next_.strip("‹› ")):
-            ctx.set_data(page=min(page + 1, last_page))
-            return "client"
-        if _typed_is(answer, previous, previous.strip("‹› ")):
-            ctx.set_data(page=max(page - 1, 0))
-            return "client"
-        if answer.choice is not None:
-            chosen = [person for person, _ in clients if f"c{person.id}" == answer.choice]
-            if not chosen:
-                raise Retry(ctx.t("button_expired"))
-        else:
-            typed = _one_line(answer.text).casefold()
-            chosen = [person for person, _ in clients if person.name.casefold() == typed]
-            if not chosen:
-                raise Retry(ctx.t("program_client_unknown"))
-            if len(chosen) > 1:
-                raise Retry(ctx.t("program_client_ambiguous"))
-        ctx.set_data(client_id=chosen[0].id)
-        return "menu"
+def _denied(ctx: Context) -> Result:
+    return Stop(ctx.t("program_no_access"))
 
-    # menu ------------------------------------------------------------------------------------
-    async def _ask_menu(self, ctx: Context, target: Target) -> None:
-        exercises = await _exercises(ctx, target)
-        options = _menu_options(ctx, target, bool(exercises))
-        ctx.say(screen(ctx, target, exercises), buttons(ctx, options, per_row=2))
 
-    async def _answer_menu(self, ctx: Context, target: Target, answer: Answer) -> str | None:
-        exercises = await _exercises(ctx, target)
-        choice = pick(ctx, answer, _menu_options(ctx, target, bool(exercises)))
-        if choice == "add":
-            if len(exercises) >= MAX_EXERCISES:
-                raise Retry(ctx.t("program_full", max=MAX_EXERCISES))
-            ctx.set_data(draft={})
-            return "add_name"
-        if choice == "post_op":
-            target.profile.post_op = not target.profile.post_op
-            await ctx.store.add(target.profile)
-            key = "program_post_op_now_on" if target.profile.post_op else "program_post_op_now_off"
-            ctx.say(ctx.t(key, client=target.client.name))
-            return "menu"
-        if choice == "done":
-            ctx.say(ctx.t("program_finished", client=target.client.name))
-            return None
-        return {"edit": "edit_pick", "remove": "remove_pick"}.get(choice, choice)
+def _gone(ctx: Context, data: Data) -> Result:
+    """The chosen exercise disappeared under us (another trainer or admin removed it)."""
+    ctx.say(ctx.t("program_exercise_gone"))
+    return Switch(PROGRAM, Step.MENU, Data(client_id=data.client_id))
 
-    # add -------------------------------------------------------------------------------------
-    def _draft(self, ctx: Context) -> dict[str, Any]:
-        draft = ctx.data.get("draft")
-        return dict(draft) if isinstance(draft, dict) else {}
 
-    async def _ask_add_name(self, ctx: Context, target: Target) -> None:
-        ctx.say(ctx.t("program_ask_name"))
+# client ----------------------------------------------------------------------------------------
+async def ask_client(ctx: Context, data: Data) -> Result | None:
+    clients = await visible_clients(ctx)
+    if not clients:
+        return Stop(ctx.t("program_no_clients"))
+    pages = (len(clients) + PAGE_SIZE - 1) // PAGE_SIZE
+    page = min(max(data.page, 0), pages - 1)
+    shown = clients[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    options = [(f"c{person.id}", _client_label(ctx, person, p)) for person, p in shown]
+    nav = []
+    if page > 0:
+        nav.append(ctx.choice(ctx.t("program_previous"), f"page:{page - 1}"))
+    if page < pages - 1:
+        nav.append(ctx.choice(ctx.t("program_next"), f"page:{page + 1}"))
+    text = ctx.t("program_pick_client")
+    if pages > 1:
+        text += "\n" + ctx.t("program_page", page=page + 1, pages=pages)
+    ctx.say(text, (*buttons(ctx, options, per_row=2), *keyboard(nav)))
+    return None
 
-    async def _answer_add_name(self, ctx: Context, target: Target, answer: Answer) -> str:
-        ctx.set_data(draft={"name": parse_name(ctx, answer)})
-        return "add_sets"
 
-    async def _ask_add_sets(self, ctx: Context, target: Target) -> None:
-        self._ask_sets(ctx, self._draft(ctx).get("name", ""))
+async def answer_client(ctx: Context, data: Data, answer: Answer) -> Result:
+    """A client by button or typed name; Previous and Next turn the page."""
+    clients = await visible_clients(ctx)
+    last_page = max((len(clients) - 1) // PAGE_SIZE, 0)
+    if answer.choice is not None and answer.choice.startswith("page:"):
+        number = answer.choice.removeprefix("page:")
+        data.page = min(exact_int(number, 0, ID_MAX) or 0, last_page)
+        return Next(Step.CLIENT)
+    next_, previous = ctx.t("program_next"), ctx.t("program_previous")
+    if _typed_is(answer, next_, next_.strip("‹› ")):
+        data.page = min(data.page + 1, last_page)
+        return Next(Step.CLIENT)
+    if _typed_is(answer, previous, previous.strip("‹› ")):
+        data.page = max(data.page - 1, 0)
+        return Next(Step.CLIENT)
+    if answer.choice is not None:
+        chosen = [person for person, _ in clients if f"c{person.id}" == answer.choice]
+        if not chosen:
+            raise Retry(ctx.t("button_expired"))
+    else:
+        typed = _one_line(answer.text).casefold()
+        chosen = [person for person, _ in clients if person.name.casefold() == typed]
+        if not chosen:
+            raise Retry(ctx.t("program_client_unknown"))
+        if len(chosen) > 1:
+            raise Retry(ctx.t("program_client_ambiguous"))
+    data.client_id = chosen[0].id
+    return Next(Step.MENU)
 
-    def _ask_sets(self, ctx: Context, name: str) -> None:
-        options = [(str(n), str(n)) for n in range(1, 6)]
-        ctx.say(ctx.t("program_ask_sets", name=name), buttons(ctx, options, per_row=5))
 
-    async def _answer_add_sets(self, ctx: Context, target: Target, answer: Answer) -> str:
-        ctx.set_data(draft={**self._draft(ctx), "sets": parse_sets(ctx, answer)})
-        return "add_amount"
+# menu ------------------------------------------------------------------------------------------
+async def ask_menu(ctx: Context, data: Data, target: Target) -> None:
+    exercises = await _exercises(ctx, target)
+    options = _menu_options(ctx, target, bool(exercises))
+    ctx.say(screen(ctx, target, exercises), buttons(ctx, options, per_row=2))
 
-    async def _ask_add_amount(self, ctx: Context, target: Target) -> None:
-        ctx.say(ctx.t("program_ask_amount"))
 
-    async def _answer_add_amount(self, ctx: Context, target: Target, answer: Answer) -> str:
-        reps, seconds = _amount(ctx, answer)
-        ctx.set_data(draft={**self._draft(ctx), "reps": reps, "seconds": seconds})
-        return "add_link"
+MENU_STEPS = {
+    "add": Step.ADD_NAME,
+    "edit": Step.EDIT_PICK,
+    "remove": Step.REMOVE_PICK,
+    "phase": Step.PHASE,
+    "questions": Step.QUESTIONS,
+    "clinician": Step.CLINICIAN,
+}
 
-    async def _ask_add_link(self, ctx: Context, target: Target) -> None:
-        skip = keyboard([ctx.choice(ctx.t("program_skip"), "skip")])
-        ctx.say(ctx.t("program_ask_link", name=self._draft(ctx).get("name", "")), skip)
 
-    async def _answer_add_link(self, ctx: Context, target: Target, answer: Answer) -> str:
-        ctx.set_data(draft={**self._draft(ctx), "link": _link(ctx, answer, "skip")})
-        return "add_notes"
+async def answer_menu(ctx: Context, data: Data, target: Target, answer: Answer) -> Result:
+    exercises = await _exercises(ctx, target)
+    choice = pick(ctx, answer, _menu_options(ctx, target, bool(exercises)))
+    if choice == "add":
+        if len(exercises) >= MAX_EXERCISES:
+            raise Retry(ctx.t("program_full", max=MAX_EXERCISES))
+        data.draft = Draft()
+    elif choice == "post_op":
+        target.profile.post_op = not target.profile.post_op
+        await ctx.store.add(target.profile)
+        key = "program_post_op_now_on" if target.profile.post_op else "program_post_op_now_off"
+        ctx.say(ctx.t(key, client=target.client.name))
+        return Next(Step.MENU)
+    elif choice == "done":
+        ctx.say(ctx.t("program_finished", client=target.client.name))
+        return Done()
+    return Next(MENU_STEPS[choice])
 
-    async def _ask_add_notes(self, ctx: Context, target: Target) -> None:
-        skip = keyboard([ctx.choice(ctx.t("program_skip"), "skip")])
-        ctx.say(ctx.t("program_ask_notes", name=self._draft(ctx).get("name", "")), skip)
 
-    async def _answer_add_notes(self, ctx: Context, target: Target, answer: Answer) -> str:
-        draft = {**self._draft(ctx), "notes": _notes(ctx, answer, "skip")}
-        ctx.set_data(draft=None)
-        if not {"name", "sets", "reps", "seconds"} <= set(draft):
-            return "menu"  # a draft from an older version of this flow: start again
-        program = await _program(ctx, target)
-        if len(await _exercises(ctx, target)) >= MAX_EXERCISES:
-            ctx.say(ctx.t("program_full", max=MAX_EXERCISES))
-            return "menu"
-        exercise = await add_exercise(
-            ctx.store,
-            program,
-            name=draft["name"],
-            sets=draft["sets"],
-            reps=draft["reps"],
-            seconds=draft["seconds"],
-            link=draft.get("link"),
-            notes=draft["notes"],
-            now=ctx.now,
-            by=_by(ctx),
-        )
-        ctx.say(ctx.t("program_added", name=exercise.name))
-        return "menu"
+# add -------------------------------------------------------------------------------------------
+def _draft(data: Data) -> Draft:
+    if data.draft is None:
+        data.draft = Draft()
+    return data.draft
 
-    # edit ------------------------------------------------------------------------------------
-    async def _ask_edit_pick(self, ctx: Context, target: Target) -> None:
-        await self._ask_pick(ctx, target, "program_pick_edit")
 
-    async def _ask_pick(self, ctx: Context, target: Target, key: str) -> None:
+async def ask_add_name(ctx: Context, data: Data, target: Target) -> None:
+    ctx.say(ctx.t("program_ask_name"))
+
+
+async def answer_add_name(ctx: Context, data: Data, target: Target, answer: Answer) -> Result:
+    data.draft = Draft(name=parse_name(ctx, answer))
+    return Next(Step.ADD_SETS)
+
+
+def _ask_sets(ctx: Context, name: str) -> None:
+    options = [(str(n), str(n)) for n in range(1, 6)]
+    ctx.say(ctx.t("program_ask_sets", name=name), buttons(ctx, options, per_row=5))
+
+
+async def ask_add_sets(ctx: Context, data: Data, target: Target) -> None:
+    _ask_sets(ctx, _draft(data).name or "")
+
+
+async def answer_add_sets(ctx: Context, data: Data, target: Target, answer: Answer) -> Result:
+    _draft(data).sets = parse_sets(ctx, answer)
+    return Next(Step.ADD_AMOUNT)
+
+
+async def ask_add_amount(ctx: Context, data: Data, target: Target) -> None:
+    ctx.say(ctx.t("program_ask_amount"))
+
+
+async def answer_add_amount(ctx: Context, data: Data, target: Target, answer: Answer) -> Result:
+    draft = _draft(data)
+    draft.reps, draft.seconds = _amount(ctx, answer)
+    return Next(Step.ADD_LINK)
+
+
+async def ask_add_link(ctx: Context, data: Data, target: Target) -> None:
+    skip = keyboard([ctx.choice(ctx.t("program_skip"), "skip")])
+    ctx.say(ctx.t("program_ask_link", name=_draft(data).name or ""), skip)
+
+
+async def answer_add_link(ctx: Context, data: Data, target: Target, answer: Answer) -> Result:
+    _draft(data).link = _link(ctx, answer, "skip")
+    return Next(Step.ADD_NOTES)
+
+
+async def ask_add_notes(ctx: Context, data: Data, target: Target) -> None:
+    skip = keyboard([ctx.choice(ctx.t("program_skip"), "skip")])
+    ctx.say(ctx.t("program_ask_notes", name=_draft(data).name or ""), skip)
+
+
+async def answer_add_notes(ctx: Context, data: Data, target: Target, answer: Answer) -> Result:
+    """The last detail: the exercise is added (unless the program filled up meanwhile)."""
+    draft = _draft(data)
+    draft.notes = _notes(ctx, answer, "skip")
+    data.draft = None
+    no_amount = draft.reps is None and draft.seconds is None
+    if draft.name is None or draft.sets is None or no_amount:
+        return Next(Step.MENU)  # a draft from an older version of this flow: start again
+    program = await _program(ctx, target)
+    if len(await _exercises(ctx, target)) >= MAX_EXERCISES:
+        ctx.say(ctx.t("program_full", max=MAX_EXERCISES))
+        return Next(Step.MENU)
+    exercise = await add_exercise(
+        ctx.store,
+        program,
+        name=draft.name,
+        sets=draft.sets,
+        reps=draft.reps,
+        seconds=draft.seconds,
+        link=draft.link,
+        notes=draft.notes,
+        now=ctx.now,
+        by=_by(ctx),
+    )
+    ctx.say(ctx.t("program_added", name=exercise.name))
+    return Next(Step.MENU)
+
+
+# edit ------------------------------------------------------------------------------------------
+def _pick_step(key: str, then: Step) -> StepSpec[Data]:
+    """Which exercise (to edit or to remove); Back returns to the menu."""
+
+    async def ask_pick(ctx: Context, data: Data, target: Target) -> None:
         options = _exercise_options(await _exercises(ctx, target))
         ctx.say(ctx.t(key), _with_back(ctx, buttons(ctx, options, per_row=1)))
 
-    async def _answer_edit_pick(self, ctx: Context, target: Target, answer: Answer) -> str:
+    async def answer_pick(ctx: Context, data: Data, target: Target, answer: Answer) -> Result:
         exercise_id = _pick_exercise(ctx, answer, await _exercises(ctx, target))
         if exercise_id is None:
-            return "menu"
-        ctx.set_data(exercise_id=exercise_id)
-        return "edit_field"
+            return Next(Step.MENU)
+        data.exercise_id = exercise_id
+        return Next(then)
 
-    async def _ask_edit_field(self, ctx: Context, target: Target) -> None:
-        exercise = await _chosen_exercise(ctx, target)
-        if exercise is None:
-            await self._gone(ctx)
-            return
-        options = [(field, ctx.t(f"program_field_{field}")) for field in FIELDS]
-        ctx.say(
-            ctx.t("program_pick_field", name=exercise.name),
-            _with_back(ctx, buttons(ctx, options, per_row=3)),
-        )
+    return _client_step(ask_pick, answer_pick)
 
-    async def _answer_edit_field(self, ctx: Context, target: Target, answer: Answer) -> str:
-        options = [(field, ctx.t(f"program_field_{field}")) for field in FIELDS]
-        field = pick(ctx, answer, [*options, ("back", ctx.t("program_back"))])
-        if field == "back":
-            return "menu"
-        ctx.set_data(field=field)
-        return "edit_value"
 
-    async def _ask_edit_value(self, ctx: Context, target: Target) -> None:
-        exercise = await _chosen_exercise(ctx, target)
-        field = ctx.data.get("field")
-        if exercise is None or field not in FIELDS:
-            await self._gone(ctx)
-            return
-        name = exercise.name
-        if field == "name":
-            ctx.say(ctx.t("program_ask_new_name", name=name))
-        elif field == "sets":
-            self._ask_sets(ctx, name)
-        elif field == "amount":
-            ctx.say(ctx.t("program_ask_amount"))
-        else:
-            none_key = "program_no_link" if field == "link" else "program_no_notes"
-            none_button = keyboard([ctx.choice(ctx.t(none_key), none_key.removeprefix("program_"))])
-            ctx.say(ctx.t(f"program_ask_new_{field}", name=name), none_button)
+def _field_options(ctx: Context) -> list[Option]:
+    return [(field, ctx.t(f"program_field_{field}")) for field in FIELDS]
 
-    async def _answer_edit_value(self, ctx: Context, target: Target, answer: Answer) -> str:
-        exercise = await _chosen_exercise(ctx, target)
-        field = ctx.data.get("field")
-        if exercise is None or field not in FIELDS:
-            ctx.say(ctx.t("program_exercise_gone"))
-            return "menu"
-        changes: dict[str, Any]
-        if field == "name":
-            changes = {"name": parse_name(ctx, answer)}
-        elif field == "sets":
-            changes = {"sets": parse_sets(ctx, answer)}
-        elif field == "amount":
-            reps, seconds = _amount(ctx, answer)
-            changes = {"reps": reps, "seconds": seconds}
-        elif field == "link":
-            changes = {"link": _link(ctx, answer, "no_link")}
-        else:
-            changes = {"notes": _notes(ctx, answer, "no_notes")}
-        program = await _program(ctx, target)
-        await update_exercise(ctx.store, program, exercise, now=ctx.now, by=_by(ctx), **changes)
-        ctx.set_data(exercise_id=None, field=None)
-        ctx.say(ctx.t("program_updated", name=exercise.name))
-        return "menu"
 
-    # remove ----------------------------------------------------------------------------------
-    async def _ask_remove_pick(self, ctx: Context, target: Target) -> None:
-        await self._ask_pick(ctx, target, "program_pick_remove")
+async def ask_edit_field(ctx: Context, data: Data, target: Target) -> Result | None:
+    exercise = await _chosen_exercise(ctx, data, target)
+    if exercise is None:
+        return _gone(ctx, data)
+    ctx.say(
+        ctx.t("program_pick_field", name=exercise.name),
+        _with_back(ctx, buttons(ctx, _field_options(ctx), per_row=3)),
+    )
+    return None
 
-    async def _answer_remove_pick(self, ctx: Context, target: Target, answer: Answer) -> str:
-        exercise_id = _pick_exercise(ctx, answer, await _exercises(ctx, target))
-        if exercise_id is None:
-            return "menu"
-        ctx.set_data(exercise_id=exercise_id)
-        return "remove_confirm"
 
-    def _remove_options(self, ctx: Context) -> list[Option]:
-        return [("yes", ctx.t("program_remove_yes")), ("no", ctx.t("program_remove_no"))]
+async def answer_edit_field(ctx: Context, data: Data, target: Target, answer: Answer) -> Result:
+    field = pick(ctx, answer, [*_field_options(ctx), ("back", ctx.t("program_back"))])
+    if field == "back":
+        return Next(Step.MENU)
+    data.field = field
+    return Next(Step.EDIT_VALUE)
 
-    async def _ask_remove_confirm(self, ctx: Context, target: Target) -> None:
-        exercise = await _chosen_exercise(ctx, target)
-        if exercise is None:
-            await self._gone(ctx)
-            return
-        text = ctx.t("program_confirm_remove", name=exercise.name, client=target.client.name)
-        ctx.say(text, buttons(ctx, self._remove_options(ctx)))
 
-    async def _answer_remove_confirm(self, ctx: Context, target: Target, answer: Answer) -> str:
-        choice = pick(ctx, answer, self._remove_options(ctx))
-        exercise = await _chosen_exercise(ctx, target)
-        ctx.set_data(exercise_id=None)
-        if choice == "no":
-            return "menu"
-        if exercise is None or exercise.id is None:
-            ctx.say(ctx.t("program_exercise_gone"))
-            return "menu"
-        program = await _program(ctx, target)
-        await remove_exercise(ctx.store, program, exercise.id, now=ctx.now, by=_by(ctx))
-        ctx.say(ctx.t("program_removed", name=exercise.name))
-        return "menu"
+async def ask_edit_value(ctx: Context, data: Data, target: Target) -> Result | None:
+    exercise = await _chosen_exercise(ctx, data, target)
+    field = data.field
+    if exercise is None or field not in FIELDS:
+        return _gone(ctx, data)
+    name = exercise.name
+    if field == "name":
+        ctx.say(ctx.t("program_ask_new_name", name=name))
+    elif field == "sets":
+        _ask_sets(ctx, name)
+    elif field == "amount":
+        ctx.say(ctx.t("program_ask_amount"))
+    else:
+        none_key = "program_no_link" if field == "link" else "program_no_notes"
+        none_button = keyboard([ctx.choice(ctx.t(none_key), none_key.removeprefix("program_"))])
+        ctx.say(ctx.t(f"program_ask_new_{field}", name=name), none_button)
+    return None
 
-    # phase -----------------------------------------------------------------------------------
-    def _phase_options(self, ctx: Context) -> list[Option]:
-        return [(phase, ctx.t(f"program_phase_{phase}")) for phase in PHASES]
 
-    async def _ask_phase(self, ctx: Context, target: Target) -> None:
-        rows = buttons(ctx, self._phase_options(ctx), per_row=3)
-        ctx.say(ctx.t("program_ask_phase", client=target.client.name), _with_back(ctx, rows))
+def _changes(ctx: Context, field: str, answer: Answer) -> dict[str, Any]:
+    """The columns one edited field sets, parsed from the answer (or Retry)."""
+    if field == "name":
+        return {"name": parse_name(ctx, answer)}
+    if field == "sets":
+        return {"sets": parse_sets(ctx, answer)}
+    if field == "amount":
+        reps, seconds = _amount(ctx, answer)
+        return {"reps": reps, "seconds": seconds}
+    if field == "link":
+        return {"link": _link(ctx, answer, "no_link")}
+    return {"notes": _notes(ctx, answer, "no_notes")}
 
-    async def _answer_phase(self, ctx: Context, target: Target, answer: Answer) -> str:
-        options = [*self._phase_options(ctx), ("back", ctx.t("program_back"))]
-        if answer.choice is not None:
-            phase = pick(ctx, answer, options)
-        else:
-            typed = clean_label(answer.text, PHASE_MAX)
-            if typed is None or typed.startswith("/"):
-                raise Retry(ctx.t("program_bad_phase"))
-            labels = {label.casefold(): value for value, label in options}
-            phase = labels.get(typed.casefold(), typed)
-        if phase == "back":
-            return "menu"
-        program = await _program(ctx, target)
-        await set_phase(ctx.store, program, phase, now=ctx.now, by=_by(ctx))
-        ctx.say(ctx.t("program_phase_set", phase=phase))
-        return "menu"
 
-    # clinician -------------------------------------------------------------------------------
-    async def _ask_clinician(self, ctx: Context, target: Target) -> None:
-        ask = ctx.t("program_ask_clinician", client=target.client.name)
-        ctx.say(ask, _with_back(ctx, buttons(ctx, [("none", ctx.t("program_clinician_clear"))])))
-
-    async def _answer_clinician(self, ctx: Context, target: Target, answer: Answer) -> str:
-        """Who alerts tell the trainer to refer to: as typed, one line; None clears it."""
-        if answer.choice == "back" or _typed_is(answer, ctx.t("program_back")):
-            return "menu"
-        typed = clean_label(answer.text, CLINICIAN_MAX) or ""
-        if answer.choice == "none" or _typed_is(answer, "none", "-"):
-            target.profile.clinician = None
-        elif answer.choice is None and len(typed) >= 3:
-            target.profile.clinician = typed
-        else:
-            raise Retry(ctx.t("program_bad_clinician", max=CLINICIAN_MAX))
-        await ctx.store.add(target.profile)
-        ctx.say(ctx.t("program_clinician_set", clinician=target.profile.clinician or "-"))
-        return "menu"
-
-    # questions -------------------------------------------------------------------------------
-    async def _ask_questions(self, ctx: Context, target: Target) -> None:
-        text = ctx.t("program_ask_questions", client=target.client.name)
-        if target.profile.post_op:
-            text += "\n\n" + ctx.t("program_ask_questions_post_op", client=target.client.name)
-        rows = buttons(ctx, _question_options(ctx, target.program), per_row=1)
-        ctx.say(text, (*rows, (ctx.choice(ctx.t("program_done"), "done"),)))
-
-    async def _answer_questions(self, ctx: Context, target: Target, answer: Answer) -> str:
-        options = _question_options(ctx, target.program)
-        typed = {_question_label(ctx, code): f"q:{code}" for code in OPTIONAL_QUESTIONS}
-        extra = [(value, label) for label, value in typed.items()]
-        choice = pick(ctx, answer, [*options, *extra, ("done", ctx.t("program_done"))])
-        if choice == "done":
-            return "menu"
-        code = choice.removeprefix("q:")
-        program = await _program(ctx, target)
-        chosen = set(program.questions) ^ {code}
-        ordered = [c for c in OPTIONAL_QUESTIONS if c in chosen]
-        await set_questions(ctx.store, program, ordered, now=ctx.now, by=_by(ctx))
-        return "questions"
-
-    # when the chosen exercise disappeared under us (another trainer or admin removed it)
-    async def _gone(self, ctx: Context) -> None:
+async def answer_edit_value(ctx: Context, data: Data, target: Target, answer: Answer) -> Result:
+    exercise = await _chosen_exercise(ctx, data, target)
+    field = data.field
+    if exercise is None or field is None or field not in FIELDS:
         ctx.say(ctx.t("program_exercise_gone"))
-        keep = {k: ctx.data[k] for k in ("client_id",) if k in ctx.data}
-        await start(ctx, self, "menu", **keep)
+        return Next(Step.MENU)
+    changes = _changes(ctx, field, answer)
+    program = await _program(ctx, target)
+    await update_exercise(ctx.store, program, exercise, now=ctx.now, by=_by(ctx), **changes)
+    data.exercise_id, data.field = None, None
+    ctx.say(ctx.t("program_updated", name=exercise.name))
+    return Next(Step.MENU)
+
+
+# remove ----------------------------------------------------------------------------------------
+def _remove_options(ctx: Context) -> list[Option]:
+    return [("yes", ctx.t("program_remove_yes")), ("no", ctx.t("program_remove_no"))]
+
+
+async def ask_remove_confirm(ctx: Context, data: Data, target: Target) -> Result | None:
+    exercise = await _chosen_exercise(ctx, data, target)
+    if exercise is None:
+        return _gone(ctx, data)
+    text = ctx.t("program_confirm_remove", name=exercise.name, client=target.client.name)
+    ctx.say(text, buttons(ctx, _remove_options(ctx)))
+    return None
+
+
+async def answer_remove_confirm(ctx: Context, data: Data, target: Target, answer: Answer) -> Result:
+    choice = pick(ctx, answer, _remove_options(ctx))
+    exercise = await _chosen_exercise(ctx, data, target)
+    data.exercise_id = None
+    if choice == "no":
+        return Next(Step.MENU)
+    if exercise is None or exercise.id is None:
+        ctx.say(ctx.t("program_exercise_gone"))
+        return Next(Step.MENU)
+    program = await _program(ctx, target)
+    await remove_exercise(ctx.store, program, exercise.id, now=ctx.now, by=_by(ctx))
+    ctx.say(ctx.t("program_removed", name=exercise.name))
+    return Next(Step.MENU)
+
+
+# phase -----------------------------------------------------------------------------------------
+def _phase_options(ctx: Context) -> list[Option]:
+    return [(phase, ctx.t(f"program_phase_{phase}")) for phase in PHASES]
+
+
+async def ask_phase(ctx: Context, data: Data, target: Target) -> None:
+    rows = buttons(ctx, _phase_options(ctx), per_row=3)
+    ctx.say(ctx.t("program_ask_phase", client=target.client.name), _with_back(ctx, rows))
+
+
+async def answer_phase(ctx: Context, data: Data, target: Target, answer: Answer) -> Result:
+    """A phase by button, or typed: one of ours by its label, or the trainer's own words."""
+    options = [*_phase_options(ctx), ("back", ctx.t("program_back"))]
+    if answer.choice is not None:
+        phase = pick(ctx, answer, options)
+    else:
+        typed = clean_label(answer.text, PHASE_MAX)
+        if typed is None or typed.startswith("/"):
+            raise Retry(ctx.t("program_bad_phase"))
+        labels = {label.casefold(): value for value, label in options}
+        phase = labels.get(typed.casefold(), typed)
+    if phase == "back":
+        return Next(Step.MENU)
+    program = await _program(ctx, target)
+    await set_phase(ctx.store, program, phase, now=ctx.now, by=_by(ctx))
+    ctx.say(ctx.t("program_phase_set", phase=phase))
+    return Next(Step.MENU)
+
+
+# clinician -------------------------------------------------------------------------------------
+async def ask_clinician(ctx: Context, data: Data, target: Target) -> None:
+    ask = ctx.t("program_ask_clinician", client=target.client.name)
+    ctx.say(ask, _with_back(ctx, buttons(ctx, [("none", ctx.t("program_clinician_clear"))])))
+
+
+async def answer_clinician(ctx: Context, data: Data, target: Target, answer: Answer) -> Result:
+    """Who alerts tell the trainer to refer to: as typed, one line; None clears it."""
+    if answer.choice == "back" or _typed_is(answer, ctx.t("program_back")):
+        return Next(Step.MENU)
+    typed = clean_label(answer.text, CLINICIAN_MAX) or ""
+    if answer.choice == "none" or _typed_is(answer, "none", "-"):
+        target.profile.clinician = None
+    elif answer.choice is None and len(typed) >= 3:
+        target.profile.clinician = typed
+    else:
+        raise Retry(ctx.t("program_bad_clinician", max=CLINICIAN_MAX))
+    await ctx.store.add(target.profile)
+    ctx.say(ctx.t("program_clinician_set", clinician=target.profile.clinician or "-"))
+    return Next(Step.MENU)
+
+
+# questions -------------------------------------------------------------------------------------
+async def ask_questions(ctx: Context, data: Data, target: Target) -> None:
+    text = ctx.t("program_ask_questions", client=target.client.name)
+    if target.profile.post_op:
+        text += "\n\n" + ctx.t("program_ask_questions_post_op", client=target.client.name)
+    rows = buttons(ctx, _question_options(ctx, target.program), per_row=1)
+    ctx.say(text, (*rows, (ctx.choice(ctx.t("program_done"), "done"),)))
+
+
+async def answer_questions(ctx: Context, data: Data, target: Target, answer: Answer) -> Result:
+    """A question toggles on or off (and the list is asked again); Done returns to the menu."""
+    options = _question_options(ctx, target.program)
+    typed = {_question_label(ctx, code): f"q:{code}" for code in OPTIONAL_QUESTIONS}
+    extra = [(value, label) for label, value in typed.items()]
+    choice = pick(ctx, answer, [*options, *extra, ("done", ctx.t("program_done"))])
+    if choice == "done":
+        return Next(Step.MENU)
+    code = choice.removeprefix("q:")
+    program = await _program(ctx, target)
+    chosen = set(program.questions) ^ {code}
+    ordered = [c for c in OPTIONAL_QUESTIONS if c in chosen]
+    await set_questions(ctx.store, program, ordered, now=ctx.now, by=_by(ctx))
+    return Next(Step.QUESTIONS)
 
 
 def _client_label(ctx: Context, person: Person, profile: ClientProfile) -> str:
@@ -681,7 +755,29 @@ def _client_label(ctx: Context, person: Person, profile: ClientProfile) -> str:
     return person.name
 
 
-PROGRAM = register(ProgramFlow())
+PROGRAM = register(
+    Flow(
+        "program",
+        Data,
+        {
+            Step.CLIENT: StepSpec(ask_client, answer_client),
+            Step.MENU: _client_step(ask_menu, answer_menu),
+            Step.ADD_NAME: _client_step(ask_add_name, answer_add_name),
+            Step.ADD_SETS: _client_step(ask_add_sets, answer_add_sets),
+            Step.ADD_AMOUNT: _client_step(ask_add_amount, answer_add_amount),
+            Step.ADD_LINK: _client_step(ask_add_link, answer_add_link),
+            Step.ADD_NOTES: _client_step(ask_add_notes, answer_add_notes),
+            Step.EDIT_PICK: _pick_step("program_pick_edit", then=Step.EDIT_FIELD),
+            Step.EDIT_FIELD: _client_step(ask_edit_field, answer_edit_field),
+            Step.EDIT_VALUE: _client_step(ask_edit_value, answer_edit_value),
+            Step.REMOVE_PICK: _pick_step("program_pick_remove", then=Step.REMOVE_CONFIRM),
+            Step.REMOVE_CONFIRM: _client_step(ask_remove_confirm, answer_remove_confirm),
+            Step.PHASE: _client_step(ask_phase, answer_phase),
+            Step.CLINICIAN: _client_step(ask_clinician, answer_clinician),
+            Step.QUESTIONS: _client_step(ask_questions, answer_questions),
+        },
+    )
+)
 
 
 async def _start(ctx: Context) -> None:
@@ -693,9 +789,9 @@ async def _start(ctx: Context) -> None:
     wanted = _one_line(ctx.event.args).casefold()
     named = [person for person, _ in clients if wanted and person.name.casefold() == wanted]
     if len(named) == 1:
-        await start(ctx, PROGRAM, "menu", client_id=named[0].id)
+        await start(ctx, PROGRAM, Step.MENU, Data(client_id=named[0].id))
     else:
-        await start(ctx, PROGRAM, page=0)
+        await start(ctx, PROGRAM)
 
 
 COMMANDS = (Command("program", _start, {Role.TRAINER: "cmd_program", Role.ADMIN: "cmd_program"}),)

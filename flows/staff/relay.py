@@ -8,15 +8,20 @@ first line is what a lock screen shows.
 A Reply button is only as good as the message it came on: it reaches a staff member who wrote to
 this person (the relayed message is an outbox row carrying that very button) or a client's own
 trainer. A forged `reply:<staff id>` to anyone else has "expired".
+
+Each direction is a one-step flow, started by its button:
+    alert_relay (Message client):  TEXT -> done (sent to the client)
+    relay_reply (Reply):           TEXT -> done (sent to the trainer)
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from enum import StrEnum
 
 from flows.checkin.alert import client_for, expired, is_visitor
 from flows.engine.buttons import Actions, MessageClient, ReplyTo, Route, outbox_button
-from flows.engine.conversation import Answer, Command, Context, Flow, Retry, register, start
+from flows.engine.conversation import Answer, Command, Context, register, start
+from flows.engine.flow import Done, Flow, FlowData, Result, Retry, StepSpec
 from flows.engine.notify import notify_person
 from flows.engine.texts import t
 from storage.models import STAFF, Person, Role
@@ -35,58 +40,68 @@ def _text(ctx: Context, answer: Answer) -> str:
     return answer.text
 
 
-class RelayFlow(Flow):
+class Step(StrEnum):
+    TEXT = "text"
+
+
+class RelayData(FlowData):
+    """Whom the trainer writes to; checked again when the message is sent."""
+
+    client_id: int = 0
+    client_name: str = ""
+
+
+class ReplyData(FlowData):
+    """Whom the client answers; checked again when the message is sent."""
+
+    trainer_id: int = 0
+    trainer_name: str = ""
+
+
+async def ask_relay(ctx: Context, data: RelayData) -> None:
+    ctx.say(ctx.t("relay_ask", client=data.client_name))
+
+
+async def answer_relay(ctx: Context, data: RelayData, answer: Answer) -> Result:
     """The trainer's next message goes to the client as from them, exactly as written."""
-
-    name: ClassVar[str] = "alert_relay"  # stored in conversation rows: keep the name
-    first_step: ClassVar[str] = "text"
-
-    async def ask(self, ctx: Context, step: str) -> None:
-        ctx.say(ctx.t("relay_ask", client=ctx.data.get("client_name", "")))
-
-    async def answer(self, ctx: Context, step: str, answer: Answer) -> str | None:
-        text = _text(ctx, answer)
-        client = await client_for(ctx, int(ctx.data.get("client_id") or 0))
-        trainer = ctx.person
-        if client is None or trainer is None:  # reassigned meanwhile: nothing is sent
-            ctx.say(ctx.t("button_expired"))
-            return None
-        key = "relay_to_visitor" if is_visitor(client) else await _client_key(ctx, client, trainer)
-        reply = [[outbox_button(t("relay_reply", client.locale), ReplyTo(trainer.id or 0))]]
-        await notify_person(ctx, client, key, buttons=reply, trainer=trainer.name, text=text)
-        ctx.say(ctx.t("relay_sent", client=client.name))
-        return None
+    text = _text(ctx, answer)
+    client = await client_for(ctx, data.client_id)
+    trainer = ctx.person
+    if client is None or trainer is None:  # reassigned meanwhile: nothing is sent
+        ctx.say(ctx.t("button_expired"))
+        return Done()
+    key = "relay_to_visitor" if is_visitor(client) else await _client_key(ctx, client, trainer)
+    reply = [[outbox_button(t("relay_reply", client.locale), ReplyTo(trainer.id or 0))]]
+    await notify_person(ctx, client, key, buttons=reply, trainer=trainer.name, text=text)
+    ctx.say(ctx.t("relay_sent", client=client.name))
+    return Done()
 
 
-class ReplyFlow(Flow):
+async def ask_reply(ctx: Context, data: ReplyData) -> None:
+    ctx.say(ctx.t("reply_ask", trainer=data.trainer_name))
+
+
+async def answer_reply(ctx: Context, data: ReplyData, answer: Answer) -> Result:
     """The client's next message goes back to the trainer who wrote to them."""
-
-    name: ClassVar[str] = "relay_reply"
-    first_step: ClassVar[str] = "text"
-
-    async def ask(self, ctx: Context, step: str) -> None:
-        ctx.say(ctx.t("reply_ask", trainer=ctx.data.get("trainer_name", "")))
-
-    async def answer(self, ctx: Context, step: str, answer: Answer) -> str | None:
-        text = _text(ctx, answer)
-        trainer = await _reply_target(ctx, int(ctx.data.get("trainer_id") or 0))
-        client = ctx.person
-        if trainer is None or client is None:
-            ctx.say(ctx.t("button_expired"))
-            return None
-        label = "alert_message_visitor" if is_visitor(client) else "alert_message_client"
-        again = [[outbox_button(t(label, trainer.locale), MessageClient(client.id or 0))]]
-        await notify_person(
-            ctx,
-            trainer,
-            "reply_to_trainer",
-            buttons=again,
-            about=[client.id],
-            client=client.name,
-            text=text,
-        )
-        ctx.say(ctx.t("relay_sent", client=trainer.name))
-        return None
+    text = _text(ctx, answer)
+    trainer = await _reply_target(ctx, data.trainer_id)
+    client = ctx.person
+    if trainer is None or client is None:
+        ctx.say(ctx.t("button_expired"))
+        return Done()
+    label = "alert_message_visitor" if is_visitor(client) else "alert_message_client"
+    again = [[outbox_button(t(label, trainer.locale), MessageClient(client.id or 0))]]
+    await notify_person(
+        ctx,
+        trainer,
+        "reply_to_trainer",
+        buttons=again,
+        about=[client.id],
+        client=client.name,
+        text=text,
+    )
+    ctx.say(ctx.t("relay_sent", client=trainer.name))
+    return Done()
 
 
 async def _client_key(ctx: Context, client: Person, sender: Person) -> str:
@@ -96,8 +111,9 @@ async def _client_key(ctx: Context, client: Person, sender: Person) -> str:
     return "relay_to_client" if own else "relay_to_client_from_centre"
 
 
-RELAY = register(RelayFlow())
-REPLY = register(ReplyFlow())
+# the names are stored in conversation rows: keep them
+RELAY = register(Flow("alert_relay", RelayData, {Step.TEXT: StepSpec(ask_relay, answer_relay)}))
+REPLY = register(Flow("relay_reply", ReplyData, {Step.TEXT: StepSpec(ask_reply, answer_reply)}))
 
 
 async def _reply_target(ctx: Context, staff_id: int) -> Person | None:
@@ -127,7 +143,7 @@ async def message_client(ctx: Context, data: MessageClient) -> None:
         expired(ctx)
         return
     ctx.replies.toast()
-    await start(ctx, RELAY, client_id=client.id, client_name=client.name)
+    await start(ctx, RELAY, data=RelayData(client_id=client.id or 0, client_name=client.name))
 
 
 async def reply_to_trainer(ctx: Context, data: ReplyTo) -> None:
@@ -137,7 +153,7 @@ async def reply_to_trainer(ctx: Context, data: ReplyTo) -> None:
         expired(ctx)
         return
     ctx.replies.toast()
-    await start(ctx, REPLY, trainer_id=trainer.id, trainer_name=trainer.name)
+    await start(ctx, REPLY, data=ReplyData(trainer_id=trainer.id or 0, trainer_name=trainer.name))
 
 
 COMMANDS: tuple[Command, ...] = ()

@@ -8,14 +8,23 @@ from dataclasses import dataclass, field
 from sqlmodel import select
 
 from bot.clock import FakeClock
-from flows.engine.core import BotInfo, Button, Edit, Event, EventKind, Reply, Send, Toast
+from bot.proactive import bot_info, reminder_rules
+from bot.settings import load_settings
+from flows.checkin.reminder import ReminderRules
+from flows.engine.core import Button, Edit, Event, EventKind, Reply, Send, Toast
 from flows.router import Router
 from storage.db import SessionFactory
 from storage.models import Person, Role
 from storage.repo import store_factory
 
-BOT = BotInfo(username="testbot", emergency_number="999", default_timezone="Europe/London")
+SETTINGS = load_settings(_env_file=None, emergency_number="999", default_timezone="Europe/London")
+BOT = bot_info(SETTINGS, "testbot")
 _update_ids = itertools.count(1)
+
+
+def planner_rules(default_timezone: str) -> ReminderRules:
+    """The planner's rules from the default settings, in `default_timezone`."""
+    return reminder_rules(SETTINGS.model_copy(update={"default_timezone": default_timezone}))
 
 
 def make_router(sessions: SessionFactory, clock: FakeClock) -> Router:

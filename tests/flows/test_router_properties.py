@@ -27,7 +27,8 @@ After every step:
 Each example runs on a fresh database: a copy of one migrated and seeded SQLite file, or, with
 MENDBOT_TEST_POSTGRES_URL, a PostgreSQL database created from a migrated and seeded template.
 
-The default run is short (25 examples of about 40 steps: about 30 s). Run it longer with
+The default run (`make test`) is short: 10 examples of about 40 steps, a few seconds. Run it
+longer with
   MENDBOT_PROPERTY_EXAMPLES=500 MENDBOT_PROPERTY_STEPS=150 .venv/bin/pytest \
       tests/flows/test_router_properties.py
 (`--hypothesis-seed=N` repeats one run; a failure found is saved in .hypothesis/ and tried
@@ -68,7 +69,6 @@ from flows.checkin import alert as alert_module
 from flows.checkin.alert import escalate_tick
 from flows.checkin.digest import plan_digests_tick
 from flows.checkin.reminder import (
-    ReminderRules,
     add_schedules_tick,
     plan_due_tick,
     plan_nudges_tick,
@@ -111,12 +111,12 @@ from storage.models import (
 )
 from storage.repo import Store, store_factory
 from tests.conftest import START, _drop_database, postgres_admin_url
-from tests.flows.harness import BOT, make_router
+from tests.flows.harness import BOT, make_router, planner_rules
 
-EXAMPLES = int(os.environ.get("MENDBOT_PROPERTY_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("MENDBOT_PROPERTY_EXAMPLES", "10"))
 STEPS = int(os.environ.get("MENDBOT_PROPERTY_STEPS", "40"))
 ZONE = BOT.default_timezone
-RULES = ReminderRules(default_timezone=ZONE)
+RULES = planner_rules(ZONE)
 
 
 # --- who ------------------------------------------------------------------------------------------
@@ -1073,6 +1073,7 @@ async def play(world: World, script: list[Burst], errors: Errors) -> None:
             raise AssertionError(f"{failed}\nafter step {len(transcript)}:\n{recent}") from None
 
 
+@pytest.mark.slow
 @settings(
     max_examples=EXAMPLES,
     deadline=None,

@@ -16,9 +16,10 @@ from sqlmodel import SQLModel, col, select
 from bot.clock import FakeClock
 from bot.demo import TRAINER, seed_demo_centre
 from bot.outbox import OutboxSender
+from bot.proactive import sender_rules
 from bot.sandbox.server import Persona, SandboxServer
 from bot.telegram_api import BotApi
-from flows.checkin.triage import RED_FLAG_ITEMS
+from flows.checkin.day import RED_FLAG_ITEMS
 from flows.engine.buttons import MessageClient
 from flows.engine.core import Document, Edit, Menu, Reply, Send, Toast
 from flows.engine.menu import VISITOR, commands_for
@@ -42,7 +43,7 @@ from storage.models import (
 from storage.personal import CHILD_REFERENCES, PERSON_REFERENCES, TABLES, Ref
 from tests.flows.booking.test_booking import _book, _to_slots
 from tests.flows.checkin.test_checkin import CLIENT_ID, make_client
-from tests.flows.harness import User, find_button, make_router, texts
+from tests.flows.harness import SETTINGS, User, find_button, make_router, texts
 
 OTHER_ID = 9002
 SANDBOX_TOKEN = "777:deletion-test"
@@ -446,7 +447,7 @@ async def test_deletion_leaves_no_message_that_names_or_quotes_them_and_the_flag
 
     async with SandboxServer(SANDBOX_TOKEN, personas=[Persona(TRAINER.user_id, "Sam", "T")]) as api:
         bot_api = BotApi(api.base_url, SANDBOX_TOKEN)
-        sender = OutboxSender(sessions, bot_api, clock.now)
+        sender = OutboxSender(sessions, bot_api, clock.now, sender_rules(SETTINGS))
         await sender.recover()
         await sender.deliver_due()  # delivered, then gone at once
         await bot_api.aclose()

@@ -12,7 +12,7 @@ from bot.clock import FakeClock
 from bot.demo import ADMIN, TRAINER, seed_demo_centre
 from flows.booking.tick import plan_booking_reminders
 from flows.checkin.alert import ack_data, escalate_overdue
-from flows.checkin.triage import RED_FLAG_ITEMS
+from flows.checkin.day import RED_FLAG_ITEMS
 from flows.engine.buttons import (
     AckAlerts,
     AckVisitor,

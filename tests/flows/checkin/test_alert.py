@@ -12,7 +12,8 @@ from sqlmodel import col, select
 from bot.clock import FakeClock
 from bot.demo import ADMIN, CLIENT, TRAINER, seed_demo_centre
 from flows.checkin.alert import ack_data, escalate_overdue, raise_alerts
-from flows.checkin.triage import RED_FLAG_ITEMS, Assessment, rule_severity
+from flows.checkin.day import RED_FLAG_ITEMS
+from flows.checkin.triage import Assessment, rule_severity
 from flows.engine.buttons import AckAlerts, AckCheckin, History, MessageClient
 from flows.engine.conversation import Context
 from flows.engine.core import Edit, Event, EventKind, Send, Toast

@@ -17,6 +17,7 @@ from storage.models import (
     Checkin,
     Clearance,
     ClientProfile,
+    Conversation,
     Exercise,
     Outbox,
     Person,
@@ -337,3 +338,60 @@ async def test_the_prescription_is_copied_on_the_day(
     await pat.press("Skip")
     [row] = await checkins(sessions)
     assert [(e["name"], e["sets_prescribed"]) for e in row.exercises] == [("Move 1", 3)]
+
+
+async def test_checkin_again_mid_way_asks_the_same_question(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    await make_client(sessions, clock, sets=(3,))
+    pat = User(router, CLIENT_ID)
+    for command in ("checkin", "checkin"):
+        asked = texts(await pat.command(command))
+    assert "pain right now" in asked  # not "already checked in": nothing is saved yet
+    await pat.press("2")
+    assert "Exercise 1 of 1: Move 1, 3 x 10" in texts(await pat.command("checkin"))
+
+
+async def test_a_checkin_stored_by_the_previous_version_resumes(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    """Step strings and data keys as the check-in stored them before its declared steps."""
+    await make_client(sessions, clock, questions=("night",), sets=(3,))
+    stored = {
+        "date": clock.now().date().isoformat(),
+        "post_op": False,
+        "questions": ["night"],
+        "exercises": [
+            {
+                "name": "Move 1",
+                "sets_prescribed": 3,
+                "reps": 10,
+                "seconds": None,
+                "sets_done": 3,
+                "skip_reason": None,
+            }
+        ],
+        "i": 0,
+        "answers": {"red_flags": [], "pain_now": 4, "exercise_pain": 2, "night_waking": "once"},
+        "raised": [],
+    }
+    async with sessions() as session:
+        session.add(
+            Conversation(
+                chat_id=CLIENT_ID,
+                user_id=CLIENT_ID,
+                flow="checkin",
+                step="night_eased",
+                data=stored,
+                version=7,
+                updated_at=clock.now(),
+            )
+        )
+        await session.commit()
+    pat = User(router, CLIENT_ID)
+    assert "Anything else" in texts(await pat.text("no"))  # not eased by rest: U4
+    assert "Please contact your surgeon" in texts(await pat.press("Skip"))
+    [row] = await checkins(sessions)
+    assert (row.pain_now, row.night_waking, row.night_eased) == (4, "once", False)
+    assert row.rules == ["U4"]
+    assert [(e["name"], e["sets_done"]) for e in row.exercises] == [("Move 1", 3)]

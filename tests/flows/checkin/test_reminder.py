@@ -9,15 +9,15 @@ from sqlmodel import col, select
 from bot.clock import FakeClock
 from bot.demo import CLIENT, TRAINER, seed_demo_centre
 from flows.checkin.digest import plan_digests
-from flows.checkin.reminder import ReminderRules, add_schedules, plan_due, plan_nudges
+from flows.checkin.reminder import add_schedules, plan_due, plan_nudges
 from flows.engine.buttons import ReminderPress
 from storage.db import SessionFactory
 from storage.models import Alert, Checkin, Outbox, Pause, Person, ReminderSchedule
 from storage.repo import Store
-from tests.flows.harness import User, make_router, texts
+from tests.flows.harness import User, make_router, planner_rules, texts
 
 LA = "America/Los_Angeles"
-RULES = ReminderRules(default_timezone=LA)
+RULES = planner_rules(LA)
 
 
 async def plan(sessions: SessionFactory, clock: FakeClock) -> int:

@@ -10,17 +10,19 @@ from typing import Any, get_args
 
 import pytest
 
-from flows.checkin.triage import (
-    DEFAULT_THRESHOLDS,
+from flows.checkin.day import (
     RED_FLAG_ITEMS,
     RED_FLAG_RULES,
-    RULE_IDS,
-    Assessment,
     Client,
     Day,
     Exercise,
     RedFlagCode,
     SkipReason,
+)
+from flows.checkin.triage import (
+    DEFAULT_THRESHOLDS,
+    RULE_IDS,
+    Assessment,
     Thresholds,
     TriageInputError,
     assess,
@@ -625,8 +627,8 @@ def test_parse_input_full_document() -> None:
         night_waking="once",
         night_eased=True,
         confidence=5,
-        red_flags=frozenset({"calf_swelling"}),
-        exercises=(Exercise(3, 0, "pain"),),
+        red_flags=("calf_swelling",),
+        exercises=(Exercise(sets_prescribed=3, sets_done=0, skip_reason="pain"),),
         note="free text",
     )
     assert history == [Day(date=date(2026, 11, 22), pain_now=3)]
@@ -634,7 +636,7 @@ def test_parse_input_full_document() -> None:
 
 def test_parse_input_defaults_and_nulls_mean_not_asked() -> None:
     assert parse_input(doc()) == (Client(post_op=False), Day(date=TODAY), [])
-    nulls = dict.fromkeys(f.name for f in fields(Day) if f.name != "date")
+    nulls = dict.fromkeys(name for name in Day.model_fields if name != "date")
     assert parse_input({"client": None, "history": None, **doc(**nulls)}) == (
         Client(),
         Day(date=TODAY),

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from flows.engine.schedule import in_span, next_at, parse_span, parse_typed_span, quiet_until
+from flows.engine.schedule import (
+    in_span,
+    next_at,
+    parse_hhmm,
+    parse_span,
+    parse_typed_span,
+    quiet_until,
+)
 
 LA, LONDON = "America/Los_Angeles", "Europe/London"
 
@@ -70,3 +77,24 @@ def test_parsing_spans() -> None:
     assert parse_typed_span("soon") is None
     with pytest.raises(ValueError):
         parse_span("21-8")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("08:00", time(8, 0)),
+        ("8:05", time(8, 5)),
+        (" 23:59 ", time(23, 59)),
+        ("00:00", time(0, 0)),
+    ],
+)
+def test_parse_hhmm_reads_the_times_mendbot_writes(text: str, expected: time) -> None:
+    assert parse_hhmm(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["", "8", "08:0", "08:000", "24:00", "12:60", "8pm", "08.00", "٠٨:٠٠", "008:00"]
+)
+def test_parse_hhmm_refuses_anything_else(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_hhmm(text)

@@ -18,7 +18,6 @@ from flows.booking.tick import plan_booking_reminders_tick
 from flows.checkin.alert import escalate_tick
 from flows.checkin.digest import plan_digests_tick
 from flows.checkin.reminder import (
-    ReminderRules,
     add_schedules_tick,
     plan_due_tick,
     plan_nudges_tick,
@@ -38,11 +37,11 @@ from storage.models import (
 from storage.repo import StoreFactory, store_factory
 from tests.flows.checkin.test_checkin import make_client
 from tests.flows.engine.poison import assert_no_content, failure_lines, failures, poison
-from tests.flows.harness import add_person, person_of
+from tests.flows.harness import add_person, person_of, planner_rules
 
 LA = "America/Los_Angeles"
 SCHEDULE = "flows/engine/schedule.py"
-RULES = ReminderRules(default_timezone=LA)
+RULES = planner_rules(LA)
 EMERGENCY, URGENT = timedelta(minutes=15), timedelta(hours=4)
 
 
