@@ -10,31 +10,39 @@ import asyncio
 import logging
 import secrets
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock
 from bot.demo import DEMO_PEOPLE, seed_demo_centre
+from bot.metrics import HEALTH_PATH, METRICS_PATH, Metrics, MetricsServer
 from bot.outbox import OutboxSender
-from bot.proactive import reminder_rules, sender_rules
+from bot.proactive import bot_info, reminder_rules, sender_rules
 from bot.settings import Settings, SettingsError
 from bot.telegram_api import BotApi
 from flows.booking.tick import plan_booking_reminders_tick
 from flows.checkin.alert import escalate_tick
 from flows.checkin.digest import plan_digests_tick
 from flows.checkin.reminder import add_schedules_tick, plan_due_tick, plan_nudges_tick
-from flows.engine.core import BotInfo
 from flows.engine.menu import VISITOR, menu_for
 from flows.router import Router
 from handlers import ALLOWED_UPDATES
 from handlers.intake import Intake, Runtime
 from handlers.polling import Poller
 from handlers.webhook import WebhookConfig, WebhookEndpoint
-from storage.db import SessionFactory, exclusive, make_engine, migrate, session_factory
+from storage.db import (
+    SessionFactory,
+    exclusive,
+    make_engine,
+    migrate,
+    running,
+    session_factory,
+)
 from storage.failures import forget_failures
 from storage.repo import store_factory
 
@@ -43,12 +51,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 SANDBOX_BOT_USERNAME = "mendbot_sandbox_bot"
-OUTBOX_INTERVAL_SECONDS = 1.0
-ESCALATE_INTERVAL_SECONDS = 30.0
-PLAN_INTERVAL_SECONDS = 15.0
-DIGEST_INTERVAL_SECONDS = 60.0
-BOOKING_INTERVAL_SECONDS = 30.0
-FORGET_INTERVAL_SECONDS = 3600.0
 KEEP_UPDATE_IDS = timedelta(days=2)  # Telegram redelivers an update for at most 24 h
 KEEP_TICK_FAILURES = timedelta(days=7)  # past the longest retry (a day)
 
@@ -70,6 +72,11 @@ def webhook_config(settings: Settings) -> WebhookConfig | None:
     """WEBHOOK_* settings as the runtimes need them; None (long polling) without WEBHOOK_URL."""
     if not settings.webhook_url or settings.webhook_secret is None:
         return None
+    if urlsplit(settings.webhook_url).path in (METRICS_PATH, HEALTH_PATH):
+        raise SettingsError(
+            f"Invalid setting WEBHOOK_URL: its path is {METRICS_PATH} or {HEALTH_PATH}, "
+            "which serve metrics and health"
+        )
     return WebhookConfig(
         url=settings.webhook_url,
         secret=settings.webhook_secret.get_secret_value(),
@@ -96,10 +103,14 @@ class MendBot:
         self.endpoint: WebhookEndpoint | None = None
         self.api: BotApi | None = None
         self.scheduler: AsyncIOScheduler | None = None
+        self.metrics = Metrics(self.clock.now, lambda: self.sessions, self._last_delivery)
+        self.metrics_server: MetricsServer | None = None
+        self._sender_elsewhere = False  # the last outbox tick found another process sending
         self._send_lock = asyncio.Lock()
         self._escalate_lock = asyncio.Lock()
         self._plan_lock = asyncio.Lock()
         self._booking_lock = asyncio.Lock()
+        self._running = ExitStack()  # the running lock: a restore refuses while it is held
 
     @property
     def sessions(self) -> SessionFactory:
@@ -109,44 +120,44 @@ class MendBot:
 
     async def start(self) -> None:
         self.engine = make_engine(self.settings.database_url)
+        self._running.enter_context(running(self.engine))
         await migrate(self.engine)
         if self.seed_demo:
             await seed_demo_centre(self.sessions, self.settings.default_timezone, self.clock.now())
         token, base_url = await self._telegram()
         self.runtime = make_runtime(self.settings.bot_runtime, token, base_url)
         username = await self.runtime.initialize()
-        bot = BotInfo(
-            username=username,
-            emergency_number=self.settings.emergency_number,
-            default_timezone=self.settings.default_timezone,
-            invite_ttl_days=self.settings.invite_ttl_days,
-            thresholds=self.settings.thresholds(),
-            quiet_hours=self.settings.quiet_span(),
-            digest_time=self.settings.digest_time,
+        router = Router(
+            store_factory(self.sessions), bot_info(self.settings, username), self.clock.now
         )
-        router = Router(store_factory(self.sessions), bot, self.clock.now)
         await self.runtime.set_menu(menu_for(VISITOR))
-        self.intake = Intake(self.runtime, router)
-        await self.intake.start()  # what a crash left comes first
-        await self._receive(self.runtime, self.intake, token, base_url)
         self.api = BotApi(base_url, token, timeout=self.settings.send_timeout_seconds)
         self.sender = OutboxSender(
-            self.sessions, self.api, self.clock.now, sender_rules(self.settings)
+            self.sessions,
+            self.api,
+            self.clock.now,
+            sender_rules(self.settings),
+            observe=self.metrics.sent,
         )
+        await self._serve_metrics()
+        self.intake = Intake(self.runtime, router, self.metrics.update_handled)
+        await self.intake.start()  # what a crash left comes first
+        await self._receive(self.runtime, self.intake, token, base_url)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
+        every = self.settings  # each tick's interval is a setting (*_INTERVAL_SECONDS)
         ticks = (
-            (self.deliver_outbox, OUTBOX_INTERVAL_SECONDS, "outbox", None),
+            (self.deliver_outbox, every.outbox_interval_seconds, "outbox", None),
             # the planner runs at once: a restart plans without waiting
-            (self.plan_reminders, PLAN_INTERVAL_SECONDS, "plan", datetime.now(UTC)),
-            (self.send_digests, DIGEST_INTERVAL_SECONDS, "digest", None),
-            (self.escalate_alerts, ESCALATE_INTERVAL_SECONDS, "escalate", None),
-            (self.plan_booking_reminders, BOOKING_INTERVAL_SECONDS, "booking_tick", None),
-            (self.forget_updates, FORGET_INTERVAL_SECONDS, "forget_updates", None),
+            (self.plan_reminders, every.plan_interval_seconds, "plan", datetime.now(UTC)),
+            (self.send_digests, every.digest_interval_seconds, "digest", None),
+            (self.escalate_alerts, every.escalate_interval_seconds, "escalate", None),
+            (self.plan_booking_reminders, every.booking_interval_seconds, "booking", None),
+            (self.forget_updates, every.forget_interval_seconds, "forget_updates", None),
         )
         for tick, seconds, job_id, first_run in ticks:
             options = {"next_run_time": first_run} if first_run else {}
             self.scheduler.add_job(
-                tick,
+                self.metrics.timed(job_id, tick),  # its duration, labelled by the job's id
                 "interval",
                 seconds=seconds,
                 id=job_id,
@@ -163,13 +174,34 @@ class MendBot:
         first update finds us), long polling otherwise."""
         webhook = webhook_config(self.settings)
         if webhook is not None:
-            self.endpoint = WebhookEndpoint(webhook, intake.accept, lambda: intake.busy)
+            self.endpoint = WebhookEndpoint(
+                webhook, intake.accept, lambda: intake.busy, self.metrics.routes()
+            )
             await self.endpoint.start()
             await runtime.set_webhook(webhook.url, webhook.secret, ALLOWED_UPDATES)
             return
         await runtime.delete_webhook()  # getUpdates answers 409 while a webhook is set
         self.poller = Poller(base_url, token, intake.accept, ALLOWED_UPDATES, lambda: intake.busy)
         self.poller.start()
+
+    async def _serve_metrics(self) -> None:
+        """/metrics and /healthz on METRICS_PORT, if set (webhook mode serves them anyway)."""
+        port = self.settings.metrics_port
+        if port is None:
+            return
+        server = MetricsServer(self.metrics.routes(), self.settings.metrics_host, port)
+        try:
+            await server.start()
+        except OSError as exc:
+            raise SettingsError(
+                f"Invalid setting METRICS_PORT: {port} is not free ({exc})"
+            ) from None
+        self.metrics_server = server
+
+    def _last_delivery(self) -> datetime | None:
+        """When this process's sender last delivered (or started); None while another process
+        holds the sender's turn, so its own /healthz judges the sender."""
+        return None if self._sender_elsewhere else self.sender.last_delivery
 
     async def _stop_receiving(self) -> None:
         if self.poller is not None:
@@ -226,6 +258,7 @@ class MendBot:
         """One delivery round by the one sender. Rows left "sending" can only be a dead
         sender's (only the lock's holder sends): they are settled first, never resent."""
         async with self._turn(self._send_lock, "outbox") as mine:
+            self._sender_elsewhere = not mine
             if not mine:
                 return 0
             await self.sender.recover()
@@ -289,6 +322,9 @@ class MendBot:
         return count
 
     async def stop(self) -> None:
+        if self.metrics_server is not None:
+            await self.metrics_server.stop()
+            self.metrics_server = None
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
             self.sender.close()
@@ -305,3 +341,4 @@ class MendBot:
             await self.sandbox.stop()
         if self.engine is not None:
             await self.engine.dispose()
+        self._running.close()

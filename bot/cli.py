@@ -1,4 +1,5 @@
-"""The `mendbot` command: run the bot, invite staff, check a check-in against the triage rules."""
+"""The `mendbot` command: run the bot, invite staff, check a check-in against the triage rules,
+and the operator's backup, restore and check."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import contextlib
 import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -19,6 +21,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.triage_cli import run as run_triage
 
         return run_triage(sys.stdin, sys.stdout, sys.stderr)
+    if args.command == "check":  # reports a settings error as one of its lines
+        from bot.maintenance import check
+
+        return asyncio.run(check(load_settings, sys.stdout))
     try:
         settings = load_settings()
         if args.command == "run":
@@ -27,6 +33,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_invite(settings, args.role, args.name))
         if args.command == "migrate":
             return asyncio.run(_migrate(settings, args.revision))
+        if args.command in ("backup", "restore"):
+            return _maintain(settings, args.command, Path(args.path))
     except SettingsError as exc:
         print(f"mendbot: {exc}", file=sys.stderr)
         return 2
@@ -44,7 +52,26 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("triage", help="assess one check-in (JSON on stdin) with the triage rules")
     migrate = commands.add_parser("migrate", help="upgrade (or downgrade) the database")
     migrate.add_argument("revision", nargs="?", default="head")
+    backup = commands.add_parser("backup", help="copy the database to PATH, while the bot runs")
+    backup.add_argument("path")
+    restore = commands.add_parser(
+        "restore", help="replace the database with a backup (bot stopped)"
+    )
+    restore.add_argument("path")
+    commands.add_parser("check", help="check the settings, the database and the Telegram token")
     return parser
+
+
+def _maintain(settings: Settings, command: str, path: Path) -> int:
+    from bot.maintenance import MaintenanceError, backup, restore
+
+    try:
+        if command == "backup":
+            return backup(settings, path, print)
+        return asyncio.run(restore(settings, path, print))
+    except MaintenanceError as exc:
+        print(f"mendbot {command}: {exc}", file=sys.stderr)
+        return 1
 
 
 async def _run(settings: Settings) -> int:
@@ -53,7 +80,7 @@ async def _run(settings: Settings) -> int:
     from bot.logs import setup_logging
 
     token = settings.telegram_bot_token.get_secret_value() if settings.telegram_bot_token else ""
-    setup_logging(settings.log_level, [token])
+    setup_logging(settings.log_level, [token], settings.log_format)
     app = MendBot(settings, clock=clock_starting_at(settings.mendbot_fake_now))
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()

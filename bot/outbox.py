@@ -36,25 +36,35 @@ from flows.engine.schedule import local_date, quiet_span, quiet_until, zone_of
 from flows.engine.texts import t
 from flows.engine.ticks import describe
 from storage.db import SessionFactory, scrub
-from storage.models import ClientProfile, Outbox, OutboxStatus, Person, Role
+from storage.models import (
+    ALERT_PRIORITY,
+    OWN_ERROR,
+    ClientProfile,
+    Outbox,
+    OutboxStatus,
+    Person,
+    Role,
+)
 from storage.repo import Store
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 MAX_BACKOFF = timedelta(minutes=10)
 SECOND = timedelta(seconds=1)
-BREAKS_QUIET_HOURS = 0  # emergency and urgent alerts (flows.engine.notify.ALERT_PRIORITY)
-OWN_ERROR = "error: "  # last_error of a row our own code failed on (not Telegram)
+BREAKS_QUIET_HOURS = ALERT_PRIORITY  # emergency and urgent alerts
 ALERT_HOLD = timedelta(seconds=60)  # an alert retrying within this holds other messages back
 DAY_BOUND_KINDS = ("reminder", "nudge")  # about one local day: dropped rather than moved past it
 
 
 @dataclass(frozen=True)
 class SenderRules:
-    rate_per_second: float = 25.0
-    per_chat_seconds: float = 1.0
-    quiet_hours: tuple[str, str] = ("21:00", "08:00")
-    default_timezone: str = "Europe/London"
+    """What the sender needs from the settings (bot.proactive.sender_rules), which hold the
+    defaults."""
+
+    rate_per_second: float
+    per_chat_seconds: float
+    quiet_hours: tuple[str, str]
+    default_timezone: str
 
 
 class OutboxSender:
@@ -63,13 +73,16 @@ class OutboxSender:
         sessions: SessionFactory,
         api: BotApi,
         clock: Callable[[], datetime],
-        rules: SenderRules | None = None,
+        rules: SenderRules,
         pacer: Pacer | None = None,
+        observe: Callable[[Outcome], None] = lambda outcome: None,
     ) -> None:
         self.sessions = sessions
         self.api = api
         self.clock = clock
-        self.rules = rules or SenderRules()
+        self.observe = observe  # each send's outcome, for the metrics
+        self.last_delivery = clock()  # when a message last went out (or the sender started)
+        self.rules = rules
         self.pacer = pacer or Pacer(self.rules.rate_per_second, self.rules.per_chat_seconds)
         self.round_size = max(1, int(self.rules.rate_per_second))
         self.hold_until: datetime | None = None  # a 429 stops all sending until then
@@ -232,8 +245,10 @@ class OutboxSender:
         result = await self.api.send_message(row.chat_id, row.text, row.buttons)
         now = self.clock()
         self._record(row, result, now)
+        self.observe(result.outcome)
         if result.outcome == Outcome.SENT:
             self.pacer.delivered(row.chat_id)
+            self.last_delivery = now
         if result.outcome == Outcome.BLOCKED:
             await self._unreachable(session, row, person, now)
         sent = row.status == OutboxStatus.SENT

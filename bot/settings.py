@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     default_timezone: str = "Europe/London"
     emergency_number: str = Field(default="911", min_length=2, max_length=15)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = Field(default=8080, ge=0, le=65535)
     invite_ttl_days: int = Field(default=7, ge=1, le=90)
@@ -50,16 +51,26 @@ class Settings(BaseSettings):
     send_rate_per_second: float = Field(default=25.0, gt=0, le=1000)
     per_chat_interval_seconds: float = Field(default=1.0, ge=0, le=60)
     send_timeout_seconds: float = Field(default=10.0, ge=0.1, le=120)
+    # how often each periodic tick runs (tests shorten the outbox's, so nothing waits a second)
+    outbox_interval_seconds: float = Field(default=1.0, ge=0.01, le=60)
+    plan_interval_seconds: float = Field(default=15.0, ge=0.01, le=3600)
+    digest_interval_seconds: float = Field(default=60.0, ge=0.01, le=3600)
+    escalate_interval_seconds: float = Field(default=30.0, ge=0.01, le=3600)
+    booking_interval_seconds: float = Field(default=30.0, ge=0.01, le=3600)
+    forget_interval_seconds: float = Field(default=3600.0, ge=1, le=86400)
     mendbot_fake_now: datetime | None = None  # tests only: the clock starts at this time
     webhook_url: str = ""
     webhook_secret: SecretStr | None = None
     webhook_listen_host: str = "0.0.0.0"
     webhook_listen_port: int = Field(default=8443, ge=1, le=65535)
     webhook_delete_on_stop: bool = True
+    # /metrics and /healthz on a port of their own; empty: not (webhook mode serves them anyway)
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int | None = Field(default=None, ge=0, le=65535)
 
-    @field_validator("telegram_bot_token", mode="before")
+    @field_validator("telegram_bot_token", "metrics_port", mode="before")
     @classmethod
-    def _blank_token_is_none(cls, value: object) -> object:
+    def _blank_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
 
     @field_validator("webhook_url")
@@ -117,6 +128,11 @@ class Settings(BaseSettings):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @field_validator("triage_thresholds")
     @classmethod

@@ -16,7 +16,8 @@ retry can't decode it either.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from flows.engine.core import Event, Menu, Reply
@@ -27,6 +28,11 @@ log = logging.getLogger(__name__)
 
 
 BACKLOG_LIMIT = 1000  # waiting updates past which a webhook answers 503 and polling slows down
+OUTCOMES = ("answered", "resent", "replies_failed", "failed", "undecodable")
+"""What became of an update: the `outcome` of its log line, and what the metrics count."""
+
+Observe = Callable[[str, float | None], None]
+"""Told each update's outcome and, once handled, its handling time in seconds."""
 
 
 class Runtime(Protocol):
@@ -52,9 +58,12 @@ class Inbox(Protocol):
 
 
 class Intake:
-    def __init__(self, runtime: Runtime, inbox: Inbox) -> None:
+    def __init__(
+        self, runtime: Runtime, inbox: Inbox, observe: Observe = lambda outcome, seconds: None
+    ) -> None:
         self.runtime = runtime
         self.inbox = inbox
+        self.observe = observe
         self.worker: SerialWorker[tuple[Event, list[Reply] | None]] = SerialWorker(self._process)
 
     @property
@@ -81,6 +90,7 @@ class Intake:
                 event = self.runtime.decode(raw)
             except Exception as exc:  # a bad update must not stop the others
                 log.warning("update %s undecodable (%s); skipped", _id(raw), type(exc).__name__)
+                self.observe("undecodable", None)
                 continue
             if event is not None:
                 events.append(event)
@@ -97,13 +107,31 @@ class Intake:
 
     async def _process(self, item: tuple[Event, list[Reply] | None]) -> None:
         event, replies = item
+        started, outcome = time.perf_counter(), "answered" if replies is None else "resent"
         if replies is None:
-            replies = await self.inbox.handle(event)
+            try:
+                replies = await self.inbox.handle(event)
+            except Exception:  # the worker logs it
+                self.observe("failed", time.perf_counter() - started)
+                raise
         try:
             await self.runtime.send(event, replies)
         except Exception as exc:  # sending is best effort; the answer is stored
             log.warning("update %d: replies failed (%s)", event.update_id, type(exc).__name__)
+            outcome = "replies_failed"
         await self.inbox.answered(event.update_id)
+        seconds = time.perf_counter() - started
+        self.observe(outcome, seconds)
+        duration_ms = round(seconds * 1000, 1)
+        fields = {"update_id": event.update_id, "event": str(event.kind), "outcome": outcome}
+        log.info(
+            "update %d (%s) %s in %.1f ms",
+            event.update_id,
+            event.kind,
+            outcome,
+            duration_ms,
+            extra={**fields, "duration_ms": duration_ms},
+        )
 
 
 def _id(raw: object) -> object:

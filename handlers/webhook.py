@@ -5,6 +5,9 @@ in constant time); anything else is refused before its body is read. An update i
 the intake has stored it (handlers/intake.py), before it is handled, so Telegram never times out
 on a slow update, and a crash after the 200 loses nothing. If it can't be stored the answer is
 500 and Telegram retries; a retry of a stored or handled update is skipped.
+
+The same server answers the `routes` it is given (GET /metrics and /healthz, bot/metrics.py)
+on paths of their own, without the secret: they hold no personal data.
 """
 
 from __future__ import annotations
@@ -50,16 +53,19 @@ class WebhookEndpoint:
         config: WebhookConfig,
         accept: Callable[[Sequence[RawUpdate]], Awaitable[None]],
         busy: Callable[[], bool] = lambda: False,
+        routes: Sequence[web.RouteDef] = (),
     ) -> None:
         self.config = config
         self._accept = accept
         self._busy = busy
+        self._routes = routes
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
         """Listen first, so the first update Telegram sends after setWebhook finds us."""
         app = web.Application(client_max_size=MAX_UPDATE_BYTES)
         app.router.add_post(self.config.path, self._on_post)
+        app.add_routes(self._routes)
         # access_log=None: keep request lines out of the log (the path is all it would add).
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS)
         await runner.setup()

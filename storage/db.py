@@ -142,6 +142,12 @@ def _revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+async def revision_of(engine: AsyncEngine) -> str | None:
+    """The schema revision the database is at (None: not migrated yet), changing nothing."""
+    async with engine.connect() as conn:
+        return await conn.run_sync(_revision)
+
+
 def _run_alembic(connection: Connection, revision: str) -> None:
     config = alembic_config(connection)
     if revision == "base" or revision.startswith("-"):
@@ -168,6 +174,32 @@ async def exclusive(engine: AsyncEngine, job: str) -> AsyncIterator[bool]:
         finally:
             if held:
                 await conn.execute(text("SELECT pg_advisory_unlock(:key)"), key)
+
+
+@contextmanager
+def running(engine: AsyncEngine) -> Iterator[None]:
+    """Held (shared) by every process running on a SQLite file, so a restore can tell."""
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        yield
+        return
+    with Path(f"{database}.running.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def running_elsewhere(database: str) -> bool:
+    """Whether a process holds `running` on this SQLite file."""
+    with Path(f"{database}.running.lock").open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
 
 
 @contextmanager

@@ -3,14 +3,21 @@
 The database is a fresh SQLite file, or, when MENDBOT_TEST_POSTGRES_URL names a PostgreSQL database
 (postgresql+asyncpg://user:password@host/dbname, the user needs CREATEDB), a fresh PostgreSQL
 database created through that one and dropped after the test.
+
+Migrating takes a quarter of a second, so a test whose database would be migrated before it runs
+anyway (it uses `engine`, or the end-to-end `start_bot`) gets a copy of one migrated per test
+session (per pytest-xdist worker): the file copied, or on PostgreSQL `CREATE DATABASE ...
+TEMPLATE`. Migrating it again is then a no-op, as for any restart. Other tests (migrations,
+`mendbot migrate`, the bot processes started by tests/e2e/burst.py) get an empty one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,6 +31,16 @@ from bot.clock import FakeClock
 from storage.db import SessionFactory, make_engine, migrate, session_factory
 
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "slow: a test of several seconds, run before the others")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first: with pytest-xdist the workers then finish together, not one of them
+    running a long test at the end while the other waits."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture
@@ -45,18 +62,89 @@ def postgres_admin_url() -> str | None:
     return url.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
 
 
+MIGRATED_FOR = ("engine", "start_bot")  # fixtures that migrate the database before a test
+
+
+class MigratedTemplate:
+    """One migrated database per test session (per xdist worker), made when first asked for."""
+
+    def __init__(self, folder: Path, admin_url: str | None) -> None:
+        self.folder = folder
+        self.admin_url = admin_url
+        self.name: str | None = None  # SQLite: the file; PostgreSQL: the template database
+
+    async def sqlite_file(self) -> Path:
+        if self.name is None:
+            path = self.folder / "migrated.sqlite3"
+            engine = make_engine(f"sqlite+aiosqlite:///{path}")
+            try:
+                await migrate(engine)
+                async with engine.connect() as conn:  # everything in the file, no -wal beside it
+                    await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                await engine.dispose()
+            self.name = str(path)
+        return Path(self.name)
+
+    async def postgres_database(self, admin: AsyncEngine) -> str:
+        if self.name is None:
+            name = f"mendbot_template_{uuid.uuid4().hex[:16]}"
+            async with admin.connect() as conn:
+                await conn.execute(text(f'CREATE DATABASE "{name}"'))
+            engine = make_engine(_database_url(admin, name))
+            try:
+                await migrate(engine)
+            finally:
+                await engine.dispose()  # a template is copied only while nobody is connected
+            self.name = name
+        return self.name
+
+    async def drop(self) -> None:
+        if self.admin_url is None or self.name is None:
+            return
+        admin = _admin_engine(self.admin_url)
+        try:
+            await _drop_database(admin, self.name)
+        finally:
+            await admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedTemplate]:
+    template = MigratedTemplate(tmp_path_factory.mktemp("template"), postgres_admin_url())
+    yield template
+    asyncio.run(template.drop())
+
+
+def _admin_engine(admin_url: str) -> AsyncEngine:
+    return create_async_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+
+
+def _database_url(admin: AsyncEngine, name: str) -> str:
+    return admin.url.set(database=name).render_as_string(hide_password=False)
+
+
 @pytest.fixture
-async def db_url(tmp_path: Path) -> AsyncIterator[str]:
+async def db_url(
+    tmp_path: Path, request: pytest.FixtureRequest, migrated_template: MigratedTemplate
+) -> AsyncIterator[str]:
+    """A database of the test's own: empty, or migrated if the test would migrate it first."""
+    migrated = any(name in request.fixturenames for name in MIGRATED_FOR)
     admin_url = postgres_admin_url()
     if admin_url is None:
-        yield f"sqlite+aiosqlite:///{tmp_path / 'mendbot.sqlite3'}"
+        path = tmp_path / "mendbot.sqlite3"
+        if migrated:
+            shutil.copyfile(await migrated_template.sqlite_file(), path)
+        yield f"sqlite+aiosqlite:///{path}"
         return
     name = f"mendbot_test_{uuid.uuid4().hex[:16]}"
-    admin = create_async_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    admin = _admin_engine(admin_url)
     try:
+        template = await migrated_template.postgres_database(admin) if migrated else None
         async with admin.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+            copied = f' TEMPLATE "{template}"' if template else ""
+            await conn.execute(text(f'CREATE DATABASE "{name}"{copied}'))
+        yield _database_url(admin, name)
     finally:
         await _drop_database(admin, name)
         await admin.dispose()

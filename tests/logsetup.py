@@ -10,7 +10,7 @@ from bot.logs import setup_logging
 
 
 @contextmanager
-def logging_as_mendbot_run(level: str, secrets: list[str]) -> Iterator[None]:
+def logging_as_mendbot_run(level: str, secrets: list[str], fmt: str = "text") -> Iterator[None]:
     """bot.logs.setup_logging as `mendbot run` calls it (its handler writes to sys.stderr as it
     is now, so capsys captures it); every logger's level and the root's handlers are restored
     afterwards, so the rest of the session is untouched."""
@@ -20,7 +20,7 @@ def logging_as_mendbot_run(level: str, secrets: list[str]) -> Iterator[None]:
     for name, logger in logging.Logger.manager.loggerDict.items():
         if isinstance(logger, logging.Logger):
             levels[name] = logger.level
-    setup_logging(level, secrets)
+    setup_logging(level, secrets, fmt)
     try:
         yield
     finally:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -49,3 +50,25 @@ def test_exceptions_show_their_type_and_frames_but_not_their_message(
     assert "RuntimeError (message withheld)" in printed
     assert "in parse" in printed  # the frames are there
     assert "job failed: RuntimeError" in printed
+
+
+def test_json_lines_carry_the_fields_and_nothing_more(capsys: pytest.CaptureFixture[str]) -> None:
+    """LOG_FORMAT=json: one object a line, with the structured fields, through the same
+    filters as the text format (no content, no exception message, no token)."""
+    fields = {"update_id": 42, "event": "button", "outcome": "answered", "duration_ms": 3.5}
+    with logging_as_mendbot_run("DEBUG", [TOKEN], "json"):
+        logging.getLogger("handlers.intake").info("update 42 handled", extra=fields)
+        logging.getLogger("sqlalchemy.engine.Engine").warning("params %s", "SENTINEL-NAME")
+        try:
+            raise ValueError(f"{NOTE} {TOKEN}")
+        except ValueError:
+            logging.getLogger("flows.router").exception("update 43 failed")
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    _set_up, handled, library, failed = lines  # the first: bot.logs saying its levels
+    assert {key: handled[key] for key in fields} == fields
+    assert (handled["level"], handled["logger"]) == ("INFO", "handlers.intake")
+    assert handled["time"].endswith("+00:00") and handled["message"] == "update 42 handled"
+    assert library["level"] == "WARNING"  # a library's warnings pass (text format: the same)
+    assert "ValueError (message withheld)" in failed["error"]
+    printed = json.dumps(lines)
+    assert NOTE not in printed and "SECRET" not in printed

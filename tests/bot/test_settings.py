@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings
 
 ROOT = Path(__file__).parents[2]
 
@@ -51,6 +51,8 @@ def test_urls_are_normalised() -> None:
         ),
         ({"webhook_secret": "x" * 257}, "WEBHOOK_SECRET"),
         ({"webhook_listen_port": 0}, "WEBHOOK_LISTEN_PORT"),
+        ({"outbox_interval_seconds": 0}, "OUTBOX_INTERVAL_SECONDS"),
+        ({"plan_interval_seconds": -1}, "PLAN_INTERVAL_SECONDS"),
     ],
 )
 def test_invalid_setting_names_it(override: dict[str, object], named: str) -> None:
@@ -59,6 +61,26 @@ def test_invalid_setting_names_it(override: dict[str, object], named: str) -> No
     message = str(raised.value)
     assert message.startswith(f"Invalid setting {named}:")
     assert "\n" not in message
+
+
+def test_tick_intervals_are_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    defaults = load_settings(_env_file=None)
+    assert (defaults.outbox_interval_seconds, defaults.plan_interval_seconds) == (1.0, 15.0)
+    assert defaults.escalate_interval_seconds == defaults.booking_interval_seconds == 30.0
+    assert defaults.digest_interval_seconds == 60.0
+    assert defaults.forget_interval_seconds == 3600.0
+    monkeypatch.setenv("OUTBOX_INTERVAL_SECONDS", "0.05")
+    assert load_settings(_env_file=None).outbox_interval_seconds == 0.05
+
+
+def test_env_example_documents_every_setting() -> None:
+    documented = {
+        line.lstrip("# ").split("=", 1)[0]
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if "=" in line and line.lstrip("# ").split("=", 1)[0].isupper()
+    }
+    missing = {name.upper() for name in Settings.model_fields} - documented
+    assert not missing
 
 
 def test_webhook_settings_keep_the_secret_out_of_messages() -> None:

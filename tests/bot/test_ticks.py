@@ -5,6 +5,7 @@ the next tick doesn't raise either."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
@@ -16,7 +17,7 @@ from sqlmodel import col, select
 from bot.app import MendBot
 from bot.clock import FakeClock
 from bot.demo import ADMIN, CLIENT, TRAINER, seed_demo_centre
-from bot.outbox import MAX_ATTEMPTS, OutboxSender, SenderRules
+from bot.outbox import MAX_ATTEMPTS, OutboxSender
 from bot.proactive import sender_rules
 from bot.settings import load_settings
 from bot.telegram_api import ApiResult, BotApi, Outcome
@@ -60,7 +61,8 @@ def api() -> FakeApi:
 
 
 def _sender(sessions: SessionFactory, clock: FakeClock, api: FakeApi) -> OutboxSender:
-    rules = SenderRules(rate_per_second=1000, per_chat_seconds=0.0, default_timezone=LA)
+    settings = load_settings(_env_file=None, default_timezone=LA)
+    rules = replace(sender_rules(settings), rate_per_second=1000, per_chat_seconds=0.0)
     return OutboxSender(sessions, cast(BotApi, api), clock.now, rules)
 
 

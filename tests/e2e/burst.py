@@ -20,6 +20,7 @@ TOKEN = "515151:crash-test-token"
 CLIENTS = 40
 FIRST_ID = 7001
 DUE = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # 10:00 in London
+OUTBOX_TICK = 0.1  # the processes' sender tick, seconds (OUTBOX_INTERVAL_SECONDS)
 
 
 async def seed_burst(db_url: str) -> None:
@@ -72,6 +73,7 @@ def spawn_bot(
         "DATABASE_URL": db_url,
         "MENDBOT_FAKE_NOW": (DUE + timedelta(seconds=1)).isoformat(),
         "SEND_RATE_PER_SECOND": "15",
+        "OUTBOX_INTERVAL_SECONDS": str(OUTBOX_TICK),
         "LOG_LEVEL": "WARNING",
         **settings,
     }

@@ -1,9 +1,20 @@
-"""End-to-end fixtures: the sandbox server and the real bot runtime, talking over HTTP."""
+"""End-to-end fixtures: the sandbox server and the real bot runtime, talking over HTTP.
+
+Setups: a test that uses `setup` (through `start_bot`) runs on the bot setups it is given.
+Transport scenarios, marked `transport` (webhook, polling, restarts, crashes, redelivery), run
+on all four: ptb and aiogram, each in long polling and webhook mode; a module or test may name
+its own with `setups(...)` (webhook only, polling only, one setup for the sender). Any other
+scenario is about the conversation, the same whatever carries it, so it runs on one setup, spread
+over the four by its place in its module (so both runtimes and both modes keep running
+conversations); MENDBOT_E2E_ALL_SETUPS=1 runs every scenario on all four, as a longer check.
+"""
 
 from __future__ import annotations
 
+import os
 import socket
-from collections.abc import AsyncIterator, Awaitable, Callable
+import zlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,13 +43,39 @@ class BotSetup:
 
 
 SETUPS = [BotSetup(r, m) for r in ("ptb", "aiogram") for m in ("polling", "webhook")]
+POLLING = [s for s in SETUPS if s.mode == "polling"]
+WEBHOOK = [s for s in SETUPS if s.mode == "webhook"]
+ALL_SETUPS_ENV = "MENDBOT_E2E_ALL_SETUPS"
+# The sender's timing in end-to-end tests: a proactive message goes out within a tenth of a
+# second, not a second, and one chat's messages are paced 0.2 s apart, not Telegram's 1 s.
+SENDER_SETTINGS = {"outbox_interval_seconds": 0.1, "per_chat_interval_seconds": 0.2}
 
 
-@pytest.fixture(params=SETUPS, ids=lambda s: f"{s.runtime}-{s.mode}")
-def setup(request: pytest.FixtureRequest) -> BotSetup:
-    """Every end-to-end test runs on each runtime, polling and webhook; a module may narrow it."""
-    value: BotSetup = request.param
-    return value
+def setup_id(setup: BotSetup) -> str:
+    return f"{setup.runtime}-{setup.mode}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "transport: an end-to-end scenario run on every setup")
+    config.addinivalue_line("markers", "setups(*setups): the BotSetups an end-to-end test runs on")
+
+
+def setups_for(definition: pytest.Function) -> Sequence[BotSetup]:
+    """The setups a test runs on (see the module's docstring)."""
+    named = definition.get_closest_marker("setups")
+    if named is not None:
+        return list(named.args)
+    if definition.get_closest_marker("transport") or os.environ.get(ALL_SETUPS_ENV) == "1":
+        return SETUPS
+    module = definition.module
+    tests = [name for name in vars(module) if name.startswith("test")]
+    place = tests.index(definition.originalname) + zlib.crc32(module.__name__.encode())
+    return [SETUPS[place % len(SETUPS)]]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "setup" in metafunc.fixturenames:
+        metafunc.parametrize("setup", setups_for(metafunc.definition), ids=setup_id)
 
 
 def free_port() -> int:
@@ -101,8 +138,7 @@ async def start_bot(
             database_url=db_url,
             emergency_number="999",
             bot_runtime=setup.runtime,
-            **webhook_settings(setup),
-            **settings_overrides,
+            **{**SENDER_SETTINGS, **webhook_settings(setup), **settings_overrides},
         )
         app = MendBot(settings, clock=clock, seed_demo=True)
         await app.start()

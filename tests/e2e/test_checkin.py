@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from bot.clock import FakeClock
 from bot.sandbox.driver import ChatUser
 
@@ -174,6 +176,7 @@ async def test_unacknowledged_emergency_escalates_to_the_admin(
     assert await bot.escalate_alerts() == 0
 
 
+@pytest.mark.transport
 async def test_a_half_finished_checkin_resumes_after_a_restart(
     start_bot: StartBot, people: dict[str, ChatUser]
 ) -> None:

@@ -30,17 +30,13 @@ from storage.models import (
 )
 
 from .burst import until
-from .conftest import SETUPS, BotSetup, StartBot
+from .conftest import SETUPS, StartBot
 from .test_checkin import checkin, step
 
+# the sender is the same whatever the runtime: one setup
+pytestmark = [pytest.mark.setups(SETUPS[0]), pytest.mark.slow]
+
 CLIENTS = 20
-
-
-@pytest.fixture(params=SETUPS[:1], ids=lambda s: f"{s.runtime}-{s.mode}")
-def setup(request: pytest.FixtureRequest) -> BotSetup:
-    """The sender is the same whatever the runtime: one setup."""
-    value: BotSetup = request.param
-    return value
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from bot.sandbox.driver import ChatUser
 from bot.sandbox.server import SandboxServer
 
 from ..logsetup import logging_as_mendbot_run
-from .conftest import TOKEN, BotSetup, StartBot
+from .conftest import POLLING, TOKEN, StartBot
 
 NAME = "Quillonia Zebedeux"
 GOAL = "SENTINEL-GOAL-4410 run again"
@@ -24,11 +24,8 @@ PHONE = "+44 7700 900731"
 SENTINELS = ("Quillonia", "Zebedeux", "SENTINEL-GOAL-4410", "SENTINEL-NOTE-7731", "900731")
 SQL_MARKERS = ("SELECT ", "INSERT INTO", "UPDATE ", "[generated in", "[cached since", "parameters")
 
-
-@pytest.fixture(params=["ptb", "aiogram"])
-def setup(request: pytest.FixtureRequest) -> BotSetup:
-    """Polling on each runtime; the webhook adds no logging of its own to check."""
-    return BotSetup(request.param, "polling")
+# polling on each runtime; the webhook adds no logging of its own to check
+pytestmark = pytest.mark.setups(*POLLING)
 
 
 async def test_debug_logging_prints_no_content_and_no_sql(

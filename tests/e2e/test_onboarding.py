@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import httpx
+import pytest
 
 from bot.sandbox.driver import ChatUser
 from bot.sandbox.server import SandboxServer
@@ -64,6 +65,7 @@ async def test_admin_invites_trainer_who_invites_a_client_who_onboards(
         await user.aclose()
 
 
+@pytest.mark.transport
 async def test_restart_mid_onboarding_resumes_where_it_stopped(
     sandbox: SandboxServer, start_bot: StartBot, people: dict[str, ChatUser]
 ) -> None:
@@ -85,6 +87,7 @@ async def test_restart_mid_onboarding_resumes_where_it_stopped(
     await bea.aclose()
 
 
+@pytest.mark.transport
 async def test_a_redelivered_update_is_processed_once(
     sandbox: SandboxServer, start_bot: StartBot, people: dict[str, ChatUser]
 ) -> None:

@@ -8,7 +8,6 @@ polling stopped for good after the first of these.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import pytest
@@ -17,17 +16,12 @@ from bot.demo import CLIENT
 from bot.sandbox.driver import ChatUser
 from bot.sandbox.server import SandboxServer
 
-from .conftest import SETUPS, BotSetup, StartBot
+from .burst import until
+from .conftest import POLLING, StartBot
+
+pytestmark = pytest.mark.setups(*POLLING)
 
 HELP = "Here's what I can do"
-
-
-@pytest.fixture(
-    params=[s for s in SETUPS if s.mode == "polling"], ids=lambda s: f"{s.runtime}-{s.mode}"
-)
-def setup(request: pytest.FixtureRequest) -> BotSetup:
-    value: BotSetup = request.param
-    return value
 
 
 async def still_answers(user: ChatUser) -> None:
@@ -47,11 +41,19 @@ async def test_bad_getupdates_answers_are_retried(
 
 
 async def test_the_server_gone_for_a_while(
-    sandbox: SandboxServer, start_bot: StartBot, people: dict[str, ChatUser]
+    sandbox: SandboxServer,
+    start_bot: StartBot,
+    people: dict[str, ChatUser],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    caplog.set_level(logging.INFO)
     await start_bot()
     await sandbox.stop()
-    await asyncio.sleep(1.5)  # connection refused, more than once
+
+    def refused() -> int:
+        return sum("getUpdates failed (ConnectError)" in r.getMessage() for r in caplog.records)
+
+    await until(lambda: refused() >= 2, 15)  # connection refused, more than once
     await sandbox.start()  # same port, same chats
     await still_answers(people["client"])
 

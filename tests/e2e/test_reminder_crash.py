@@ -12,6 +12,7 @@ import asyncio
 import signal
 from pathlib import Path
 
+import pytest
 from sqlmodel import select
 
 from bot.sandbox.server import SandboxServer
@@ -21,6 +22,7 @@ from storage.models import Outbox, OutboxStatus
 from .burst import CLIENTS, FIRST_ID, TOKEN, personas, reminders_sent, seed_burst, spawn_bot, until
 
 
+@pytest.mark.slow
 async def test_killed_mid_burst_then_restarted(db_url: str, tmp_path: Path) -> None:
     await seed_burst(db_url)
     log = tmp_path / "bot.log"

@@ -11,12 +11,25 @@ import asyncio
 import signal
 from pathlib import Path
 
+import pytest
+
 from bot.sandbox.server import SandboxServer
 
-from .burst import CLIENTS, TOKEN, logs, personas, reminders_sent, seed_burst, spawn_bot, until
+from .burst import (
+    CLIENTS,
+    OUTBOX_TICK,
+    TOKEN,
+    logs,
+    personas,
+    reminders_sent,
+    seed_burst,
+    spawn_bot,
+    until,
+)
 from .conftest import WEBHOOK_SECRET, free_port
 
 
+@pytest.mark.slow
 async def test_two_processes_send_each_reminder_once(db_url: str, tmp_path: Path) -> None:
     await seed_burst(db_url)
     async with SandboxServer(TOKEN, port=0, personas=personas()) as sandbox:
@@ -33,7 +46,8 @@ async def test_two_processes_send_each_reminder_once(db_url: str, tmp_path: Path
             bots.append(spawn_bot(sandbox, db_url, tmp_path / f"bot{n}.log", **webhook))
         try:
             await until(lambda: sum(reminders_sent(sandbox).values()) >= CLIENTS, 60)
-            await asyncio.sleep(3)  # time enough for a doubled reminder to show
+            # time enough for a doubled reminder to show: ten sender ticks of each process
+            await asyncio.sleep(10 * OUTBOX_TICK)
             got = reminders_sent(sandbox)
         finally:
             for bot in bots:

@@ -20,7 +20,7 @@ import pytest
 from bot.sandbox.server import SandboxServer
 
 from .burst import CLIENTS, DUE, FIRST_ID, TOKEN, logs, personas, seed_burst, spawn_bot, until
-from .conftest import SETUPS, BotSetup, free_port
+from .conftest import BotSetup, free_port
 
 HELP = "Here's what I can do"
 
@@ -52,7 +52,8 @@ def mode_settings(setup: BotSetup, port: int) -> dict[str, str]:
     return settings
 
 
-@pytest.mark.parametrize("setup", SETUPS, ids=lambda s: f"{s.runtime}-{s.mode}")
+@pytest.mark.slow
+@pytest.mark.transport
 async def test_a_burst_handed_over_before_a_kill_is_answered_after_the_restart(
     setup: BotSetup, db_url: str, tmp_path: Path
 ) -> None:

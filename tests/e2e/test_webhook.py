@@ -14,17 +14,11 @@ from bot.demo import CLIENT
 from bot.sandbox.driver import ChatUser
 from bot.sandbox.server import SandboxServer
 
-from .conftest import SETUPS, TOKEN, BotSetup, StartBot
+from .conftest import TOKEN, WEBHOOK, StartBot
+
+pytestmark = pytest.mark.setups(*WEBHOOK)
 
 HELP = "Here's what I can do"
-
-
-@pytest.fixture(
-    params=[s for s in SETUPS if s.mode == "webhook"], ids=lambda s: f"{s.runtime}-{s.mode}"
-)
-def setup(request: pytest.FixtureRequest) -> BotSetup:
-    value: BotSetup = request.param
-    return value
 
 
 def help_update(update_id: int) -> dict[str, Any]:

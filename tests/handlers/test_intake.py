@@ -141,3 +141,41 @@ async def test_an_undecodable_update_is_skipped_and_logged_by_id_only(
     assert [r.update_id for r in await inbox_rows(seeded)] == [52]
     assert "update 51 undecodable (TypeError)" in caplog.text
     assert "12345" not in caplog.text
+
+
+async def test_each_update_gets_one_line_with_its_id_kind_outcome_and_time(
+    seeded: SessionFactory, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """What an operator needs per update (LOG_FORMAT=json turns these into fields), and
+    nothing of what was said."""
+    intake = Intake(Runtime(), make_router(seeded, clock))
+    await intake.start()
+    with caplog.at_level(logging.INFO, logger="handlers.intake"):
+        await intake.accept([{"update_id": 51, "text": "my knee SENTINEL hurts"}])
+        await drained(intake)
+    await intake.stop()
+    [line] = [r for r in caplog.records if getattr(r, "update_id", None) == 51]
+    assert (line.event, line.outcome) == ("text", "answered")  # type: ignore[attr-defined]
+    assert line.duration_ms >= 0  # type: ignore[attr-defined]
+    assert "SENTINEL" not in line.getMessage()
+
+
+async def test_each_outcome_is_told_to_the_observer(
+    seeded: SessionFactory, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the metrics count (bot/metrics.py): the outcome, and the time once handled."""
+    told: list[tuple[str, bool]] = []
+    router = make_router(seeded, clock)
+    intake = Intake(Runtime(), router, lambda outcome, s: told.append((outcome, s is not None)))
+    await intake.start()
+    await intake.accept([{"update_id": 61, "text": 1}, {"update_id": 62, "text": "/help"}])
+    await drained(intake)
+
+    async def broken(event: Event) -> list[Reply]:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(router, "handle", broken)
+    await intake.accept([{"update_id": 63, "text": "/help"}])
+    await drained(intake)
+    await intake.stop()
+    assert told == [("undecodable", False), ("answered", True), ("failed", True)]
