@@ -1,15 +1,20 @@
 # Two commands on a fresh machine: `make run` and `make test`. Both set up .venv first.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
+LOCALES := flows/locales
+# Calls whose argument is a message id (flows/engine/texts.py EXTRACT_KEYWORDS has the same list).
+KEYWORDS := -k t -k tn:1,2 -k t_for:2 -k notify_person:3 -k _tell_trainer:3 -k _general -k _pick_step \
+	-k dynamic_id
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean messages
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(BIN)/pybabel -q compile -d $(LOCALES) -D mendbot
 	touch $(STAMP)
 
 run: $(STAMP)
@@ -27,6 +32,14 @@ bench: $(STAMP)
 	@for script in bench/bench_*.py; do \
 		echo "== $$script"; $(BIN)/python $$script || exit 1; \
 	done
+
+# Message catalogs: collect the ids used in flows/ and bot/ into mendbot.pot, then update every
+# language's .po from it (new ids arrive empty, for a translator); the build compiles the .mo.
+messages: $(STAMP)
+	$(BIN)/pybabel extract --no-default-keywords $(KEYWORDS) --omit-header --sort-by-file --width 100 \
+		-o $(LOCALES)/mendbot.pot flows bot
+	$(BIN)/pybabel update -i $(LOCALES)/mendbot.pot -d $(LOCALES) -D mendbot --no-fuzzy-matching --width 100
+	$(BIN)/pybabel -q compile -d $(LOCALES) -D mendbot
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -245,7 +245,7 @@ async def on_help(ctx: Context) -> None:
 
 async def on_privacy(ctx: Context) -> None:
     staff = ctx.person is not None and ctx.person.role in STAFF
-    ctx.say(ctx.t("privacy_staff" if staff else "privacy"))
+    ctx.say(ctx.t("privacy_staff") if staff else ctx.t("privacy"))
     await _back_to_flow(ctx)
 
 
@@ -258,7 +258,7 @@ async def _back_to_flow(ctx: Context) -> None:
 async def on_cancel(ctx: Context) -> None:
     was_in_flow = ctx.convo.flow is not None
     stop(ctx)
-    ctx.say(ctx.t("cancelled" if was_in_flow else "nothing_to_cancel"))
+    ctx.say(ctx.t("cancelled") if was_in_flow else ctx.t("nothing_to_cancel"))
 
 
 async def on_start(ctx: Context) -> None:

@@ -4,11 +4,12 @@ The database is a fresh SQLite file, or, when MENDBOT_TEST_POSTGRES_URL names a 
 (postgresql+asyncpg://user:password@host/dbname, the user needs CREATEDB), a fresh PostgreSQL
 database created through that one and dropped after the test.
 
-Migrating takes a quarter of a second, so a test whose database would be migrated before it runs
-anyway (it uses `engine`, or the end-to-end `start_bot`) gets a copy of one migrated per test
-session (per pytest-xdist worker): the file copied, or on PostgreSQL `CREATE DATABASE ...
-TEMPLATE`. Migrating it again is then a no-op, as for any restart. Other tests (migrations,
-`mendbot migrate`, the bot processes started by tests/e2e/burst.py) get an empty one.
+Migrating takes a quarter of a second, so a test whose database is migrated before it runs
+(it uses `engine`, or the end-to-end `start_bot`, whose bot migrates at start) gets a copy of one
+migrated per test session (per pytest-xdist worker): the file copied, or on PostgreSQL `CREATE
+DATABASE ... TEMPLATE`. The bot's own migration at start is then a no-op, as for any restart.
+Other tests (migrations, `mendbot migrate`, the bot processes started by tests/e2e/burst.py) get
+an empty one.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import certifi
 import pytest
 from sqlalchemy import make_url, text
 from sqlalchemy.exc import DBAPIError
@@ -35,6 +38,36 @@ START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "slow: a test of several seconds, run before the others")
+    _trust_one_certificate()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if ONE_CA_FILE is not None:
+        ONE_CA_FILE.unlink(missing_ok=True)
+
+
+ONE_CA_FILE: Path | None = None
+
+
+def _trust_one_certificate() -> None:
+    """Every HTTP client loads the trusted CA certificates when it is made: about 20 ms of CPU
+    for the whole bundle, and the suite (bot processes included) makes thousands of clients.
+    The tests speak plain HTTP to 127.0.0.1 only, so SSL_CERT_FILE (read by httpx, which the
+    bot, python-telegram-bot and the sandbox driver use) names a file holding one certificate
+    of the bundle instead; bot processes the tests start inherit it."""
+    global ONE_CA_FILE
+    if ONE_CA_FILE is not None:
+        return
+    bundle = Path(os.environ.get("SSL_CERT_FILE") or certifi.where()).read_text()
+    first = bundle[: bundle.index(CERT_END) + len(CERT_END)] + "\n"
+    handle, name = tempfile.mkstemp(prefix="mendbot-tests-", suffix=".pem")
+    with os.fdopen(handle, "w") as out:
+        out.write(first[first.index("-----BEGIN CERTIFICATE-----") :])
+    ONE_CA_FILE = Path(name)
+    os.environ["SSL_CERT_FILE"] = name
+
+
+CERT_END = "-----END CERTIFICATE-----"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -176,8 +209,8 @@ async def _drop_database(admin: AsyncEngine, name: str) -> None:
 
 @pytest.fixture
 async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
+    """The test's database, migrated: `db_url` is a copy of the migrated template here."""
     engine = make_engine(db_url)
-    await migrate(engine)
     yield engine
     await engine.dispose()
 

@@ -225,7 +225,7 @@ async def _tell_staff(ctx: Context, person: Person) -> None:
             "deleteme_trainer_consult",
             erase_after_send=True,
             name=person.name,
-            when=when(booking.starts_at, zone),
+            when=when(booking.starts_at, zone, trainer.locale),
             zone=zone,
         )
 

@@ -139,7 +139,8 @@ async def answer_blocked(ctx: Context, data: Data, answer: Answer) -> Result:
     if day < today:
         raise Retry(ctx.t("av_past_date", day=day.isoformat()))
     blocked = await bk.toggle_blocked(ctx.store, _trainer_id(ctx), day)
-    ctx.say(ctx.t("av_blocked" if blocked else "av_unblocked", day=day.isoformat()))
+    day_text = day.isoformat()
+    ctx.say(ctx.t("av_blocked", day=day_text) if blocked else ctx.t("av_unblocked", day=day_text))
     return Next(Step.BLOCKED)
 
 
@@ -189,7 +190,7 @@ async def _summary(ctx: Context) -> str:
         notice=settings.notice_hours,
         horizon=settings.horizon_days,
         blocked=", ".join(d.isoformat() for d in blocked) or ctx.t("av_none"),
-        accepting=ctx.t("av_accepting" if settings.accepting else "av_paused"),
+        accepting=ctx.t("av_accepting") if settings.accepting else ctx.t("av_paused"),
     )
 
 

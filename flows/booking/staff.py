@@ -53,7 +53,7 @@ async def _bookings(ctx: Context) -> None:
         lines.append(
             ctx.t(
                 "bk_list_line",
-                when=when(booking.starts_at, zone),
+                when=when(booking.starts_at, zone, ctx.locale),
                 name=booking.intake.get("name") or "?",
                 trainer=trainer.name if trainer else "?",
             )
@@ -104,7 +104,7 @@ async def _cancel(ctx: Context, booking_id: int, reason: str) -> None:
             "bk_cancelled_by_trainer",
             buttons=_new_slot_button(prospect.locale, booking.id or 0),
             trainer=trainer.name if trainer else "?",
-            when=when(booking.starts_at, zone),
+            when=when(booking.starts_at, zone, prospect.locale),
             reason=reason,
         )
 
@@ -138,7 +138,7 @@ async def on_outcome(ctx: Context, data: Outcome) -> None:
         return
     booking.status = BookingStatus.ATTENDED if mark == "a" else BookingStatus.NO_SHOW
     booking.updated_at = ctx.now
-    done = ctx.t("bk_marked_attended" if mark == "a" else "bk_marked_no_show")
+    done = ctx.t("bk_marked_attended") if mark == "a" else ctx.t("bk_marked_no_show")
     ctx.replies.toast(done)
     if ctx.event.message_id is not None:
         ctx.replies.edit(ctx.event.message_id, f"{ctx.event.message_text}\n\n» {done}")

@@ -86,7 +86,7 @@ async def _remind(store: Store, booking: Booking, now: datetime, default_zone: s
         prospect.locale,
         name=prospect.name,
         trainer=trainer.name,
-        when=when(booking.starts_at, zone),
+        when=when(booking.starts_at, zone, prospect.locale),
         zone=zone,
     )
     return await _queue(
@@ -109,7 +109,7 @@ async def _ask_outcome(store: Store, booking: Booking, now: datetime, default_zo
         "bk_outcome_ask",
         trainer.locale,
         name=booking.intake.get("name") or "?",
-        when=when(booking.starts_at, zone),
+        when=when(booking.starts_at, zone, trainer.locale),
     )
     return await _queue(
         store,

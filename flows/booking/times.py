@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flows.booking.slots import Rules, Window, free_slots
+from flows.engine import dates
 from flows.engine.schedule import parse_hhmm, zone_of
 from storage import booking as bk
 from storage.models import Booking, Person
@@ -14,9 +15,14 @@ from storage.repo import Store
 HOLD_MINUTES = 10
 
 
-def when(moment: datetime, zone: str) -> str:
-    """ "Tue 24 Nov, 09:00" on `zone`'s wall clock."""
-    return moment.astimezone(ZoneInfo(zone)).strftime("%a %d %b, %H:%M")
+def when(moment: datetime, zone: str, locale: str) -> str:
+    """ "Tue 24 Nov, 09:00" on `zone`'s wall clock, as `locale` writes it."""
+    return dates.weekday_clock(moment.astimezone(ZoneInfo(zone)), locale)
+
+
+def clock_at(moment: datetime, zone: str, locale: str) -> str:
+    """ "09:00" on `zone`'s wall clock, as `locale` writes it."""
+    return dates.clock(moment.astimezone(ZoneInfo(zone)), locale)
 
 
 async def rules_for(store: Store, trainer_id: int) -> Rules:

@@ -28,10 +28,11 @@ from typing import Any
 from flows.account.onboarding import answer_timezone, ask_timezone
 from flows.booking.ics import booking_uid, consult_ics
 from flows.booking.slots import by_local_day
-from flows.booking.times import HOLD_MINUTES, length_of, offered_slots, when
+from flows.booking.times import HOLD_MINUTES, clock_at, length_of, offered_slots, when
 from flows.checkin.alert import raise_visitor_alerts
 from flows.checkin.day import RED_FLAG_ITEMS, Client, Day, RedFlagCode
 from flows.checkin.triage import assess
+from flows.engine import dates
 from flows.engine.buttons import (
     Actions,
     BookingCancel,
@@ -243,7 +244,7 @@ async def _show_slots(ctx: Context, data: Data, edit_id: int | None = None) -> R
     day, starts = days[page]
     zone = _zone(data)
     rows: list[list[Any]] = []
-    times = [ctx.choice(_clock(s, zone), f"t:{_minutes(s)}") for s in starts]
+    times = [ctx.choice(clock_at(s, zone, ctx.locale), f"t:{_minutes(s)}") for s in starts]
     rows += [times[i : i + TIMES_PER_ROW] for i in range(0, len(times), TIMES_PER_ROW)]
     nav = []
     if page > 0:
@@ -253,7 +254,7 @@ async def _show_slots(ctx: Context, data: Data, edit_id: int | None = None) -> R
     rows.append(nav)
     text = ctx.t(
         "bk_slots",
-        day=day.strftime("%A %d %B"),
+        day=dates.long_weekday(day, ctx.locale),
         zone=zone,
         n=page + 1,
         total=len(days),
@@ -311,7 +312,7 @@ async def ask_phone(ctx: Context, data: Data) -> None:
     request = ContactRequest(ctx.t("bk_share_phone"), (ctx.t("bk_skip_phone"),))
     text = ctx.t(
         "bk_holding",
-        when=when(booking.starts_at, _zone(data)),
+        when=when(booking.starts_at, _zone(data), ctx.locale),
         trainer=trainer.name,
         minutes=HOLD_MINUTES,
     )
@@ -338,7 +339,7 @@ async def ask_confirm(ctx: Context, data: Data) -> None:
     ctx.replies.add(Send(got, remove_keyboard=True))
     text = ctx.t(
         "bk_confirm_ask",
-        when=when(booking.starts_at, _zone(data)),
+        when=when(booking.starts_at, _zone(data), ctx.locale),
         zone=_zone(data),
         trainer=trainer.name,
         minutes=int((booking.ends_at - booking.starts_at).total_seconds() // 60),
@@ -396,10 +397,6 @@ BOOKING = register(
 
 
 # helpers ---------------------------------------------------------------------------------------
-def _clock(moment: datetime, zone: str) -> str:
-    return when(moment, zone).rsplit(", ", 1)[1]
-
-
 def _minutes(moment: datetime) -> int:
     return int(moment.timestamp()) // 60
 
@@ -518,11 +515,11 @@ async def send_confirmation(ctx: Context, booking: Booking, trainer: Person, zon
     day_ahead = booking.starts_at - ctx.now > timedelta(hours=24)  # else only the 1 h reminder
     text = ctx.t(
         "bk_confirmed",
-        when=when(booking.starts_at, zone),
+        when=when(booking.starts_at, zone, ctx.locale),
         zone=zone,
         trainer=trainer.name,
         minutes=length,
-        reminders=ctx.t("bk_remind_both" if day_ahead else "bk_remind_hour"),
+        reminders=ctx.t("bk_remind_both") if day_ahead else ctx.t("bk_remind_hour"),
     )
     ctx.say(text, prospect_buttons(ctx, booking.id or 0))
     ctx.replies.add(_calendar_file(ctx, booking, trainer))
@@ -596,8 +593,8 @@ async def _tell_trainer_booked(
             [outbox_button(t_for(trainer, "bk_trainer_cancel"), StaffCancel(booking.id or 0))]
         ],
         name=intake.get("name") or "?",
-        when=when(booking.starts_at, zone),
-        old=when(old.starts_at, zone) if old is not None else "",
+        when=when(booking.starts_at, zone, trainer.locale),
+        old=when(old.starts_at, zone, trainer.locale) if old is not None else "",
         zone=zone,
         goal=intake.get("goal") or "-",
         injury=intake.get("injury") or t_for(trainer, "bk_none"),
@@ -618,7 +615,7 @@ async def _show_upcoming(ctx: Context, person: Person) -> bool:
         trainer = await ctx.store.person(booking.trainer_id)
         text = ctx.t(
             "bk_upcoming",
-            when=when(booking.starts_at, zone),
+            when=when(booking.starts_at, zone, ctx.locale),
             zone=zone,
             trainer=trainer.name if trainer else "?",
         )
@@ -700,10 +697,13 @@ async def on_cancel(ctx: Context, data: BookingCancel) -> None:
             button(ctx.t("bk_cancel_yes"), BookingCancel(data.booking_id, "yes")),
             button(ctx.t("bk_cancel_keep"), BookingCancel(data.booking_id, "keep")),
         ]
-        ctx.say(ctx.t("bk_cancel_ask", when=when(booking.starts_at, zone)), keyboard(choices))
+        ctx.say(
+            ctx.t("bk_cancel_ask", when=when(booking.starts_at, zone, ctx.locale)),
+            keyboard(choices),
+        )
         return
     if answer == "keep":
-        kept = ctx.t("bk_kept", when=when(booking.starts_at, zone))
+        kept = ctx.t("bk_kept", when=when(booking.starts_at, zone, ctx.locale))
         ctx.replies.toast(kept)
         _record(ctx, ctx.t("bk_cancel_keep"))
         return
@@ -711,7 +711,7 @@ async def on_cancel(ctx: Context, data: BookingCancel) -> None:
     await bk.cancel(ctx.store, booking, ctx.now, by=booking.prospect_id, reason="visitor")
     ctx.replies.toast(ctx.t("bk_cancelled_toast"))
     new = keyboard([button(ctx.t("bk_book_new"), BookingNew(data.booking_id))])
-    ctx.say(ctx.t("bk_cancelled", when=when(booking.starts_at, zone)), new)
+    ctx.say(ctx.t("bk_cancelled", when=when(booking.starts_at, zone, ctx.locale)), new)
     trainer = await ctx.store.person(booking.trainer_id)
     ctx.replies.add(_calendar_file(ctx, booking, trainer, cancelled=True))
     if trainer is not None:
@@ -722,7 +722,7 @@ async def on_cancel(ctx: Context, data: BookingCancel) -> None:
             "bk_trainer_cancelled",
             about=[booking.prospect_id],
             name=booking.intake.get("name") or "?",
-            when=when(booking.starts_at, tz),
+            when=when(booking.starts_at, tz, trainer.locale),
             zone=tz,
         )
 

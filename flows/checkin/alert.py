@@ -21,12 +21,13 @@ check-in, series or history, and the trainer is the one the alert was raised for
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from flows.checkin.day import ALERT_LINES, RED_FLAG_ITEMS, Answers, label, options
 from flows.checkin.triage import Assessment, rule_label, rule_severity
+from flows.engine import dates
 from flows.engine.buttons import (
     AckAlerts,
     AckCheckin,
@@ -232,7 +233,12 @@ async def _send_alert(
     if checkin is not None:
         lines += _series_lines(group[0].series, checkin.local_date, locale)
     lines += [
-        t("alert_time", locale, time=_clock(ctx.now, zone, "%-d %b %Y, %H:%M"), zone=zone),
+        t(
+            "alert_time",
+            locale,
+            time=_clock(ctx.now, zone, locale, dates.day_year_clock),
+            zone=zone,
+        ),
         t("alert_told", locale, client=client.name, told=group[0].client_told or BLANK),
     ]
     if visitor:
@@ -350,7 +356,7 @@ def _said(answers: dict[str, Any], locale: str) -> dict[str, str]:
         if value is None or value in words.quiet:
             said[name] = BLANK
         elif isinstance(value, bool):
-            said[name] = t("yes" if value else "no", locale).lower()
+            said[name] = (t("yes", locale) if value else t("no", locale)).lower()
         elif name == "red_flags":
             said[name] = "; ".join(RED_FLAG_ITEMS.get(code, code) for code in value)
         elif words.alert and options(name):
@@ -374,8 +380,8 @@ def _series_lines(series: Sequence[dict[str, Any]], today: date, locale: str) ->
         t(
             "alert_series_pain",
             locale,
-            first=days[0].strftime("%-d %b"),
-            last=days[-1].strftime("%-d %b"),
+            first=dates.day(days[0], locale),
+            last=dates.day(days[-1], locale),
             values=", ".join(pain),
         )
     ]
@@ -397,8 +403,8 @@ def _plain(item: dict[str, Any]) -> dict[str, Any]:
     return {key: v.isoformat() if isinstance(v, date) else v for key, v in item.items()}
 
 
-def _clock(moment: datetime, zone: str, pattern: str) -> str:
-    return local(moment, zone).strftime(pattern)
+def _clock(moment: datetime, zone: str, locale: str, show: Callable[[datetime, str], str]) -> str:
+    return show(local(moment, zone), locale)
 
 
 # --- who may act on a client's alerts -----------------------------------------------------------
@@ -462,7 +468,7 @@ async def acknowledge(ctx: Context, data: Ack) -> None:
             ctx.t(
                 "alert_already_acknowledged",
                 name=by.name if by else BLANK,
-                time=_clock(when, ctx.zone(person), "%H:%M"),
+                time=_clock(when, ctx.zone(person), ctx.locale, dates.clock),
             )
         )
         return
@@ -478,7 +484,9 @@ async def acknowledge(ctx: Context, data: Ack) -> None:
         ctx.replies.edit(message_id, text, buttons)
         return
     stamp = ctx.t(
-        "alert_acknowledged", name=person.name, time=_clock(ctx.now, ctx.zone(person), "%H:%M")
+        "alert_acknowledged",
+        name=person.name,
+        time=_clock(ctx.now, ctx.zone(person), ctx.locale, dates.clock),
     )
     client_id = alerts[0].client_id
     visitor = is_visitor(await ctx.store.person(client_id))
@@ -510,7 +518,7 @@ async def _alert_list(ctx: Context, person: Person) -> tuple[str, Keyboard]:
                 severity=ctx.t(f"alert_severity_{alert.severity}"),
                 client=name,
                 label=rule_label(alert.rule),
-                date=_clock(alert.updated_at, zone, "%-d %b"),
+                date=_clock(alert.updated_at, zone, ctx.locale, dates.day),
                 times=alert.times_raised,
             )
         )
@@ -565,7 +573,7 @@ async def history_text(ctx: Context, client: Person) -> str:
     lines = [ctx.t("history_header", client=client.name)]
     for offset in range(HISTORY_DAYS):
         day = first + timedelta(days=offset)
-        label = day.strftime("%a %-d %b")
+        label = dates.weekday(day, ctx.locale)
         checkin = found.get(day)
         if checkin is None:
             key = "history_paused" if day in paused else "history_missing"
@@ -703,7 +711,7 @@ def _escalation_text(
         t(
             f"alert_escalated_why{'_visitor' if who else ''}",
             locale,
-            time=_clock(alert.created_at, zone, "%-d %b %Y, %H:%M"),
+            time=_clock(alert.created_at, zone, locale, dates.day_year_clock),
             zone=zone,
             trainer=trainer.name if trainer else BLANK,
             after=_duration(after, locale),

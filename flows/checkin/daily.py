@@ -43,6 +43,7 @@ from flows.checkin.day import (
 )
 from flows.checkin.questions import OPTIONAL_QUESTIONS, questions_for
 from flows.checkin.triage import Assessment, assess, rule_severity
+from flows.engine import dates
 from flows.engine.buttons import Actions
 from flows.engine.choices import Option, buttons, pick
 from flows.engine.conversation import (
@@ -225,7 +226,7 @@ async def begin(ctx: Context) -> None:
         return
     pause = await pause_on(ctx.store, person.id or 0, today)
     if pause is not None:
-        ctx.say(ctx.t("ci_paused", until=pause.last_day.strftime("%-d %b")))
+        ctx.say(ctx.t("ci_paused", until=dates.day(pause.last_day, ctx.locale)))
         return
     data = await _fresh_data(ctx, person, profile, today)
     existing = await checkin_on(ctx.store, person.id or 0, today)
@@ -615,7 +616,7 @@ async def _summary(
     if total:
         lines.append(ctx.t("ci_adherence", done=sets, total=total, percent=percent(sets / total)))
     days = await current_streak(ctx.store, person.id or 0, today)
-    lines.append(ctx.t("ci_streak_one") if days == 1 else ctx.t("ci_streak", days=days))
+    lines.append(ctx.tn("ci_streak", "ci_streak_plural", days, days=days))
     ctx.say("\n\n".join(lines))
 
 

@@ -17,9 +17,10 @@ from datetime import datetime, timedelta
 
 from flows.checkin.reminder import ReminderRules
 from flows.checkin.triage import rule_label
+from flows.engine import dates
 from flows.engine.localtime import local
 from flows.engine.schedule import at_local, local_date, zone_of
-from flows.engine.texts import t
+from flows.engine.texts import t, tn
 from flows.engine.ticks import Outcome, RowErrors, Tick, isolated
 from storage.failures import waiting
 from storage.models import Person
@@ -74,9 +75,9 @@ async def _digest(store: Store, person: Person, now: datetime, zone: str, key: s
     if not found:
         return 0
     locale = person.locale
-    lines = [t("digest_header", locale, count=len(found)), ""]
+    lines = [tn("digest_header", "digest_header_plural", len(found), locale, count=len(found)), ""]
     for alert, client in found[:DIGEST_LINES]:
-        day = local(alert.updated_at, zone).strftime("%-d %b")
+        day = dates.day(local(alert.updated_at, zone), locale)
         lines.append(
             t("digest_line", locale, client=client.name, label=rule_label(alert.rule), date=day)
         )

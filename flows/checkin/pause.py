@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from flows.engine import dates
 from flows.engine.buttons import Actions
 from flows.engine.choices import buttons
 from flows.engine.conversation import Answer, Command, Context, register, start
@@ -25,7 +26,7 @@ async def pause_for(ctx: Context, days: int) -> None:
         return
     today = ctx.today(person)
     pause = await add_pause(ctx.store, person.id, today, days, ctx.now)
-    ctx.say(ctx.t("paused", until=pause.last_day.strftime("%-d %b")))
+    ctx.say(ctx.t("paused", until=dates.day(pause.last_day, ctx.locale)))
 
 
 def parse_days(text: str) -> int | None:
@@ -79,7 +80,7 @@ async def _resume(ctx: Context) -> None:
     if person is None or person.id is None:
         return
     ended = await end_pause(ctx.store, person.id, ctx.today(person))
-    ctx.say(ctx.t("resumed" if ended else "not_paused"))
+    ctx.say(ctx.t("resumed") if ended else ctx.t("not_paused"))
 
 
 COMMANDS = (

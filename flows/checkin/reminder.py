@@ -24,6 +24,7 @@ from typing import Any, get_args
 
 from flows.checkin import daily as checkin
 from flows.checkin.triage import Thresholds, missed_checkin_days, rule_severity
+from flows.engine import dates
 from flows.engine.buttons import Actions, ReminderPress, Route, SkipReason, button
 from flows.engine.conversation import Command, Context
 from flows.engine.core import keyboard
@@ -481,7 +482,7 @@ async def _snooze(ctx: Context, person: Person) -> None:
     schedule.next_due_at = min(schedule.next_due_at, until)
     schedule.updated_at = ctx.now
     zone = ctx.zone(person)
-    clock = local(until, zone).strftime("%H:%M")
+    clock = dates.clock(local(until, zone), ctx.locale)
     ctx.replies.toast(ctx.t("rem_snoozed", time=clock))
     _record_press(ctx, ctx.t("rem_snoozed", time=clock))
 

@@ -31,7 +31,7 @@ from flows.engine.core import BotInfo, Button, Edit, Event, Replies
 from flows.engine.flow import Done, Flow, FlowData, Next, Result, Retry, Stay, Stop, Switch
 from flows.engine.parse import ID_MAX, exact_int
 from flows.engine.schedule import local_date, zone_of
-from flows.engine.texts import t
+from flows.engine.texts import t, tn
 from storage.models import Conversation, Person
 from storage.repo import Store
 
@@ -100,6 +100,9 @@ class Context:
 
     def t(self, key: str, **values: Any) -> str:
         return t(key, self.locale, **values)
+
+    def tn(self, singular: str, plural: str, n: int, **values: Any) -> str:
+        return tn(singular, plural, n, self.locale, **values)
 
 
 AnyFlow = Flow[Any, Any]

@@ -15,6 +15,7 @@ from typing import Any
 
 from flows.checkin.daily import current_streak
 from flows.checkin.reminder import SKIP_REASONS
+from flows.engine import dates
 from flows.engine.buttons import Actions, ProgressWindow, Route, Window, button
 from flows.engine.conversation import Command, Context
 from flows.engine.core import Keyboard, keyboard
@@ -72,7 +73,7 @@ async def progress_text(ctx: Context, person: Person, days: int) -> tuple[str, K
     if count == 0:
         lines.append(ctx.t("progress_streak_none"))
     else:
-        lines.append(ctx.t("ci_streak_one") if count == 1 else ctx.t("ci_streak", days=count))
+        lines.append(ctx.tn("ci_streak", "ci_streak_plural", count, days=count))
     shown = [row for row in rows if row.local_date >= first]
     lines += _trend_lines(ctx, [row.pain_now for row in shown if row.pain_now is not None])
     other = WINDOWS[1] if days == WINDOWS[0] else WINDOWS[0]
@@ -101,7 +102,7 @@ def _skip_reason(pause: Pause) -> str | None:
 def _day_line(
     ctx: Context, day: date, today: date, row: Checkin | None, pause: Pause | None
 ) -> str:
-    label = day.strftime("%a %-d %b")
+    label = dates.weekday(day, ctx.locale)
     if day == today:
         label = ctx.t("progress_today", date=label)
     if row is not None:
@@ -112,7 +113,7 @@ def _day_line(
     elif pause is not None:
         details = ctx.t("progress_paused")
     else:
-        details = ctx.t("progress_not_yet" if day == today else "progress_missing")
+        details = ctx.t("progress_not_yet") if day == today else ctx.t("progress_missing")
     return ctx.t("progress_day", date=label, details=details)
 
 
@@ -157,10 +158,11 @@ def _trend_lines(ctx: Context, pains: list[int]) -> list[str]:
     trend = pain_trend(pains, ctx.bot.thresholds.r3_rise)
     if trend is None:
         return []
-    key = "progress_trend_one" if trend.size == 1 else "progress_trend"
     lines = [
-        ctx.t(
-            key,
+        ctx.tn(
+            "progress_trend",
+            "progress_trend_plural",
+            trend.size,
             direction=ctx.t(f"progress_trend_{trend.direction}"),
             recent=_number(trend.recent),
             before=_number(trend.before),

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 
 from flows.checkin import alert
 from flows.checkin.daily import current_streak
+from flows.engine import dates
 from flows.engine.buttons import (
     Actions,
     ClientCard,
@@ -137,9 +138,17 @@ async def entry_for(ctx: Context, client: Person, profile: ClientProfile) -> Ent
 # --- the list -----------------------------------------------------------------------------------
 
 
+def _alerts_open(ctx: Context, severity: str, count: int) -> str:
+    if severity == "emergency":
+        return ctx.t("clients_emergency", count=count)
+    if severity == "urgent":
+        return ctx.t("clients_urgent", count=count)
+    return ctx.tn("clients_routine", "clients_routine_plural", count, count=count)
+
+
 def _statuses(ctx: Context, entry: Entry) -> list[str]:
     found = [
-        ctx.t(f"clients_{severity}", count=entry.alerts[severity])
+        _alerts_open(ctx, severity, entry.alerts[severity])
         for severity in SEVERITIES
         if entry.alerts.get(severity)
     ]
@@ -147,7 +156,7 @@ def _statuses(ctx: Context, entry: Entry) -> list[str]:
         if entry.pause.last_day == entry.today:
             found.append(ctx.t("clients_paused_today"))
         else:
-            until = entry.pause.last_day.strftime("%-d %b")
+            until = dates.day(entry.pause.last_day, ctx.locale)
             found.append(ctx.t("clients_paused_until", date=until))
     if entry.onboarding:
         found.append(ctx.t("clients_onboarding"))
@@ -208,7 +217,7 @@ async def client_list(ctx: Context, staff: Person, page: int) -> tuple[str, Keyb
     admin = staff.role == Role.ADMIN
     entries = await ranked(ctx, staff)
     if not entries:
-        return ctx.t("clients_none_admin" if admin else "clients_none_trainer"), ()
+        return (ctx.t("clients_none_admin") if admin else ctx.t("clients_none_trainer")), ()
     pages = (len(entries) + PAGE_SIZE - 1) // PAGE_SIZE
     page = min(max(page, 0), pages - 1)
     start_at = page * PAGE_SIZE

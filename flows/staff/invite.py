@@ -9,6 +9,7 @@ import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from flows.engine import dates
 from flows.engine.buttons import Actions
 from flows.engine.conversation import Answer, Command, Context, register, start
 from flows.engine.flow import Done, Flow, FlowData, Result, Retry, StepSpec
@@ -89,7 +90,7 @@ async def answer_name(ctx: Context, data: Data, answer: Answer) -> Result:
         ctx.t(
             "invite_ready",
             name=name,
-            expires=local(invite.expires_at, ctx.zone(inviter)).strftime("%-d %b %Y, %H:%M"),
+            expires=dates.day_year_clock(local(invite.expires_at, ctx.zone(inviter)), ctx.locale),
             link=invite_link(ctx.bot.username, invite.code),
             code=invite.code,
         )

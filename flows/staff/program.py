@@ -293,7 +293,7 @@ def screen(ctx: Context, target: Target, exercises: list[Exercise]) -> str:
         "program_screen",
         client=target.client.name,
         phase=program.phase if program else PHASES[0],
-        post_op=ctx.t("yes" if post_op else "no"),
+        post_op=ctx.t("yes") if post_op else ctx.t("no"),
         questions=questions or ctx.t("program_questions_none"),
         questions_note=ctx.t("program_questions_post_op") if post_op else "",
         exercises="\n".join(lines) or ctx.t("program_no_exercises"),
@@ -348,10 +348,9 @@ def _question_options(ctx: Context, program: Program | None) -> list[Option]:
     return [
         (
             f"q:{code}",
-            ctx.t(
-                "program_question_on" if code in on else "program_question_off",
-                label=_question_label(ctx, code),
-            ),
+            ctx.t("program_question_on", label=_question_label(ctx, code))
+            if code in on
+            else ctx.t("program_question_off", label=_question_label(ctx, code)),
         )
         for code in OPTIONAL_QUESTIONS
     ]

@@ -21,10 +21,11 @@ from flows.checkin.day import (
     label,
     options,
 )
-from flows.engine.texts import EN
+from flows.engine.texts import catalog
 from storage.models import Checkin
 
 ANSWER_NAMES = list(Answers.model_fields)
+EN = catalog()  # the English message ids and templates
 
 
 def test_answers_are_the_checkin_row_columns_in_the_checkin_order() -> None:

@@ -186,11 +186,11 @@ async def test_most_in_need_first_with_statuses(router: Router, sessions: Sessio
     lines = listing.text.splitlines()
     assert lines[:2] == ["Your clients (10), most in need of attention first:", "Page 1 of 2."]
     assert lines[2:18] == [
-        "1. Eve · 🚨 emergency alert open · 1 routine flag(s) to review",
+        "1. Eve · 🚨 emergency alert open · 1 routine flag to review",
         "   last check-in today 🟢 · 7 days: 100% · streak 1",
         "2. Lee · ⚠️ urgent alert open",
         "   last check-in today 🟢 · 7 days: 100% · streak 1",
-        "3. Pat · 2 routine flag(s) to review",
+        "3. Pat · 2 routine flags to review",
         "   last check-in yesterday 🟢 · 7 days: 100% · streak 1",
         "4. Max",
         "   last check-in 5 days ago 🟢 · 7 days: 100% · streak 0",
@@ -240,7 +240,7 @@ async def test_admin_sees_every_client_with_their_trainer(
     assert lines[0] == "All clients (11), most in need of attention first:"
     names = [line for line in lines if line[:1].isdigit()]
     assert names[:3] == [
-        "1. Eve (with Sam) · 🚨 emergency alert open · 1 routine flag(s) to review",
+        "1. Eve (with Sam) · 🚨 emergency alert open · 1 routine flag to review",
         "2. Nia (with Kim) · ⚠️ urgent alert open",  # 30 days without a check-in
         "3. Lee (with Sam) · ⚠️ urgent alert open",
     ]
