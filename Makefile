@@ -3,8 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 LOCALES := flows/locales
 # Calls whose argument is a message id (flows/engine/texts.py EXTRACT_KEYWORDS has the same list).
-KEYWORDS := -k t -k tn:1,2 -k t_for:2 -k notify_person:3 -k _tell_trainer:3 -k _general -k _pick_step \
-	-k dynamic_id
+KEYWORDS := -k t -k tn:1,2 -k t_for:2 -k notify_person:3 -k _tell_trainer:3 -k _pick_step \
+	-k N_
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 

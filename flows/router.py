@@ -31,7 +31,7 @@ from flows.engine.conversation import (
 from flows.engine.core import BotInfo, Event, EventKind, Replies, Reply, Send, Toast
 from flows.engine.menu import VISITOR, command_table, help_text, install, menu_for
 from flows.engine.notify import mark_reachable
-from flows.engine.texts import t
+from flows.engine.texts import N_, t
 from flows.engine.wire import event_from_json, event_to_json, replies_from_json, replies_to_json
 from flows.progress import week
 from flows.staff import clients, invite, program, relay
@@ -287,13 +287,13 @@ def _general(key: str, roles: frozenset[str]) -> dict[str, str]:
 
 
 BASICS = (  # the router's own: they work for everyone, even in the middle of joining
-    Command("start", on_start, {VISITOR: "cmd_start"}, also=EVERYONE, anytime=True),
-    Command("help", on_help, _general("cmd_help", EVERYONE), more=True, anytime=True),
-    Command("privacy", on_privacy, _general("cmd_privacy", EVERYONE), more=True, anytime=True),
+    Command("start", on_start, {VISITOR: N_("cmd_start")}, also=EVERYONE, anytime=True),
+    Command("help", on_help, _general(N_("cmd_help"), EVERYONE), more=True, anytime=True),
+    Command("privacy", on_privacy, _general(N_("cmd_privacy"), EVERYONE), more=True, anytime=True),
     Command(
         "cancel",
         on_cancel,
-        _general("cmd_cancel", EVERYONE - {VISITOR}),
+        _general(N_("cmd_cancel"), EVERYONE - {VISITOR}),
         also=EVERYONE,
         more=True,
         anytime=True,

@@ -23,7 +23,7 @@ from flows.engine.localtime import local
 from flows.engine.menu import VISITOR, menu_for
 from flows.engine.notify import notify_person
 from flows.engine.schedule import zone_of
-from flows.engine.texts import t
+from flows.engine.texts import N_, t
 from storage import booking as bk
 from storage.models import STAFF, Person, Role
 from storage.personal import Stored, delete_person, stored_about
@@ -234,14 +234,14 @@ COMMANDS = (
     Command(
         "mydata",
         send_mydata,
-        {role: "cmd_mydata" for role in SELF_SERVICE},
+        {role: N_("cmd_mydata") for role in SELF_SERVICE},
         also=frozenset({VISITOR}),
         more=True,
     ),
     Command(
         "deleteme",
         ask_deleteme,
-        {role: "cmd_deleteme" for role in SELF_SERVICE},
+        {role: N_("cmd_deleteme") for role in SELF_SERVICE},
         also=frozenset({VISITOR, *STAFF}),  # they are told how their account goes
         more=True,
     ),

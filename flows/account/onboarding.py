@@ -13,6 +13,7 @@ answer.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 
 from flows.account.preferences import clock_time, fit_quiet
@@ -24,9 +25,22 @@ from flows.engine.flow import Done, Flow, FlowData, Next, Result, Retry, StepSpe
 from flows.engine.localtime import COMMON_TIMES, COMMON_ZONES, find_timezone
 from flows.engine.menu import help_text, menu_for
 from flows.engine.notify import notify_person
+from flows.engine.texts import N_
 from storage.models import STAFF as STAFF_ROLES
 from storage.models import Clearance, ClientProfile, Invite, Person, Role
 from storage.personal import stored_about
+
+# Each role in words ("You have already joined as {role}"), and how staff invite people.
+ROLE_NAMES: Mapping[Role, str] = {
+    Role.ADMIN: N_("role_admin"),
+    Role.TRAINER: N_("role_trainer"),
+    Role.CLIENT: N_("role_client"),
+    Role.PROSPECT: N_("role_prospect"),
+}
+INVITE_HINTS: Mapping[Role, str] = {
+    Role.ADMIN: N_("invite_hint_admin"),
+    Role.TRAINER: N_("invite_hint_trainer"),
+}
 
 
 class Step(StrEnum):
@@ -67,7 +81,7 @@ async def redeem(ctx: Context, code: str) -> None:
     invite.used_by_user_id, invite.used_at = user_id, ctx.now
     ctx.person = await _join(ctx, invite.role, invite.name, invite.trainer_id)
     if not await begin(ctx):  # a visitor turned staff whose time zone is known: nothing to ask
-        ctx.say(ctx.t("staff_welcome", name=invite.name, role=ctx.t(f"role_{invite.role}")))
+        ctx.say(ctx.t("staff_welcome", name=invite.name, role=ctx.t(ROLE_NAMES[invite.role])))
         _staff_ready(ctx)
 
 
@@ -82,10 +96,10 @@ async def _may_join(ctx: Context, invite: Invite) -> bool:
     if person is None:
         return True
     if person.role != Role.PROSPECT:
-        ctx.say(ctx.t("already_joined", role=ctx.t(f"role_{person.role}")))
+        ctx.say(ctx.t("already_joined", role=ctx.t(ROLE_NAMES[person.role])))
         return False
     if invite.role in STAFF_ROLES and await _has_visitor_data(ctx, person):
-        ctx.say(ctx.t("invite_staff_visitor_data", role=ctx.t(f"role_{invite.role}")))
+        ctx.say(ctx.t("invite_staff_visitor_data", role=ctx.t(ROLE_NAMES[invite.role])))
         return False
     return True
 
@@ -143,7 +157,7 @@ async def begin(ctx: Context) -> bool:
         return True
     staff = person.role in (Role.ADMIN, Role.TRAINER)  # a visitor may have no time zone yet
     if staff and person.timezone is None:
-        ctx.say(ctx.t("staff_welcome", name=person.name, role=ctx.t(f"role_{person.role}")))
+        ctx.say(ctx.t("staff_welcome", name=person.name, role=ctx.t(ROLE_NAMES[person.role])))
         await start(ctx, STAFF)
         return True
     return False
@@ -352,7 +366,7 @@ def _staff_ready(ctx: Context) -> None:
     if person is None:
         return
     ctx.replies.add(menu_for(person.role))
-    hint = ctx.t(f"invite_hint_{person.role}")
+    hint = ctx.t(INVITE_HINTS[person.role])
     ctx.say(ctx.t("staff_ready", name=person.name, invite_hint=hint))
 
 

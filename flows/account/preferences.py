@@ -18,6 +18,7 @@ from flows.engine.conversation import Answer, Command, Context, register, start
 from flows.engine.flow import Done, Flow, FlowData, Next, Result, Retry, StepSpec
 from flows.engine.localtime import COMMON_TIMES, parse_clock_time
 from flows.engine.schedule import next_at, parse_hhmm, parse_typed_span, quiet_span, wall_in_span
+from flows.engine.texts import N_
 from storage.models import Person, Role
 from storage.reminders import schedule_of
 
@@ -67,8 +68,11 @@ async def answer_menu(ctx: Context, data: Data, answer: Answer) -> Result:
     person = ctx.person
     if person is None:
         return Done()
-    first = "time" if person.role == Role.CLIENT else "digest"
-    options = [(v, ctx.t(f"settings_change_{v}")) for v in (first, "quiet")]
+    if person.role == Role.CLIENT:
+        options = [("time", ctx.t("settings_change_time"))]
+    else:
+        options = [("digest", ctx.t("settings_change_digest"))]
+    options += [("quiet", ctx.t("settings_change_quiet"))]
     chosen = pick(ctx, answer, [*options, ("done", ctx.t("settings_done"))])
     if chosen == "done":
         ctx.say(ctx.t("settings_closed"))
@@ -192,9 +196,9 @@ COMMANDS = (
         "settings",
         _settings,
         {
-            Role.CLIENT: "cmd_settings_client",
-            Role.TRAINER: "cmd_settings_staff",
-            Role.ADMIN: "cmd_settings_staff",
+            Role.CLIENT: N_("cmd_settings_client"),
+            Role.TRAINER: N_("cmd_settings_staff"),
+            Role.ADMIN: N_("cmd_settings_staff"),
         },
     ),
 )

@@ -20,6 +20,7 @@ from flows.engine.choices import Option, buttons, pick
 from flows.engine.conversation import Answer, Command, Context, register, start
 from flows.engine.flow import Done, Flow, FlowData, Next, Result, Retry, StepSpec
 from flows.engine.localtime import parse_clock_time, parse_day
+from flows.engine.texts import N_
 from storage import booking as bk
 from storage.models import Role
 
@@ -36,11 +37,23 @@ class Step(StrEnum):
 
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-CHOICES: dict[Step, tuple[str, tuple[int, ...]]] = {  # step: (setting, values offered)
-    Step.LENGTH: ("length_minutes", (15, 20, 30, 45, 60)),
-    Step.BUFFER: ("buffer_minutes", (0, 5, 10, 15, 30)),
-    Step.NOTICE: ("notice_hours", (2, 6, 12, 24, 48)),
-    Step.HORIZON: ("horizon_days", (7, 14, 21, 30, 60)),
+# step: (setting, question's text key, values offered)
+CHOICES: dict[Step, tuple[str, str, tuple[int, ...]]] = {
+    Step.LENGTH: ("length_minutes", N_("av_ask_length"), (15, 20, 30, 45, 60)),
+    Step.BUFFER: ("buffer_minutes", N_("av_ask_buffer"), (0, 5, 10, 15, 30)),
+    Step.NOTICE: ("notice_hours", N_("av_ask_notice"), (2, 6, 12, 24, 48)),
+    Step.HORIZON: ("horizon_days", N_("av_ask_horizon"), (7, 14, 21, 30, 60)),
+}
+# the menu's choices: value -> button text key
+MENU: dict[str, str] = {
+    "day": N_("av_menu_day"),
+    "length": N_("av_menu_length"),
+    "buffer": N_("av_menu_buffer"),
+    "notice": N_("av_menu_notice"),
+    "horizon": N_("av_menu_horizon"),
+    "blocked": N_("av_menu_blocked"),
+    "accepting": N_("av_menu_accepting"),
+    "done": N_("av_menu_done"),
 }
 _RANGE = re.compile(r"^\s*([^-–]+?)\s*[-–]\s*(.+?)\s*$")
 
@@ -110,11 +123,11 @@ async def answer_hours(ctx: Context, data: Data, answer: Answer) -> Result:
 
 def _number_step(step: Step) -> StepSpec[Data]:
     """Length, buffer, notice and horizon: a few numbers to pick, saved to one setting."""
-    field, values = CHOICES[step]
+    field, _, values = CHOICES[step]
     options = [(str(v), str(v)) for v in values]
 
     async def ask_number(ctx: Context, data: Data) -> None:
-        ctx.say(ctx.t(f"av_ask_{step}"), buttons(ctx, options, per_row=5))
+        ctx.say(ctx.t(CHOICES[step][1]), buttons(ctx, options, per_row=5))
 
     async def answer_number(ctx: Context, data: Data, answer: Answer) -> Result:
         value = int(pick(ctx, answer, options))
@@ -164,8 +177,7 @@ def _days() -> list[Option]:
 
 
 def _menu(ctx: Context) -> list[Option]:
-    keys = ("day", "length", "buffer", "notice", "horizon", "blocked", "accepting", "done")
-    return [(key, ctx.t(f"av_menu_{key}")) for key in keys]
+    return [(key, ctx.t(MENU[key])) for key in MENU]
 
 
 async def _summary(ctx: Context) -> str:
@@ -175,9 +187,9 @@ async def _summary(ctx: Context) -> str:
     hours: dict[int, list[str]] = {}
     for row in await bk.availability(ctx.store, trainer_id):
         hours.setdefault(row.weekday, []).append(f"{row.start}-{row.end}")
+    off = ctx.t("av_off")
     week = "\n".join(
-        f"{name}: {', '.join(hours.get(i, [])) or ctx.t('av_off')}"
-        for i, name in enumerate(WEEKDAYS)
+        f"{name}: {', '.join(hours.get(i, [])) or off}" for i, name in enumerate(WEEKDAYS)
     )
     today = ctx.today(trainer)
     blocked = await bk.blocked_dates(ctx.store, trainer_id, today)
@@ -198,5 +210,5 @@ async def _availability(ctx: Context) -> None:
     await start(ctx, AVAILABILITY)
 
 
-COMMANDS = (Command("availability", _availability, {Role.TRAINER: "cmd_availability"}),)
+COMMANDS = (Command("availability", _availability, {Role.TRAINER: N_("cmd_availability")}),)
 ACTIONS: Actions = ()

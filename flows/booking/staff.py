@@ -12,7 +12,7 @@ from flows.engine.buttons import Actions, BookingNew, Outcome, Route, StaffCance
 from flows.engine.conversation import Answer, Command, Context, register, start
 from flows.engine.flow import Done, Flow, FlowData, Result, Retry, StepSpec
 from flows.engine.notify import notify_person
-from flows.engine.texts import t
+from flows.engine.texts import N_, t
 from storage import booking as bk
 from storage.models import Booking, BookingStatus, Role
 
@@ -169,7 +169,7 @@ COMMANDS = (
     Command(
         "bookings",
         _bookings,
-        {Role.TRAINER: "cmd_bookings_trainer", Role.ADMIN: "cmd_bookings_admin"},
+        {Role.TRAINER: N_("cmd_bookings_trainer"), Role.ADMIN: N_("cmd_bookings_admin")},
     ),
 )
 ACTIONS: Actions = (Route(StaffCancel, on_trainer_cancel), Route(Outcome, on_outcome))

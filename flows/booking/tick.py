@@ -13,19 +13,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Literal
 
 from flows.booking.staff import outcome_buttons
 from flows.booking.times import when
 from flows.booking.visitor import prospect_outbox_buttons
 from flows.engine.schedule import zone_of
-from flows.engine.texts import t
+from flows.engine.texts import N_, t
 from flows.engine.ticks import Outcome, RowErrors, Tick, isolated
 from storage import booking as bk
 from storage.failures import waiting
 from storage.models import Booking, Person
 from storage.repo import Store, StoreFactory
 
-REMINDERS = (("24h", timedelta(hours=24)), ("1h", timedelta(hours=1)))
+Reminder = Literal["24h", "1h"]
+REMINDERS: tuple[tuple[Reminder, timedelta], ...] = (
+    ("24h", timedelta(hours=24)),
+    ("1h", timedelta(hours=1)),
+)
+REMINDER_TEXTS: dict[Reminder, str] = {"24h": N_("bk_reminder_24h"), "1h": N_("bk_reminder_1h")}
 OUTCOME_LOOKBACK = timedelta(days=7)
 BOOKING_TICK = Tick("booking", "booking", timedelta(minutes=5), timedelta(hours=1))
 
@@ -65,7 +71,7 @@ async def plan_booking_reminders(
     return queued
 
 
-def _due_reminder(booking: Booking, now: datetime) -> str | None:
+def _due_reminder(booking: Booking, now: datetime) -> Reminder | None:
     """The reminder due now, if any: the nearer one wins; one booked late skips the 24 h."""
     for kind, before in reversed(REMINDERS):
         due = booking.starts_at - before
@@ -82,7 +88,7 @@ async def _remind(store: Store, booking: Booking, now: datetime, default_zone: s
         return 0
     zone = zone_of(prospect, default_zone)
     text = t(
-        f"bk_reminder_{kind}",
+        REMINDER_TEXTS[kind],
         prospect.locale,
         name=prospect.name,
         trainer=trainer.name,

@@ -51,7 +51,7 @@ from flows.engine.menu import VISITOR, menu_for
 from flows.engine.notify import notify_person
 from flows.engine.parse import ID_MAX, exact_int
 from flows.engine.sanitize import clean_label
-from flows.engine.texts import t
+from flows.engine.texts import N_, t
 from storage import booking as bk
 from storage.models import Booking, BookingStatus, Person, Role
 
@@ -77,6 +77,12 @@ class Step(StrEnum):
     CONFIRM = "confirm"
 
 
+# the clearance answers: value -> its text key (the visitor's button, the trainer's message)
+CLEARED: dict[str, str] = {
+    "yes": N_("bk_cleared_yes"),
+    "no": N_("bk_cleared_no"),
+    "unsure": N_("bk_cleared_unsure"),
+}
 INTAKE = ("name", "goal", "injury", "cleared", "flags", "trainer")  # what the trainer is shown
 
 
@@ -402,11 +408,7 @@ def _minutes(moment: datetime) -> int:
 
 
 def _cleared_options(ctx: Context) -> list[Option]:
-    return [
-        ("yes", ctx.t("bk_cleared_yes")),
-        ("no", ctx.t("bk_cleared_no")),
-        ("unsure", ctx.t("bk_cleared_unsure")),
-    ]
+    return [(value, ctx.t(CLEARED[value])) for value in CLEARED]
 
 
 async def _trainer_options(ctx: Context) -> list[Option]:
@@ -439,8 +441,9 @@ def _flag_buttons(ctx: Context, data: Data) -> Keyboard:
 
 def _flags_record(ctx: Context, data: Data) -> str:
     codes = data.flags or []
-    ticked = "\n".join(f"» {RED_FLAG_ITEMS[c]}" for c in codes) or f"» {ctx.t('ci_flags_none')}"
-    return f"{ctx.t('bk_ask_flags')}\n\n{ticked}"
+    none, question = ctx.t("ci_flags_none"), ctx.t("bk_ask_flags")
+    ticked = "\n".join(f"» {RED_FLAG_ITEMS[c]}" for c in codes) or f"» {none}"
+    return f"{question}\n\n{ticked}"
 
 
 async def _prospect(ctx: Context, data: Data) -> Person:
@@ -587,7 +590,7 @@ async def _tell_trainer_booked(
     await notify_person(
         ctx,
         trainer,
-        "bk_trainer_moved" if old is not None else "bk_trainer_booked",
+        N_("bk_trainer_moved") if old is not None else N_("bk_trainer_booked"),
         about=[booking.prospect_id],
         buttons=[
             [outbox_button(t_for(trainer, "bk_trainer_cancel"), StaffCancel(booking.id or 0))]
@@ -598,7 +601,7 @@ async def _tell_trainer_booked(
         zone=zone,
         goal=intake.get("goal") or "-",
         injury=intake.get("injury") or t_for(trainer, "bk_none"),
-        cleared=t_for(trainer, f"bk_cleared_{cleared}") if cleared else "-",
+        cleared=t_for(trainer, CLEARED[cleared]) if cleared else "-",
         phone=booking.phone or t_for(trainer, "bk_none"),
     )
 
@@ -747,8 +750,8 @@ async def _mybooking(ctx: Context) -> None:
 
 
 COMMANDS = (
-    Command("book", _book, {VISITOR: "cmd_book", Role.PROSPECT: "cmd_book"}),
-    Command("mybooking", _mybooking, {Role.PROSPECT: "cmd_mybooking"}),
+    Command("book", _book, {VISITOR: N_("cmd_book"), Role.PROSPECT: N_("cmd_book")}),
+    Command("mybooking", _mybooking, {Role.PROSPECT: N_("cmd_mybooking")}),
 )
 ACTIONS: Actions = (
     Route(BookingMove, on_move),

@@ -23,9 +23,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal, NamedTuple, get_args
 
-from flows.checkin.day import ALERT_LINES, RED_FLAG_ITEMS, Answers, label, options
+from flows.checkin.day import (
+    ALERT_LINES,
+    ALERT_OPTION_TEXTS,
+    RED_FLAG_ITEMS,
+    Answers,
+    label,
+    options,
+)
 from flows.checkin.triage import Assessment, rule_label, rule_severity
 from flows.engine import dates
 from flows.engine.buttons import (
@@ -44,7 +51,7 @@ from flows.engine.buttons import (
 from flows.engine.conversation import Command, Context
 from flows.engine.core import Button, Keyboard, keyboard
 from flows.engine.localtime import local
-from flows.engine.texts import t
+from flows.engine.texts import N_, t
 from flows.engine.ticks import Outcome, RowErrors, Tick, isolated
 from flows.progress.trends import adherence, percent
 from storage.alerts import (
@@ -65,12 +72,73 @@ from storage.repo import Store, StoreFactory
 
 log = logging.getLogger(__name__)
 
-SENT_AT_ONCE = ("emergency", "urgent")  # routine alerts wait for /alerts and the digest
+SentAtOnce = Literal["emergency", "urgent"]  # routine alerts wait for /alerts and the digest
+SENT_AT_ONCE: tuple[SentAtOnce, ...] = get_args(SentAtOnce)
 LIST_LIMIT = 20
 HISTORY_DAYS = 14
 SERIES_DAYS = 7
 BLANK = "–"
-INTAKE_FIELDS = ("goal", "injury")  # a visitor's intake answers shown beside their red flags
+# a visitor's intake answers shown beside their red flags: name -> its line's text key
+INTAKE_LINES: dict[str, str] = {
+    "goal": N_("alert_intake_goal"),
+    "injury": N_("alert_intake_injury"),
+}
+SEVERITY_NAMES: dict[str, str] = {
+    "emergency": N_("alert_severity_emergency"),
+    "urgent": N_("alert_severity_urgent"),
+    "routine": N_("alert_severity_routine"),
+}
+
+
+class AlertWords(NamedTuple):
+    """The text keys of an alert's first and last lines: to the trainer, and to the admins
+    when nobody acknowledged it in time."""
+
+    first: str
+    action: str
+    escalated_first: str
+    escalated_action: str
+
+
+# by whether a consult visitor (not a client) raised it, and its severity
+ALERT_WORDS: dict[tuple[bool, SentAtOnce], AlertWords] = {
+    (False, "emergency"): AlertWords(
+        N_("alert_first_emergency"),
+        N_("alert_action_emergency"),
+        N_("alert_escalated_first_emergency"),
+        N_("alert_escalated_action_emergency"),
+    ),
+    (False, "urgent"): AlertWords(
+        N_("alert_first_urgent"),
+        N_("alert_action_urgent"),
+        N_("alert_escalated_first_urgent"),
+        N_("alert_escalated_action_urgent"),
+    ),
+    (True, "emergency"): AlertWords(
+        N_("alert_first_visitor_emergency"),
+        N_("alert_action_visitor_emergency"),
+        N_("alert_escalated_first_visitor_emergency"),
+        N_("alert_escalated_action_visitor_emergency"),
+    ),
+    (True, "urgent"): AlertWords(
+        N_("alert_first_visitor_urgent"),
+        N_("alert_action_visitor_urgent"),
+        N_("alert_escalated_first_visitor_urgent"),
+        N_("alert_escalated_action_visitor_urgent"),
+    ),
+}
+ESCALATED_WHY: dict[bool, str] = {
+    False: N_("alert_escalated_why"),
+    True: N_("alert_escalated_why_visitor"),
+}
+
+
+def alert_words(visitor: bool, severity: str) -> AlertWords:
+    """The words of an alert sent at once; a routine one has none (KeyError: a bug)."""
+    for sent in SENT_AT_ONCE:
+        if severity == sent:
+            return ALERT_WORDS[visitor, sent]
+    raise KeyError(severity)
 
 
 # --- raising ------------------------------------------------------------------------------------
@@ -220,13 +288,9 @@ async def _send_alert(
     locale = trainer.locale
     zone = ctx.zone(trainer)
     visitor = is_visitor(client)
-    who = "visitor_" if visitor else ""
-    first = t(f"alert_first_{who}{severity}", locale, client=client.name)
-    action = (
-        t(f"alert_action_{who}emergency", locale, emergency=ctx.bot.emergency_number)
-        if severity == "emergency"
-        else t(f"alert_action_{who}urgent", locale)
-    )
+    words = alert_words(visitor, severity)
+    first = t(words.first, locale, client=client.name)
+    action = t(words.action, locale, emergency=ctx.bot.emergency_number)
     lines = [first, ""]
     lines += _rule_lines(group, locale)
     lines += ["", *_answer_lines(group[0].answers, locale), ""]
@@ -341,9 +405,9 @@ def _answer_lines(answers: dict[str, Any], locale: str) -> list[str]:
         value = answers.get(name)
         if value not in (None, "", []) and value not in shown.quiet:
             lines.append(t(shown.alert, locale, **said))
-    for name in INTAKE_FIELDS:
+    for name in INTAKE_LINES:
         if name in answers:
-            lines.append(t(f"alert_intake_{name}", locale, text=answers[name] or BLANK))
+            lines.append(t(INTAKE_LINES[name], locale, text=answers[name] or BLANK))
     return lines
 
 
@@ -360,7 +424,7 @@ def _said(answers: dict[str, Any], locale: str) -> dict[str, str]:
         elif name == "red_flags":
             said[name] = "; ".join(RED_FLAG_ITEMS.get(code, code) for code in value)
         elif words.alert and options(name):
-            said[name] = t(f"{words.alert}_{value}", locale)
+            said[name] = t(ALERT_OPTION_TEXTS[name][value], locale)
         else:
             said[name] = str(value)
     return said
@@ -515,7 +579,7 @@ async def _alert_list(ctx: Context, person: Person) -> tuple[str, Keyboard]:
             ctx.t(
                 "alerts_line",
                 n=n,
-                severity=ctx.t(f"alert_severity_{alert.severity}"),
+                severity=ctx.t(SEVERITY_NAMES[alert.severity]),
                 client=name,
                 label=rule_label(alert.rule),
                 date=_clock(alert.updated_at, zone, ctx.locale, dates.day),
@@ -576,8 +640,10 @@ async def history_text(ctx: Context, client: Person) -> str:
         label = dates.weekday(day, ctx.locale)
         checkin = found.get(day)
         if checkin is None:
-            key = "history_paused" if day in paused else "history_missing"
-            lines.append(ctx.t(key, date=label))
+            if day in paused:
+                lines.append(ctx.t("history_paused", date=label))
+            else:
+                lines.append(ctx.t("history_missing", date=label))
             continue
         lines.append(
             ctx.t(
@@ -703,13 +769,13 @@ def _escalation_text(
     locale = admin.locale
     zone = admin.timezone or "UTC"
     name = client.name if client else BLANK
-    severity = alert.severity
-    who = "visitor_" if is_visitor(client) else ""
+    visitor = is_visitor(client)
+    words = alert_words(visitor, alert.severity)
     lines = [
-        t(f"alert_escalated_first_{who}{severity}", locale, client=name),
+        t(words.escalated_first, locale, client=name),
         "",
         t(
-            f"alert_escalated_why{'_visitor' if who else ''}",
+            ESCALATED_WHY[visitor],
             locale,
             time=_clock(alert.created_at, zone, locale, dates.day_year_clock),
             zone=zone,
@@ -722,14 +788,16 @@ def _escalation_text(
         *_answer_lines(alert.answers, locale),
         t("alert_told", locale, client=name, told=alert.client_told or BLANK),
         "",
-        t(f"alert_escalated_action_{who}{severity}", locale),
+        t(words.escalated_action, locale),
         clinician,
     ]
     return "\n".join(lines)
 
 
 COMMANDS = (
-    Command("alerts", list_alerts, {Role.TRAINER: "cmd_alerts", Role.ADMIN: "cmd_alerts_admin"}),
+    Command(
+        "alerts", list_alerts, {Role.TRAINER: N_("cmd_alerts"), Role.ADMIN: N_("cmd_alerts_admin")}
+    ),
 )
 ACTIONS: Actions = (
     Route(AckAlerts, acknowledge),

@@ -19,7 +19,7 @@ answers.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
@@ -29,6 +29,7 @@ from pydantic import Field, ValidationError
 from flows.account import onboarding
 from flows.checkin import alert
 from flows.checkin.day import (
+    OPTION_TEXTS,
     RED_FLAG_ITEMS,
     SCORE_MAX,
     Answers,
@@ -42,7 +43,7 @@ from flows.checkin.day import (
     options,
 )
 from flows.checkin.questions import OPTIONAL_QUESTIONS, questions_for
-from flows.checkin.triage import Assessment, assess, rule_severity
+from flows.checkin.triage import Assessment, Light, assess, rule_severity
 from flows.engine import dates
 from flows.engine.buttons import Actions
 from flows.engine.choices import Option, buttons, pick
@@ -69,6 +70,7 @@ from flows.engine.flow import (
 )
 from flows.engine.notify import notify_person
 from flows.engine.parse import ascii_int
+from flows.engine.texts import N_
 from flows.progress.trends import percent, series, set_counts, streak
 from storage.checkins import checkin_dates, checkin_on, checkins_between
 from storage.models import Checkin, Clearance, ClientProfile, Person, Role
@@ -132,10 +134,20 @@ FIELD_OF: dict[Step, str] = {
     Step.RED_FLAGS: "red_flags",
     Step.NOTE: "note",
 }
-# The flow's own choices, which are no answer: (text key, values).
-OWN_CHOICES: dict[Step, tuple[str, tuple[str, ...]]] = {
-    Step.EXERCISE: ("ci_exercise", ("done", "partly", "skipped")),
-    Step.AGAIN: ("ci_again", ("change", "keep")),
+# The flow's own choices, which are no answer: value -> text key.
+OWN_CHOICES: dict[Step, dict[str, str]] = {
+    Step.EXERCISE: {
+        "done": N_("ci_exercise_done"),
+        "partly": N_("ci_exercise_partly"),
+        "skipped": N_("ci_exercise_skipped"),
+    },
+    Step.AGAIN: {"change": N_("ci_again_change"), "keep": N_("ci_again_keep")},
+}
+# The traffic light's line in the summary.
+LIGHT_TEXTS: dict[Light, str] = {
+    "green": N_("ci_light_green"),
+    "amber": N_("ci_light_amber"),
+    "red": N_("ci_light_red"),
 }
 
 
@@ -257,13 +269,15 @@ Take = Callable[[Context, Data, Answer], Awaitable[Result]]
 
 def _options(ctx: Context, step: Step) -> list[Option]:
     """The choices of a question: (value, label), values as stored (flows.checkin.day), each
-    label under "<question's text key>_<value>"."""
+    label's text key from OPTION_TEXTS (or OWN_CHOICES)."""
+    texts: Mapping[str, str]
     if step in OWN_CHOICES:
-        key, values = OWN_CHOICES[step]
+        texts = OWN_CHOICES[step]
+        values = tuple(texts)
     else:
         field = FIELD_OF[step]
-        key, values = label(field).ask, options(field)
-    return [(value, ctx.t(f"{key}_{value}")) for value in values]
+        texts, values = OPTION_TEXTS[field], options(field)
+    return [(value, ctx.t(texts[value])) for value in values]
 
 
 def _worried(step: Step, take: Take) -> Take:
@@ -491,8 +505,9 @@ def _flag_buttons(ctx: Context, data: Data) -> Keyboard:
 def _flags_record(ctx: Context, data: Data) -> str:
     """The red-flag question with what was ticked, once answered (no buttons)."""
     codes: tuple[RedFlagCode, ...] = data.answers.red_flags
-    ticked = "\n".join(f"» {RED_FLAG_ITEMS[c]}" for c in codes) or f"» {ctx.t('ci_flags_none')}"
-    return f"{ctx.t('ci_red_flags')}\n\n{ticked}"
+    none, question = ctx.t("ci_flags_none"), ctx.t("ci_red_flags")
+    ticked = "\n".join(f"» {RED_FLAG_ITEMS[c]}" for c in codes) or f"» {none}"
+    return f"{question}\n\n{ticked}"
 
 
 # --- assessing and saving -----------------------------------------------------------------------
@@ -609,7 +624,7 @@ async def _summary(
     if assessment.severity == "urgent":
         lines.insert(0, ctx.t("ci_urgent"))
     if assessment.light and assessment.severity != "urgent":  # then: no load until cleared
-        lines.append(ctx.t(f"ci_light_{assessment.light}"))
+        lines.append(ctx.t(LIGHT_TEXTS[assessment.light]))
     if assessment.severity == "routine" and assessment.light != "red":
         lines.append(ctx.t("ci_routine"))
     sets, total = set_counts(row.exercises)
@@ -651,5 +666,5 @@ CHECKIN = register(
         },
     )
 )
-COMMANDS = (Command("checkin", begin, {Role.CLIENT: "cmd_checkin"}),)
+COMMANDS = (Command("checkin", begin, {Role.CLIENT: N_("cmd_checkin")}),)
 ACTIONS: Actions = ()

@@ -4,7 +4,8 @@ options and words.
 The check-in flow keeps its answers as `Answers`, triage's rules read `Day`s, trainer alerts show
 answers through the labels declared here, and `mendbot triage` validates its JSON with these very
 models, so an answer the bot could never store is refused the same way everywhere. A missing or
-null answer means "not asked". Pure (stdlib and pydantic), like the rules that read it.
+null answer means "not asked". Pure (stdlib, pydantic and the N_ marker), like the rules that read
+it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic.fields import FieldInfo
+
+from flows.engine.texts import N_
 
 # --- answer values (TRIAGE.md section 6, "Value sets") -----------------------------------------
 
@@ -110,6 +113,49 @@ RED_FLAG_RULES: Final[Mapping[RedFlagCode, tuple[str, ...]]] = MappingProxyType(
 )
 
 
+# Each option's text key, by answer: the check-in's buttons, which alerts' lines also use.
+OPTION_TEXTS: Final[Mapping[str, Mapping[str, str]]] = {
+    "morning": {
+        "better": N_("ci_morning_better"),
+        "usual": N_("ci_morning_usual"),
+        "worse": N_("ci_morning_worse"),
+    },
+    "stiffness": {
+        "none": N_("ci_stiffness_none"),
+        "<5": N_("ci_stiffness_<5"),
+        "5-15": N_("ci_stiffness_5-15"),
+        "15-30": N_("ci_stiffness_15-30"),
+        ">30": N_("ci_stiffness_>30"),
+    },
+    "swelling": {
+        "less": N_("ci_swelling_less"),
+        "same": N_("ci_swelling_same"),
+        "more": N_("ci_swelling_more"),
+    },
+    "night_waking": {
+        "no": N_("ci_night_no"),
+        "once": N_("ci_night_once"),
+        "several": N_("ci_night_several"),
+        "no_sleep": N_("ci_night_no_sleep"),
+    },
+    "night_eased": {"yes": N_("ci_night_eased_yes"), "no": N_("ci_night_eased_no")},
+    "skip_reason": {
+        "pain": N_("ci_exercise_skip_pain"),
+        "time": N_("ci_exercise_skip_time"),
+        "forgot": N_("ci_exercise_skip_forgot"),
+        "other": N_("ci_exercise_skip_other"),
+    },
+}
+# An option's text key in a trainer alert's line, by answer (a quiet value has none).
+ALERT_OPTION_TEXTS: Final[Mapping[str, Mapping[str, str]]] = {
+    "night_waking": {
+        "once": N_("alert_night_once"),
+        "several": N_("alert_night_several"),
+        "no_sleep": N_("alert_night_no_sleep"),
+    },
+}
+
+
 # --- what a field means to people ---------------------------------------------------------------
 
 
@@ -126,9 +172,10 @@ class Expect:
 
 @dataclass(frozen=True)
 class Label:
-    """How people see an answer: `ask`, the check-in question's text key (an option's button
-    reads "<ask>_<value>"); `alert`, the text key of its line in a trainer alert (its
-    placeholders are field names), left out when the answer is missing or in `quiet`."""
+    """How people see an answer: `ask`, the check-in question's text key (its options' are in
+    OPTION_TEXTS); `alert`, the text key of its line in a trainer alert (its placeholders are
+    field names; options in ALERT_OPTION_TEXTS), left out when the answer is missing or in
+    `quiet`."""
 
     ask: str
     alert: str = ""
@@ -183,7 +230,7 @@ class Exercise(Checked):
         StrictInt, Field(ge=0), Expect("a whole number from 0 to sets_prescribed", missing=None)
     ]
     skip_reason: Annotated[
-        SkipReason | None, Expect(_one_of(SkipReason)), Label("ci_exercise_skip")
+        SkipReason | None, Expect(_one_of(SkipReason)), Label(N_("ci_exercise_skip"))
     ] = None
 
     @field_validator("sets_done")
@@ -198,28 +245,32 @@ class Exercise(Checked):
 class Answers(Checked):
     """One day's answers (Q1, Q3-Q10) as the client gave them, in the check-in's order."""
 
-    pain_now: Annotated[Score, _SCORE, Label("ci_pain", alert="alert_pain_now")] = None
+    pain_now: Annotated[Score, _SCORE, Label(N_("ci_pain"), alert=N_("alert_pain_now"))] = None
     exercise_pain: Annotated[
-        Score, _SCORE, Label("ci_exercise_pain", alert="alert_exercise_pain")
+        Score, _SCORE, Label(N_("ci_exercise_pain"), alert=N_("alert_exercise_pain"))
     ] = None
-    morning: Annotated[Morning | None, Expect(_one_of(Morning)), Label("ci_morning")] = None
-    stiffness: Annotated[Stiffness | None, Expect(_one_of(Stiffness)), Label("ci_stiffness")] = None
-    swelling: Annotated[Swelling | None, Expect(_one_of(Swelling)), Label("ci_swelling")] = None
+    morning: Annotated[Morning | None, Expect(_one_of(Morning)), Label(N_("ci_morning"))] = None
+    stiffness: Annotated[
+        Stiffness | None, Expect(_one_of(Stiffness)), Label(N_("ci_stiffness"))
+    ] = None
+    swelling: Annotated[Swelling | None, Expect(_one_of(Swelling)), Label(N_("ci_swelling"))] = None
     night_waking: Annotated[
         NightWaking | None,
         Expect(_one_of(NightWaking)),
-        Label("ci_night", alert="alert_night", quiet=("no",)),
+        Label(N_("ci_night"), alert=N_("alert_night"), quiet=("no",)),
     ] = None
-    night_eased: Annotated[StrictBool | None, Expect("true or false"), Label("ci_night_eased")] = (
-        None
-    )
-    confidence: Annotated[Score, _SCORE, Label("ci_confidence")] = None
+    night_eased: Annotated[
+        StrictBool | None, Expect("true or false"), Label(N_("ci_night_eased"))
+    ] = None
+    confidence: Annotated[Score, _SCORE, Label(N_("ci_confidence"))] = None
     red_flags: Annotated[
         tuple[RedFlagCode, ...],
         Expect("a list of red-flag codes", each="is not a known red-flag code"),
-        Label("ci_red_flags", alert="alert_red_flags"),
+        Label(N_("ci_red_flags"), alert=N_("alert_red_flags")),
     ] = ()
-    note: Annotated[StrictStr | None, Expect("text"), Label("ci_note", alert="alert_note")] = None
+    note: Annotated[
+        StrictStr | None, Expect("text"), Label(N_("ci_note"), alert=N_("alert_note"))
+    ] = None
 
     def but(self, **changes: Any) -> Answers:
         """A copy with `changes`, validated like the rest (model_copy would not check them)."""

@@ -13,11 +13,12 @@ from flows.engine.choices import buttons
 from flows.engine.conversation import Answer, Command, Context, register, start
 from flows.engine.flow import Done, Flow, FlowData, Result, Retry, StepSpec
 from flows.engine.parse import ascii_int
+from flows.engine.texts import N_
 from storage.models import Role
 from storage.pauses import add_pause, end_pause
 
 MAX_DAYS = 60
-CHOICES = (("3", "pause_3"), ("7", "pause_7"), ("14", "pause_14"))
+CHOICES = {"3": N_("pause_3"), "7": N_("pause_7"), "14": N_("pause_14")}  # days -> text key
 
 
 async def pause_for(ctx: Context, days: int) -> None:
@@ -48,7 +49,7 @@ class Data(FlowData):
 
 
 async def ask_days(ctx: Context, data: Data) -> None:
-    options = [(value, ctx.t(key)) for value, key in CHOICES]
+    options = [(value, ctx.t(CHOICES[value])) for value in CHOICES]
     ctx.say(ctx.t("pause_ask", most=MAX_DAYS), buttons(ctx, options, 3))
 
 
@@ -84,7 +85,7 @@ async def _resume(ctx: Context) -> None:
 
 
 COMMANDS = (
-    Command("pause", _pause, {Role.CLIENT: "cmd_pause"}),
-    Command("resume", _resume, {Role.CLIENT: "cmd_resume"}),
+    Command("pause", _pause, {Role.CLIENT: N_("cmd_pause")}),
+    Command("resume", _resume, {Role.CLIENT: N_("cmd_resume")}),
 )
 ACTIONS: Actions = ()

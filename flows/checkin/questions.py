@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flows.engine.texts import N_
+
 # code -> text key of its short label (for the trainer's program screen)
 OPTIONAL_QUESTIONS: dict[str, str] = {
-    "morning": "question_morning",  # Q4 better / as usual / worse after yesterday's exercise
-    "stiffness": "question_stiffness",  # Q5 morning stiffness
-    "swelling": "question_swelling",  # Q6 swelling compared with yesterday
-    "night": "question_night",  # Q7 night waking, and whether rest eased it
-    "confidence": "question_confidence",  # Q8 confidence doing the exercises
+    "morning": N_("question_morning"),  # Q4 better / as usual / worse after yesterday's exercise
+    "stiffness": N_("question_stiffness"),  # Q5 morning stiffness
+    "swelling": N_("question_swelling"),  # Q6 swelling compared with yesterday
+    "night": N_("question_night"),  # Q7 night waking, and whether rest eased it
+    "confidence": N_("question_confidence"),  # Q8 confidence doing the exercises
 }
 
 

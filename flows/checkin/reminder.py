@@ -30,7 +30,7 @@ from flows.engine.conversation import Command, Context
 from flows.engine.core import keyboard
 from flows.engine.localtime import local
 from flows.engine.schedule import in_span, local_date, next_at, quiet_span, quiet_until, zone_of
-from flows.engine.texts import t
+from flows.engine.texts import N_, t
 from flows.engine.ticks import Outcome, RowErrors, Tick, isolated
 from storage.alerts import open_alert
 from storage.checkins import checkin_on
@@ -69,6 +69,11 @@ SCHEDULE_TICK = Tick("schedule", "client", timedelta(minutes=15), timedelta(days
 REMINDER_TICK = Tick("reminder", "client", timedelta(minutes=15), timedelta(days=1))
 NUDGE_TICK = Tick("nudge", "client", timedelta(hours=1), timedelta(days=1))
 SKIP_REASONS: tuple[SkipReason, ...] = get_args(SkipReason)  # "travel", "sick", "rest"
+SKIP_TEXTS: dict[SkipReason, str] = {
+    "travel": N_("rem_skip_travel"),
+    "sick": N_("rem_skip_sick"),
+    "rest": N_("rem_skip_rest"),
+}
 # packed once: the planner puts them on every reminder of a burst
 _NOW, _SNOOZE, _SKIP = (ReminderPress(choice).pack() for choice in ("now", "snooze", "skip"))
 
@@ -456,7 +461,7 @@ async def reminder_action(ctx: Context, data: ReminderPress) -> None:
     elif data.reason is None:
         ctx.replies.toast()
         options = [
-            button(ctx.t(f"rem_skip_{reason}"), ReminderPress("skip", reason))
+            button(ctx.t(SKIP_TEXTS[reason]), ReminderPress("skip", reason))
             for reason in SKIP_REASONS
         ]
         ctx.say(ctx.t("rem_skip_ask"), keyboard(options))
@@ -487,14 +492,14 @@ async def _snooze(ctx: Context, person: Person) -> None:
     _record_press(ctx, ctx.t("rem_snoozed", time=clock))
 
 
-async def _skip(ctx: Context, person: Person, reason: str) -> None:
+async def _skip(ctx: Context, person: Person, reason: SkipReason) -> None:
     today = ctx.today(person)
     if await pause_on(ctx.store, person.id or 0, today) is not None:
         ctx.replies.toast(ctx.t("rem_skip_already"))
         return
     await add_pause(ctx.store, person.id or 0, today, 1, ctx.now, reason=f"skip:{reason}")
     ctx.replies.toast()
-    _record_press(ctx, ctx.t(f"rem_skip_{reason}"))
+    _record_press(ctx, ctx.t(SKIP_TEXTS[reason]))
     ctx.say(ctx.t("rem_skipped"))
 
 

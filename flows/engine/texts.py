@@ -76,6 +76,12 @@ def t(key: str, locale: str = DEFAULT_LOCALE, **values: Any) -> str:
     return template.format(**values) if values else template
 
 
+def N_(msgid: str) -> str:
+    """Marks `msgid`, kept in a table rather than passed to t() where it is chosen, for
+    extraction (gettext's no-op idiom); returns it unchanged for t() to look up later."""
+    return msgid
+
+
 def tn(singular: str, plural: str, n: int, locale: str = DEFAULT_LOCALE, **values: Any) -> str:
     """The text for `n` of something: the catalog entry `singular` (msgid_plural `plural`) in
     the plural form `locale` uses for `n` (ngettext), filled with `values`."""
@@ -109,7 +115,6 @@ EXTRACT_KEYWORDS: dict[str, tuple[int, ...] | None] = {
     "t_for": (2,),
     "notify_person": (3,),
     "_tell_trainer": (3,),
-    "_general": None,
     "_pick_step": None,
-    "dynamic_id": None,  # flows/engine/dynamic_ids.py
+    "N_": None,  # an id in a table, e.g. {"green": N_("ci_light_green")}
 }

@@ -6,7 +6,7 @@ from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from statistics import mean
-from typing import Any
+from typing import Any, Literal
 
 
 def set_counts(exercises: Iterable[Mapping[str, Any]]) -> tuple[int, int]:
@@ -64,11 +64,14 @@ def series(days: Sequence[Mapping[str, Any]], today: date, length: int = 7) -> l
     return out
 
 
+Direction = Literal["down", "flat", "up"]
+
+
 @dataclass(frozen=True)
 class Trend:
     """Mean pain of the latest `size` check-ins against the `size` before them."""
 
-    direction: str  # "down" | "flat" | "up"
+    direction: Direction
     before: float
     recent: float
     size: int
@@ -83,6 +86,7 @@ def pain_trend(pains: Sequence[int], step: float = 1.0) -> Trend | None:
         return None
     recent = mean(pains[-size:])
     before = mean(pains[-2 * size : -size])
+    direction: Direction
     if recent - before >= step:
         direction = "up"
     elif before - recent >= step:

@@ -14,18 +14,26 @@ from datetime import date, timedelta
 from typing import Any
 
 from flows.checkin.daily import current_streak
-from flows.checkin.reminder import SKIP_REASONS
+from flows.checkin.day import OPTION_TEXTS
+from flows.checkin.reminder import SKIP_REASONS, SKIP_TEXTS
 from flows.engine import dates
-from flows.engine.buttons import Actions, ProgressWindow, Route, Window, button
+from flows.engine.buttons import Actions, ProgressWindow, Route, SkipReason, Window, button
 from flows.engine.conversation import Command, Context
 from flows.engine.core import Keyboard, keyboard
 from flows.engine.localtime import local
-from flows.progress.trends import adherence, pain_trend, percent, set_counts
+from flows.engine.texts import N_
+from flows.progress.trends import Direction, adherence, pain_trend, percent, set_counts
 from storage.checkins import checkins_between, has_checkins
 from storage.models import Checkin, Pause, Person, Role
 from storage.pauses import pauses_between
 
 WINDOWS: tuple[Window, Window] = (7, 14)
+WINDOW_TEXTS: dict[Window, str] = {7: N_("progress_show_7"), 14: N_("progress_show_14")}
+TREND_TEXTS: dict[Direction, str] = {
+    "down": N_("progress_trend_down"),
+    "flat": N_("progress_trend_flat"),
+    "up": N_("progress_trend_up"),
+}
 WEEK = 7
 LIGHTS = {"green": "🟢", "amber": "🟡", "red": "🔴"}
 SKIP_PREFIX = "skip:"  # a one-day pause from a reminder's "Skip today" (flows/checkin/reminder.py)
@@ -77,7 +85,7 @@ async def progress_text(ctx: Context, person: Person, days: int) -> tuple[str, K
     shown = [row for row in rows if row.local_date >= first]
     lines += _trend_lines(ctx, [row.pain_now for row in shown if row.pain_now is not None])
     other = WINDOWS[1] if days == WINDOWS[0] else WINDOWS[0]
-    toggle = button(ctx.t(f"progress_show_{other}"), ProgressWindow(other))
+    toggle = button(ctx.t(WINDOW_TEXTS[other]), ProgressWindow(other))
     return "\n".join(lines), keyboard([toggle])
 
 
@@ -93,10 +101,10 @@ def _pause_on(pauses: list[Pause], day: date) -> Pause | None:
     return next((p for p in pauses if p.first_day <= day <= p.last_day), None)
 
 
-def _skip_reason(pause: Pause) -> str | None:
+def _skip_reason(pause: Pause) -> SkipReason | None:
     """Why a one-day pause from a reminder's "Skip today" was taken (travel, sick, rest)."""
     reason = (pause.reason or "").removeprefix(SKIP_PREFIX)
-    return reason if pause.reason != reason and reason in SKIP_REASONS else None
+    return next((r for r in SKIP_REASONS if r == reason and pause.reason != reason), None)
 
 
 def _day_line(
@@ -107,8 +115,8 @@ def _day_line(
         label = ctx.t("progress_today", date=label)
     if row is not None:
         details = _checkin_details(ctx, row)
-    elif pause is not None and _skip_reason(pause) is not None:
-        reason = ctx.t(f"rem_skip_{_skip_reason(pause)}").lower()
+    elif pause is not None and (skipped := _skip_reason(pause)) is not None:
+        reason = ctx.t(SKIP_TEXTS[skipped]).lower()
         details = ctx.t("progress_day_skipped", reason=reason)
     elif pause is not None:
         details = ctx.t("progress_paused")
@@ -126,7 +134,7 @@ def _checkin_details(ctx: Context, row: Checkin) -> str:
     answered = [e for e in exercises if e.get("sets_done") is not None]
     reasons = [str(e["skip_reason"]) for e in answered if e.get("skip_reason")]
     if answered and len(reasons) == len(answered) and len(answered) == len(exercises):
-        labels = dict.fromkeys(ctx.t(f"ci_exercise_skip_{r}").lower() for r in reasons)
+        labels = dict.fromkeys(ctx.t(OPTION_TEXTS["skip_reason"][r]).lower() for r in reasons)
         parts.append(ctx.t("progress_exercises_skipped", reasons=", ".join(labels)))
     elif answered:
         done, total = set_counts(exercises)
@@ -163,7 +171,7 @@ def _trend_lines(ctx: Context, pains: list[int]) -> list[str]:
             "progress_trend",
             "progress_trend_plural",
             trend.size,
-            direction=ctx.t(f"progress_trend_{trend.direction}"),
+            direction=ctx.t(TREND_TEXTS[trend.direction]),
             recent=_number(trend.recent),
             before=_number(trend.before),
             size=trend.size,
@@ -195,5 +203,5 @@ async def switch_window(ctx: Context, data: ProgressWindow) -> None:
     ctx.redraw(text, buttons)
 
 
-COMMANDS = (Command("progress", show_progress, {Role.CLIENT: "cmd_progress"}),)
+COMMANDS = (Command("progress", show_progress, {Role.CLIENT: N_("cmd_progress")}),)
 ACTIONS: Actions = (Route(ProgressWindow, switch_window),)

@@ -32,6 +32,7 @@ from flows.engine.buttons import (
 from flows.engine.conversation import Command, Context, start
 from flows.engine.core import Keyboard, keyboard
 from flows.engine.localtime import local
+from flows.engine.texts import N_
 from flows.progress.trends import adherence, percent
 from flows.progress.week import exercises_of, light_mark, week_checkins
 from flows.staff import program
@@ -222,8 +223,10 @@ async def client_list(ctx: Context, staff: Person, page: int) -> tuple[str, Keyb
     page = min(max(page, 0), pages - 1)
     start_at = page * PAGE_SIZE
     shown = entries[start_at : start_at + PAGE_SIZE]
-    header = "clients_header_admin" if admin else "clients_header_trainer"
-    lines = [ctx.t(header, count=len(entries))]
+    if admin:
+        lines = [ctx.t("clients_header_admin", count=len(entries))]
+    else:
+        lines = [ctx.t("clients_header_trainer", count=len(entries))]
     if pages > 1:
         lines.append(ctx.t("clients_page", page=page + 1, pages=pages))
     picks = []
@@ -319,7 +322,7 @@ COMMANDS = (
     Command(
         "clients",
         list_clients,
-        {Role.TRAINER: "cmd_clients_trainer", Role.ADMIN: "cmd_clients_admin"},
+        {Role.TRAINER: N_("cmd_clients_trainer"), Role.ADMIN: N_("cmd_clients_admin")},
     ),
 )
 ACTIONS: Actions = (

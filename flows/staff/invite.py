@@ -15,6 +15,7 @@ from flows.engine.conversation import Answer, Command, Context, register, start
 from flows.engine.flow import Done, Flow, FlowData, Result, Retry, StepSpec
 from flows.engine.localtime import local
 from flows.engine.sanitize import clean_label
+from flows.engine.texts import N_
 from storage.models import Invite, Person, Role
 from storage.repo import Store
 
@@ -66,8 +67,10 @@ class Data(FlowData):
 
 async def ask_name(ctx: Context, data: Data) -> None:
     person = ctx.person
-    key = "invite_ask_trainer_name" if person and person.role == Role.ADMIN else None
-    ctx.say(ctx.t(key or "invite_ask_client_name"))
+    if person and person.role == Role.ADMIN:
+        ctx.say(ctx.t("invite_ask_trainer_name"))
+    else:
+        ctx.say(ctx.t("invite_ask_client_name"))
 
 
 async def answer_name(ctx: Context, data: Data, answer: Answer) -> Result:
@@ -107,7 +110,9 @@ async def _invite(ctx: Context) -> None:
 
 COMMANDS = (
     Command(
-        "invite", _invite, {Role.TRAINER: "cmd_invite_trainer", Role.ADMIN: "cmd_invite_admin"}
+        "invite",
+        _invite,
+        {Role.TRAINER: N_("cmd_invite_trainer"), Role.ADMIN: N_("cmd_invite_admin")},
     ),
 )
 ACTIONS: Actions = ()

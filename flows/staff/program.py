@@ -22,7 +22,7 @@ import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from flows.checkin.questions import OPTIONAL_QUESTIONS
@@ -43,6 +43,7 @@ from flows.engine.flow import (
 )
 from flows.engine.parse import ID_MAX, ascii_int, exact_int
 from flows.engine.sanitize import clean_label
+from flows.engine.texts import N_
 from storage.models import STAFF, ClientProfile, Exercise, Person, Program, Role
 from storage.programs import (
     add_exercise,
@@ -60,12 +61,31 @@ from storage.programs import (
 MAX_EXERCISES = 12
 CLINICIAN_MAX = 200  # the column's length
 PAGE_SIZE = 8
-PHASES = ("rehab", "strength", "performance")
+PHASE_TEXTS = {  # our phases: value -> its text key (a trainer may type their own too)
+    "rehab": N_("program_phase_rehab"),
+    "strength": N_("program_phase_strength"),
+    "performance": N_("program_phase_performance"),
+}
+PHASES = tuple(PHASE_TEXTS)
 NAME_MAX, NOTES_MAX, PHASE_MAX, LINK_MAX = 60, 200, 30, 300
 SETS_RANGE = range(1, 11)
 REPS_RANGE = range(1, 101)
 SECONDS_RANGE = range(5, 601)
-FIELDS = ("name", "sets", "amount", "link", "notes")
+FIELD_TEXTS = {  # an exercise's fields to edit: value -> its button's text key
+    "name": N_("program_field_name"),
+    "sets": N_("program_field_sets"),
+    "amount": N_("program_field_amount"),
+    "link": N_("program_field_link"),
+    "notes": N_("program_field_notes"),
+}
+FIELDS = tuple(FIELD_TEXTS)
+# "no link" / "no notes": the buttons (and typed words) that leave an optional field empty
+NoneChoice = Literal["skip", "no_link", "no_notes"]
+NONE_TEXTS: dict[NoneChoice, str] = {
+    "skip": N_("program_skip"),
+    "no_link": N_("program_no_link"),
+    "no_notes": N_("program_no_notes"),
+}
 
 _AMOUNT = re.compile(
     r"(?P<n>[0-9]{1,4})\s*"  # ASCII digits only, as flows.engine.parse reads every typed number
@@ -170,9 +190,9 @@ def _unseen(char: str) -> bool:
     return char.isspace() or unicodedata.category(char) in ("Cc", "Cf")
 
 
-def _link(ctx: Context, answer: Answer, none_value: str) -> str | None:
+def _link(ctx: Context, answer: Answer, none_value: NoneChoice) -> str | None:
     """A link, or None when the Skip / No link button (or its typed label) was given."""
-    if answer.choice == none_value or _typed_is(answer, ctx.t(f"program_{none_value}"), "skip"):
+    if answer.choice == none_value or _typed_is(answer, ctx.t(NONE_TEXTS[none_value]), "skip"):
         return None
     link = parse_link(answer.text) if answer.choice is None else None
     if link is None:
@@ -180,8 +200,8 @@ def _link(ctx: Context, answer: Answer, none_value: str) -> str | None:
     return link
 
 
-def _notes(ctx: Context, answer: Answer, none_value: str) -> str | None:
-    if answer.choice == none_value or _typed_is(answer, ctx.t(f"program_{none_value}"), "skip"):
+def _notes(ctx: Context, answer: Answer, none_value: NoneChoice) -> str | None:
+    if answer.choice == none_value or _typed_is(answer, ctx.t(NONE_TEXTS[none_value]), "skip"):
         return None
     notes = answer.text.strip()
     if answer.choice is not None or not notes:
@@ -306,13 +326,14 @@ def _menu_options(ctx: Context, target: Target, has_exercises: bool) -> list[Opt
     options = [("add", ctx.t("program_add"))]
     if has_exercises:
         options += [("edit", ctx.t("program_edit")), ("remove", ctx.t("program_remove"))]
-    post_op_key = (
-        "program_post_op_turn_off" if target.profile.post_op else "program_post_op_turn_on"
-    )
+    if target.profile.post_op:
+        post_op = ctx.t("program_post_op_turn_off")
+    else:
+        post_op = ctx.t("program_post_op_turn_on")
     options += [
         ("phase", ctx.t("program_phase")),
         ("questions", ctx.t("program_questions")),
-        ("post_op", ctx.t(post_op_key)),
+        ("post_op", post_op),
         ("clinician", ctx.t("program_clinician")),
         ("done", ctx.t("program_done")),
     ]
@@ -463,8 +484,10 @@ async def answer_menu(ctx: Context, data: Data, target: Target, answer: Answer) 
     elif choice == "post_op":
         target.profile.post_op = not target.profile.post_op
         await ctx.store.add(target.profile)
-        key = "program_post_op_now_on" if target.profile.post_op else "program_post_op_now_off"
-        ctx.say(ctx.t(key, client=target.client.name))
+        if target.profile.post_op:
+            ctx.say(ctx.t("program_post_op_now_on", client=target.client.name))
+        else:
+            ctx.say(ctx.t("program_post_op_now_off", client=target.client.name))
         return Next(Step.MENU)
     elif choice == "done":
         ctx.say(ctx.t("program_finished", client=target.client.name))
@@ -574,7 +597,7 @@ def _pick_step(key: str, then: Step) -> StepSpec[Data]:
 
 
 def _field_options(ctx: Context) -> list[Option]:
-    return [(field, ctx.t(f"program_field_{field}")) for field in FIELDS]
+    return [(field, ctx.t(FIELD_TEXTS[field])) for field in FIELDS]
 
 
 async def ask_edit_field(ctx: Context, data: Data, target: Target) -> Result | None:
@@ -608,11 +631,15 @@ async def ask_edit_value(ctx: Context, data: Data, target: Target) -> Result | N
         _ask_sets(ctx, name)
     elif field == "amount":
         ctx.say(ctx.t("program_ask_amount"))
+    elif field == "link":
+        ctx.say(ctx.t("program_ask_new_link", name=name), _none_button(ctx, "no_link"))
     else:
-        none_key = "program_no_link" if field == "link" else "program_no_notes"
-        none_button = keyboard([ctx.choice(ctx.t(none_key), none_key.removeprefix("program_"))])
-        ctx.say(ctx.t(f"program_ask_new_{field}", name=name), none_button)
+        ctx.say(ctx.t("program_ask_new_notes", name=name), _none_button(ctx, "no_notes"))
     return None
+
+
+def _none_button(ctx: Context, none_value: NoneChoice) -> Keyboard:
+    return keyboard([ctx.choice(ctx.t(NONE_TEXTS[none_value]), none_value)])
 
 
 def _changes(ctx: Context, field: str, answer: Answer) -> dict[str, Any]:
@@ -674,7 +701,7 @@ async def answer_remove_confirm(ctx: Context, data: Data, target: Target, answer
 
 # phase -----------------------------------------------------------------------------------------
 def _phase_options(ctx: Context) -> list[Option]:
-    return [(phase, ctx.t(f"program_phase_{phase}")) for phase in PHASES]
+    return [(phase, ctx.t(PHASE_TEXTS[phase])) for phase in PHASES]
 
 
 async def ask_phase(ctx: Context, data: Data, target: Target) -> None:
@@ -793,5 +820,7 @@ async def _start(ctx: Context) -> None:
         await start(ctx, PROGRAM)
 
 
-COMMANDS = (Command("program", _start, {Role.TRAINER: "cmd_program", Role.ADMIN: "cmd_program"}),)
+COMMANDS = (
+    Command("program", _start, {Role.TRAINER: N_("cmd_program"), Role.ADMIN: N_("cmd_program")}),
+)
 ACTIONS: Actions = ()

@@ -17,18 +17,27 @@ Each direction is a one-step flow, started by its button:
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from flows.checkin.alert import client_for, expired, is_visitor
 from flows.engine.buttons import Actions, MessageClient, ReplyTo, Route, outbox_button
 from flows.engine.conversation import Answer, Command, Context, register, start
 from flows.engine.flow import Done, Flow, FlowData, Result, Retry, StepSpec
 from flows.engine.notify import notify_person
-from flows.engine.texts import t
+from flows.engine.texts import N_, t
 from storage.models import STAFF, Person, Role
 from storage.sent import button_data_sent
 
 RELAY_LIMIT = 2000
-RELAY_KINDS = ("relay_to_client", "relay_to_client_from_centre", "relay_to_visitor")
+# a relayed message's text key (and outbox kind): to a visitor, a client from their own trainer,
+# a client from someone else at the centre
+Relayed = Literal["visitor", "own_client", "centre_client"]
+RELAY_TEXTS: dict[Relayed, str] = {
+    "visitor": N_("relay_to_visitor"),
+    "own_client": N_("relay_to_client"),
+    "centre_client": N_("relay_to_client_from_centre"),
+}
+RELAY_KINDS = tuple(RELAY_TEXTS.values())
 
 
 def _text(ctx: Context, answer: Answer) -> str:
@@ -70,9 +79,11 @@ async def answer_relay(ctx: Context, data: RelayData, answer: Answer) -> Result:
     if client is None or trainer is None:  # reassigned meanwhile: nothing is sent
         ctx.say(ctx.t("button_expired"))
         return Done()
-    key = "relay_to_visitor" if is_visitor(client) else await _client_key(ctx, client, trainer)
+    relayed: Relayed = "visitor" if is_visitor(client) else await _relayed(ctx, client, trainer)
     reply = [[outbox_button(t("relay_reply", client.locale), ReplyTo(trainer.id or 0))]]
-    await notify_person(ctx, client, key, buttons=reply, trainer=trainer.name, text=text)
+    await notify_person(
+        ctx, client, RELAY_TEXTS[relayed], buttons=reply, trainer=trainer.name, text=text
+    )
     ctx.say(ctx.t("relay_sent", client=client.name))
     return Done()
 
@@ -89,8 +100,11 @@ async def answer_reply(ctx: Context, data: ReplyData, answer: Answer) -> Result:
     if trainer is None or client is None:
         ctx.say(ctx.t("button_expired"))
         return Done()
-    label = "alert_message_visitor" if is_visitor(client) else "alert_message_client"
-    again = [[outbox_button(t(label, trainer.locale), MessageClient(client.id or 0))]]
+    if is_visitor(client):
+        label = t("alert_message_visitor", trainer.locale)
+    else:
+        label = t("alert_message_client", trainer.locale)
+    again = [[outbox_button(label, MessageClient(client.id or 0))]]
     await notify_person(
         ctx,
         trainer,
@@ -104,11 +118,11 @@ async def answer_reply(ctx: Context, data: ReplyData, answer: Answer) -> Result:
     return Done()
 
 
-async def _client_key(ctx: Context, client: Person, sender: Person) -> str:
+async def _relayed(ctx: Context, client: Person, sender: Person) -> Relayed:
     """ "your trainer" only when it is: an admin writing is someone at the centre."""
     profile = await ctx.store.profile(client.id or 0)
     own = profile is not None and profile.trainer_id == sender.id
-    return "relay_to_client" if own else "relay_to_client_from_centre"
+    return "own_client" if own else "centre_client"
 
 
 # the names are stored in conversation rows: keep them

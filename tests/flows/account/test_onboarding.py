@@ -9,11 +9,12 @@ from sqlmodel import select
 
 from bot.clock import FakeClock
 from bot.demo import ADMIN, CLIENT, TRAINER, seed_demo_centre
+from flows.account.onboarding import INVITE_HINTS, ROLE_NAMES
 from flows.engine.buttons import ConfirmClearance
 from flows.engine.core import Menu, Send, Toast
 from flows.router import Router
 from storage.db import SessionFactory
-from storage.models import Clearance, ClientProfile, Invite, Outbox, Person, Role
+from storage.models import STAFF, Clearance, ClientProfile, Invite, Outbox, Person, Role
 from tests.flows.harness import User, make_router, texts
 
 
@@ -261,3 +262,8 @@ async def test_a_visitor_who_booked_a_consult_can_join_as_a_client(
         "America/Chicago",
     )
     assert profile is not None and profile.onboarded_at is not None
+
+
+def test_every_role_has_its_name_and_every_staff_role_its_invite_hint() -> None:
+    assert set(ROLE_NAMES) == set(Role)
+    assert set(INVITE_HINTS) == STAFF

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import get_args
 
 import pytest
 from icalendar import Calendar
@@ -10,7 +11,7 @@ from sqlmodel import col, select
 
 from bot.clock import FakeClock
 from bot.demo import ADMIN, TRAINER, seed_demo_centre
-from flows.booking.tick import plan_booking_reminders
+from flows.booking.tick import REMINDER_TEXTS, REMINDERS, Reminder, plan_booking_reminders
 from flows.checkin.alert import ack_data, escalate_overdue
 from flows.checkin.day import RED_FLAG_ITEMS
 from flows.engine.buttons import (
@@ -575,3 +576,7 @@ async def test_book_and_the_consult_link_go_straight_to_the_intake(router: Route
     for user_id, ask in ((8101, ("book", "")), (8102, ("start", "consult"))):
         replies = texts(await User(router, user_id, "Lou").command(*ask))
         assert replies.startswith("Let's book your free consult") and "welcome" not in replies
+
+
+def test_every_consult_reminder_has_its_text() -> None:
+    assert set(REMINDER_TEXTS) == {kind for kind, _ in REMINDERS} == set(get_args(Reminder))

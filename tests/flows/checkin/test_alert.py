@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import itertools
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from sqlmodel import col, select
 
 from bot.clock import FakeClock
 from bot.demo import ADMIN, CLIENT, TRAINER, seed_demo_centre
-from flows.checkin.alert import ack_data, escalate_overdue, raise_alerts
+from flows.checkin.alert import (
+    ALERT_WORDS,
+    ESCALATED_WHY,
+    SENT_AT_ONCE,
+    SEVERITY_NAMES,
+    ack_data,
+    alert_words,
+    escalate_overdue,
+    raise_alerts,
+)
 from flows.checkin.day import RED_FLAG_ITEMS
-from flows.checkin.triage import Assessment, rule_severity
+from flows.checkin.triage import Assessment, Severity, rule_severity
 from flows.engine.buttons import AckAlerts, AckCheckin, History, MessageClient
 from flows.engine.conversation import Context
 from flows.engine.core import Edit, Event, EventKind, Send, Toast
@@ -524,3 +533,12 @@ async def test_acknowledged_alerts_are_not_escalated(
     [alert] = await _alerts(sessions)
     assert alert.escalated_at is None
     assert [r.chat_id for r in await _outbox(sessions)] == [TRAINER.user_id]
+
+
+def test_every_alert_sent_at_once_has_its_words_for_clients_and_visitors() -> None:
+    assert set(ALERT_WORDS) == set(itertools.product((False, True), SENT_AT_ONCE))
+    assert set(ESCALATED_WHY) == {False, True}
+    assert set(SEVERITY_NAMES) == {s for s in get_args(Severity) if s != "none"}
+    assert alert_words(True, "urgent") == ALERT_WORDS[True, "urgent"]
+    with pytest.raises(KeyError):
+        alert_words(False, "routine")  # waits for /alerts and the digest: never sent at once

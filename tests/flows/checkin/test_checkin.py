@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import get_args
 
 import pytest
 from sqlmodel import col, select
 
 from bot.clock import FakeClock
 from bot.demo import TRAINER, seed_demo_centre
+from flows.checkin.daily import LIGHT_TEXTS
+from flows.checkin.triage import Light
 from flows.engine.core import Send
 from flows.router import Router
 from storage.db import SessionFactory
@@ -395,3 +398,7 @@ async def test_a_checkin_stored_by_the_previous_version_resumes(
     assert (row.pain_now, row.night_waking, row.night_eased) == (4, "once", False)
     assert row.rules == ["U4"]
     assert [(e["name"], e["sets_done"]) for e in row.exercises] == [("Move 1", 3)]
+
+
+def test_every_traffic_light_has_its_line() -> None:
+    assert set(LIGHT_TEXTS) == set(get_args(Light))

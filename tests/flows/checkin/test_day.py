@@ -10,6 +10,8 @@ from pydantic import ValidationError
 
 from flows.checkin.day import (
     ALERT_LINES,
+    ALERT_OPTION_TEXTS,
+    OPTION_TEXTS,
     RED_FLAG_ITEMS,
     RED_FLAG_RULES,
     RED_FLAGS,
@@ -64,11 +66,13 @@ def test_options_are_the_value_sets(name: str, values: tuple[str, ...]) -> None:
 
 
 @pytest.mark.parametrize("name", [*ANSWER_NAMES, "skip_reason"])
-def test_every_answer_has_its_question_and_option_texts(name: str) -> None:
-    ask = label(name).ask
-    assert ask in EN
-    if name != "red_flags":  # its items are the table's (RED_FLAGS)
-        assert all(f"{ask}_{value}" in EN for value in options(name))
+def test_every_answer_has_its_question_and_a_text_for_each_option(name: str) -> None:
+    assert label(name).ask in EN
+    if name != "red_flags" and options(name):  # red flags' items are the table's (RED_FLAGS)
+        assert list(OPTION_TEXTS[name]) == list(options(name))
+        assert all(key in EN for key in OPTION_TEXTS[name].values())
+    else:
+        assert name not in OPTION_TEXTS
 
 
 @pytest.mark.parametrize(("name", "shown"), ALERT_LINES)
@@ -80,8 +84,11 @@ def test_alert_lines_name_only_answers_and_have_words_for_their_options(
     assert fields and fields <= set(ANSWER_NAMES)
     assert name in fields
     shown_values = [v for v in options(name) if v not in label(name).quiet]
-    if name != "red_flags":
-        assert all(f"{key}_{value}" in EN for value in shown_values)
+    if name != "red_flags" and shown_values:
+        assert list(ALERT_OPTION_TEXTS[name]) == shown_values
+        assert all(key in EN for key in ALERT_OPTION_TEXTS[name].values())
+    else:
+        assert name not in ALERT_OPTION_TEXTS
 
 
 def test_alert_shows_pain_night_flags_and_note_but_not_a_quiet_night() -> None:

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from bot.clock import FakeClock
 from bot.demo import CLIENT, TRAINER, seed_demo_centre
 from flows.checkin.digest import plan_digests
-from flows.checkin.reminder import add_schedules, plan_due, plan_nudges
+from flows.checkin.reminder import SKIP_REASONS, SKIP_TEXTS, add_schedules, plan_due, plan_nudges
 from flows.engine.buttons import ReminderPress
 from storage.db import SessionFactory
 from storage.models import Alert, Checkin, Outbox, Pause, Person, ReminderSchedule
@@ -218,3 +218,7 @@ async def test_settings_changes_the_reminder_time_and_quiet_hours(
     await sam.command("settings")
     await sam.press("Digest time")
     assert "digest comes at 17:00" in texts(await sam.text("5pm"))
+
+
+def test_every_reason_to_skip_a_day_has_its_button() -> None:
+    assert list(SKIP_TEXTS) == list(SKIP_REASONS)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from sqlmodel import select
 
 from bot.clock import FakeClock
 from bot.demo import CLIENT, TRAINER, seed_demo_centre
-from flows.engine.buttons import ProgressWindow
+from flows.engine.buttons import ProgressWindow, Window
 from flows.engine.core import Edit, Send, Toast
-from flows.progress.trends import pain_trend
+from flows.progress.trends import Direction, pain_trend
+from flows.progress.week import TREND_TEXTS, WINDOW_TEXTS, WINDOWS
 from flows.router import Router
 from storage.db import SessionFactory
 from storage.models import Checkin, ClientProfile, Pause, Person
@@ -252,3 +253,8 @@ def test_pain_trend_compares_equal_halves() -> None:
     flat = pain_trend([3, 3, 3, 3, 3, 4])
     assert flat is not None and flat.direction == "flat"  # +0.3: less than a point
     assert pain_trend([1, 1, 1, 5, 5, 5, 2, 2, 2]) == pain_trend([5, 5, 5, 2, 2, 2])
+
+
+def test_every_trend_and_window_has_its_words() -> None:
+    assert set(TREND_TEXTS) == set(get_args(Direction))
+    assert set(WINDOW_TEXTS) == set(WINDOWS) == set(get_args(Window))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 from sqlmodel import select
 
@@ -10,7 +12,7 @@ from bot.demo import ADMIN, CLIENT, TRAINER, seed_demo_centre
 from flows.checkin.questions import OPTIONAL_QUESTIONS
 from flows.engine.core import Reply, Send, Toast
 from flows.router import Router
-from flows.staff.program import MAX_EXERCISES, parse_amount, parse_link
+from flows.staff.program import MAX_EXERCISES, NONE_TEXTS, NoneChoice, parse_amount, parse_link
 from storage.db import SessionFactory
 from storage.models import ClientProfile, Conversation, Exercise, Person, Program, Role
 from storage.programs import add_exercise, ensure_program, exercises_of, program_for
@@ -495,3 +497,7 @@ async def test_clients_are_paged_past_eight(
     assert labels(await riley.text("previous"))[-1] == "Next ›"
     screen = texts(await riley.text("client 10"))  # typed: a client on another page
     assert "Program for Client 10" in screen
+
+
+def test_every_way_to_leave_a_field_empty_has_its_button() -> None:
+    assert set(NONE_TEXTS) == set(get_args(NoneChoice))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import pytest
 from sqlmodel import col, select
 
@@ -10,6 +12,7 @@ from bot.demo import ADMIN, CLIENT, TRAINER, seed_demo_centre
 from flows.engine.buttons import History, MessageClient, ReplyTo
 from flows.engine.core import EventKind, Toast
 from flows.router import Router
+from flows.staff.relay import RELAY_KINDS, RELAY_TEXTS, Relayed
 from storage.db import SessionFactory
 from storage.models import ClientProfile, Outbox, Role
 from tests.flows.harness import User, add_person, make_router, person_of, texts
@@ -162,3 +165,8 @@ async def test_a_visitor_replies_only_to_staff_who_wrote_to_them(
     assert texts(await vic.text("Thanks!")) == "Sent to Alex."
     back = (await _outbox(sessions))[-1]
     assert (back.kind, back.chat_id) == ("reply_to_trainer", ADMIN.user_id)
+
+
+def test_every_kind_of_relayed_message_has_its_text() -> None:
+    assert set(RELAY_TEXTS) == set(get_args(Relayed))
+    assert set(RELAY_KINDS) == set(RELAY_TEXTS.values())
