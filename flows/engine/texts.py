@@ -2,7 +2,9 @@
 
 Message ids are stable symbolic keys ("bk_phone_hint"); each language's text lives in
 flows/locales/<lang>/LC_MESSAGES/mendbot.po as a str.format template (`make messages` extracts
-and updates, the build compiles the .mo). Keep the voice warm, short and plain.
+and updates, the build compiles the .mo). Code names every id literally where it chooses it, in
+the call or, for a text picked by a value, with N_ in a table, so extraction finds them all. Keep
+the voice warm, short and plain.
 """
 
 from __future__ import annotations
