@@ -24,6 +24,7 @@ from bot.metrics import HEALTH_PATH, METRICS_PATH, Metrics, MetricsServer
 from bot.outbox import OutboxSender
 from bot.proactive import bot_info, reminder_rules, sender_rules
 from bot.settings import Settings, SettingsError
+from bot.startup import binding, opening_database, reach_database, reach_telegram
 from bot.telegram_api import BotApi
 from flows.booking.tick import plan_booking_reminders_tick
 from flows.checkin.alert import escalate_tick
@@ -119,8 +120,11 @@ class MendBot:
         return session_factory(self.engine)
 
     async def start(self) -> None:
-        self.engine = make_engine(self.settings.database_url)
-        self._running.enter_context(running(self.engine))
+        url = self.settings.database_url
+        with opening_database(url):
+            self.engine = make_engine(url)
+            self._running.enter_context(running(self.engine))
+        await reach_database(self.engine, url)
         await migrate(self.engine)
         if self.seed_demo:
             await seed_demo_centre(self.sessions, self.settings.default_timezone, self.clock.now())
@@ -177,7 +181,8 @@ class MendBot:
             self.endpoint = WebhookEndpoint(
                 webhook, intake.accept, lambda: intake.busy, self.metrics.routes()
             )
-            await self.endpoint.start()
+            async with binding("WEBHOOK_LISTEN", webhook.host, webhook.port):
+                await self.endpoint.start()
             await runtime.set_webhook(webhook.url, webhook.secret, ALLOWED_UPDATES)
             return
         await runtime.delete_webhook()  # getUpdates answers 409 while a webhook is set
@@ -190,12 +195,8 @@ class MendBot:
         if port is None:
             return
         server = MetricsServer(self.metrics.routes(), self.settings.metrics_host, port)
-        try:
+        async with binding("METRICS", self.settings.metrics_host, port):
             await server.start()
-        except OSError as exc:
-            raise SettingsError(
-                f"Invalid setting METRICS_PORT: {port} is not free ({exc})"
-            ) from None
         self.metrics_server = server
 
     def _last_delivery(self) -> datetime | None:
@@ -219,9 +220,9 @@ class MendBot:
     async def _telegram(self) -> tuple[str, str]:
         """The token and API base: the configured ones, or a fresh sandbox's."""
         if self.settings.telegram_bot_token is not None:
-            return self.settings.telegram_bot_token.get_secret_value(), (
-                self.settings.telegram_api_base_url
-            )
+            token = self.settings.telegram_bot_token.get_secret_value()
+            await reach_telegram(self.settings.telegram_api_base_url, token)
+            return token, self.settings.telegram_api_base_url
         from bot.sandbox.server import Persona, SandboxServer
 
         token = f"{secrets.randbelow(9 * 10**8) + 10**8}:{secrets.token_urlsafe(24)}"
@@ -236,12 +237,8 @@ class MendBot:
             bot_username=SANDBOX_BOT_USERNAME,
             last_update_id=last_update_id,
         )
-        try:
+        async with binding("SANDBOX", self.settings.sandbox_host, self.settings.sandbox_port):
             await self.sandbox.start()
-        except OSError as exc:
-            raise SettingsError(
-                f"Invalid setting SANDBOX_PORT: {self.settings.sandbox_port} is not free ({exc})"
-            ) from None
         return token, self.sandbox.base_url
 
     @asynccontextmanager

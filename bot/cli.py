@@ -10,8 +10,12 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -105,7 +109,7 @@ async def _invite(settings: Settings, role: str, name: str) -> int:
     from bot.clock import Clock
     from bot.telegram_api import BotApi
     from flows.staff.invite import clean_name, create_invite, invite_link
-    from storage.db import make_engine, migrate, session_factory
+    from storage.db import migrate, session_factory
     from storage.models import Role
     from storage.repo import Store
 
@@ -120,7 +124,7 @@ async def _invite(settings: Settings, role: str, name: str) -> int:
         if not isinstance(me.result, dict):
             raise SettingsError(f"Invalid setting TELEGRAM_BOT_TOKEN: getMe failed ({me.outcome})")
         username = me.result["username"]
-    engine = make_engine(settings.database_url)
+    engine = await _open_database(settings)
     try:
         await migrate(engine)
         async with session_factory(engine)() as session:
@@ -142,15 +146,30 @@ async def _invite(settings: Settings, role: str, name: str) -> int:
 
 
 async def _migrate(settings: Settings, revision: str) -> int:
-    from storage.db import make_engine, migrate
+    from storage.db import migrate
 
-    engine = make_engine(settings.database_url)
+    engine = await _open_database(settings)
     try:
         await migrate(engine, revision)
     finally:
         await engine.dispose()
     print(f"Database migrated to {revision}.")
     return 0
+
+
+async def _open_database(settings: Settings) -> AsyncEngine:
+    """The engine, once the database answered: an unreachable one is one line, exit 2."""
+    from bot.startup import opening_database, reach_database
+    from storage.db import make_engine
+
+    with opening_database(settings.database_url):
+        engine = make_engine(settings.database_url)
+    try:
+        await reach_database(engine, settings.database_url)
+    except BaseException:
+        await engine.dispose()
+        raise
+    return engine
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
     GET  /                              the chat page; `?user=ID` preselects a person,
                                         `?start=CODE` offers to join as a new visitor with a code
+    GET  /favicon.svg, /favicon.ico     the page's icon (SVG)
     GET  /api/personas                  {personas: [...], visitors: [...], bot: {username, name}}
     POST /api/visitors {first_name}     a new user (ids from 5_000_001) -> {user_id, first_name}
     POST /api/send {user_id, text}      a message from that user -> {update_id, message_id}
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from bot.sandbox.server import SandboxServer
 
 PAGE_PATH = Path(__file__).with_name("page.html")
+ICON_PATH = Path(__file__).with_name("favicon.svg")
 MAX_PAGE_WAIT = 30.0
 CSP = (
     "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
@@ -58,9 +60,12 @@ class PageApi:
         self.server = server
         self.chats = server.chats
         self._page = PAGE_PATH.read_bytes()
+        self._icon = ICON_PATH.read_bytes()
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/", self._page_html)
+        for path in ("/favicon.svg", "/favicon.ico"):  # browsers ask for /favicon.ico anyway
+            app.router.add_get(path, self._favicon)
         app.router.add_get("/api/personas", self._personas)
         app.router.add_post("/api/visitors", self._visitors)
         app.router.add_post("/api/send", self._send)
@@ -79,6 +84,11 @@ class PageApi:
         return web.Response(
             body=self._page, content_type="text/html", charset="utf-8", headers=headers
         )
+
+    async def _favicon(self, request: web.Request) -> web.Response:
+        """The page's icon (an SVG, which browsers take at either path), so no 404 in the log."""
+        headers = {"Cache-Control": "public, max-age=86400"}
+        return web.Response(body=self._icon, content_type="image/svg+xml", headers=headers)
 
     async def _personas(self, request: web.Request) -> web.Response:
         def person(user_id: int) -> dict[str, Any]:

@@ -686,3 +686,13 @@ async def test_injected_update_arrives_verbatim_by_webhook(
             await asyncio.sleep(0.01)
         assert [update for _, update in received] == [injected]
         assert injected == {"update_id": injected["update_id"], **UNDECODABLE[1]}
+
+
+async def test_the_page_has_an_icon_at_both_paths(http: httpx.AsyncClient) -> None:
+    page = (await http.get("/")).text
+    assert '<link rel="icon" href="/favicon.svg"' in page
+    for path in ("/favicon.svg", "/favicon.ico"):  # browsers ask for /favicon.ico regardless
+        response = await http.get(path)
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "image/svg+xml"
+        assert response.text.startswith("<svg")
