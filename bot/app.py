@@ -19,9 +19,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock
-from bot.demo import DEMO_PEOPLE, seed_demo_centre
+from bot.demo import DEMO_PEOPLE, reset_demo_centre, seed_demo_centre
 from bot.metrics import HEALTH_PATH, METRICS_PATH, Metrics, MetricsServer
 from bot.outbox import OutboxSender
+from bot.people import highest_user_id, set_menus, stored_people
 from bot.proactive import bot_info, reminder_rules, sender_rules
 from bot.settings import Settings, SettingsError
 from bot.startup import binding, opening_database, reach_database, reach_telegram
@@ -135,6 +136,8 @@ class MendBot:
             store_factory(self.sessions), bot_info(self.settings, username), self.clock.now
         )
         await self.runtime.set_menu(menu_for(VISITOR))
+        if self.seed_demo:  # the sandbox's menus live in its memory: everyone's, set again
+            await set_menus(self.runtime, await stored_people(self.sessions))
         self.api = BotApi(base_url, token, timeout=self.settings.send_timeout_seconds)
         self.sender = OutboxSender(
             self.sessions,
@@ -227,6 +230,12 @@ class MendBot:
 
         token = f"{secrets.randbelow(9 * 10**8) + 10**8}:{secrets.token_urlsafe(24)}"
         personas = [Persona(p.user_id, p.name, p.label) for p in DEMO_PEOPLE]
+        demo_ids = {p.user_id for p in DEMO_PEOPLE}
+        known = [
+            Persona(k.user_id, k.name, k.label)
+            for k in await stored_people(self.sessions)
+            if k.user_id not in demo_ids
+        ]
         async with store_factory(self.sessions)() as store:
             last_update_id = await store.last_update_id()
         self.sandbox = SandboxServer(
@@ -236,10 +245,22 @@ class MendBot:
             personas=personas,
             bot_username=SANDBOX_BOT_USERNAME,
             last_update_id=last_update_id,
+            people=known,
+            visitor_ids_above=await highest_user_id(self.sessions),
+            on_reset=self.reset_demo if self.seed_demo else None,
         )
         async with binding("SANDBOX", self.settings.sandbox_host, self.settings.sandbox_port):
             await self.sandbox.start()
         return token, self.sandbox.base_url
+
+    async def reset_demo(self) -> None:
+        """The demo centre as at the first start (the page's button, `mendbot sandbox --reset`),
+        with the demo people's menus set again."""
+        await reset_demo_centre(self.sessions, self.settings.default_timezone, self.clock.now())
+        if self.runtime is not None:
+            demo_ids = {p.user_id for p in DEMO_PEOPLE}
+            people = await stored_people(self.sessions)
+            await set_menus(self.runtime, [p for p in people if p.user_id in demo_ids])
 
     @asynccontextmanager
     async def _turn(self, lock: asyncio.Lock, job: str) -> AsyncIterator[bool]:

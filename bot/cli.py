@@ -39,6 +39,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_migrate(settings, args.revision))
         if args.command in ("backup", "restore"):
             return _maintain(settings, args.command, Path(args.path))
+        if args.command == "sandbox":
+            return asyncio.run(_sandbox(settings, reset=args.reset))
     except SettingsError as exc:
         print(f"mendbot: {exc}", file=sys.stderr)
         return 2
@@ -63,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     restore.add_argument("path")
     commands.add_parser("check", help="check the settings, the database and the Telegram token")
+    sandbox = commands.add_parser("sandbox", help="manage the sandbox's demo centre")
+    sandbox.add_argument(
+        "--reset",
+        action="store_true",
+        help="the demo admin, trainer and client as at the first start (other people stay)",
+    )
     return parser
 
 
@@ -142,6 +150,40 @@ async def _invite(settings: Settings, role: str, name: str) -> int:
     print(f"Invite for {clean} ({role}), valid until {invite.expires_at:%Y-%m-%d %H:%M} UTC:")
     print(invite_link(username, invite.code))
     print(f"Code: {invite.code}  (in the sandbox: New visitor, then paste the code)")
+    return 0
+
+
+async def _sandbox(settings: Settings, *, reset: bool) -> int:
+    """`mendbot sandbox --reset`: the demo centre back, e.g. after /deleteme on Jordan. While a
+    sandbox runs on the database, its page's "Reset the demo" button does it instead."""
+    from bot.clock import Clock
+    from bot.demo import reset_demo_centre
+    from bot.maintenance import sqlite_path
+    from storage.db import migrate, running_elsewhere, session_factory
+
+    if not reset:
+        print("mendbot sandbox: say what to do: --reset restores the demo centre", file=sys.stderr)
+        return 2
+    if not settings.sandbox:
+        raise SettingsError(
+            "The demo centre lives in the sandbox: TELEGRAM_BOT_TOKEN is set, so there is none "
+            "to reset"
+        )
+    path = sqlite_path(settings)
+    if path is not None and path.exists() and running_elsewhere(str(path)):
+        print(
+            "mendbot sandbox: the sandbox is running on this database: use the page's "
+            '"Reset the demo" button, or stop it first',
+            file=sys.stderr,
+        )
+        return 1
+    engine = await _open_database(settings)
+    try:
+        await migrate(engine)
+        await reset_demo_centre(session_factory(engine), settings.default_timezone, Clock().now())
+    finally:
+        await engine.dispose()
+    print("The demo centre is reset: Alex, Sam and Jordan as at the first start.")
     return 0
 
 

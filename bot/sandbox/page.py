@@ -3,8 +3,13 @@
     GET  /                              the chat page; `?user=ID` preselects a person,
                                         `?start=CODE` offers to join as a new visitor with a code
     GET  /favicon.svg, /favicon.ico     the page's icon (SVG)
-    GET  /api/personas                  {personas: [...], visitors: [...], bot: {username, name}}
-    POST /api/visitors {first_name}     a new user (ids from 5_000_001) -> {user_id, first_name}
+    GET  /api/personas                  {personas: [...], visitors: [...], bot: {username, name},
+                                        can_reset}; visitors include the people the bot knew
+                                        before this sandbox started
+    POST /api/visitors {first_name}     a new user (ids from 5_000_001, above any id the bot
+                                        stored) -> {user_id, first_name}
+    POST /api/reset                     the demo centre as at the first start (the app's, via
+                                        on_reset; 404 without one) -> {reset: true}
     POST /api/send {user_id, text}      a message from that user -> {update_id, message_id}
     POST /api/press {user_id, message_id, data}
                                         a callback query -> {update_id, callback_query_id};
@@ -68,6 +73,7 @@ class PageApi:
             app.router.add_get(path, self._favicon)
         app.router.add_get("/api/personas", self._personas)
         app.router.add_post("/api/visitors", self._visitors)
+        app.router.add_post("/api/reset", self._reset)
         app.router.add_post("/api/send", self._send)
         app.router.add_post("/api/press", self._press)
         app.router.add_post("/api/contact", self._contact)
@@ -101,8 +107,19 @@ class PageApi:
                 "personas": [person(p.user_id) for p in server.personas],
                 "visitors": [person(user_id) for user_id in self.chats.visitor_ids],
                 "bot": {"username": server.bot_username, "name": server.bot_name},
+                "can_reset": server.on_reset is not None,
             }
         )
+
+    async def _reset(self, request: web.Request) -> web.Response:
+        """The demo centre as at the first start: the app restores its people, then their chats
+        here start afresh (their old messages belong to accounts that are gone)."""
+        if self.server.on_reset is None:
+            raise SandboxError(404, "This sandbox has no demo to reset.")
+        await self.server.on_reset()
+        for persona in self.server.personas:
+            self.chats.clear_chat(persona.user_id)
+        return web.json_response({"reset": True})
 
     async def _visitors(self, request: web.Request) -> web.Response:
         body = await _json_body(request)
