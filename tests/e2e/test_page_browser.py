@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Locator, Page, Response, async_playwright, expect
 
 from bot.app import MendBot
 from bot.clock import FakeClock
@@ -66,10 +66,9 @@ class Session:
         page.on("response", self._response)
         page.on("pageerror", lambda error: self.failures.append(f"script error: {error}"))
 
-    def _response(self, response: object) -> None:
-        status, url = getattr(response, "status", 0), getattr(response, "url", "")
-        if status >= 400:
-            self.failures.append(f"{status} {url}")
+    def _response(self, response: Response) -> None:
+        if response.status >= 400:
+            self.failures.append(f"{response.status} {response.url}")
 
     async def shot(self, screen: str) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -88,7 +87,7 @@ class Session:
         await self.page.locator("#input").press("Enter")
         await expect(self.page.locator("#input")).to_have_value("", timeout=WAIT_MS)
 
-    def bot_says(self, text: str) -> object:
+    def bot_says(self, text: str) -> Locator:
         return self.page.locator(".msg.bot .bubble", has_text=text).last
 
     async def wait_bot(self, text: str) -> None:
@@ -170,7 +169,7 @@ async def test_the_tour_on_a_desktop(app: MendBot, browser: Browser) -> None:
     photo = page.locator(".msg.bot img.photo").last
     await expect(photo).to_be_visible(timeout=WAIT_MS)
     assert await photo.evaluate("img => img.complete && img.naturalWidth") == 320
-    await expect(tab.bot_says("Your knee, week 2")).to_be_visible()  # type: ignore[arg-type]
+    await expect(tab.bot_says("Your knee, week 2")).to_be_visible()
     await tab.shot("jordan-files")
 
     # switch to Sam: his chat only, his menu, his buttons
