@@ -17,8 +17,15 @@ ROOT = Path(__file__).parents[1]
 
 def _plan(folder: Path, target: str) -> list[str]:
     """The commands `make TARGET` would run in `folder`."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
     done = subprocess.run(
-        ["make", "-n", target], cwd=folder, capture_output=True, text=True, timeout=30, check=True
+        ["make", "--no-print-directory", "-n", target],
+        cwd=folder,
+        env=env,  # under `make test`, the outer make's flags would leak in
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
     )
     return done.stdout.splitlines()
 

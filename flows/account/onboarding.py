@@ -370,8 +370,7 @@ async def _tell_inviters(ctx: Context, person: Person) -> None:
         await notify_person(
             ctx,
             admin,
-            "staff_joined",
-            about=[person.id],
+            "staff_joined",  # not `about` them: staff don't /deleteme, an admin removes them
             dedupe_key=f"staff_joined:{person.id}:{admin.id}",
             name=person.name,
             role=t(f"role_{person.role}", admin.locale),
