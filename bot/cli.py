@@ -1,5 +1,8 @@
 """The `mendbot` command: run the bot, invite staff, check a check-in against the triage rules,
-and the operator's backup, restore and check."""
+the operator's backup, restore and check, and the sandbox's demo reset.
+
+A bad setting or an unreachable dependency is one line naming the setting, exit status 2
+(bot/startup.py)."""
 
 from __future__ import annotations
 
