@@ -6,21 +6,35 @@ LOCALES := flows/locales
 KEYWORDS := -k t -k tn:1,2 -k t_for:2 -k notify_person:3 -k _tell_trainer:3 -k _pick_step \
 	-k N_
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# One venv, two stamps: `make run` needs only the runtime packages, lint and tests the dev extras
+# too. Installing the dev extras also satisfies the runtime stamp; a changed pyproject.toml
+# redoes whichever a target needs. -qq: errors only (no setuptools editable-install banner).
+RUNTIME := $(VENV)/.installed-runtime
+DEV := $(VENV)/.installed-dev
+PIP := $(BIN)/python -m pip install -qq --disable-pip-version-check
 
 .PHONY: run test lint bench clean messages
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-	$(BIN)/pybabel -q compile -d $(LOCALES) -D mendbot
-	touch $(STAMP)
+$(RUNTIME): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing mendbot's packages into $(VENV) ..."
+	@$(PIP) --upgrade pip
+	@$(PIP) -e .
+	@$(BIN)/pybabel -q compile -d $(LOCALES) -D mendbot
+	@touch $(RUNTIME)
 
-run: $(STAMP)
+$(DEV): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@echo "Installing mendbot's packages and the dev tools into $(VENV) ..."
+	@$(PIP) --upgrade pip
+	@$(PIP) -e '.[dev]'
+	@$(BIN)/pybabel -q compile -d $(LOCALES) -D mendbot
+	@touch $(DEV) $(RUNTIME)
+
+run: $(RUNTIME)
 	$(BIN)/mendbot run
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -28,14 +42,14 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/python -m pytest -n auto --dist worksteal
 
-bench: $(STAMP)
+bench: $(DEV)
 	@for script in bench/bench_*.py; do \
 		echo "== $$script"; $(BIN)/python $$script || exit 1; \
 	done
 
 # Message catalogs: collect the ids used in flows/ and bot/ into mendbot.pot, then update every
 # language's .po from it (new ids arrive empty, for a translator); the build compiles the .mo.
-messages: $(STAMP)
+messages: $(DEV)
 	$(BIN)/pybabel extract --no-default-keywords $(KEYWORDS) --omit-header --sort-by-file --width 100 \
 		-o $(LOCALES)/mendbot.pot flows bot
 	$(BIN)/pybabel update -i $(LOCALES)/mendbot.pot -d $(LOCALES) -D mendbot --no-fuzzy-matching --width 100

@@ -686,3 +686,48 @@ async def test_injected_update_arrives_verbatim_by_webhook(
             await asyncio.sleep(0.01)
         assert [update for _, update in received] == [injected]
         assert injected == {"update_id": injected["update_id"], **UNDECODABLE[1]}
+
+
+async def test_the_page_has_an_icon_at_both_paths(http: httpx.AsyncClient) -> None:
+    page = (await http.get("/")).text
+    assert '<link rel="icon" href="/favicon.svg"' in page
+    for path in ("/favicon.svg", "/favicon.ico"):  # browsers ask for /favicon.ico regardless
+        response = await http.get(path)
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "image/svg+xml"
+        assert response.text.startswith("<svg")
+
+
+async def test_people_known_before_are_listed_and_their_ids_never_given_out() -> None:
+    known = [Persona(5_000_001, "Riley", "Client"), Persona(5_000_004, "Vic", "Visitor")]
+    server = SandboxServer(TOKEN, personas=PERSONAS, people=known, visitor_ids_above=5_000_006)
+    async with server, httpx.AsyncClient(base_url=server.base_url) as http:
+        listed = (await http.get("/api/personas")).json()
+        assert [(v["user_id"], v["label"]) for v in listed["visitors"]] == [
+            (5_000_001, "Client"),
+            (5_000_004, "Visitor"),
+        ]
+        new = (await http.post("/api/visitors", json={"first_name": "Nina"})).json()
+        assert new["user_id"] == 5_000_007
+
+
+async def test_reset_is_offered_only_with_a_demo_to_reset(http: httpx.AsyncClient) -> None:
+    assert (await http.get("/api/personas")).json()["can_reset"] is False
+    refused = await http.post("/api/reset", json={})
+    assert refused.status_code == 404
+
+
+async def test_reset_runs_the_apps_reset_and_clears_the_demo_chats() -> None:
+    resets: list[bool] = []
+
+    async def on_reset() -> None:
+        resets.append(True)
+
+    server = SandboxServer(TOKEN, personas=PERSONAS, on_reset=on_reset)
+    async with server, httpx.AsyncClient(base_url=server.base_url) as http:
+        await ok(http, "sendMessage", chat_id=CLIENT, text="before the reset")
+        assert (await http.post("/api/reset", json={})).json() == {"reset": True}
+        assert resets == [True]
+        assert server.history(CLIENT) == []
+        body = (await http.get(f"/api/chat/{CLIENT}", params={"after": 5})).json()
+        assert body["reset"] is True  # the page starts the chat afresh
