@@ -112,6 +112,12 @@ max_connections = $MAX_CONNECTIONS
 fsync = off
 synchronous_commit = off
 full_page_writes = off
+wal_level = minimal
+max_wal_senders = 0
+max_wal_size = 4GB
+checkpoint_timeout = 1h
+autovacuum = off
+jit = off
 EOF
 
 # A port found free may be taken before the server binds it: try another.
@@ -139,11 +145,15 @@ echo "postgres.sh: PostgreSQL $("$BIN/postgres" --version | awk '{print $3}') on
     "(data in $WORK, stopped and removed at exit)" >&2
 
 # In the background, so a TERM or INT to this script is handled at once (bash runs a trap only
-# between commands, and `wait` is one it interrupts): passed on to COMMAND, then the server stops.
+# between commands, and `wait` is one it interrupts), and in a process group of its own (set -m),
+# so the signal reaches all of COMMAND (make, pytest's workers, the bot processes they started);
+# then the server stops.
+set -m
 "$@" &
 child=$!
-trap 'kill -TERM "$child" 2>/dev/null; wait "$child"; exit 143' TERM
-trap 'kill -INT "$child" 2>/dev/null; wait "$child"; exit 130' INT
+set +m
+trap 'kill -TERM -- "-$child" 2>/dev/null; wait "$child"; exit 143' TERM
+trap 'kill -INT -- "-$child" 2>/dev/null; wait "$child"; exit 130' INT
 set +e
 wait "$child"
 status=$?
