@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -138,6 +139,25 @@ async def test_served_beside_the_webhook_not_on_its_path(
     async with httpx.AsyncClient() as client:
         posted = await client.post(f"{base_url(app)}/metrics", json={"update_id": 1})
     assert posted.status_code == 405
+
+
+def block_the_loop(seconds: float) -> None:
+    time.sleep(seconds)  # nothing else runs meanwhile, as on a machine too busy to keep up
+
+
+async def test_a_tick_due_while_the_loop_was_busy_runs_late(start_bot: StartBot) -> None:
+    """The planner runs at start (a restart plans without waiting); a loop held up past that
+    moment must delay the run, not drop it as missed until the next interval."""
+    app = await start_bot()
+    block_the_loop(2.5)  # the first run was due at start: it is now 2.5 s late
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10  # the next interval's run would be 15 s away
+    while True:
+        _, samples = await scrape(app)
+        if one(samples, "mendbot_tick_duration_seconds_count", tick="plan") >= 1:
+            break
+        assert loop.time() < deadline, "the planner's first run was dropped"
+        await asyncio.sleep(0.1)
 
 
 @asynccontextmanager
