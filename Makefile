@@ -1,4 +1,5 @@
 # Two commands on a fresh machine: `make run` and `make test`. Both set up .venv first.
+# `make test-pg` runs the suite on a throwaway PostgreSQL server of its own (.ci/postgres.sh).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 LOCALES := flows/locales
@@ -13,7 +14,7 @@ RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed-dev
 PIP := $(BIN)/python -m pip install -qq --disable-pip-version-check
 
-.PHONY: run test lint bench clean messages
+.PHONY: run test test-pg lint bench clean messages
 
 $(RUNTIME): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,8 +40,24 @@ lint: $(DEV)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+PYTEST := $(BIN)/python -m pytest -n auto --dist worksteal
+PG_URL := MENDBOT_TEST_POSTGRES_URL
+
+# The suite on SQLite; then, when MENDBOT_TEST_POSTGRES_URL names a PostgreSQL database (a user
+# with CREATEDB), the whole suite again on PostgreSQL. The URL is never echoed: it has a password.
 test: lint
-	$(BIN)/python -m pytest -n auto --dist worksteal
+	@echo "== tests on SQLite"
+	env -u $(PG_URL) $(PYTEST)
+	@if [ -n "$$$(PG_URL)" ]; then \
+		echo "== tests on PostgreSQL ($(PG_URL))"; \
+		echo "$(PYTEST)"; $(PYTEST); \
+	fi
+
+# The suite on PostgreSQL only, on a server started for it and stopped after (needs initdb and
+# pg_ctl; the script says what to install when they are missing).
+test-pg: $(STAMP)
+	@echo "== tests on PostgreSQL (throwaway server)"
+	.ci/postgres.sh $(PYTEST)
 
 bench: $(DEV)
 	@for script in bench/bench_*.py; do \

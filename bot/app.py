@@ -170,6 +170,9 @@ class MendBot:
                 id=job_id,
                 max_instances=1,
                 coalesce=True,
+                # a run due while the loop was busy (a slow start, a loaded machine) runs late
+                # rather than being dropped as missed after APScheduler's default second
+                misfire_grace_time=None,
                 **options,
             )
         self.scheduler.start()
