@@ -55,7 +55,7 @@ test: lint
 
 # The suite on PostgreSQL only, on a server started for it and stopped after (needs initdb and
 # pg_ctl; the script says what to install when they are missing).
-test-pg: $(STAMP)
+test-pg: $(DEV)
 	@echo "== tests on PostgreSQL (throwaway server)"
 	.ci/postgres.sh $(PYTEST)
 
