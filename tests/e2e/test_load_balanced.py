@@ -16,8 +16,6 @@ after itself (README "Known limits"). Each reminder and each alert arrives once.
 from __future__ import annotations
 
 import asyncio
-import sys
-import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import timedelta
@@ -145,7 +143,6 @@ async def waiting_for(what: str, condition: Callable[[], bool], seconds: float) 
 
 async def settled(condition: Callable[[], bool], seconds: float) -> bool:
     """Whether `condition` came true within `seconds` (checked five times a second)."""
-    print(time.strftime("%X"), "waiting", file=sys.stderr)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + seconds
     while not condition():
