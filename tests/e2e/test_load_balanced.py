@@ -159,8 +159,9 @@ async def run(sandbox: SandboxServer, pool: BotPool, db_url: str) -> None:
         pool.start(n)
     for n in range(PROCESSES):
         await pool.ready(n)
-    for script, chat_id in REFERENCE.items():
-        await type_one_at_a_time(sandbox, chat_id, script)
+    await asyncio.gather(
+        *(type_one_at_a_time(sandbox, chat_id, script) for script, chat_id in REFERENCE.items())
+    )
     per_script = {script: len(answers(sandbox, chat)) for script, chat in REFERENCE.items()}
     expected = sum(per_script[CROWD.script_of(n)] for n in range(CROWD.chats))
     chats = CROWD.chat_ids()
