@@ -10,7 +10,7 @@ over the wall time. It measures, never gates.
     BENCH_POSTGRES_URL=postgresql://user:password@host/db .venv/bin/python bench/bench_processes.py
 
 The URL (or MENDBOT_TEST_POSTGRES_URL) names a database through which the benchmark creates and
-drops one of its own per pool size (the user needs CREATEDB); BENCH_USERS (50) and
+drops one of its own per pool size (the user needs CREATEDB); BENCH_USERS (30) and
 BENCH_PROCESSES ("1,2,3") change the run. Without PostgreSQL or nginx it says so and stops.
 """
 
@@ -40,7 +40,7 @@ from tests.e2e.balancer import BotPool, Nginx, nginx_binary
 from tests.e2e.burst import DUE, TOKEN
 from tests.e2e.crowd import PLAIN, Crowd
 
-USERS = int(os.environ.get("BENCH_USERS", "50"))
+USERS = int(os.environ.get("BENCH_USERS", "30"))
 SIZES = [int(n) for n in os.environ.get("BENCH_PROCESSES", "1,2,3").split(",")]
 ENV = {
     "TELEGRAM_BOT_TOKEN": TOKEN,
