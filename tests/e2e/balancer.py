@@ -182,7 +182,7 @@ class BotPool:
                 [sys.executable, "-m", "bot.cli", "run"], env=env, stdout=out, stderr=out
             )
 
-    async def ready(self, n: int, seconds: float = 60) -> None:
+    async def ready(self, n: int, seconds: float = 120) -> None:
         """Process `n` answers /healthz on its own port (it set the webhook just before)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
