@@ -148,7 +148,7 @@ class InboxUpdate(SQLModel, table=True):
     received_at: datetime = Field(sa_column=_utc())
     handled_at: datetime | None = Field(default=None, sa_column=_utc_null())
     replies: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON))
-    attempts: int = 0  # starts that found it unhandled: a crash loop gives up on it
+    attempts: int = 0  # times taken up to handle: a crash loop gives up on it
 
 
 class OutboxStatus(StrEnum):
