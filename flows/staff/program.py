@@ -43,6 +43,8 @@ from flows.engine.flow import (
 )
 from flows.engine.parse import ID_MAX, ascii_int, exact_int
 from flows.engine.sanitize import clean_label
+from flows.library import changes as told
+from flows.library import myprogram
 from storage.models import STAFF, ClientProfile, Exercise, Person, Program, Role
 from storage.programs import (
     add_exercise,
@@ -551,6 +553,7 @@ async def answer_add_notes(ctx: Context, data: Data, target: Target, answer: Ans
         now=ctx.now,
         by=_by(ctx),
     )
+    await told.added(ctx, target.client, target.profile, exercise)
     ctx.say(ctx.t("program_added", name=exercise.name))
     return Next(Step.MENU)
 
@@ -638,6 +641,7 @@ async def answer_edit_value(ctx: Context, data: Data, target: Target, answer: An
     changes = _changes(ctx, field, answer)
     program = await _program(ctx, target)
     await update_exercise(ctx.store, program, exercise, now=ctx.now, by=_by(ctx), **changes)
+    await told.updated(ctx, target.client, target.profile, exercise)
     data.exercise_id, data.field = None, None
     ctx.say(ctx.t("program_updated", name=exercise.name))
     return Next(Step.MENU)
@@ -668,6 +672,7 @@ async def answer_remove_confirm(ctx: Context, data: Data, target: Target, answer
         return Next(Step.MENU)
     program = await _program(ctx, target)
     await remove_exercise(ctx.store, program, exercise.id, now=ctx.now, by=_by(ctx))
+    await told.removed(ctx, target.client, target.profile, exercise.name)
     ctx.say(ctx.t("program_removed", name=exercise.name))
     return Next(Step.MENU)
 
@@ -697,6 +702,7 @@ async def answer_phase(ctx: Context, data: Data, target: Target, answer: Answer)
         return Next(Step.MENU)
     program = await _program(ctx, target)
     await set_phase(ctx.store, program, phase, now=ctx.now, by=_by(ctx))
+    await told.phase(ctx, target.client, target.profile, phase)
     ctx.say(ctx.t("program_phase_set", phase=phase))
     return Next(Step.MENU)
 
@@ -780,7 +786,11 @@ PROGRAM = register(
 
 
 async def _start(ctx: Context) -> None:
-    """/program, or /program <client name> to go straight to that client's program."""
+    """/program, or /program <client name> to go straight to that client's program; a client
+    sees their own ("my program")."""
+    if ctx.person is not None and ctx.person.role == Role.CLIENT:
+        await myprogram.show(ctx)
+        return
     clients = await visible_clients(ctx)
     if not clients:
         ctx.say(ctx.t("program_no_clients"))
@@ -793,5 +803,11 @@ async def _start(ctx: Context) -> None:
         await start(ctx, PROGRAM)
 
 
-COMMANDS = (Command("program", _start, {Role.TRAINER: "cmd_program", Role.ADMIN: "cmd_program"}),)
+COMMANDS = (
+    Command(
+        "program",
+        _start,
+        {Role.TRAINER: "cmd_program", Role.ADMIN: "cmd_program", Role.CLIENT: "cmd_my_program"},
+    ),
+)
 ACTIONS: Actions = ()
