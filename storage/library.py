@@ -109,7 +109,8 @@ async def import_rows(
     )
     new, changed = [], []
     for columns, retired in rows:
-        values = {**columns, "updated_at": now, "updated_by": None}
+        values = {name: columns.get(name) for name in sorted(EDITABLE | {"name_key"})}
+        values |= {"updated_at": now, "updated_by": None}
         values["retired_at"] = now if retired else None
         entry_id = known.get(columns["name_key"])
         if entry_id is None:
