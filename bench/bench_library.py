@@ -10,19 +10,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import sys
 import tempfile
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from bot.clock import Clock  # noqa: E402
-from flows.library.csvfile import read, write  # noqa: E402
-from flows.library.entries import PHASES, REGIONS, Values  # noqa: E402
-from storage.db import make_engine, migrate, session_factory  # noqa: E402
-from storage.library import import_rows  # noqa: E402
-from storage.repo import Store  # noqa: E402
+from bot.clock import Clock
+from flows.library.csvfile import read, write
+from flows.library.entries import PHASES, REGIONS, Values
+from storage.db import make_engine, migrate, session_factory
+from storage.library import import_rows
+from storage.repo import Store
 
 
 def sample(rows: int) -> str:
