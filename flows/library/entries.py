@@ -63,9 +63,11 @@ def parse_region(text: str) -> str | None:
 
 
 def parse_phases(text: str) -> tuple[str, ...] | None:
-    """ "rehab; strength" (also with commas, | or blanks) in the order of PHASES; None if empty
-    or a word isn't a phase."""
-    words = text.replace(",", " ").replace(";", " ").replace("|", " ").casefold().split()
+    """ "rehab; strength" (also with commas, |, +, "and" or blanks) in the order of PHASES;
+    None if empty or a word isn't a phase."""
+    for separator in ",;|+&":
+        text = text.replace(separator, " ")
+    words = [w for w in text.casefold().split() if w != "and"]
     if not words or any(word not in PHASES for word in words):
         return None
     return tuple(phase for phase in PHASES if phase in words)

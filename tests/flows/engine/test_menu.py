@@ -29,10 +29,11 @@ def test_each_role_sees_its_own_commands_main_ones_first() -> None:
         *("program", "checkin", "progress", "pause", "resume", "settings"),
         *("mydata", "deleteme", "help", "privacy", "cancel"),
     ]
-    assert names[Role.TRAINER][:6] == [
+    assert names[Role.TRAINER][:7] == [
         "alerts",
         "clients",
         "program",
+        "library",
         "availability",
         "bookings",
         "invite",
