@@ -34,7 +34,7 @@ from flows.engine.notify import mark_reachable
 from flows.engine.texts import t
 from flows.engine.wire import event_from_json, event_to_json, replies_from_json, replies_to_json
 from flows.progress import week
-from flows.staff import clients, invite, library, program, relay
+from flows.staff import clients, invite, library, program, relay, templates
 from storage import inbox
 from storage.models import STAFF, Role
 from storage.repo import StoreFactory
@@ -46,6 +46,7 @@ MODULES = (  # in the order their commands appear in the menu
     clients,
     program,
     library,
+    templates,
     availability,
     booking_staff,
     invite,

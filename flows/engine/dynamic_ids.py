@@ -120,6 +120,7 @@ DYNAMIC_IDS = frozenset(
         dynamic_id("cmd_program"),
         dynamic_id("cmd_my_program"),
         dynamic_id("cmd_library"),
+        dynamic_id("cmd_templates"),
         dynamic_id("cmd_progress"),
         dynamic_id("cmd_resume"),
         dynamic_id("cmd_settings_client"),

@@ -12,7 +12,6 @@ changes a running program (flows/staff/templates.py offers to update the clients
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from enum import StrEnum
 from typing import Any
 
@@ -20,8 +19,9 @@ from flows.engine.buttons import Actions
 from flows.engine.choices import Option, buttons, pick
 from flows.engine.conversation import Answer, Command, Context, register, start
 from flows.engine.core import Keyboard, keyboard
-from flows.engine.flow import Done, Flow, FlowData, Next, Result, Retry, StepSpec, Stop
+from flows.engine.flow import Done, Flow, FlowData, Next, Result, Retry
 from flows.engine.parse import ID_MAX, ascii_int, exact_int
+from flows.library import changes as told
 from flows.library.entries import (
     CUES_MAX,
     PHASES,
@@ -32,10 +32,12 @@ from flows.library.entries import (
     parse_phases,
     parse_region,
 )
+from flows.library.staffonly import staff_step
 from flows.library.video import video_button, web_link
 from flows.staff.program import parse_amount
 from storage.library import add_entry, entries, entry, entry_named, set_retired, update_entry
-from storage.models import STAFF, LibraryExercise, Role
+from storage.models import Exercise, LibraryExercise, Role
+from storage.templates import copies_of
 
 PAGE_SIZE = 8
 FIELDS = ("name", "region", "phases", "sets", "amount", "cues", "video")
@@ -169,25 +171,6 @@ def entry_text(ctx: Context, row: LibraryExercise) -> str:
 
 
 # -- the steps ---------------------------------------------------------------------------------
-def _staff_step(
-    ask: Callable[[Context, Data], Awaitable[Result | None]],
-    answer: Callable[[Context, Data, Answer], Awaitable[Result]],
-) -> StepSpec[Data]:
-    """Only staff: checked again on every update (an account can be removed mid-flow)."""
-
-    async def ask_step(ctx: Context, data: Data) -> Result | None:
-        return await ask(ctx, data) if _is_staff(ctx) else Stop(ctx.t("not_for_role"))
-
-    async def answer_step(ctx: Context, data: Data, given: Answer) -> Result:
-        return await answer(ctx, data, given) if _is_staff(ctx) else Stop(ctx.t("not_for_role"))
-
-    return StepSpec(ask_step, answer_step)
-
-
-def _is_staff(ctx: Context) -> bool:
-    return ctx.person is not None and ctx.person.role in STAFF
-
-
 async def _listed(ctx: Context, data: Data) -> list[LibraryExercise]:
     return await entries(ctx.store, search=data.search, retired=data.retired)
 
@@ -257,11 +240,43 @@ async def _chosen(ctx: Context, data: Data) -> LibraryExercise | None:
     return await entry(ctx.store, data.entry_id) if data.entry_id is not None else None
 
 
-def _entry_options(ctx: Context, row: LibraryExercise) -> list[Option]:
+def _entry_options(ctx: Context, row: LibraryExercise, stale: int) -> list[Option]:
     retire = (
         ("restore", ctx.t("lib_restore")) if row.retired_at else ("retire", ctx.t("lib_retire"))
     )
-    return [("edit", ctx.t("lib_edit")), retire, ("back", ctx.t("program_back"))]
+    options = [("edit", ctx.t("lib_edit")), retire, ("back", ctx.t("program_back"))]
+    if stale:
+        update = ctx.tn("lib_update_clients", "lib_update_clients_plural", stale, count=stale)
+        options.insert(0, ("sync", update))
+    return options
+
+
+async def _stale_copies(ctx: Context, row: LibraryExercise) -> list[tuple[Exercise, int]]:
+    """Copies of this entry in the asker's clients' programs (an admin: everyone's) whose name,
+    cues or video differ from the entry now: what "update clients using it" would change."""
+    staff = ctx.person
+    if row.id is None or staff is None:
+        return []
+    scope = None if staff.role == Role.ADMIN else staff.id
+    return [
+        (copy, client_id)
+        for copy, client_id in await copies_of(ctx.store, row.id, scope)
+        if (copy.name, copy.notes, copy.link) != (row.name, row.cues, row.video)
+    ]
+
+
+async def _update_clients(ctx: Context, row: LibraryExercise) -> int:
+    """Bring the copies' name, cues and video in line with the entry (doses stay each client's
+    own), and tell each client; the number of clients."""
+    stale = await _stale_copies(ctx, row)
+    for copy, client_id in stale:
+        copy.name, copy.notes, copy.link = row.name, row.cues, row.video
+        await ctx.store.add(copy)
+        client = await ctx.store.person(client_id)
+        profile = await ctx.store.profile(client_id)
+        if client is not None and profile is not None:
+            await told.updated(ctx, client, profile, copy)
+    return len({client_id for _, client_id in stale})
 
 
 async def ask_entry(ctx: Context, data: Data) -> Result | None:
@@ -270,7 +285,8 @@ async def ask_entry(ctx: Context, data: Data) -> Result | None:
         return Next(Step.LIST)
     video = video_button(row.video, ctx.locale) if row.video else None
     rows = ((video,),) if video is not None else ()
-    ctx.say(entry_text(ctx, row), (*rows, *buttons(ctx, _entry_options(ctx, row), per_row=3)))
+    options = _entry_options(ctx, row, len(await _stale_copies(ctx, row)))
+    ctx.say(entry_text(ctx, row), (*rows, *buttons(ctx, options, per_row=3)))
     return None
 
 
@@ -278,7 +294,11 @@ async def answer_entry(ctx: Context, data: Data, answer: Answer) -> Result:
     row = await _chosen(ctx, data)
     if row is None:
         return Next(Step.LIST)
-    choice = pick(ctx, answer, _entry_options(ctx, row))
+    choice = pick(ctx, answer, _entry_options(ctx, row, len(await _stale_copies(ctx, row))))
+    if choice == "sync":
+        clients = await _update_clients(ctx, row)
+        ctx.say(ctx.tn("lib_clients_updated", "lib_clients_updated_plural", clients, count=clients))
+        return Next(Step.ENTRY)
     if choice == "back":
         data.entry_id = None
         return Next(Step.LIST)
@@ -370,11 +390,11 @@ LIBRARY = register(
         "library",
         Data,
         {
-            Step.LIST: _staff_step(ask_list, answer_list),
-            Step.ENTRY: _staff_step(ask_entry, answer_entry),
-            Step.FIELD: _staff_step(ask_field, answer_field),
-            Step.VALUE: _staff_step(ask_edit_value, answer_edit_value),
-            Step.ADD: _staff_step(ask_add, answer_add),
+            Step.LIST: staff_step(ask_list, answer_list),
+            Step.ENTRY: staff_step(ask_entry, answer_entry),
+            Step.FIELD: staff_step(ask_field, answer_field),
+            Step.VALUE: staff_step(ask_edit_value, answer_edit_value),
+            Step.ADD: staff_step(ask_add, answer_add),
         },
     )
 )

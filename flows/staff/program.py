@@ -45,7 +45,9 @@ from flows.engine.parse import ID_MAX, ascii_int, exact_int
 from flows.engine.sanitize import clean_label
 from flows.library import changes as told
 from flows.library import myprogram
+from flows.staff import templates
 from storage.models import STAFF, ClientProfile, Exercise, Person, Program, Role
+from storage.phases import record_phase_change
 from storage.programs import (
     add_exercise,
     clients_of,
@@ -312,6 +314,7 @@ def _menu_options(ctx: Context, target: Target, has_exercises: bool) -> list[Opt
         "program_post_op_turn_off" if target.profile.post_op else "program_post_op_turn_on"
     )
     options += [
+        ("template", ctx.t("program_apply_template")),
         ("phase", ctx.t("program_phase")),
         ("questions", ctx.t("program_questions")),
         ("post_op", ctx.t(post_op_key)),
@@ -471,6 +474,8 @@ async def answer_menu(ctx: Context, data: Data, target: Target, answer: Answer) 
     elif choice == "done":
         ctx.say(ctx.t("program_finished", client=target.client.name))
         return Done()
+    elif choice == "template":
+        return Switch(templates.APPLY, None, templates.ApplyData(client_id=target.client_id))
     return Next(MENU_STEPS[choice])
 
 
@@ -701,7 +706,12 @@ async def answer_phase(ctx: Context, data: Data, target: Target, answer: Answer)
     if phase == "back":
         return Next(Step.MENU)
     program = await _program(ctx, target)
+    before = program.phase
     await set_phase(ctx.store, program, phase, now=ctx.now, by=_by(ctx))
+    if phase != before:
+        await record_phase_change(
+            ctx.store, target.client_id, from_phase=before, to_phase=phase, now=ctx.now, by=_by(ctx)
+        )
     await told.phase(ctx, target.client, target.profile, phase)
     ctx.say(ctx.t("program_phase_set", phase=phase))
     return Next(Step.MENU)

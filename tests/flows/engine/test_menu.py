@@ -29,11 +29,12 @@ def test_each_role_sees_its_own_commands_main_ones_first() -> None:
         *("program", "checkin", "progress", "pause", "resume", "settings"),
         *("mydata", "deleteme", "help", "privacy", "cancel"),
     ]
-    assert names[Role.TRAINER][:7] == [
+    assert names[Role.TRAINER][:8] == [
         "alerts",
         "clients",
         "program",
         "library",
+        "templates",
         "availability",
         "bookings",
         "invite",
