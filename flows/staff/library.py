@@ -372,6 +372,8 @@ async def answer_add(ctx: Context, data: Data, answer: Answer) -> Result:
     if following < len(FIELDS):
         data.draft, data.field = draft, FIELDS[following]
         return Next(Step.ADD)
+    if not {"name", "region", "phases", "sets", "reps", "seconds"} <= set(draft):
+        return Next(Step.LIST)  # a draft from another version of this flow: start again
     if await entry_named(ctx.store, draft["name"]) is not None:  # added meanwhile by someone
         raise Retry(ctx.t("lib_name_taken", name=draft["name"]))
     columns = {**draft, "name_key": str(draft["name"]).casefold()}

@@ -204,7 +204,7 @@ async def _save(ctx: Context, data: Data) -> Result:
     await save_template(
         ctx.store, name=data.name, phase=data.phase, entries=chosen, now=ctx.now, by=by
     )
-    ctx.say(ctx.t("tpl_saved", name=data.name, count=len(chosen)))
+    ctx.say(ctx.tn("tpl_saved", "tpl_saved_plural", len(chosen), name=data.name, count=len(chosen)))
     return Done()
 
 

@@ -50,7 +50,7 @@ async def test_a_library_video_reaches_the_client_through_a_template(
     await step(sam, "rehab", "Pick the exercises")
     await say(sam, "quad sets", "Chosen: -")
     await step(sam, "Quad sets", "Chosen: Quad sets")
-    await step(sam, "Save template", "Saved Knee, early with 1 exercises")
+    await step(sam, "Save template", "Saved Knee, early with 1 exercise.")
 
     await say(sam, "/program Jordan", "Program for Jordan")
     await step(sam, "Apply template", "Which template")

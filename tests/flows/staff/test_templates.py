@@ -14,7 +14,15 @@ from flows.engine.core import Document, Reply, Send
 from flows.router import Router
 from storage.db import SessionFactory
 from storage.library import entry_named
-from storage.models import Exercise, Outbox, PhaseChange, ProgramTemplate, Role, TemplateItem
+from storage.models import (
+    ClientProfile,
+    Exercise,
+    Outbox,
+    PhaseChange,
+    ProgramTemplate,
+    Role,
+    TemplateItem,
+)
 from storage.phases import phase_changes
 from storage.programs import exercises_of, program_for
 from storage.repo import Store
@@ -187,3 +195,40 @@ async def test_mydata_has_the_phase_changes_and_deleteme_removes_them(
     async with sessions() as session:
         assert (await session.exec(select(PhaseChange))).all() == []
         assert len((await session.exec(select(ProgramTemplate))).all()) == 1  # the centre's
+
+
+async def test_a_forged_exercise_button_adds_nothing(router: Router) -> None:
+    sam = User(router, TRAINER.user_id)
+    await sam.command("templates")
+    await sam.press("New template")
+    await sam.text("Forged")
+    asked = await sam.press("rehab")
+    assert "expired" in texts(await sam.press_data("~4:e99999"))
+    assert "Pick at least one exercise" in texts(await sam.press("Save template", asked))
+
+
+async def test_a_client_moved_to_another_trainer_is_out_of_reach_before_applying(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    sam = User(router, TRAINER.user_id)
+    await make_template(sam)
+    await sam.command("program", "Jordan")
+    await sam.press("Apply template")
+    await sam.press("ACL phase 2 (strength)")
+    riley = await add_person(sessions, clock, 7002, "Riley", Role.TRAINER)
+    jordan = await person_of(sessions, CLIENT.user_id)
+    async with sessions() as session:
+        profile = await session.get(ClientProfile, jordan.id)
+        assert profile is not None
+        profile.trainer_id = riley.id or 0
+        session.add(profile)
+        await session.commit()
+    denied = texts(await sam.press("Yes, apply it"))
+    assert "isn't on your list any more" in denied and "Applied" not in denied
+    assert [e.name for e in await jordan_exercises(sessions)] == [
+        "Quad sets",
+        "Straight-leg raises",
+        "Heel slides",
+    ]
+    async with sessions() as session:
+        assert (await session.exec(select(PhaseChange))).all() == []
