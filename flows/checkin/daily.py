@@ -143,6 +143,9 @@ OWN_CHOICES: dict[Step, tuple[str, tuple[str, ...]]] = {
 # --- what the check-in remembers ----------------------------------------------------------------
 
 
+SHOWN_ONLY = {"cues", "link"}  # a Prescribed's how-to: shown while asking, not in the record
+
+
 class Prescribed(FlowData):
     """An exercise as prescribed when the check-in started (later program changes don't alter
     it) and what was done of it: None until answered. Every row ever stored has its name and
@@ -568,7 +571,7 @@ async def _write(
         ctx.store.session.add(row)
     for name, value in data.answers.model_dump(mode="json").items():
         setattr(row, name, value)
-    row.exercises = [item.model_dump(mode="json") for item in data.exercises]
+    row.exercises = [item.model_dump(mode="json", exclude=SHOWN_ONLY) for item in data.exercises]
     row.severity, row.rules, row.light = (
         assessment.severity,
         list(assessment.rules),

@@ -12,7 +12,8 @@ from flows.engine.core import Reply, Send
 from flows.library.howto import howto
 from flows.router import Router
 from storage.db import SessionFactory
-from storage.models import Exercise
+from storage.models import Checkin, Exercise
+from tests.flows.checkin.test_checkin import CLIENT_ID, do_exercises, make_client
 from tests.flows.harness import User, make_router, texts
 
 VIDEO = "https://www.merckmanuals.com/home/multimedia/video/straight-leg-raise"
@@ -74,3 +75,23 @@ async def test_a_client_without_exercises_is_told_so(
         await session.commit()
     shown = texts(await User(router, CLIENT.user_id).command("program"))
     assert "hasn't set your exercises yet" in shown
+
+
+async def test_the_day_s_record_keeps_the_prescription_not_the_how_to(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    await make_client(sessions, clock)
+    async with sessions() as session:
+        for exercise in (await session.exec(select(Exercise))).all():
+            exercise.notes, exercise.link = "Slowly.", "https://vimeo.com/1"
+            session.add(exercise)
+        await session.commit()
+    pat = User(router, CLIENT_ID, "Pat")
+    await pat.command("checkin")
+    await pat.press("2")
+    await do_exercises(pat, 1)
+    await pat.press("Skip")
+    async with sessions() as session:
+        [row] = (await session.exec(select(Checkin))).all()
+    assert [e["sets_done"] for e in row.exercises] == [3, 2]
+    assert not {"cues", "link"} & set(row.exercises[0])
