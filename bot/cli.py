@@ -44,6 +44,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _maintain(settings, args.command, Path(args.path))
         if args.command == "sandbox":
             return asyncio.run(_sandbox(settings, reset=args.reset))
+        if args.command == "library" and args.action is not None:
+            return _library(settings, args.action, args.path)
     except SettingsError as exc:
         print(f"mendbot: {exc}", file=sys.stderr)
         return 2
@@ -74,7 +76,20 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="the demo admin, trainer and client as at the first start (other people stay)",
     )
+    library = commands.add_parser("library", help="import or export the exercise library (CSV)")
+    actions = library.add_subparsers(dest="action")
+    actions.add_parser("import", help="add or update entries from a CSV file").add_argument("path")
+    export = actions.add_parser("export", help="write the library as CSV (stdout without FILE)")
+    export.add_argument("path", nargs="?")
     return parser
+
+
+def _library(settings: Settings, action: str, path: str | None) -> int:
+    from bot.library_cli import run_export, run_import
+
+    if action == "import":
+        return run_import(settings, Path(path or ""), sys.stdout, sys.stderr)
+    return run_export(settings, Path(path) if path else None, sys.stdout)
 
 
 def _maintain(settings: Settings, command: str, path: Path) -> int:

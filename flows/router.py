@@ -35,7 +35,7 @@ from flows.engine.notify import mark_reachable
 from flows.engine.texts import N_, t
 from flows.engine.wire import event_from_json, event_to_json, replies_from_json, replies_to_json
 from flows.progress import week
-from flows.staff import clients, invite, program, relay
+from flows.staff import clients, invite, library, program, relay, templates
 from storage import inbox
 from storage.db import chat_turn
 from storage.models import STAFF, Role
@@ -47,6 +47,8 @@ MODULES = (  # in the order their commands appear in the menu
     alert,
     clients,
     program,
+    library,
+    templates,
     availability,
     booking_staff,
     invite,
