@@ -218,7 +218,9 @@ async def test_healthz_fails_while_the_database_is_unreachable(start_bot: StartB
         await app.engine.dispose()  # no pooled connection to the old database stays open
         health = await get(app, "/healthz")
         assert health.status_code == 503
-        assert health.text == f"database: unreachable ({error})\n"
+        # on a loaded machine the refusal may come later than the 2 s /healthz waits
+        why = (f"database: unreachable ({error})\n", "database: no answer within 2 s\n")
+        assert health.text in why
         _, samples = await scrape(app)  # metrics still answer, saying so
         assert one(samples, "mendbot_database_up") == 0
     await app.engine.dispose()
