@@ -39,6 +39,7 @@ _HIDDEN: dict[str, frozenset[str]] = {
     "program": frozenset({"id", "client_id", "updated_by"}),
     "exercise": frozenset({"id", "program_id"}),
     "checkin": frozenset({"id", "client_id"}),
+    "checkin_version": frozenset({"checkin_id", "client_id"}),
     "pause": frozenset({"id", "client_id"}),
     "alert": frozenset(
         {
@@ -120,6 +121,7 @@ def export(found: Stored, now: datetime, default_zone: str) -> dict[str, Any]:
         "invites": [_row(i, zone) for i in found.invites],
         "program": program,
         "checkins": [_row(c, zone) for c in found.checkins],
+        "checkins_replaced": [_row(v, zone) for v in found.versions],
         "pauses": [_row(p, zone) for p in found.pauses],
         "alerts": alerts,
         "reminder_schedule": _row(found.schedule, zone) if found.schedule else None,

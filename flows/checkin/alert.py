@@ -26,7 +26,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flows.checkin.day import ALERT_LINES, RED_FLAG_ITEMS, Answers, label, options
-from flows.checkin.triage import Assessment, rule_label, rule_severity
+from flows.checkin.triage import Assessment, day_light, rule_label, rule_severity
 from flows.engine import dates
 from flows.engine.buttons import (
     AckAlerts,
@@ -57,9 +57,18 @@ from storage.alerts import (
     open_alerts,
     overdue_alerts,
 )
-from storage.checkins import checkins_between
+from storage.checkins import checkins_between, replaced_versions
 from storage.failures import waiting
-from storage.models import ALERT_PRIORITY, STAFF, Alert, AlertStatus, Checkin, Person, Role
+from storage.models import (
+    ALERT_PRIORITY,
+    STAFF,
+    Alert,
+    AlertStatus,
+    Checkin,
+    CheckinVersion,
+    Person,
+    Role,
+)
 from storage.pauses import paused_days
 from storage.repo import Store, StoreFactory
 
@@ -570,6 +579,7 @@ async def history_text(ctx: Context, client: Person) -> str:
         c.local_date: c for c in await checkins_between(ctx.store, client.id or 0, first, today)
     }
     paused = await paused_days(ctx.store, client.id or 0, first, today)
+    earlier = await replaced_versions(ctx.store, client.id or 0, first, today)
     lines = [ctx.t("history_header", client=client.name)]
     for offset in range(HISTORY_DAYS):
         day = first + timedelta(days=offset)
@@ -586,11 +596,25 @@ async def history_text(ctx: Context, client: Person) -> str:
                 pain=_value(checkin.pain_now),
                 exercise=_value(checkin.exercise_pain),
                 adherence=_adherence(checkin.exercises or []),
-                light=_value(checkin.light),
+                light=_value(day_light(checkin.light, checkin.severity)),
                 rules=" ".join(checkin.rules or []) or BLANK,
             )
         )
+        lines += [_replaced_line(ctx, v) for v in earlier if v.local_date == day]
     return "\n".join(lines)
+
+
+def _replaced_line(ctx: Context, version: CheckinVersion) -> str:
+    """A version of the day the client later changed: what it said is kept, marked so."""
+    answers = version.answers
+    return ctx.t(
+        "history_replaced",
+        pain=_value(answers.get("pain_now")),
+        exercise=_value(answers.get("exercise_pain")),
+        adherence=_adherence(answers.get("exercises") or []),
+        light=_value(day_light(version.light, version.severity)),
+        rules=" ".join(version.rules or []) or BLANK,
+    )
 
 
 async def show_history(ctx: Context, data: History) -> None:
@@ -608,6 +632,8 @@ async def show_history(ctx: Context, data: History) -> None:
 
 async def _clinician_line(store: Store, client: Person | None, locale: str) -> str:
     """Whom to refer to, as the trainer typed it in /program (visitors have none on file)."""
+    if is_visitor(client):  # no program, no clinician on file: what the trainer can do
+        return t("alert_clinician_visitor", locale)
     profile = await store.profile(client.id or 0) if client is not None else None
     if profile is None or not profile.clinician:
         return t("alert_clinician_none", locale)

@@ -70,7 +70,7 @@ from flows.engine.flow import (
 from flows.engine.notify import notify_person
 from flows.engine.parse import ascii_int
 from flows.progress.trends import percent, series, set_counts, streak
-from storage.checkins import checkin_dates, checkin_on, checkins_between
+from storage.checkins import checkin_dates, checkin_on, checkins_between, keep_submitted
 from storage.models import Checkin, Clearance, ClientProfile, Person, Role
 from storage.pauses import pause_on, paused_days
 from storage.programs import exercises_of, program_for
@@ -555,6 +555,7 @@ async def _write(
     if row is None:
         row = Checkin(client_id=client_id, local_date=data.date, started_at=ctx.now)
         ctx.store.session.add(row)
+    await keep_submitted(ctx.store, row, ctx.now)  # "Change answers" keeps the earlier one
     for name, value in data.answers.model_dump(mode="json").items():
         setattr(row, name, value)
     row.exercises = [item.model_dump(mode="json") for item in data.exercises]
@@ -608,7 +609,9 @@ async def _summary(
     lines = [ctx.t("ci_saved", name=person.name)]
     if assessment.severity == "urgent":
         lines.insert(0, ctx.t("ci_urgent"))
-    if assessment.light and assessment.severity != "urgent":  # then: no load until cleared
+    if assessment.severity == "urgent":  # red, and no load until cleared
+        lines.append(ctx.t("ci_light_flagged"))
+    elif assessment.light:
         lines.append(ctx.t(f"ci_light_{assessment.light}"))
     if assessment.severity == "routine" and assessment.light != "red":
         lines.append(ctx.t("ci_routine"))

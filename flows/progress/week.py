@@ -15,6 +15,7 @@ from typing import Any
 
 from flows.checkin.daily import current_streak
 from flows.checkin.reminder import SKIP_REASONS
+from flows.checkin.triage import FLAGGED, day_light
 from flows.engine import dates
 from flows.engine.buttons import Actions, ProgressWindow, Route, Window, button
 from flows.engine.conversation import Command, Context
@@ -44,8 +45,11 @@ def exercises_of(rows: Iterable[Checkin]) -> list[dict[str, Any]]:
     return [exercise for row in rows for exercise in row.exercises or []]
 
 
-def light_mark(light: str | None) -> str:
-    return LIGHTS.get(light or "", "")
+def light_mark(row: Checkin | None) -> str:
+    """The day's light as a dot, its flags counted (triage.day_light): the same everywhere."""
+    if row is None:
+        return ""
+    return LIGHTS.get(day_light(row.light, row.severity) or "", "")
 
 
 # --- /progress ----------------------------------------------------------------------------------
@@ -120,7 +124,7 @@ def _day_line(
 def _checkin_details(ctx: Context, row: Checkin) -> str:
     """ "pain 2 🟢 · exercises 9/9 sets", or "… · exercises skipped (pain)"."""
     first = ctx.t("progress_pain", pain=row.pain_now) if row.pain_now is not None else ""
-    first = " ".join(part for part in (first, light_mark(row.light)) if part)
+    first = " ".join(part for part in (first, light_mark(row)) if part)
     parts = [first] if first else []
     exercises = row.exercises or []
     answered = [e for e in exercises if e.get("sets_done") is not None]
@@ -144,7 +148,7 @@ def _week_lines(ctx: Context, week: list[Checkin]) -> list[str]:
     done, total = set_counts(exercises)
     lines = [ctx.t("progress_week", done=done, total=total, percent=percent(ratio))]
     goal = ctx.bot.thresholds.progression_adherence_min
-    if ratio >= goal:
+    if ratio >= goal and not any(row.severity in FLAGGED for row in week):  # no praise on a flag
         lines.append(ctx.t("progress_week_goal", goal=percent(goal)))
     return lines
 

@@ -198,7 +198,7 @@ async def _entry_lines(ctx: Context, n: int, entry: Entry, admin: bool) -> list[
         lines.append(ctx.t("clients_last_none"))
         return lines
     last = await checkin_on(ctx.store, entry.client.id or 0, entry.last)
-    mark = light_mark(last.light if last else None)
+    mark = light_mark(last)
     week, streak = await _week_numbers(ctx, entry)
     lines.append(
         ctx.t(
