@@ -407,6 +407,8 @@ async def test_red_flags_in_the_intake_raise_a_stored_alert_and_are_not_booked(
     assert "Injury or surgery, as written: sore leg" in body
     assert "Wants help with, as written: Get back to tennis" in body
     assert "No consult was booked." in body and "last 7 days" not in body
+    assert "/program" not in body  # visitors have no program: what the trainer can do instead
+    assert "Ask them who their doctor or physio is" in body
     assert await _outbox(sessions, "bk_red_flag_trainer") == []
 
     # a visitor is not put through staff onboarding for want of a time zone

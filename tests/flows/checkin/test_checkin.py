@@ -9,12 +9,14 @@ from sqlmodel import col, select
 
 from bot.clock import FakeClock
 from bot.demo import TRAINER, seed_demo_centre
+from flows.engine.buttons import History
 from flows.engine.core import Send
 from flows.router import Router
 from storage.db import SessionFactory
 from storage.models import (
     Alert,
     Checkin,
+    CheckinVersion,
     Clearance,
     ClientProfile,
     Conversation,
@@ -211,6 +213,7 @@ async def test_urgent_calf_swelling_is_raised_at_once_and_once(
     summary = texts(await pat.text("calf feels tight"))
     assert "Please contact your surgeon" in summary
     assert "Green" not in summary  # no load advice beside "don't load this area"
+    assert "🔴 Red today: rest this area until you've been cleared." in summary
     assert [a.rule for a in await alerts(sessions)] == ["U1"]  # not raised twice
     outbox = await trainer_outbox(sessions)
     assert [o.kind for o in outbox][-1] == "ci_note_for_trainer"
@@ -277,6 +280,40 @@ async def test_one_checkin_a_day_with_an_offer_to_change(
     await pat.press("Skip")
     [row] = await checkins(sessions)
     assert row.pain_now == 6
+
+
+async def test_changing_answers_keeps_every_version_the_latest_counting(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    await make_client(sessions, clock, post_op=True, sets=(3,))
+    pat, sam = User(router, CLIENT_ID), User(router, TRAINER.user_id, "Sam")
+    for pain, flag, note in ((5, "one calf", "calf feels tight"), (3, None, None), (2, None, None)):
+        await pat.command("checkin")
+        if pain != 5:
+            await pat.press("Change answers")
+        await pat.press(str(pain))
+        await pat.press("Done")
+        await pat.press("2")
+        for label in ("As usual", "Not stiff", "Same", "No", "6"):
+            await pat.press(label)
+        if flag:
+            await pat.press(flag)
+        await pat.press("Done" if flag else "None of these")
+        await (pat.text(note) if note else pat.press("Skip"))
+    [row] = await checkins(sessions)
+    assert (row.pain_now, row.red_flags, row.note, row.rules) == (2, [], None, [])
+    async with sessions() as session:
+        query = select(CheckinVersion).order_by(col(CheckinVersion.version))
+        first, second = (await session.exec(query)).all()
+    assert (first.checkin_id, first.version, second.version) == (row.id, 1, 2)
+    assert first.answers["red_flags"] == ["calf_swelling"] and first.rules == ["U1"]
+    assert (first.answers["pain_now"], first.answers["note"]) == (5, "calf feels tight")
+    assert (first.status, first.severity, first.light) == ("done", "urgent", "red")
+    assert second.answers["pain_now"] == 3 and second.answers["note"] is None
+    history = texts(await sam.press_data(History(row.client_id).pack(), "History"))
+    assert "Mon 23 Nov: 2 / 2 / 100% / green / –\n" in history  # the latest counts
+    assert "   earlier answers, later changed: 5 / 2 / 100% / red / U1\n" in history
+    assert history.endswith("   earlier answers, later changed: 3 / 2 / 100% / green / –")
 
 
 async def test_bad_input_asks_again(router: Router, sessions: SessionFactory, clock: FakeClock):
