@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from flows.booking.location import location_of, where
 from flows.booking.staff import outcome_buttons
 from flows.booking.times import when
 from flows.booking.visitor import prospect_outbox_buttons
@@ -88,6 +89,7 @@ async def _remind(store: Store, booking: Booking, now: datetime, default_zone: s
         trainer=trainer.name,
         when=when(booking.starts_at, zone, prospect.locale),
         zone=zone,
+        where=where(prospect.locale, await location_of(store, trainer.id or 0), trainer.name),
     )
     return await _queue(
         store,

@@ -27,6 +27,7 @@ from typing import Any
 
 from flows.account.onboarding import answer_timezone, ask_timezone
 from flows.booking.ics import booking_uid, consult_ics
+from flows.booking.location import location_of, where
 from flows.booking.slots import by_local_day
 from flows.booking.times import HOLD_MINUTES, clock_at, length_of, offered_slots, when
 from flows.checkin.alert import raise_visitor_alerts
@@ -254,7 +255,7 @@ async def _show_slots(ctx: Context, data: Data, edit_id: int | None = None) -> R
     rows.append(nav)
     text = ctx.t(
         "bk_slots",
-        day=dates.long_weekday(day, ctx.locale),
+        day=dates.weekday(day, ctx.locale),
         zone=zone,
         n=page + 1,
         total=len(days),
@@ -520,9 +521,10 @@ async def send_confirmation(ctx: Context, booking: Booking, trainer: Person, zon
         trainer=trainer.name,
         minutes=length,
         reminders=ctx.t("bk_remind_both") if day_ahead else ctx.t("bk_remind_hour"),
+        where=where(ctx.locale, await location_of(ctx.store, trainer.id or 0), trainer.name),
     )
     ctx.say(text, prospect_buttons(ctx, booking.id or 0))
-    ctx.replies.add(_calendar_file(ctx, booking, trainer))
+    ctx.replies.add(await calendar_file(ctx, booking, trainer))
 
 
 def _uid(booking: Booking) -> str:
@@ -537,26 +539,33 @@ def _calendar_identity(booking: Booking, old: Booking | None) -> None:
         booking.ics_uid, booking.ics_sequence = _uid(booking), 0
 
 
-def _calendar_file(
-    ctx: Context, booking: Booking, trainer: Person | None, cancelled: bool = False
+async def calendar_file(
+    ctx: Context,
+    booking: Booking,
+    trainer: Person | None,
+    cancelled: bool = False,
+    locale: str | None = None,
 ) -> Document:
-    """The booking's event as an .ics; a cancel is the next SEQUENCE of the same UID."""
+    """The booking's event as an .ics, in `locale` (default: the person talking); a cancel is
+    the next SEQUENCE of the same UID. Its LOCATION is the trainer's place, if set."""
     if cancelled:
         booking.ics_uid, booking.ics_sequence = _uid(booking), booking.ics_sequence + 1
+    lang = locale or ctx.locale
     name = trainer.name if trainer is not None else "?"
     ics = consult_ics(
         uid=_uid(booking),
         starts_at=booking.starts_at,
         ends_at=booking.ends_at,
-        title=ctx.t("bk_ics_title", trainer=name),
-        details=ctx.t("bk_ics_details", trainer=name),
+        title=t("bk_ics_title", lang, trainer=name),
+        details=t("bk_ics_details", lang, trainer=name),
         now=ctx.now,
         sequence=booking.ics_sequence,
         cancelled=cancelled,
+        location=await location_of(ctx.store, booking.trainer_id),
     )
     if cancelled:
-        return Document(ics, "consult-cancelled.ics", ctx.t("bk_ics_cancel_caption"))
-    return Document(ics, "consult.ics", ctx.t("bk_ics_caption"))
+        return Document(ics, "consult-cancelled.ics", t("bk_ics_cancel_caption", lang))
+    return Document(ics, "consult.ics", t("bk_ics_caption", lang))
 
 
 def prospect_buttons(ctx: Context, booking_id: int) -> Keyboard:
@@ -713,7 +722,7 @@ async def on_cancel(ctx: Context, data: BookingCancel) -> None:
     new = keyboard([button(ctx.t("bk_book_new"), BookingNew(data.booking_id))])
     ctx.say(ctx.t("bk_cancelled", when=when(booking.starts_at, zone, ctx.locale)), new)
     trainer = await ctx.store.person(booking.trainer_id)
-    ctx.replies.add(_calendar_file(ctx, booking, trainer, cancelled=True))
+    ctx.replies.add(await calendar_file(ctx, booking, trainer, cancelled=True))
     if trainer is not None:
         tz = ctx.zone(trainer)
         await notify_person(

@@ -54,6 +54,7 @@ DYNAMIC_IDS = frozenset(
         dynamic_id("av_menu_done"),
         dynamic_id("av_menu_horizon"),
         dynamic_id("av_menu_length"),
+        dynamic_id("av_menu_location"),
         dynamic_id("av_menu_notice"),
         dynamic_id("av_off"),
         dynamic_id("bk_reminder_1h"),
