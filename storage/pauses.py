@@ -9,6 +9,15 @@ from sqlmodel import col, select
 from storage.models import ClientProfile, Pause
 from storage.repo import Store
 
+SKIP_PREFIX = "skip:"
+"""Pause.reason of a one-day pause from a reminder's "Skip today" ("skip:sick")."""
+
+
+def is_skipped_day(pause: Pause) -> bool:
+    """A day skipped from the reminder, not a pause: no reminders and the streak kept, but a
+    check-in is still welcome."""
+    return (pause.reason or "").startswith(SKIP_PREFIX)
+
 
 async def pause_on(store: Store, client_id: int, day: date) -> Pause | None:
     query = select(Pause).where(

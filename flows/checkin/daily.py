@@ -72,7 +72,7 @@ from flows.engine.parse import ascii_int
 from flows.progress.trends import percent, series, set_counts, streak
 from storage.checkins import checkin_dates, checkin_on, checkins_between, keep_submitted
 from storage.models import Checkin, Clearance, ClientProfile, Person, Role
-from storage.pauses import pause_on, paused_days
+from storage.pauses import is_skipped_day, pause_on, paused_days
 from storage.programs import exercises_of, program_for
 from storage.repo import Store
 
@@ -207,8 +207,9 @@ def _done(exercises: Iterable[Prescribed]) -> tuple[Exercise, ...]:
 # --- starting -----------------------------------------------------------------------------------
 
 
-async def begin(ctx: Context) -> None:
-    """/checkin: start today's check-in, resume one under way, or offer to change today's."""
+async def begin(ctx: Context, worried: bool = False) -> None:
+    """/checkin: start today's check-in, resume one under way, or offer to change today's.
+    `worried` (feeling sick): the red-flag screen first, then the check-in as usual."""
     person = ctx.person
     profile = await ctx.store.profile(person.id or 0) if person else None
     if person is None or profile is None or profile.onboarded_at is None:
@@ -225,12 +226,14 @@ async def begin(ctx: Context) -> None:
         await resume(ctx)
         return
     pause = await pause_on(ctx.store, person.id or 0, today)
-    if pause is not None:
+    if pause is not None and not is_skipped_day(pause):  # a skipped day may still check in
         ctx.say(ctx.t("ci_paused", until=dates.day(pause.last_day, ctx.locale)))
         return
     data = await _fresh_data(ctx, person, profile, today)
     existing = await checkin_on(ctx.store, person.id or 0, today)
     first = Step.AGAIN if existing is not None and existing.status != "in_progress" else Step.PAIN
+    if worried and first == Step.PAIN:  # as if "something worrying" was tapped on the first
+        data.worry_return, first = Step.PAIN, Step.RED_FLAGS
     await start(ctx, CHECKIN, first, data)
 
 

@@ -453,6 +453,9 @@ async def reminder_action(ctx: Context, data: ReminderPress) -> None:
         await checkin.begin(ctx)
     elif data.choice == "snooze":
         await _snooze(ctx, person)
+    elif data.choice == "flags":
+        ctx.replies.toast()
+        await checkin.begin(ctx, worried=True)
     elif data.reason is None:
         ctx.replies.toast()
         options = [
@@ -495,6 +498,10 @@ async def _skip(ctx: Context, person: Person, reason: str) -> None:
     await add_pause(ctx.store, person.id or 0, today, 1, ctx.now, reason=f"skip:{reason}")
     ctx.replies.toast()
     _record_press(ctx, ctx.t(f"rem_skip_{reason}"))
+    if reason == "sick":  # feeling unwell may be a red flag: offer the screen
+        flags = keyboard([button(ctx.t("rem_sick_flags"), ReminderPress("flags"))])
+        ctx.say(ctx.t("rem_skipped_sick"), flags)
+        return
     ctx.say(ctx.t("rem_skipped"))
 
 

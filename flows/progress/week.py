@@ -24,12 +24,11 @@ from flows.engine.localtime import local
 from flows.progress.trends import adherence, pain_trend, percent, set_counts
 from storage.checkins import checkins_between, has_checkins
 from storage.models import Checkin, Pause, Person, Role
-from storage.pauses import pauses_between
+from storage.pauses import SKIP_PREFIX, pauses_between
 
 WINDOWS: tuple[Window, Window] = (7, 14)
 WEEK = 7
 LIGHTS = {"green": "🟢", "amber": "🟡", "red": "🔴"}
-SKIP_PREFIX = "skip:"  # a one-day pause from a reminder's "Skip today" (flows/checkin/reminder.py)
 
 
 # --- the numbers (shared with flows/staff/clients.py) ------------------------------------------
