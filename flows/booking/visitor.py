@@ -32,6 +32,7 @@ from flows.booking.slots import by_local_day
 from flows.booking.times import HOLD_MINUTES, clock_at, length_of, offered_slots, when
 from flows.checkin.alert import raise_visitor_alerts
 from flows.checkin.day import RED_FLAG_ITEMS, Client, Day, RedFlagCode
+from flows.checkin.flag_screen import flag_keyboard, flag_question, flags_record
 from flows.checkin.triage import assess
 from flows.engine import dates
 from flows.engine.buttons import (
@@ -167,7 +168,7 @@ async def answer_injury(ctx: Context, data: Data, answer: Answer) -> Result:
 
 
 async def ask_flags(ctx: Context, data: Data) -> None:
-    ctx.say(ctx.t("bk_ask_flags"), _flag_buttons(ctx, data))
+    ctx.say(flag_question(ctx, "bk_ask_flags"), _flag_buttons(ctx, data))
 
 
 async def answer_flags(ctx: Context, data: Data, answer: Answer) -> Result:
@@ -180,7 +181,9 @@ async def answer_flags(ctx: Context, data: Data, answer: Answer) -> Result:
         data.flags = [f for f in flags if f != code] if code in flags else [*flags, code]
         if answer.message_id is None:
             return Next(Step.FLAGS)
-        ctx.replies.edit(answer.message_id, ctx.t("bk_ask_flags"), _flag_buttons(ctx, data))
+        ctx.replies.edit(
+            answer.message_id, flag_question(ctx, "bk_ask_flags"), _flag_buttons(ctx, data)
+        )
         return Stay()
     if choice not in ("none", "done"):
         raise Retry(ctx.t("ci_flags_hint"))
@@ -428,20 +431,11 @@ async def _offered(ctx: Context, data: Data) -> dict[datetime, int]:
 
 
 def _flag_buttons(ctx: Context, data: Data) -> Keyboard:
-    chosen = set(data.flags or [])
-    rows = [
-        [ctx.choice(("☑ " if code in chosen else "☐ ") + text, f"f:{code}")]
-        for code, text in RED_FLAG_ITEMS.items()
-    ]
-    done = ctx.t("ci_flags_done") if chosen else ctx.t("ci_flags_none")
-    rows.append([ctx.choice(done, "done" if chosen else "none")])
-    return keyboard(*rows)
+    return flag_keyboard(ctx, set(data.flags or []))
 
 
 def _flags_record(ctx: Context, data: Data) -> str:
-    codes = data.flags or []
-    ticked = "\n".join(f"» {RED_FLAG_ITEMS[c]}" for c in codes) or f"» {ctx.t('ci_flags_none')}"
-    return f"{ctx.t('bk_ask_flags')}\n\n{ticked}"
+    return flags_record(ctx, "bk_ask_flags", data.flags or [])
 
 
 async def _prospect(ctx: Context, data: Data) -> Person:

@@ -36,11 +36,11 @@ from flows.checkin.day import (
     Day,
     Exercise,
     IsoDate,
-    RedFlagCode,
     SkipReason,
     label,
     options,
 )
+from flows.checkin.flag_screen import flag_keyboard, flag_question, flags_record
 from flows.checkin.questions import OPTIONAL_QUESTIONS, questions_for
 from flows.checkin.triage import Assessment, assess, rule_severity
 from flows.engine import dates
@@ -372,7 +372,7 @@ def _did(data: Data, sets_done: int, skip_reason: str | None = None) -> Result:
 
 
 async def ask_flags(ctx: Context, data: Data) -> None:
-    ctx.say(ctx.t(label("red_flags").ask), _flag_buttons(ctx, data))
+    ctx.say(flag_question(ctx, label("red_flags").ask), _flag_buttons(ctx, data))
 
 
 async def answer_flags(ctx: Context, data: Data, answer: Answer) -> Result:
@@ -409,7 +409,9 @@ async def _toggle(ctx: Context, data: Data, answer: Answer, code: str) -> Result
             return await _emergency(ctx, data, answer, assessment)
     if answer.message_id is None:
         return Next(Step.RED_FLAGS)
-    ctx.replies.edit(answer.message_id, ctx.t("ci_red_flags"), _flag_buttons(ctx, data))
+    ctx.replies.edit(
+        answer.message_id, flag_question(ctx, "ci_red_flags"), _flag_buttons(ctx, data)
+    )
     return Stay()
 
 
@@ -481,21 +483,12 @@ def _scale(ctx: Context) -> Keyboard:
 
 
 def _flag_buttons(ctx: Context, data: Data) -> Keyboard:
-    chosen = set(data.answers.red_flags)
-    rows = [
-        [ctx.choice(("☑ " if code in chosen else "☐ ") + text, f"f:{code}")]
-        for code, text in RED_FLAG_ITEMS.items()
-    ]
-    done = ctx.t("ci_flags_done") if chosen else ctx.t("ci_flags_none")
-    rows.append([ctx.choice(done, "done" if chosen else "none")])
-    return keyboard(*rows)
+    return flag_keyboard(ctx, set(data.answers.red_flags))
 
 
 def _flags_record(ctx: Context, data: Data) -> str:
     """The red-flag question with what was ticked, once answered (no buttons)."""
-    codes: tuple[RedFlagCode, ...] = data.answers.red_flags
-    ticked = "\n".join(f"» {RED_FLAG_ITEMS[c]}" for c in codes) or f"» {ctx.t('ci_flags_none')}"
-    return f"{ctx.t('ci_red_flags')}\n\n{ticked}"
+    return flags_record(ctx, "ci_red_flags", data.answers.red_flags)
 
 
 # --- assessing and saving -----------------------------------------------------------------------

@@ -102,6 +102,18 @@ RED_FLAGS: Final[Mapping[RedFlagCode, RedFlag]] = MappingProxyType(
         ),
     }
 )
+# How the Q9 screen groups the items: its question lists each group's full wording, and its
+# short buttons follow in this order (flows/checkin/flag_screen.py). Every code once.
+RED_FLAG_GROUPS: Final[tuple[tuple[str, tuple[RedFlagCode, ...]], ...]] = (
+    ("chest", ("chest_pain", "breathless", "coughing_blood")),
+    (
+        "nerves",
+        ("saddle_numbness", "bladder_bowel", "both_legs", "stroke_signs", "limb_numbness"),
+    ),
+    ("unwell", ("fever", "chills", "very_unwell")),
+    ("pain", ("worst_pain_ever", "accident", "pop_giving_way")),
+    ("leg_wound", ("calf_swelling", "wound_problem", "weight_loss")),
+)
 RED_FLAG_ITEMS: Final[Mapping[RedFlagCode, str]] = MappingProxyType(
     {code: flag.item for code, flag in RED_FLAGS.items()}
 )

@@ -48,7 +48,7 @@ async def checkin(
     await step(jordan, "7", "any of these")
     for flag in flags:
         await jordan.press(flag)
-        if "chest" in flag:  # an emergency item ends the check-in at once
+        if "Chest" in flag:  # an emergency item ends the check-in at once
             return await jordan.wait_for(contains="Call 999 now")
         await jordan.wait_for(_has_button("☑"))
     await step(jordan, "Done" if flags else "None of these", "Anything else")
@@ -78,7 +78,7 @@ async def test_emergency_puts_the_number_first_and_alerts_the_trainer(
 ) -> None:
     await start_bot()
     jordan, sam = people["client"], people["trainer"]
-    stopped = await checkin(jordan, flags=["chest pain"])
+    stopped = await checkin(jordan, flags=["Chest pain"])
     assert stopped["text"].startswith("Call 999 now.")
     assert "stopped today's check-in" in stopped["text"]
     assert "wait" not in stopped["text"].lower()
@@ -98,7 +98,7 @@ async def test_urgent_post_op_calf_swelling(
 ) -> None:
     await start_bot()
     jordan, sam = people["client"], people["trainer"]
-    summary = await checkin(jordan, flags=["one calf"], note="left calf is warm")
+    summary = await checkin(jordan, flags=["Calf or thigh"], note="left calf is warm")
     assert summary["text"].startswith("Please contact your surgeon, physio or doctor today.")
     alert = await sam.wait_for(contains="Urgent alert: please review Jordan's check-in today.")
     assert "U1" in alert["text"]
@@ -133,7 +133,7 @@ async def test_acknowledge_relay_and_history_from_an_alert(
 ) -> None:
     await start_bot()
     jordan, sam = people["client"], people["trainer"]
-    await checkin(jordan, flags=["one calf"])
+    await checkin(jordan, flags=["Calf or thigh"])
     alert = await sam.wait_for(contains="Urgent alert")
 
     await sam.press("Acknowledge", message_id=alert["message_id"])
@@ -164,7 +164,7 @@ async def test_unacknowledged_emergency_escalates_to_the_admin(
 ) -> None:
     bot = await start_bot()
     jordan, sam, alex = people["client"], people["trainer"], people["admin"]
-    await checkin(jordan, flags=["chest pain"])
+    await checkin(jordan, flags=["Chest pain"])
     await sam.wait_for(contains="EMERGENCY alert")
 
     clock.advance(timedelta(minutes=14))

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import col, select
 
 from bot.clock import FakeClock
 from bot.demo import TRAINER, seed_demo_centre
+from flows.checkin.day import RED_FLAG_GROUPS, RED_FLAG_ITEMS
+from flows.checkin.flag_screen import LABEL_MAX, flag_keyboard, flag_question
 from flows.engine.buttons import History
-from flows.engine.core import Send
+from flows.engine.conversation import Context
+from flows.engine.core import Edit, Event, EventKind, Send
 from flows.router import Router
 from storage.db import SessionFactory
 from storage.models import (
@@ -26,7 +29,7 @@ from storage.models import (
     Program,
     Role,
 )
-from tests.flows.harness import User, make_router, texts
+from tests.flows.harness import BOT, User, make_router, texts
 
 CLIENT_ID = 9001
 
@@ -203,7 +206,7 @@ async def test_urgent_calf_swelling_is_raised_at_once_and_once(
     await pat.press("2")
     for label in ("As usual", "Not stiff", "Same", "No", "6"):
         await pat.press(label)
-    await pat.press("one calf")
+    await pat.press("calf or thigh")
     replies = await pat.press("Done")
     first = next(r for r in replies if isinstance(r, Send))
     assert first.text.startswith("Please contact your surgeon, physio or doctor today.")
@@ -240,11 +243,39 @@ async def test_red_flag_ticks_toggle_in_place(
     pat = User(router, CLIENT_ID)
     await pat.command("checkin")
     await pat.press("Something new or worrying")
-    ticked = await pat.press("wound red")
+    ticked = await pat.press("Wound problem")
     assert not any(isinstance(r, Send) for r in ticked)  # edited in place, no new message
-    assert "☑ wound red" in str(ticked)
-    assert "☐ wound red" in str(await pat.press("☑ wound"))
+    [edit] = [r for r in ticked if isinstance(r, Edit)]
+    assert "☑ Wound problem" in str(edit.buttons)
+    assert "wound red, hot, leaking, smelly or opening" in edit.text  # the question stays whole
+    assert "☐ Wound problem" in str(await pat.press("☑ Wound"))
     assert await alerts(sessions) == []  # nothing is raised until Done
+
+
+def test_the_red_flag_screen_fits_a_phone_and_keeps_triage_md_meanings() -> None:
+    """TRIAGE.md section 6: 17 items, each button its code; the question carries the full
+    wording (grouped); short labels two to a row, so the screen is 10 rows, not 18."""
+    ctx = Context(
+        event=Event(update_id=1, user_id=1, chat_id=1, kind=EventKind.TEXT),
+        now=datetime(2026, 11, 23, tzinfo=UTC),
+        bot=BOT,
+        store=None,  # type: ignore[arg-type]
+        convo=Conversation(chat_id=1, user_id=1, data={}, updated_at=datetime.now(UTC)),
+        person=None,
+    )
+    rows = flag_keyboard(ctx, {"chest_pain"})
+    items = [b for row in rows[:-1] for b in row]
+    assert len(rows) <= 10 and all(len(row) <= 2 for row in rows)
+    codes = [str(b.data).split(":", 1)[-1] for b in items]  # "~<version>:f:<code>"
+    assert sorted(codes) == sorted(f"f:{code}" for code in RED_FLAG_ITEMS)
+    for button in items:
+        assert len(button.text.removeprefix("☑ ").removeprefix("☐ ")) <= LABEL_MAX, button.text
+    assert items[0].text == "☑ Chest pain" and rows[-1][0].text == "Done"
+    question = flag_question(ctx, "ci_red_flags")
+    for item in RED_FLAG_ITEMS.values():
+        assert item in question
+    grouped = [code for _, codes in RED_FLAG_GROUPS for code in codes]
+    assert sorted(grouped) == sorted(RED_FLAG_ITEMS) and len(grouped) == len(set(grouped))
 
 
 async def test_r2_builds_over_two_days(
@@ -287,7 +318,11 @@ async def test_changing_answers_keeps_every_version_the_latest_counting(
 ) -> None:
     await make_client(sessions, clock, post_op=True, sets=(3,))
     pat, sam = User(router, CLIENT_ID), User(router, TRAINER.user_id, "Sam")
-    for pain, flag, note in ((5, "one calf", "calf feels tight"), (3, None, None), (2, None, None)):
+    for pain, flag, note in (
+        (5, "calf or thigh", "calf feels tight"),
+        (3, None, None),
+        (2, None, None),
+    ):
         await pat.command("checkin")
         if pain != 5:
             await pat.press("Change answers")
