@@ -93,6 +93,57 @@ async def test_emergency_puts_the_number_first_and_alerts_the_trainer(
     await jordan.wait_for(contains="already checked in")
 
 
+async def test_a_flagged_day_is_red_on_every_screen(
+    start_bot: StartBot, people: dict[str, ChatUser]
+) -> None:
+    """Exercise pain 1 and morning as usual would be green; "Call 999 now" makes the day red
+    on /progress and /clients, and nobody is praised."""
+    await start_bot()
+    jordan, sam = people["client"], people["trainer"]
+    await checkin(jordan, exercise_pain="1", flags=["Chest pain"])
+    await jordan.send("/progress")
+    progress = await jordan.wait_for(contains="Your last 7 days")
+    assert "pain 2 🔴" in progress["text"] and "🟢" not in progress["text"]
+    assert "Nice work" not in progress["text"]
+    await sam.wait_for(contains="EMERGENCY alert: Jordan")
+    await sam.send("/clients")
+    listing = await sam.wait_for(contains="last check-in")
+    assert "last check-in today 🔴" in listing["text"] and "🟢" not in listing["text"]
+
+
+async def test_changed_answers_keep_the_first_version_for_the_trainer(
+    start_bot: StartBot, people: dict[str, ChatUser]
+) -> None:
+    await start_bot()
+    jordan, sam = people["client"], people["trainer"]
+    summary = await checkin(jordan, flags=["Calf or thigh"], note="left calf is warm")
+    assert "🔴 Red today" in summary["text"]  # an urgent check-in's summary has its light
+    alert = await sam.wait_for(contains="Urgent alert")
+    await jordan.send("/checkin")
+    await jordan.wait_for(contains="already checked in")
+    await jordan.press("Change answers")
+    await jordan.wait_for(contains="pain right now")
+    await step(jordan, "3", "Exercise 1 of 3")
+    for label, expect in (("Done", "Exercise 2"), ("Done", "Exercise 3"), ("Done", "worst pain")):
+        await step(jordan, label, expect)
+    for label, expect in (
+        ("1", "This morning"),
+        ("As usual", "stiff"),
+        ("Not stiff", "Swelling"),
+        ("Same", "wake you"),
+        ("No", "confident"),
+        ("7", "any of these"),
+        ("None of these", "Anything else"),
+    ):
+        await step(jordan, label, expect)
+    await jordan.press("Skip")
+    await jordan.wait_for(contains="Today's check-in is saved")
+    await sam.press("History", message_id=alert["message_id"])
+    history = await sam.wait_for(contains="last 14 days")
+    assert ": 3 / 1 / 100% / green / –" in history["text"]  # the latest counts
+    assert "earlier answers, later changed: 2 / 1 / 100% / red / U1" in history["text"]
+
+
 async def test_urgent_post_op_calf_swelling(
     start_bot: StartBot, people: dict[str, ChatUser]
 ) -> None:
