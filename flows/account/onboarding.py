@@ -25,6 +25,7 @@ from flows.engine.flow import Done, Flow, FlowData, Next, Result, Retry, StepSpe
 from flows.engine.localtime import COMMON_TIMES, COMMON_ZONES, find_timezone, local
 from flows.engine.menu import help_text, menu_for
 from flows.engine.notify import notify_person
+from flows.engine.texts import t
 from storage.models import STAFF as STAFF_ROLES
 from storage.models import Clearance, ClientProfile, Invite, Person, Role
 from storage.personal import stored_about
@@ -67,6 +68,7 @@ async def redeem(ctx: Context, code: str) -> None:
         return
     invite.used_by_user_id, invite.used_at = user_id, ctx.now
     ctx.person = await _join(ctx, invite.role, invite.name, invite.trainer_id)
+    await _tell_inviter(ctx, invite, ctx.person)
     if not await begin(ctx):  # a visitor turned staff whose time zone is known: nothing to ask
         ctx.say(ctx.t("staff_welcome", name=invite.name, role=ctx.t(f"role_{invite.role}")))
         _staff_ready(ctx)
@@ -338,6 +340,18 @@ async def _tell_trainer(
         await notify_person(
             ctx, trainer, key, buttons=buttons, about=[client.id], client=client.name
         )
+
+
+async def _tell_inviter(ctx: Context, invite: Invite, joined: Person) -> None:
+    """A new trainer or admin: whoever invited them is told (the admins, for an invite made on
+    the command line). A client's trainer hears once onboarding is done (_tell_trainer)."""
+    if invite.role not in STAFF_ROLES:
+        return
+    inviter = await ctx.store.person(invite.created_by) if invite.created_by else None
+    told = [inviter] if inviter is not None else await ctx.store.people_with_role(Role.ADMIN)
+    for person in told:
+        role = t(f"role_{invite.role}", person.locale)
+        await notify_person(ctx, person, "staff_joined", name=joined.name, role=role)
 
 
 async def ask_staff_timezone(ctx: Context, data: Data) -> None:

@@ -37,6 +37,7 @@ async def test_admin_invites_trainer_who_invites_a_client_who_onboards(
     await riley.wait_for(contains="time zone")
     await riley.press("New York")
     await riley.wait_for(contains="All set, Riley")
+    await people["admin"].wait_for(contains="Riley has joined mendbot as a trainer.")
 
     client_code = await _invite(riley, "Anna")
     anna = await ChatUser.visitor(sandbox.base_url, "Anna")

@@ -12,8 +12,10 @@ from bot.demo import ADMIN, CLIENT, TRAINER, seed_demo_centre
 from flows.engine.buttons import ConfirmClearance
 from flows.engine.core import Menu, Send, Toast
 from flows.router import Router
+from flows.staff.invite import create_invite
 from storage.db import SessionFactory
 from storage.models import Clearance, ClientProfile, Invite, Outbox, Person, Role
+from storage.repo import Store
 from tests.flows.harness import User, make_router, texts
 
 
@@ -65,6 +67,31 @@ async def test_trainer_invites_a_client_who_onboards(router: Router, sessions: S
     assert outbox[0].chat_id == TRAINER.user_id
 
 
+async def test_an_invite_from_the_command_line_tells_every_admin_when_the_trainer_joins(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    async with sessions() as session:
+        store = Store(session)
+        invite = await create_invite(
+            store, role=Role.TRAINER, name="Tess", now=clock.now(), ttl_days=7
+        )
+        await session.commit()
+    tess = User(router, 7200, "Tess")
+    assert "as a trainer" in texts(await tess.command("start", invite.code))
+    async with sessions() as session:
+        told = (await session.exec(select(Outbox).where(Outbox.kind == "staff_joined"))).all()
+    assert [(o.chat_id, o.text) for o in told] == [
+        (ADMIN.user_id, "Tess has joined mendbot as a trainer.")
+    ]
+    client_code = await _invite_code(User(router, TRAINER.user_id, "Sam"), "Cleo")
+    await User(router, 7201, "Cleo").command("start", client_code)
+    async with sessions() as session:  # a client's trainer hears when onboarding is done
+        assert (
+            len((await session.exec(select(Outbox).where(Outbox.kind == "staff_joined"))).all())
+            == 1
+        )
+
+
 async def test_admin_invites_a_trainer(router: Router, sessions: SessionFactory) -> None:
     admin = User(router, ADMIN.user_id)
     code = await _invite_code(admin, "Riley")
@@ -78,6 +105,9 @@ async def test_admin_invites_a_trainer(router: Router, sessions: SessionFactory)
     async with sessions() as session:
         riley = (await session.exec(select(Person).where(Person.telegram_user_id == 7100))).one()
     assert (riley.role, riley.timezone) == (Role.TRAINER, "America/Chicago")
+    async with sessions() as session:
+        [told] = (await session.exec(select(Outbox).where(Outbox.kind == "staff_joined"))).all()
+    assert (told.chat_id, told.text) == (ADMIN.user_id, "Riley has joined mendbot as a trainer.")
 
 
 async def test_used_unknown_and_expired_invites(router: Router, clock: FakeClock) -> None:
