@@ -14,7 +14,7 @@ from flows.engine.conversation import Answer, Command, Context, register, start
 from flows.engine.flow import Done, Flow, FlowData, Result, Retry, StepSpec
 from flows.engine.parse import ascii_int
 from storage.models import Role
-from storage.pauses import add_pause, end_pause
+from storage.pauses import add_pause, end_pause, is_skipped_day, pause_on
 
 MAX_DAYS = 60
 CHOICES = (("3", "pause_3"), ("7", "pause_7"), ("14", "pause_14"))
@@ -79,7 +79,12 @@ async def _resume(ctx: Context) -> None:
     person = ctx.person
     if person is None or person.id is None:
         return
-    ended = await end_pause(ctx.store, person.id, ctx.today(person))
+    today = ctx.today(person)
+    current = await pause_on(ctx.store, person.id, today)
+    if current is not None and is_skipped_day(current):  # a skipped day is no pause
+        ctx.say(ctx.t("not_paused"))
+        return
+    ended = await end_pause(ctx.store, person.id, today)
     ctx.say(ctx.t("resumed") if ended else ctx.t("not_paused"))
 
 

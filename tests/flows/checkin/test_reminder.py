@@ -202,6 +202,7 @@ async def test_a_skipped_day_is_no_pause_and_sick_offers_the_red_flag_screen(
     async with sessions() as session:
         [alert] = (await session.exec(select(Alert))).all()
     assert (alert.rule, alert.severity) == ("E1", "emergency")
+    assert "You're not paused" in texts(await jordan.command("resume"))
 
 
 async def test_settings_changes_the_reminder_time_and_quiet_hours(
