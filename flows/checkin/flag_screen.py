@@ -16,22 +16,23 @@ from flows.engine.conversation import Context
 from flows.engine.core import Keyboard, keyboard
 
 PER_ROW = 2
-LABEL_MAX = 20  # two such labels fit side by side on a phone
+LABEL_MAX = 13  # two such labels, one ticked, fit side by side on a 390 px phone screen
 
 
 def flag_question(ctx: Context, ask_key: str) -> str:
-    """The question, then each group's items in full: "Chest: chest pain or pressure; ..."."""
+    """The question, each group's items in full ("Chest and breathing: chest pain or pressure;
+    ..."), and what to do last, right above the buttons, where a phone shows it with them."""
     groups = [
         ctx.t(f"flag_group_{group}", items="; ".join(RED_FLAG_ITEMS[code] for code in codes))
         for group, codes in RED_FLAG_GROUPS
     ]
-    return "\n".join([ctx.t(ask_key), "", *groups])
+    return "\n".join([ctx.t(ask_key), "", *groups, "", ctx.t("flag_tap")])
 
 
 def flag_keyboard(ctx: Context, chosen: Collection[str]) -> Keyboard:
-    """Short labels, ticked or not, two a row, then Done (or None of these)."""
+    """Short labels (a tick on those chosen), two a row, then Done (or None of these)."""
     items = [
-        ctx.choice(("☑ " if code in chosen else "☐ ") + ctx.t(f"flag_{code}"), f"f:{code}")
+        ctx.choice(("☑ " if code in chosen else "") + ctx.t(f"flag_{code}"), f"f:{code}")
         for _, codes in RED_FLAG_GROUPS
         for code in codes
     ]

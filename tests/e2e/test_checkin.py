@@ -116,7 +116,7 @@ async def test_changed_answers_keep_the_first_version_for_the_trainer(
 ) -> None:
     await start_bot()
     jordan, sam = people["client"], people["trainer"]
-    summary = await checkin(jordan, flags=["Calf or thigh"], note="left calf is warm")
+    summary = await checkin(jordan, flags=["Calf/thigh"], note="left calf is warm")
     assert "🔴 Red today" in summary["text"]  # an urgent check-in's summary has its light
     alert = await sam.wait_for(contains="Urgent alert")
     await jordan.send("/checkin")
@@ -149,7 +149,7 @@ async def test_urgent_post_op_calf_swelling(
 ) -> None:
     await start_bot()
     jordan, sam = people["client"], people["trainer"]
-    summary = await checkin(jordan, flags=["Calf or thigh"], note="left calf is warm")
+    summary = await checkin(jordan, flags=["Calf/thigh"], note="left calf is warm")
     assert summary["text"].startswith("Please contact your surgeon, physio or doctor today.")
     alert = await sam.wait_for(contains="Urgent alert: please review Jordan's check-in today.")
     assert "U1" in alert["text"]
@@ -184,7 +184,7 @@ async def test_acknowledge_relay_and_history_from_an_alert(
 ) -> None:
     await start_bot()
     jordan, sam = people["client"], people["trainer"]
-    await checkin(jordan, flags=["Calf or thigh"])
+    await checkin(jordan, flags=["Calf/thigh"])
     alert = await sam.wait_for(contains="Urgent alert")
 
     await sam.press("Acknowledge", message_id=alert["message_id"])

@@ -105,7 +105,7 @@ async def test_every_alert_arrives_once_and_first_while_a_fifth_of_calls_fail(
     jordan, sam = people["client"], people["trainer"]
     clients = await seed_clients(app, sandbox, clock)
 
-    await checkin(jordan, flags=["Calf or thigh"], note="left calf is warm")  # urgent, and a note
+    await checkin(jordan, flags=["Calf/thigh"], note="left calf is warm")  # urgent, and a note
     await sam.send("/clients")
     listing = await sam.wait_for(contains="Your clients")
     await sam.press("Jordan", message_id=listing["message_id"])

@@ -129,7 +129,7 @@ async def _urgent_checkin(pat: User) -> None:
     await pat.press("2")
     for label in ("As usual", "Not stiff", "Same", "No", "6"):
         await pat.press(label)
-    await pat.press("calf or thigh")
+    await pat.press("calf/thigh")
     await pat.press("Done")
     assert "check-in is saved" in texts(await pat.text("calf feels tight"))
 
@@ -422,7 +422,7 @@ async def test_deletion_leaves_no_message_that_names_or_quotes_them_and_the_flag
         await session.commit()
     pat, sam = User(router, CLIENT_ID, NAME), User(router, TRAINER.user_id, "Sam")
     await pat.command("checkin")
-    for label in ("5", "Done", "2", "As usual", "Not stiff", "Same", "No", "6", "calf or thigh"):
+    for label in ("5", "Done", "2", "As usual", "Not stiff", "Same", "No", "6", "calf/thigh"):
         await pat.press(label)
     await pat.press("Done")
     await pat.text(NOTE)
@@ -441,7 +441,7 @@ async def test_deletion_leaves_no_message_that_names_or_quotes_them_and_the_flag
 
     clock.advance(timedelta(days=1))  # a new urgent flag, not yet sent when they delete
     await pat.command("checkin")
-    for label in ("5", "Done", "2", "As usual", "Not stiff", "Same", "No", "6", "calf or thigh"):
+    for label in ("5", "Done", "2", "As usual", "Not stiff", "Same", "No", "6", "calf/thigh"):
         await pat.press(label)
     await pat.press("Done")
     await pat.text("skip")

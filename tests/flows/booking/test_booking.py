@@ -392,7 +392,7 @@ async def _add_consult_trainer(sessions: SessionFactory, clock: FakeClock, name:
     ("item", "first_line", "severity", "rule"),
     [
         ("chest pain", "Call 999 now.", "emergency", "E1"),
-        ("calf or thigh", "Please contact your surgeon", "urgent", "U1"),
+        ("calf", "Please contact your surgeon", "urgent", "U1"),
     ],
 )
 async def test_red_flags_in_the_intake_raise_a_stored_alert_and_are_not_booked(
@@ -500,7 +500,7 @@ async def test_a_visitors_alert_is_acknowledged_listed_and_escalated(
 async def test_the_trainer_can_message_the_visitor_and_history_answers_politely(
     router: Router, sessions: SessionFactory
 ) -> None:
-    await _red_flag_intake(router, 5003, "Ria", item="calf or thigh")
+    await _red_flag_intake(router, 5003, "Ria", item="calf")
     [alert] = await _alerts(sessions)
     sam = User(router, TRAINER.user_id, "Sam")
     history = await sam.press_data(History(alert.client_id).pack())  # an old-style button

@@ -206,7 +206,7 @@ async def test_urgent_calf_swelling_is_raised_at_once_and_once(
     await pat.press("2")
     for label in ("As usual", "Not stiff", "Same", "No", "6"):
         await pat.press(label)
-    await pat.press("calf or thigh")
+    await pat.press("calf/thigh")
     replies = await pat.press("Done")
     first = next(r for r in replies if isinstance(r, Send))
     assert first.text.startswith("Please contact your surgeon, physio or doctor today.")
@@ -243,12 +243,14 @@ async def test_red_flag_ticks_toggle_in_place(
     pat = User(router, CLIENT_ID)
     await pat.command("checkin")
     await pat.press("Something new or worrying")
-    ticked = await pat.press("Wound problem")
+    ticked = await pat.press("Wound issue")
     assert not any(isinstance(r, Send) for r in ticked)  # edited in place, no new message
     [edit] = [r for r in ticked if isinstance(r, Edit)]
-    assert "☑ Wound problem" in str(edit.buttons)
+    assert "'☑ Wound issue'" in str(edit.buttons)
     assert "wound red, hot, leaking, smelly or opening" in edit.text  # the question stays whole
-    assert "☐ Wound problem" in str(await pat.press("☑ Wound"))
+    assert edit.text.endswith("Tap each one that applies, then Done.")  # just above the buttons
+    [again] = [r for r in await pat.press("☑ Wound") if isinstance(r, Edit)]
+    assert "'Wound issue'" in str(again.buttons) and "☑" not in str(again.buttons)
     assert await alerts(sessions) == []  # nothing is raised until Done
 
 
@@ -319,7 +321,7 @@ async def test_changing_answers_keeps_every_version_the_latest_counting(
     await make_client(sessions, clock, post_op=True, sets=(3,))
     pat, sam = User(router, CLIENT_ID), User(router, TRAINER.user_id, "Sam")
     for pain, flag, note in (
-        (5, "calf or thigh", "calf feels tight"),
+        (5, "calf/thigh", "calf feels tight"),
         (3, None, None),
         (2, None, None),
     ):
