@@ -588,6 +588,7 @@ async def history_text(ctx: Context, client: Person) -> str:
         if checkin is None:
             key = "history_paused" if day in paused else "history_missing"
             lines.append(ctx.t(key, date=label))
+            lines += _replaced_lines(ctx, earlier, day)  # a change begun and not finished
             continue
         lines.append(
             ctx.t(
@@ -600,21 +601,24 @@ async def history_text(ctx: Context, client: Person) -> str:
                 rules=" ".join(checkin.rules or []) or BLANK,
             )
         )
-        lines += [_replaced_line(ctx, v) for v in earlier if v.local_date == day]
+        lines += _replaced_lines(ctx, earlier, day)
     return "\n".join(lines)
 
 
-def _replaced_line(ctx: Context, version: CheckinVersion) -> str:
-    """A version of the day the client later changed: what it said is kept, marked so."""
-    answers = version.answers
-    return ctx.t(
-        "history_replaced",
-        pain=_value(answers.get("pain_now")),
-        exercise=_value(answers.get("exercise_pain")),
-        adherence=_adherence(answers.get("exercises") or []),
-        light=_value(day_light(version.light, version.severity)),
-        rules=" ".join(version.rules or []) or BLANK,
-    )
+def _replaced_lines(ctx: Context, earlier: Sequence[CheckinVersion], day: date) -> list[str]:
+    """The versions of `day` the client later changed: what they said is kept, marked so."""
+    return [
+        ctx.t(
+            "history_replaced",
+            pain=_value(version.answers.get("pain_now")),
+            exercise=_value(version.answers.get("exercise_pain")),
+            adherence=_adherence(version.answers.get("exercises") or []),
+            light=_value(day_light(version.light, version.severity)),
+            rules=" ".join(version.rules or []) or BLANK,
+        )
+        for version in earlier
+        if version.local_date == day
+    ]
 
 
 async def show_history(ctx: Context, data: History) -> None:

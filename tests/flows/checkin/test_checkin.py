@@ -254,6 +254,28 @@ async def test_red_flag_ticks_toggle_in_place(
     assert await alerts(sessions) == []  # nothing is raised until Done
 
 
+async def test_a_change_left_unfinished_still_shows_the_earlier_answers_to_the_trainer(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    await make_client(sessions, clock, post_op=True, sets=(3,))
+    pat, sam = User(router, CLIENT_ID), User(router, TRAINER.user_id, "Sam")
+    await pat.command("checkin")
+    for label in ("4", "Done", "2", "As usual", "Not stiff", "Same", "No", "6", "None of"):
+        await pat.press(label)
+    await pat.text("all good")
+    await pat.command("checkin")
+    await pat.press("Change answers")
+    for label in ("5", "Done", "2", "As usual", "Not stiff", "Same", "No", "6", "calf/thigh"):
+        await pat.press(label)
+    await pat.press("Done")  # urgent: raised at once, mid-way
+    await pat.command("cancel")
+    [row] = await checkins(sessions)
+    history = texts(await sam.press_data(History(row.client_id).pack(), "History"))
+    assert history.endswith(
+        "Mon 23 Nov: no check-in\n   earlier answers, later changed: 4 / 2 / 100% / green / –"
+    )
+
+
 def test_the_red_flag_screen_fits_a_phone_and_keeps_triage_md_meanings() -> None:
     """TRIAGE.md section 6: 17 items, each button its code; the question carries the full
     wording (grouped); short labels two to a row, so the screen is 10 rows, not 18."""
