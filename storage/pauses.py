@@ -19,6 +19,18 @@ def is_skipped_day(pause: Pause) -> bool:
     return (pause.reason or "").startswith(SKIP_PREFIX)
 
 
+async def skipped_days(store: Store, client_id: int, first: date, last: date) -> dict[date, str]:
+    """Days from `first` to `last` skipped from a reminder, with why ("sick")."""
+    query = select(Pause).where(
+        Pause.client_id == client_id,
+        col(Pause.first_day) <= last,
+        col(Pause.last_day) >= first,
+        col(Pause.reason).startswith(SKIP_PREFIX),
+    )
+    found = (await store.session.exec(query)).all()
+    return {p.first_day: (p.reason or "").removeprefix(SKIP_PREFIX) for p in found}
+
+
 async def pause_on(store: Store, client_id: int, day: date) -> Pause | None:
     query = select(Pause).where(
         Pause.client_id == client_id, col(Pause.first_day) <= day, col(Pause.last_day) >= day

@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, get_args
 
 from flows.checkin.day import ALERT_LINES, RED_FLAG_ITEMS, Answers, label, options
 from flows.checkin.triage import Assessment, day_light, rule_label, rule_severity
@@ -38,6 +38,7 @@ from flows.engine.buttons import (
     MessageClient,
     Route,
     Severity,
+    SkipReason,
     button,
     outbox_button,
 )
@@ -69,7 +70,7 @@ from storage.models import (
     Person,
     Role,
 )
-from storage.pauses import paused_days
+from storage.pauses import paused_days, skipped_days
 from storage.repo import Store, StoreFactory
 
 log = logging.getLogger(__name__)
@@ -580,6 +581,7 @@ async def history_text(ctx: Context, client: Person) -> str:
     }
     paused = await paused_days(ctx.store, client.id or 0, first, today)
     earlier = await replaced_versions(ctx.store, client.id or 0, first, today)
+    skipped = await skipped_days(ctx.store, client.id or 0, first, today)
     lines = [ctx.t("history_header", client=client.name)]
     for offset in range(HISTORY_DAYS):
         day = first + timedelta(days=offset)
@@ -587,7 +589,11 @@ async def history_text(ctx: Context, client: Person) -> str:
         checkin = found.get(day)
         if checkin is None:
             key = "history_paused" if day in paused else "history_missing"
-            lines.append(ctx.t(key, date=label))
+            if skipped.get(day) in get_args(SkipReason):  # skipped from the reminder, not a pause
+                reason = ctx.t(f"rem_skip_{skipped[day]}").lower()
+                lines.append(ctx.t("history_skipped", date=label, reason=reason))
+            else:
+                lines.append(ctx.t(key, date=label))
             lines += _replaced_lines(ctx, earlier, day)  # a change begun and not finished
             continue
         lines.append(

@@ -96,7 +96,7 @@ def _pause_on(pauses: list[Pause], day: date) -> Pause | None:
     return next((p for p in pauses if p.first_day <= day <= p.last_day), None)
 
 
-def _skip_reason(pause: Pause) -> str | None:
+def skip_reason(pause: Pause) -> str | None:
     """Why a one-day pause from a reminder's "Skip today" was taken (travel, sick, rest)."""
     reason = (pause.reason or "").removeprefix(SKIP_PREFIX)
     return reason if pause.reason != reason and reason in SKIP_REASONS else None
@@ -110,8 +110,8 @@ def _day_line(
         label = ctx.t("progress_today", date=label)
     if row is not None:
         details = _checkin_details(ctx, row)
-    elif pause is not None and _skip_reason(pause) is not None:
-        reason = ctx.t(f"rem_skip_{_skip_reason(pause)}").lower()
+    elif pause is not None and skip_reason(pause) is not None:
+        reason = ctx.t(f"rem_skip_{skip_reason(pause)}").lower()
         details = ctx.t("progress_day_skipped", reason=reason)
     elif pause is not None:
         details = ctx.t("progress_paused")

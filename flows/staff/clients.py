@@ -33,7 +33,7 @@ from flows.engine.conversation import Command, Context, start
 from flows.engine.core import Keyboard, keyboard
 from flows.engine.localtime import local
 from flows.progress.trends import adherence, percent
-from flows.progress.week import exercises_of, light_mark, week_checkins
+from flows.progress.week import exercises_of, light_mark, skip_reason, week_checkins
 from flows.staff import program
 from storage.alerts import open_alert_counts
 from storage.checkins import checkin_on, checkins_between, latest_checkin_dates
@@ -153,7 +153,10 @@ def _statuses(ctx: Context, entry: Entry) -> list[str]:
         if entry.alerts.get(severity)
     ]
     if entry.pause is not None:
-        if entry.pause.last_day == entry.today:
+        if skip_reason(entry.pause) is not None:  # a day skipped, not a pause
+            reason = ctx.t(f"rem_skip_{skip_reason(entry.pause)}").lower()
+            found.append(ctx.t("clients_skipped_today", reason=reason))
+        elif entry.pause.last_day == entry.today:
             found.append(ctx.t("clients_paused_today"))
         else:
             until = dates.day(entry.pause.last_day, ctx.locale)
