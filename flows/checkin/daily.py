@@ -42,7 +42,7 @@ from flows.checkin.day import (
 )
 from flows.checkin.flag_screen import flag_keyboard, flag_question, flags_record
 from flows.checkin.questions import OPTIONAL_QUESTIONS, questions_for
-from flows.checkin.triage import Assessment, assess, rule_severity
+from flows.checkin.triage import Assessment, assess, day_light, rule_severity
 from flows.engine import dates
 from flows.engine.buttons import Actions
 from flows.engine.choices import Option, buttons, pick
@@ -572,7 +572,7 @@ def _series_day(row: Checkin) -> dict[str, Any]:
         "pain_now": row.pain_now,
         "exercise_pain": row.exercise_pain,
         "exercises": row.exercises,
-        "light": row.light,
+        "light": day_light(row.light, row.severity),
     }
 
 
