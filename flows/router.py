@@ -33,7 +33,7 @@ from flows.engine.menu import VISITOR, command_table, help_text, install, menu_f
 from flows.engine.notify import mark_reachable
 from flows.engine.texts import t
 from flows.engine.wire import event_from_json, event_to_json, replies_from_json, replies_to_json
-from flows.progress import week
+from flows.progress import staffchart, week
 from flows.staff import clients, invite, program, relay
 from storage import inbox
 from storage.models import STAFF, Role
@@ -50,6 +50,7 @@ MODULES = (  # in the order their commands appear in the menu
     invite,
     checkin,
     week,
+    staffchart,
     pause,
     preferences,
     booking,

@@ -119,10 +119,14 @@ class AiogramRuntime:
                 )
         elif isinstance(reply, Photo):
             photo = BufferedInputFile(reply.content, filename=reply.filename)
-            await bot.send_photo(chat_id, photo, caption=reply.caption or None)
+            await bot.send_photo(
+                chat_id, photo, caption=reply.caption or None, reply_markup=markup(reply.buttons)
+            )
         elif isinstance(reply, Document):
             document = BufferedInputFile(reply.content, filename=reply.filename)
-            await bot.send_document(chat_id, document, caption=reply.caption or None)
+            await bot.send_document(
+                chat_id, document, caption=reply.caption or None, reply_markup=markup(reply.buttons)
+            )
         elif isinstance(reply, Menu):
             commands = [BotCommand(command=c, description=d) for c, d in reply.commands]
             await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=chat_id))

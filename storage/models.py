@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -195,6 +195,10 @@ class Outbox(SQLModel, table=True):
     last_error: str | None = None
     # the person it was about is deleted: deliver (an alert must arrive), then delete the row
     erase_after_send: bool = False
+    # a photo (a chart) or document sent with `text` as its caption; None: a plain message
+    file_kind: str | None = Field(default=None, sa_column=_word(nullable=True))
+    file_name: str | None = Field(default=None, max_length=100)
+    file_content: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
 
 
 class OutboxSubject(SQLModel, table=True):

@@ -326,7 +326,7 @@ def action_table(routes: Iterable[Route[Any]]) -> dict[type[ButtonData], Handler
 Severity = Literal["E", "U", "R"]  # emergency, urgent, routine
 SkipReason = Literal["travel", "sick", "rest"]
 Page = Annotated[int, Range(0, 9999)]
-Window = Literal[7, 14]  # days of /progress
+Window = Literal[7, 14, 28, 56]  # days of /progress and of a client's chart
 
 
 class AckAlerts(ButtonData, prefix="ack"):
@@ -409,8 +409,15 @@ class ClientProgram(ButtonData, prefix="cprog"):
 
 
 class ProgressWindow(ButtonData, prefix="progress"):
-    """/progress over 7 or 14 days: "progress:14"."""
+    """/progress over 7, 14, 28 or 56 days: "progress:28"."""
 
+    days: Window
+
+
+class ClientChart(ButtonData, prefix="cchart"):
+    """Staff: a client's chart over 7, 14, 28 or 56 days: "cchart:7:28"."""
+
+    client_id: int
     days: Window
 
 

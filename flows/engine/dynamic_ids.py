@@ -147,8 +147,6 @@ DYNAMIC_IDS = frozenset(
         dynamic_id("program_post_op_now_on"),
         dynamic_id("program_post_op_turn_off"),
         dynamic_id("program_post_op_turn_on"),
-        dynamic_id("progress_show_14"),
-        dynamic_id("progress_show_7"),
         dynamic_id("progress_trend_down"),
         dynamic_id("progress_trend_flat"),
         dynamic_id("progress_trend_up"),
