@@ -30,6 +30,7 @@ from flows.checkin.alert import escalate_tick
 from flows.checkin.digest import plan_digests_tick
 from flows.checkin.reminder import add_schedules_tick, plan_due_tick, plan_nudges_tick
 from flows.engine.menu import VISITOR, menu_for
+from flows.progress.progression import plan_suggestions_tick
 from flows.router import Router
 from handlers import ALLOWED_UPDATES
 from handlers.intake import Intake, Runtime
@@ -153,6 +154,7 @@ class MendBot:
             (self.escalate_alerts, every.escalate_interval_seconds, "escalate", None),
             (self.plan_booking_reminders, every.booking_interval_seconds, "booking", None),
             (self.forget_updates, every.forget_interval_seconds, "forget_updates", None),
+            (self.plan_progress, every.progress_interval_seconds, "progress", None),
         )
         for tick, seconds, job_id, first_run in ticks:
             options = {"next_run_time": first_run} if first_run else {}
@@ -310,6 +312,17 @@ class MendBot:
                 return 0
             stores = store_factory(self.sessions)
             done = await plan_booking_reminders_tick(stores, self.clock.now(), zone)
+        return done.done
+
+    async def plan_progress(self) -> int:
+        """The progress tick: progression suggestions to trainers (TRIAGE.md section 3)."""
+        settings, now = self.settings, self.clock.now()
+        async with self._turn(self._plan_lock, "progress") as mine:
+            if not mine:
+                return 0
+            stores = store_factory(self.sessions)
+            zone, thresholds = settings.default_timezone, settings.thresholds()
+            done = await plan_suggestions_tick(stores, now, zone, thresholds)
         return done.done
 
     async def forget_updates(self) -> int:

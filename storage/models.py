@@ -272,6 +272,28 @@ class Checkin(SQLModel, table=True):
     completed_at: datetime | None = Field(default=None, sa_column=_utc_null())
 
 
+class ProgressionSuggestion(SQLModel, table=True):
+    """A suggestion to the trainer that a client's program may progress (TRIAGE.md section 3):
+    never a change by itself. `day` is the client's last green day counted; the next suggestion
+    counts only days after it. `answer`: None (not yet answered), "open" or "later"."""
+
+    __tablename__ = "progression_suggestion"
+    __table_args__ = (
+        UniqueConstraint("client_id", "day", name="uq_progression_client_day"),
+        NEVER_REUSED,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="person.id", index=True)
+    trainer_id: int = Field(foreign_key="person.id", index=True)
+    day: date
+    green_days: int
+    adherence: float
+    answer: str | None = Field(default=None, sa_column=_word(nullable=True))
+    answered_at: datetime | None = Field(default=None, sa_column=_utc_null())
+    created_at: datetime = Field(sa_column=_utc())
+
+
 class Pause(SQLModel, table=True):
     """Days a client is away (travel, illness, flare): no reminders, no flags, streak kept."""
 

@@ -421,6 +421,13 @@ class ClientChart(ButtonData, prefix="cchart"):
     days: Window
 
 
+class ProgressionAnswer(ButtonData, prefix="sugg"):
+    """A progression suggestion's Open program ("sugg:5:open") or Not yet ("sugg:5:later")."""
+
+    suggestion_id: int
+    answer: Literal["open", "later"]
+
+
 class BookingMove(ButtonData, prefix="bkmove"):
     """The visitor reschedules their consult: "bkmove:9"."""
 

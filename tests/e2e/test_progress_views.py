@@ -3,12 +3,15 @@ first, and his chart."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.sandbox.driver import ChatUser
 
-from .conftest import StartBot
+from .conftest import SETUPS, StartBot
 from .test_checkin import checkin
 
 
+@pytest.mark.setups(SETUPS[0], SETUPS[3])  # the chart as a photo: ptb polling, aiogram webhook
 async def test_checkin_then_progress_and_the_trainers_client_list(
     start_bot: StartBot, people: dict[str, ChatUser]
 ) -> None:

@@ -219,6 +219,7 @@ async def test_a_client_exports_then_deletes_everything(
         "checkins",
         "pauses",
         "alerts",
+        "progression_suggestions",
         "reminder_schedule",
         "consult_bookings",
         "messages_to_you",
