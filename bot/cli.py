@@ -33,6 +33,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_invite(settings, args.role, args.name))
         if args.command == "migrate":
             return asyncio.run(_migrate(settings, args.revision))
+        if args.command == "report":
+            from bot.clock import Clock
+            from bot.report_cli import run as run_report
+
+            out = Path(args.output)
+            now = Clock().now()
+            return run_report(settings, args.client, args.weeks, out, now, sys.stdout)
         if args.command in ("backup", "restore"):
             return _maintain(settings, args.command, Path(args.path))
     except SettingsError as exc:
@@ -59,6 +66,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     restore.add_argument("path")
     commands.add_parser("check", help="check the settings, the database and the Telegram token")
+    report = commands.add_parser("report", help="write a client's progress report (PDF)")
+    report.add_argument("--client", required=True, help="the client's id, or their name")
+    report.add_argument("--weeks", type=int, choices=[2, 4, 8, 12], default=4)
+    report.add_argument("-o", "--output", default="report.pdf", help="where to write the PDF")
     return parser
 
 

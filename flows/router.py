@@ -33,7 +33,7 @@ from flows.engine.menu import VISITOR, command_table, help_text, install, menu_f
 from flows.engine.notify import mark_reachable
 from flows.engine.texts import t
 from flows.engine.wire import event_from_json, event_to_json, replies_from_json, replies_to_json
-from flows.progress import progression, staffchart, week
+from flows.progress import progression, reportview, staffchart, week
 from flows.staff import clients, invite, program, relay
 from storage import inbox
 from storage.models import STAFF, Role
@@ -52,6 +52,7 @@ MODULES = (  # in the order their commands appear in the menu
     week,
     staffchart,
     progression,
+    reportview,
     pause,
     preferences,
     booking,

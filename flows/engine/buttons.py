@@ -326,6 +326,7 @@ def action_table(routes: Iterable[Route[Any]]) -> dict[type[ButtonData], Handler
 Severity = Literal["E", "U", "R"]  # emergency, urgent, routine
 SkipReason = Literal["travel", "sick", "rest"]
 Page = Annotated[int, Range(0, 9999)]
+Weeks = Literal[2, 4, 8, 12]  # of a physio report
 Window = Literal[7, 14, 28, 56]  # days of /progress and of a client's chart
 
 
@@ -426,6 +427,19 @@ class ProgressionAnswer(ButtonData, prefix="sugg"):
 
     suggestion_id: int
     answer: Literal["open", "later"]
+
+
+class ReportClient(ButtonData, prefix="report"):
+    """A physio report about this client: then pick the weeks: "report:7"."""
+
+    client_id: int
+
+
+class ReportWeeks(ButtonData, prefix="report", tag="W"):
+    """The report over 2, 4, 8 or 12 weeks: "report:W7:4"."""
+
+    client_id: int
+    weeks: Weeks
 
 
 class BookingMove(ButtonData, prefix="bkmove"):

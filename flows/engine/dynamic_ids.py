@@ -119,6 +119,7 @@ DYNAMIC_IDS = frozenset(
         dynamic_id("cmd_pause"),
         dynamic_id("cmd_program"),
         dynamic_id("cmd_progress"),
+        dynamic_id("cmd_report"),
         dynamic_id("cmd_resume"),
         dynamic_id("cmd_settings_client"),
         dynamic_id("cmd_settings_staff"),

@@ -27,6 +27,7 @@ from flows.engine.buttons import (
     ClientProgram,
     ClientsPage,
     MessageClient,
+    ReportClient,
     Route,
     button,
 )
@@ -301,7 +302,10 @@ async def show_card(ctx: Context, data: ClientCard) -> None:
             button(ctx.t("alert_message_client"), MessageClient(client.id or 0)),
             button(ctx.t("clients_program"), ClientProgram(client.id or 0)),
         ],
-        [button(ctx.t("clients_back"), ClientsPage(0))],
+        [
+            button(ctx.t("clients_report"), ReportClient(client.id or 0)),
+            button(ctx.t("clients_back"), ClientsPage(0)),
+        ],
     )
     ctx.say("\n".join(lines), buttons)
     ctx.replies.add(await staff_chart(ctx, client))

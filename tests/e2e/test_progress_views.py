@@ -41,7 +41,7 @@ async def test_checkin_then_progress_and_the_trainers_client_list(
     assert " 2 / 1 / 100% / green / –" in card["text"]
     assert card["text"].endswith("7 days: 100% · streak 1")
     labels = [b["text"] for row in card["buttons"] for b in row]
-    assert labels == ["Message client", "Program", "‹ All clients"]
+    assert labels == ["Message client", "Program", "Report", "‹ All clients"]
     chart = await sam.wait_for(lambda m: m.get("photo") is not None)
     assert chart["caption"] == "Jordan: pain and exercises, last 14 days"
     await sam.press("56 days", message_id=chart["message_id"])
