@@ -31,6 +31,7 @@ from flows.checkin.digest import plan_digests_tick
 from flows.checkin.reminder import add_schedules_tick, plan_due_tick, plan_nudges_tick
 from flows.engine.menu import VISITOR, menu_for
 from flows.progress.progression import plan_suggestions_tick
+from flows.progress.weekly import plan_weekly_tick
 from flows.router import Router
 from handlers import ALLOWED_UPDATES
 from handlers.intake import Intake, Runtime
@@ -315,7 +316,8 @@ class MendBot:
         return done.done
 
     async def plan_progress(self) -> int:
-        """The progress tick: progression suggestions to trainers (TRIAGE.md section 3)."""
+        """The progress tick: progression suggestions to trainers (TRIAGE.md section 3) and the
+        weekly summaries."""
         settings, now = self.settings, self.clock.now()
         async with self._turn(self._plan_lock, "progress") as mine:
             if not mine:
@@ -323,7 +325,8 @@ class MendBot:
             stores = store_factory(self.sessions)
             zone, thresholds = settings.default_timezone, settings.thresholds()
             done = await plan_suggestions_tick(stores, now, zone, thresholds)
-        return done.done
+            weekly = await plan_weekly_tick(stores, now, zone)
+        return done.done + weekly.done
 
     async def forget_updates(self) -> int:
         """Prune processed update ids past any redelivery, so the table stays small, and tick

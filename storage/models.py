@@ -94,6 +94,9 @@ class ClientProfile(SQLModel, table=True):
     checkin_time: str | None = None  # local "HH:MM"
     onboarded_at: datetime | None = Field(default=None, sa_column=_utc_null())
     clinician: str | None = Field(default=None, max_length=200)  # who to refer to, as typed
+    # the weekly summary: local weekday (0 Monday .. 6 Sunday) and "HH:MM"; None: Sunday, 18:00
+    weekly_day: int | None = None
+    weekly_time: str | None = None
 
 
 class Invite(SQLModel, table=True):

@@ -147,7 +147,7 @@ def _to_person(person: Person) -> Any:
 
 
 # ticks whose row id is a person
-PERSON_TICKS = ("schedule", "reminder", "nudge", "digest", "progress")
+PERSON_TICKS = ("schedule", "reminder", "nudge", "digest", "progress", "weekly")
 WRITTEN_KINDS = ("reply_to_trainer", "ci_note_for_trainer")  # carry the person's own words
 
 

@@ -30,7 +30,6 @@ from storage.models import (
     Booking,
     Centre,
     Checkin,
-    ClientProfile,
     Conversation,
     Exercise,
     InboxUpdate,
@@ -220,9 +219,9 @@ async def _fill(sessions: SessionFactory, clock: FakeClock) -> None:
             session.add(person)
         await session.flush()
         tid, cid, vid = trainer.id or 0, client.id or 0, visitor.id or 0
-        session.add(
-            ClientProfile(person_id=cid, trainer_id=tid, checkin_time="25:99", consent_at=now)
-        )
+        profile = SQLModel.metadata.tables["client_profile"]  # as 0006 had it (columns added since)
+        values = {"person_id": cid, "trainer_id": tid, "checkin_time": "25:99", "consent_at": now}
+        await session.exec(insert(profile).values(**values))
         session.add(
             Invite(
                 code="c1",

@@ -1,4 +1,4 @@
-"""outbox rows carrying a file (a chart, a report); progression suggestions
+"""outbox rows carrying a file (a chart, a report); progression suggestions; weekly summary time
 
 Revision ID: 0009
 Revises: 0007
@@ -23,6 +23,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("file_kind", sa.String(length=24), nullable=True))
         batch_op.add_column(sa.Column("file_name", sa.String(length=100), nullable=True))
         batch_op.add_column(sa.Column("file_content", sa.LargeBinary(), nullable=True))
+    with op.batch_alter_table("client_profile", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("weekly_day", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("weekly_time", sa.String(), nullable=True))
     op.create_table(
         "progression_suggestion",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -54,6 +57,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_progression_suggestion_trainer_id"))
         batch_op.drop_index(batch_op.f("ix_progression_suggestion_client_id"))
     op.drop_table("progression_suggestion")
+    with op.batch_alter_table("client_profile", schema=None) as batch_op:
+        batch_op.drop_column("weekly_time")
+        batch_op.drop_column("weekly_day")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_column("file_content")
         batch_op.drop_column("file_name")
