@@ -128,7 +128,10 @@ class MendBot:
         self.runtime = make_runtime(self.settings.bot_runtime, token, base_url)
         username = await self.runtime.initialize()
         router = Router(
-            store_factory(self.sessions), bot_info(self.settings, username), self.clock.now
+            store_factory(self.sessions),
+            bot_info(self.settings, username),
+            self.clock.now,
+            one_writer=self.engine.dialect.name == "sqlite",
         )
         await self.runtime.set_menu(menu_for(VISITOR))
         self.api = BotApi(base_url, token, timeout=self.settings.send_timeout_seconds)
@@ -140,7 +143,9 @@ class MendBot:
             observe=self.metrics.sent,
         )
         await self._serve_metrics()
-        self.intake = Intake(self.runtime, router, self.metrics.update_handled)
+        self.intake = Intake(
+            self.runtime, router, self.metrics.update_handled, self.settings.update_concurrency
+        )
         await self.intake.start()  # what a crash left comes first
         await self._receive(self.runtime, self.intake, token, base_url)
         self.scheduler = AsyncIOScheduler(timezone=UTC)

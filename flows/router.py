@@ -6,9 +6,12 @@ failed one changes nothing. Errors never reach the person as a traceback: they g
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 
 from flows.account import mydata, onboarding, preferences
@@ -74,10 +77,32 @@ class Router:
     crash interrupted: handled at least once, effects exactly once.
     """
 
-    def __init__(self, stores: StoreFactory, bot: BotInfo, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        stores: StoreFactory,
+        bot: BotInfo,
+        clock: Callable[[], datetime],
+        one_writer: bool = False,
+    ) -> None:
+        """`one_writer` (SQLite): updates of different chats are handled at once, but their
+        transactions take turns in this process, so none waits in SQLite's busy handler or
+        fails with "database is locked"; PostgreSQL locks each chat's row instead."""
         self.stores = stores
         self.bot = bot
         self.clock = clock
+        self._writer: asyncio.Lock | None = asyncio.Lock() if one_writer else None
+        self.writer_wait = 0.0  # seconds transactions spent waiting for their turn (a measure)
+
+    @contextlib.asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """This process's write turn (one_writer), or nothing to wait for."""
+        if self._writer is None:
+            yield
+            return
+        asked = time.perf_counter()
+        async with self._writer:
+            self.writer_wait += time.perf_counter() - asked
+            yield
 
     async def receive(self, events: Sequence[Event]) -> list[Event]:
         """Store received updates durably; returns those not seen before, in order. Only after
@@ -86,7 +111,7 @@ class Router:
             {"update_id": e.update_id, "chat_id": e.chat_id, "event": event_to_json(e)}
             for e in events
         ]
-        async with self.stores() as store:
+        async with self._turn(), self.stores() as store:
             fresh = await inbox.store_received(store, rows, self.clock())
             await store.commit()
         return [e for e in events if e.update_id in fresh]
@@ -94,7 +119,7 @@ class Router:
     async def handle(self, event: Event) -> list[Reply]:
         now = self.clock()
         try:
-            async with self.stores() as store:
+            async with self._turn(), self.stores() as store:
                 if not await store.claim_update(event.update_id, now):
                     log.info("update %d was processed before; skipped", event.update_id)
                     return []
@@ -117,7 +142,7 @@ class Router:
         """A failed update is answered with an apology and not tried again (a retry could
         double what the person sees); if even that can't be stored, the next start retries."""
         try:
-            async with self.stores() as store:
+            async with self._turn(), self.stores() as store:
                 await store.claim_update(event.update_id, now)
                 await inbox.record_replies(store, event.update_id, replies_to_json(replies), now)
                 await store.commit()
@@ -126,7 +151,7 @@ class Router:
 
     async def answered(self, update_id: int) -> None:
         """The replies of `update_id` were sent: its inbox row goes."""
-        async with self.stores() as store:
+        async with self._turn(), self.stores() as store:
             await inbox.answered(store, update_id)
             await store.commit()
 
@@ -135,7 +160,7 @@ class Router:
 
         An update that a start found unhandled MAX_ATTEMPTS times (it crashes the process) is
         answered with the apology instead of being handled again."""
-        async with self.stores() as store:
+        async with self._turn(), self.stores() as store:
             rows = await inbox.waiting(store)
             tries = {r.update_id: r.attempts + 1 for r in rows}  # this start included
             await inbox.count_attempt(store, [r.update_id for r in rows if r.replies is None])

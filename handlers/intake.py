@@ -6,7 +6,8 @@
 An update is confirmed to Telegram (the next getUpdates offset, the webhook's 200) only after
 `accept` has stored it. The router stores its replies in the transaction of its effects, so a
 crash before that handles it again at the next start, a crash after it sends the replies again;
-`start` picks up both before anything new. Updates are handled one at a time, in order.
+`start` picks up both before anything new. Updates of different chats are handled at once (up
+to `concurrency` chats), each chat's one at a time in the order received (handlers/worker.py).
 
 A raw update the runtime cannot decode (a field of the wrong type, a message without a chat) is
 logged by id and error type, never content, and skipped: it is confirmed like any other, since a
@@ -22,7 +23,7 @@ from typing import Protocol
 
 from flows.engine.core import Event, Menu, Reply
 from handlers import RawUpdate
-from handlers.worker import SerialWorker
+from handlers.worker import DEFAULT_CONCURRENCY, ChatWorker
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +60,18 @@ class Inbox(Protocol):
 
 class Intake:
     def __init__(
-        self, runtime: Runtime, inbox: Inbox, observe: Observe = lambda outcome, seconds: None
+        self,
+        runtime: Runtime,
+        inbox: Inbox,
+        observe: Observe = lambda outcome, seconds: None,
+        concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         self.runtime = runtime
         self.inbox = inbox
         self.observe = observe
-        self.worker: SerialWorker[tuple[Event, list[Reply] | None]] = SerialWorker(self._process)
+        self.worker: ChatWorker[tuple[Event, list[Reply] | None]] = ChatWorker(
+            self._process, _chat_of, concurrency
+        )
 
     @property
     def busy(self) -> bool:
@@ -132,6 +139,10 @@ class Intake:
             duration_ms,
             extra={**fields, "duration_ms": duration_ms},
         )
+
+
+def _chat_of(item: tuple[Event, list[Reply] | None]) -> int:
+    return item[0].chat_id
 
 
 def _id(raw: object) -> object:
