@@ -41,7 +41,7 @@ async def test_the_toast_goes_while_the_chats_calls_are_made() -> None:
             async with asyncio.timeout(1):  # one after the other would wait here for ever
                 await toast_started.wait()
 
-    replies = [Toast(), Edit(5, "Did you sleep?\n\n» Yes"), Send("How was your pain?")]
+    replies: list[Reply] = [Toast(), Edit(5, "Did you sleep?\n\n» Yes"), Send("How was your pain?")]
     await perform(PRESS, replies, send_one, never_refused)
     assert sorted(calls) == ["Edit", "Send", "Toast"]
 
