@@ -26,7 +26,7 @@ from bot.proactive import reminder_rules, sender_rules
 from bot.sandbox.server import Persona, SandboxServer
 from bot.settings import load_settings
 from bot.telegram_api import BotApi
-from flows.checkin.reminder import plan_due_tick
+from flows.checkin.reminder import plan_due_in_bulk_tick, plan_due_tick
 from storage.db import SessionFactory, make_engine, migrate, session_factory
 from storage.models import ClientProfile, Outbox, Person, ReminderSchedule
 from storage.repo import store_factory
@@ -97,7 +97,8 @@ async def seed(sessions: object) -> None:
 async def queue_all(sessions: SessionFactory, now: datetime) -> int:
     """What the planner tick does (bot/app.py): batch by batch, each isolated
     (flows/engine/ticks.py)."""
-    rules, queued, stores = reminder_rules(SETTINGS), 0, store_factory(sessions)
+    rules, stores = reminder_rules(SETTINGS), store_factory(sessions)
+    queued = (await plan_due_in_bulk_tick(stores, now, rules)).done
     while True:
         batch = await plan_due_tick(stores, now, rules)
         queued += batch.done

@@ -28,7 +28,12 @@ from bot.telegram_api import BotApi
 from flows.booking.tick import plan_booking_reminders_tick
 from flows.checkin.alert import escalate_tick
 from flows.checkin.digest import plan_digests_tick
-from flows.checkin.reminder import add_schedules_tick, plan_due_tick, plan_nudges_tick
+from flows.checkin.reminder import (
+    add_schedules_tick,
+    plan_due_in_bulk_tick,
+    plan_due_tick,
+    plan_nudges_tick,
+)
 from flows.engine.menu import VISITOR, menu_for
 from flows.router import Router
 from handlers import ALLOWED_UPDATES
@@ -277,6 +282,7 @@ class MendBot:
                 return 0
             stores = store_factory(self.sessions)
             await add_schedules_tick(stores, self.clock.now(), rules)
+            queued += (await plan_due_in_bulk_tick(stores, self.clock.now(), rules)).done
             while True:  # one bad client is recorded and left out (flows/engine/ticks.py)
                 batch = await plan_due_tick(stores, self.clock.now(), rules)
                 queued += batch.done
