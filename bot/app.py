@@ -32,6 +32,7 @@ from flows.checkin.reminder import (
     add_schedules_tick,
     plan_due_in_bulk_tick,
     plan_due_tick,
+    plan_nudges_in_bulk_tick,
     plan_nudges_tick,
 )
 from flows.engine.menu import VISITOR, menu_for
@@ -288,6 +289,7 @@ class MendBot:
                 queued += batch.done
                 if batch.rows < rules.batch or batch.unmarked:
                     break
+            queued += (await plan_nudges_in_bulk_tick(stores, self.clock.now(), rules)).done
             queued += (await plan_nudges_tick(stores, self.clock.now(), rules)).done
         return queued
 

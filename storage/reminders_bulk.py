@@ -1,4 +1,4 @@
-"""Due reminders queued and schedules moved on in set-based SQL, a zone at a time.
+"""Due reminders and evening nudges queued, schedules moved on, in set-based SQL, a zone at a time.
 
 The planner's common case (flows/checkin/reminder.py `plan_due_in_bulk`): a schedule due today,
 not snoozed, whose client checked in (or joined) recently enough that no R10 can be due. Those
@@ -31,6 +31,21 @@ from storage.models import (
     Role,
 )
 from storage.repo import Store
+
+OUTBOX_COLUMNS = [
+    "chat_id",
+    "person_id",
+    "kind",
+    "priority",
+    "text",
+    "buttons",
+    "dedupe_key",
+    "status",
+    "attempts",
+    "not_before",
+    "created_at",
+    "erase_after_send",
+]
 
 
 @dataclass(frozen=True)
@@ -114,61 +129,106 @@ async def queue_reminders(
     """One INSERT ... SELECT: a reminder (text[0] + name + text[1]) for each of this zone's
     bulk-plannable clients in `locale` due today who may check in, isn't paused, hasn't checked
     in today and has no reminder keyed for today yet (the key keeps a second run harmless)."""
-    person = col(Person.id)
-    key = literal("rem:", String) + cast(person, String) + literal(f":{day.today}", String)
-    rows = (
-        _joined()
-        .with_only_columns(
-            col(Person.chat_id),
-            person,
-            literal("reminder", String),
-            literal(NORMAL_PRIORITY),
-            literal(text[0], String) + col(Person.name) + literal(text[1], String),
-            literal(buttons, JSON),
-            key,
-            literal(OutboxStatus.PENDING.value, String),
-            literal(0),
-            literal(now, Outbox.__table__.c.not_before.type),  # type: ignore[attr-defined]
-            literal(now, Outbox.__table__.c.created_at.type),  # type: ignore[attr-defined]
-            literal(False),
-        )
-        .where(
-            *_bulk_due(day, now),
-            col(ReminderSchedule.next_due_at) >= day.day_start,  # not a day the bot was down
-            col(Person.locale) == locale,
-            col(Person.role) == Role.CLIENT,
-            col(Person.unreachable_at).is_(None),
-            col(ClientProfile.onboarded_at).is_not(None),
-            col(ClientProfile.clearance) == Clearance.CLEARED,
-            ~exists().where(
-                col(Pause.client_id) == person,
-                col(Pause.first_day) <= day.today,
-                col(Pause.last_day) >= day.today,
-            ),
-            ~exists().where(
-                col(Checkin.client_id) == person,
-                col(Checkin.local_date) == day.today,
-                col(Checkin.status) != "in_progress",
-            ),
-            ~exists().where(col(Outbox.dedupe_key) == key),
-        )
+    key = _key("rem:", day.today)
+    rows = _messages("reminder", key, now, text, buttons).where(
+        *_bulk_due(day, now),
+        col(ReminderSchedule.next_due_at) >= day.day_start,  # not a day the bot was down
+        *_may_hear(day.today, locale, key),
     )
-    columns = [
-        "chat_id",
-        "person_id",
-        "kind",
-        "priority",
-        "text",
-        "buttons",
-        "dedupe_key",
-        "status",
-        "attempts",
-        "not_before",
-        "created_at",
-        "erase_after_send",
-    ]
-    result = await store.session.exec(insert(Outbox).from_select(columns, rows))
+    result = await store.session.exec(insert(Outbox).from_select(OUTBOX_COLUMNS, rows))
     return int(result.rowcount or 0)
+
+
+def _key(prefix: str, today: date) -> Any:
+    """The dedupe key the batch path writes: `<prefix><client id>:<local date>`."""
+    return literal(prefix, String) + cast(col(Person.id), String) + literal(f":{today}", String)
+
+
+def _messages(
+    kind: str, key: Any, now: datetime, text: tuple[str, str], buttons: list[list[dict[str, str]]]
+) -> Any:
+    """The SELECT of outbox values (OUTBOX_COLUMNS), a row per client, the name in the text."""
+    return _joined().with_only_columns(
+        col(Person.chat_id),
+        col(Person.id),
+        literal(kind, String),
+        literal(NORMAL_PRIORITY),
+        literal(text[0], String) + col(Person.name) + literal(text[1], String),
+        literal(buttons, JSON),
+        key,
+        literal(OutboxStatus.PENDING.value, String),
+        literal(0),
+        literal(now, Outbox.__table__.c.not_before.type),  # type: ignore[attr-defined]
+        literal(now, Outbox.__table__.c.created_at.type),  # type: ignore[attr-defined]
+        literal(False),
+    )
+
+
+def _may_hear(today: date, locale: str, key: Any) -> list[Any]:
+    """In `locale`, may check in, not paused today, no check-in done today, nothing keyed
+    `key` queued yet."""
+    person = col(Person.id)
+    return [
+        col(Person.locale) == locale,
+        col(Person.role) == Role.CLIENT,
+        col(Person.unreachable_at).is_(None),
+        col(ClientProfile.onboarded_at).is_not(None),
+        col(ClientProfile.clearance) == Clearance.CLEARED,
+        ~exists().where(
+            col(Pause.client_id) == person,
+            col(Pause.first_day) <= today,
+            col(Pause.last_day) >= today,
+        ),
+        ~exists().where(
+            col(Checkin.client_id) == person,
+            col(Checkin.local_date) == today,
+            col(Checkin.status) != "in_progress",
+        ),
+        ~exists().where(col(Outbox.dedupe_key) == key),
+    ]
+
+
+async def queue_nudges(
+    store: Store,
+    day: ZoneDay,
+    now: datetime,
+    before: str,
+    locale: str,
+    text: tuple[str, str],
+    buttons: list[list[dict[str, str]]],
+) -> int:
+    """One INSERT ... SELECT: the evening nudge for this zone's clients in `locale` with a
+    schedule and a check-in time before `before`, who keep the default quiet hours (the caller
+    knows they are not quiet now) and checked in or joined recently enough that this is the
+    start of a missed run (`day.recent_since`, `day.joined_since`). Everyone else is left to
+    the batch path, which also finds nothing to do for those nudged here (the key)."""
+    key = _key("nudge:", day.today)
+    recent_checkin = exists().where(
+        col(Checkin.client_id) == col(Person.id),
+        col(Checkin.local_date) >= day.recent_since,
+        col(Checkin.local_date) < day.today,
+        col(Checkin.status) != "in_progress",
+    )
+    rows = _messages("nudge", key, now, text, buttons).where(
+        _zone_clause(day),
+        col(ClientProfile.checkin_time) < before,
+        or_(col(Person.quiet_start).is_(None), col(Person.quiet_end).is_(None)),
+        or_(recent_checkin, col(ClientProfile.onboarded_at) >= day.joined_since),
+        not_failing(day.tick, col(Person.id), now),
+        *_may_hear(day.today, locale, key),
+    )
+    result = await store.session.exec(insert(Outbox).from_select(OUTBOX_COLUMNS, rows))
+    return int(result.rowcount or 0)
+
+
+async def zone_locales(store: Store) -> list[tuple[str | None, str]]:
+    """(stored zone, locale) pairs of clients with a schedule."""
+    query = (
+        select(Person.timezone, Person.locale)
+        .join(ReminderSchedule, col(ReminderSchedule.client_id) == col(Person.id))
+        .distinct()
+    )
+    return [(zone, locale) for zone, locale in (await store.session.exec(query)).all()]
 
 
 async def move_on(

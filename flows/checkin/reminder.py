@@ -18,9 +18,10 @@ late rather than never if the cause was passing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any, get_args
 
 from flows.checkin import daily as checkin
@@ -229,7 +230,7 @@ async def plan_zone_in_bulk(
     )
     queued = 0
     for locale in locales:
-        text = _reminder_text(locale)
+        text = _around_name(partial(t, "reminder", locale))
         queued += await bulk.queue_reminders(
             store, day, now, locale, text, reminder_buttons(locale)
         )
@@ -238,10 +239,10 @@ async def plan_zone_in_bulk(
     return queued
 
 
-def _reminder_text(locale: str) -> tuple[str, str]:
-    """The reminder's text around the client's name, so SQL can put the name in."""
+def _around_name(render: Callable[..., str]) -> tuple[str, str]:
+    """A text's parts before and after the client's name, so SQL can put the name in."""
     marker = "\x00name\x00"
-    before, _, after = t("reminder", locale, name=marker).partition(marker)
+    before, _, after = render(name=marker).partition(marker)
     return before, after
 
 
@@ -422,6 +423,59 @@ async def plan_nudges(store: Store, now: datetime, rules: ReminderRules) -> int:
         )
         for start in range(0, len(found), rules.batch):
             queued += await _queue_nudges(store, found[start : start + rules.batch], now, rules)
+    return queued
+
+
+async def plan_nudges_in_bulk_tick(
+    stores: StoreFactory, now: datetime, rules: ReminderRules
+) -> Outcome:
+    """The common case of the evening nudge in set-based SQL, a zone per transaction (storage/
+    reminders_bulk.py); plan_nudges_tick then decides the rest client by client (custom quiet
+    hours, a longer missed run, a zone that fails). Returns the zones done and nudges queued."""
+    async with stores() as store:
+        pairs = await bulk.zone_locales(store)
+    locales: dict[str | None, set[str]] = {}
+    for stored_zone, locale in pairs:
+        locales.setdefault(stored_zone, set()).add(locale)
+    zones = queued = 0
+    for stored_zone, wanted in locales.items():
+        try:
+            async with stores() as store:
+                queued += await nudge_zone_in_bulk(store, stored_zone, sorted(wanted), now, rules)
+                await store.commit()
+            zones += 1
+        except Exception as exc:  # the batch path takes these clients one by one
+            log.warning("zone nudged client by client (%s)", type(exc).__name__)
+    return Outcome(zones, queued)
+
+
+async def nudge_zone_in_bulk(
+    store: Store,
+    stored_zone: str | None,
+    locales: Sequence[str],
+    now: datetime,
+    rules: ReminderRules,
+) -> int:
+    """One zone, if it is nudge time there and the default quiet hours are not on: a nudge per
+    locale in one statement, for clients on the first days of a missed run."""
+    zone = stored_zone or rules.default_timezone
+    today = _nudge_day(now, zone, rules)
+    if today is None or quiet_until(now, zone, *rules.quiet_hours) is not None:
+        return 0
+    need = rules.thresholds.r10_missed_days
+    day = bulk.ZoneDay(
+        stored_zone=stored_zone,
+        today=today,
+        day_start=at_local(today, "00:00", zone),
+        recent_since=today - timedelta(days=need - 1),  # missed at most need - 2 days
+        joined_since=at_local(today - timedelta(days=need - 2), "00:00", zone),
+        tick=NUDGE_TICK.name,
+    )
+    queued = 0
+    for locale in locales:
+        text = _around_name(partial(t, "nudge", locale))
+        buttons = reminder_buttons(locale, snooze=False)
+        queued += await bulk.queue_nudges(store, day, now, rules.nudge_time, locale, text, buttons)
     return queued
 
 

@@ -16,6 +16,7 @@ from flows.checkin.reminder import (
     plan_due,
     plan_due_in_bulk_tick,
     plan_nudges,
+    plan_nudges_in_bulk_tick,
 )
 from flows.engine.buttons import ReminderPress
 from storage.db import SessionFactory
@@ -38,6 +39,10 @@ async def plan(sessions: SessionFactory, clock: FakeClock) -> int:
         store = Store(session)
         _, batch = await plan_due(store, clock.now(), RULES)
         queued += batch
+        await store.commit()
+    queued += (await plan_nudges_in_bulk_tick(store_factory(sessions), clock.now(), RULES)).done
+    async with sessions() as session:
+        store = Store(session)
         queued += await plan_nudges(store, clock.now(), RULES)
         await store.commit()
     return queued

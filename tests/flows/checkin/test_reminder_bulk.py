@@ -11,7 +11,13 @@ import pytest
 from sqlalchemy import insert
 from sqlmodel import col, select
 
-from flows.checkin.reminder import plan_due_in_bulk_tick, plan_due_tick, reminder_buttons
+from flows.checkin.reminder import (
+    plan_due_in_bulk_tick,
+    plan_due_tick,
+    plan_nudges_in_bulk_tick,
+    plan_nudges_tick,
+    reminder_buttons,
+)
 from flows.engine.texts import t
 from storage.db import SessionFactory
 from storage.models import (
@@ -36,7 +42,7 @@ LA_NEXT = datetime(2026, 3, 9, 15, tzinfo=UTC)
 
 async def seed(sessions: SessionFactory, clients: list[dict[str, Any]]) -> None:
     """A trainer and `clients` ({id, zone, time, due, onboarded, checked_in, paused,
-    unreachable, snoozed, locale}), written as plain rows."""
+    unreachable, snoozed, quiet, locale}), written as plain rows."""
     async with sessions() as session:
         person = {"role": "trainer", "name": "T", "timezone": LA, "locale": "en", "created_at": NOW}
         await session.exec(insert(Person).values(id=1, telegram_user_id=1, chat_id=1, **person))
@@ -53,6 +59,8 @@ async def seed(sessions: SessionFactory, clients: list[dict[str, Any]]) -> None:
                     locale=c.get("locale", "en"),
                     created_at=NOW - timedelta(days=30),
                     unreachable_at=NOW if c.get("unreachable") else None,
+                    quiet_start=c.get("quiet", (None, None))[0],
+                    quiet_end=c.get("quiet", (None, None))[1],
                 )
             )
             await session.exec(
@@ -88,7 +96,10 @@ async def seed(sessions: SessionFactory, clients: list[dict[str, Any]]) -> None:
             if c.get("paused"):
                 await session.exec(
                     insert(Pause).values(
-                        client_id=cid, first_day=TODAY, last_day=TODAY, created_at=NOW
+                        client_id=cid,
+                        first_day=c.get("paused_on", TODAY),
+                        last_day=c.get("paused_on", TODAY),
+                        created_at=NOW,
                     )
                 )
         await session.commit()
@@ -213,3 +224,42 @@ async def test_local_time_across_spring_forward_in_bulk(sessions: SessionFactory
     assert [m[6] for m in messages] == ["rem:101:2026-03-07", "rem:101:2026-03-08"]
     assert schedules == [(101, LA_NEXT, None)]  # 24 hours on: both days are summer time
     assert (await plan_due_tick(stores, NOW, RULES)).rows == 0  # nothing left for batches
+
+
+EVENING = datetime(2026, 3, 9, 2, 30, tzinfo=UTC)  # 19:30 PDT on the 8th; London is asleep
+LATER = NOW + timedelta(days=1)  # no reminder due meanwhile
+
+
+def on(*days: int) -> list[date]:
+    return [date(2026, 3, day) for day in days]
+
+
+EVENING_CLIENTS: list[dict[str, Any]] = [
+    {"id": 201, "due": LATER, "checked_in": on(7)},  # missed nothing yet: nudged
+    {"id": 202, "due": LATER, "checked_in": on(6)},  # missed one: nudged
+    {"id": 203, "due": LATER, "checked_in": on(5)},  # missed two: R10 is next, no nudge
+    {"id": 204, "due": LATER, "checked_in": on(8)},  # checked in today
+    {"id": 205, "due": LATER, "checked_in": on(7), "quiet": ("19:00", "07:00")},  # quiet now
+    {"id": 206, "due": LATER, "checked_in": on(7), "quiet": ("23:00", "06:00")},  # not yet
+    {"id": 207, "due": LATER, "checked_in": on(7), "paused": True},
+    {"id": 208, "due": LATER, "checked_in": on(7), "time": "20:00"},  # after the nudge time
+    {"id": 209, "due": LATER, "checked_in": on(7), "zone": LONDON},  # night there
+    {"id": 210, "due": LATER, "onboarded": datetime(2026, 3, 8, 17, tzinfo=UTC)},  # joined today
+]
+
+
+@pytest.mark.parametrize("bulk", [True, False], ids=["set-based first", "batches only"])
+async def test_nudges_set_based_and_in_batches_alike(sessions: SessionFactory, bulk: bool) -> None:
+    await seed(sessions, EVENING_CLIENTS)
+    stores = store_factory(sessions)
+    first = (await plan_nudges_in_bulk_tick(stores, EVENING, RULES)).done if bulk else 0
+    rest = (await plan_nudges_tick(stores, EVENING, RULES)).done
+    assert (first, rest) == ((3, 1) if bulk else (0, 4))  # 206's own quiet hours: batches
+    messages, _, _ = await state(sessions)
+    assert [m[6] for m in messages] == [f"nudge:{c}:2026-03-08" for c in (201, 202, 206, 210)]
+    for chat_id, person_id, kind, _, text, buttons, _, _ in messages:
+        assert (chat_id, kind) == (person_id, "nudge")
+        assert text == t("nudge", "en", name=f"C{person_id}")
+        assert buttons == reminder_buttons("en", snooze=False)
+    assert (await plan_nudges_in_bulk_tick(stores, EVENING, RULES)).done == 0  # once a day
+    assert (await plan_nudges_tick(stores, EVENING, RULES)).done == 0
