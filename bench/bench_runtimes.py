@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -220,10 +222,22 @@ class EchoInbox:
     """The reference bot behind the same intake as mendbot (handlers/intake.py, same worker and
     concurrency) but with no flows and no database: a typed text gets one message with buttons;
     a press the calls mendbot makes for an answer: the toast, an edit recording the label on the
-    question, and the next question."""
+    question, and the next question. Its inbox is a dict in memory and its chat turn takes no
+    lock: one process, nothing shared."""
+
+    def __init__(self) -> None:
+        self.pending: dict[int, Event] = {}
 
     async def receive(self, events: Sequence[Event]) -> list[Event]:
+        self.pending.update((e.update_id, e) for e in events)
         return list(events)
+
+    def turn(self, chat_id: int) -> AbstractAsyncContextManager[None]:
+        return contextlib.nullcontext()  # type: ignore[return-value]
+
+    async def next_due(self, chat_id: int, up_to: int) -> tuple[Event, list[Reply] | None] | None:
+        due = [e for n, e in self.pending.items() if e.chat_id == chat_id and n <= up_to]
+        return (min(due, key=lambda e: e.update_id), None) if due else None
 
     async def handle(self, event: Event) -> list[Reply]:
         if event.kind == EventKind.BUTTON and event.message_id is not None:
@@ -236,9 +250,9 @@ class EchoInbox:
         return [Send(f"echo {event.text}", ECHO_BUTTONS)]
 
     async def answered(self, update_id: int) -> None:
-        return None
+        self.pending.pop(update_id, None)
 
-    async def waiting(self) -> Sequence[tuple[Event, list[Reply] | None]]:
+    async def waiting(self) -> Sequence[tuple[int, int]]:
         return []
 
 

@@ -72,10 +72,11 @@ class AiogramRuntime:
             return message_event(update.update_id, update.message, self.username)
         return None
 
-    async def set_menu(self, menu: Menu) -> None:
-        await self.bot.set_my_commands(
-            [BotCommand(command=c, description=d) for c, d in menu.commands]
-        )
+    async def set_menu(self, menu: Menu, chat_id: int | None = None) -> None:
+        """The command menu: everyone's default, or one chat's (a person's role and state)."""
+        commands = [BotCommand(command=c, description=d) for c, d in menu.commands]
+        scope = BotCommandScopeChat(chat_id=chat_id) if chat_id is not None else None
+        await self.bot.set_my_commands(commands, scope=scope)
 
     async def set_webhook(self, url: str, secret: str, allowed_updates: list[str]) -> None:
         await self.bot.set_webhook(
@@ -119,8 +120,7 @@ class AiogramRuntime:
             document = BufferedInputFile(reply.content, filename=reply.filename)
             await bot.send_document(chat_id, document, caption=reply.caption or None)
         elif isinstance(reply, Menu):
-            commands = [BotCommand(command=c, description=d) for c, d in reply.commands]
-            await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=chat_id))
+            await self.set_menu(reply, chat_id)
 
 
 def _refused(reply: Reply, exc: Exception) -> bool:
