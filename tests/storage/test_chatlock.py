@@ -27,8 +27,8 @@ async def test_two_tasks_of_one_process_take_turns_on_a_chat(tmp_path: Path) -> 
 async def test_other_chats_do_not_wait_for_a_held_one(tmp_path: Path) -> None:
     database = str(tmp_path / "a.sqlite3")
     async with sqlite_chat_turn(database, 42):
-        async with asyncio.timeout(5), sqlite_chat_turn(database, 43):
-            pass  # got it while 42 is held
+        got = await asyncio.wait_for(_enter(database, 43), 5)  # while 42 is held
+    assert got
 
 
 async def test_a_chat_sharing_a_byte_waits_and_the_byte_is_freed_once(tmp_path: Path) -> None:
@@ -60,6 +60,6 @@ async def test_a_cancelled_wait_leaves_the_turn_free(tmp_path: Path) -> None:
         pass
 
 
-async def _enter(database: str, chat: int) -> None:
+async def _enter(database: str, chat: int) -> bool:
     async with sqlite_chat_turn(database, chat):
-        pass
+        return True
