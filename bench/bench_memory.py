@@ -37,7 +37,7 @@ TALKERS = 5  # people who write to the bot while it is measured
 
 
 def _at(value: datetime, column: Any) -> Any:
-    return literal(value, column.type)  # type: ignore[attr-defined,union-attr]
+    return literal(value, column.type)
 
 
 async def seed(url: str, clients: int, now: datetime) -> float:
@@ -45,7 +45,7 @@ async def seed(url: str, clients: int, now: datetime) -> float:
     started = time.perf_counter()
     engine = make_engine(url)
     await migrate(engine)
-    person, profile, schedule = (t.__table__ for t in (Person, ClientProfile, ReminderSchedule))  # type: ignore[attr-defined,union-attr]
+    person, profile, schedule = (t.__table__ for t in (Person, ClientProfile, ReminderSchedule))  # type: ignore[union-attr,unused-ignore]
     n = select(literal(1).label("i")).cte("n", recursive=True)
     n = n.union_all(select(n.c.i + 1).where(n.c.i < clients))
     cid = n.c.i + FIRST

@@ -233,7 +233,7 @@ class EchoInbox:
         return list(events)
 
     def turn(self, chat_id: int) -> AbstractAsyncContextManager[None]:
-        return contextlib.nullcontext()  # type: ignore[return-value]
+        return contextlib.nullcontext()
 
     async def next_due(self, chat_id: int, up_to: int) -> tuple[Event, list[Reply] | None] | None:
         due = [e for n, e in self.pending.items() if e.chat_id == chat_id and n <= up_to]
