@@ -140,6 +140,8 @@ class Intake:
                     log.error("update %d answered but still waiting", event.update_id)
                     return
                 await self._process(event, replies)
+                if event.update_id == up_to:  # the oldest first: none up to it is left
+                    return
                 done.add(event.update_id)
 
     async def _process(self, event: Event, replies: list[Reply] | None) -> None:
