@@ -25,6 +25,7 @@ from functools import partial
 from typing import Any, get_args
 
 from flows.checkin import daily as checkin
+from flows.checkin.day import SKIP_TEXTS
 from flows.checkin.triage import Thresholds, missed_checkin_days, rule_severity
 from flows.engine import dates
 from flows.engine.buttons import Actions, ReminderPress, Route, SkipReason, button
@@ -40,7 +41,7 @@ from flows.engine.schedule import (
     quiet_until,
     zone_of,
 )
-from flows.engine.texts import N_, t
+from flows.engine.texts import t
 from flows.engine.ticks import Outcome, RowErrors, Tick, isolated
 from storage import reminders_bulk as bulk
 from storage.alerts import open_alert
@@ -82,11 +83,6 @@ SCHEDULE_TICK = Tick("schedule", "client", timedelta(minutes=15), timedelta(days
 REMINDER_TICK = Tick("reminder", "client", timedelta(minutes=15), timedelta(days=1))
 NUDGE_TICK = Tick("nudge", "client", timedelta(hours=1), timedelta(days=1))
 SKIP_REASONS: tuple[SkipReason, ...] = get_args(SkipReason)  # "travel", "sick", "rest"
-SKIP_TEXTS: dict[SkipReason, str] = {
-    "travel": N_("rem_skip_travel"),
-    "sick": N_("rem_skip_sick"),
-    "rest": N_("rem_skip_rest"),
-}
 # packed once: the planner puts them on every reminder of a burst
 _NOW, _SNOOZE, _SKIP = (ReminderPress(choice).pack() for choice in ("now", "snooze", "skip"))
 
@@ -585,6 +581,9 @@ async def reminder_action(ctx: Context, data: ReminderPress) -> None:
         await checkin.begin(ctx)
     elif data.choice == "snooze":
         await _snooze(ctx, person)
+    elif data.choice == "flags":
+        ctx.replies.toast()
+        await checkin.begin(ctx, worried=True)
     elif data.reason is None:
         ctx.replies.toast()
         options = [
@@ -627,6 +626,10 @@ async def _skip(ctx: Context, person: Person, reason: SkipReason) -> None:
     await add_pause(ctx.store, person.id or 0, today, 1, ctx.now, reason=f"skip:{reason}")
     ctx.replies.toast()
     _record_press(ctx, ctx.t(SKIP_TEXTS[reason]))
+    if reason == "sick":  # feeling unwell may be a red flag: offer the screen
+        flags = keyboard([button(ctx.t("rem_sick_flags"), ReminderPress("flags"))])
+        ctx.say(ctx.t("rem_skipped_sick"), flags)
+        return
     ctx.say(ctx.t("rem_skipped"))
 
 

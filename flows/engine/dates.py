@@ -1,5 +1,8 @@
 """Dates and times as people read them, per locale, from Babel's CLDR data (never strftime, whose
-names and order are English-only). The bot's "en" writes them the British way ("Wed 11 Nov")."""
+names and order are English-only). The bot's "en" writes them the British way ("Wed 11 Nov").
+
+One house style: a date is "11 Nov" or "Wed 11 Nov" (with a time "Wed 11 Nov, 14:30"), in
+booking as everywhere else; no long forms ("Wednesday 11 November") beside short ones."""
 
 from __future__ import annotations
 
@@ -29,11 +32,6 @@ def day(value: date, locale: str) -> str:
 def weekday(value: date, locale: str) -> str:
     """ "Wed 11 Nov" """
     return format_skeleton("MMMEd", value, locale=babel_locale(locale))
-
-
-def long_weekday(value: date, locale: str) -> str:
-    """ "Wednesday 11 November" """
-    return format_skeleton("MMMMEEEEd", value, locale=babel_locale(locale))
 
 
 def clock(value: datetime, locale: str) -> str:
