@@ -1,6 +1,7 @@
 """Reminder burst benchmark: 100k clients due in the same minute (not a test; `make bench`).
 
-Prints: time to queue the reminders (the planner tick, batch by batch), the sender's sustained
+Prints: time to queue the reminders and, that evening, the nudges (the planner tick: set-based
+SQL for the common case, then batches for the rest), the sender's sustained
 rate against the sandbox at SEND_RATE_PER_SECOND, the latency of an alert queued while that
 backlog drains, and the process's peak memory. BENCH_CLIENTS and BENCH_SECONDS change the size.
 """
@@ -26,7 +27,12 @@ from bot.proactive import reminder_rules, sender_rules
 from bot.sandbox.server import Persona, SandboxServer
 from bot.settings import load_settings
 from bot.telegram_api import BotApi
-from flows.checkin.reminder import plan_due_tick
+from flows.checkin.reminder import (
+    plan_due_in_bulk_tick,
+    plan_due_tick,
+    plan_nudges_in_bulk_tick,
+    plan_nudges_tick,
+)
 from storage.db import SessionFactory, make_engine, migrate, session_factory
 from storage.models import ClientProfile, Outbox, Person, ReminderSchedule
 from storage.repo import store_factory
@@ -97,12 +103,21 @@ async def seed(sessions: object) -> None:
 async def queue_all(sessions: SessionFactory, now: datetime) -> int:
     """What the planner tick does (bot/app.py): batch by batch, each isolated
     (flows/engine/ticks.py)."""
-    rules, queued, stores = reminder_rules(SETTINGS), 0, store_factory(sessions)
+    rules, stores = reminder_rules(SETTINGS), store_factory(sessions)
+    queued = (await plan_due_in_bulk_tick(stores, now, rules)).done
     while True:
         batch = await plan_due_tick(stores, now, rules)
         queued += batch.done
         if batch.rows < rules.batch or batch.unmarked:
             return queued
+
+
+async def nudge_all(sessions: SessionFactory, now: datetime) -> int:
+    """The planner tick's evening nudges (bot/app.py): set-based, then the rest client by
+    client."""
+    rules, stores = reminder_rules(SETTINGS), store_factory(sessions)
+    queued = (await plan_nudges_in_bulk_tick(stores, now, rules)).done
+    return queued + (await plan_nudges_tick(stores, now, rules)).done
 
 
 async def main() -> None:
@@ -119,6 +134,11 @@ async def main() -> None:
         f"clients: {CLIENTS}; reminders queued: {queued} in {queue_seconds:.1f} s "
         f"({queued / queue_seconds:,.0f}/s)"
     )
+    evening = DUE.replace(hour=19, minute=0, second=30)  # NUDGE_TIME in London, no check-ins
+    started = time.perf_counter()
+    nudged = await nudge_all(sessions, evening)
+    nudge_seconds = time.perf_counter() - started
+    print(f"nudges queued: {nudged} in {nudge_seconds:.1f} s ({nudged / nudge_seconds:,.0f}/s)")
 
     reach = int(RATE * SECONDS * 2) + 10
     personas = [Persona(1, "T", "T")] + [Persona(FIRST + i, "C", "C") for i in range(reach)]

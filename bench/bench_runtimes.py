@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,7 +33,11 @@ from bot.demo import DEMO_PEOPLE, TRAINER, seed_demo_program
 from bot.sandbox.driver import ChatUser, Message
 from bot.sandbox.server import Persona, SandboxServer
 from bot.settings import Settings, load_settings
-from flows.engine.core import Event, EventKind, Menu, Reply, Send, Toast
+from flows.engine.core import Button, Edit, Event, EventKind, Reply, Send, Toast, keyboard
+from handlers import ALLOWED_UPDATES
+from handlers.intake import Intake, Runtime
+from handlers.polling import Poller
+from handlers.webhook import WebhookEndpoint
 from storage.db import SessionFactory
 from storage.models import Clearance, ClientProfile, Person, Role
 from storage.repo import Store
@@ -39,6 +45,7 @@ from storage.repo import Store
 TOKEN = "424242:bench-sandbox-token"
 SECRET = "bench_webhook_secret"
 Step = tuple[float, Message]
+Expect = str | Callable[[Message], bool]  # text the answer contains, or a test of it
 START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 # (what the person does, "send" or "press", and text the bot's answer contains)
 CHECKIN: tuple[tuple[str, str, str], ...] = (
@@ -66,11 +73,23 @@ class Run:
     latencies: list[float] = field(default_factory=list)
     seconds: float = 0.0
 
+    @property
+    def rate(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.latencies) * 1000
+
+    def compare(self, reference: Run) -> str:
+        """Updates/s as a share of the reference's, p50 as a multiple of its."""
+        return f"{self.rate / reference.rate:.0%} | {self.p50 / reference.p50:.2f}x"
+
     def row(self) -> str:
         ms = sorted(x * 1000 for x in self.latencies)
-        p50 = statistics.median(ms)
+        p50 = self.p50
         p99 = ms[min(len(ms) - 1, round(0.99 * (len(ms) - 1)))]
-        rate = len(ms) / self.seconds
+        rate = self.rate
         cells = (
             self.bot,
             self.runtime,
@@ -146,7 +165,7 @@ async def seed_clients(sessions: SessionFactory, user_ids: list[int], now: datet
         await session.commit()
 
 
-async def act(user: ChatUser, how: str, text: str, expect: str, last: Message | None) -> Step:
+async def act(user: ChatUser, how: str, text: str, expect: Expect, last: Message | None) -> Step:
     """One step: type `text`, or press its button on the bot's last answer. The clock starts
     when the update is sent, and stops when the answer shows in the person's chat."""
     started = time.perf_counter()
@@ -159,7 +178,10 @@ async def act(user: ChatUser, how: str, text: str, expect: str, last: Message | 
             raise AssertionError(f"no button {text!r} on {last['text']!r}")
         started = time.perf_counter()
         await user.press_data(last["message_id"], buttons[0]["callback_data"])
-    answer = await user.wait_for(contains=expect, timeout=30)
+    if isinstance(expect, str):
+        answer = await user.wait_for(contains=expect, timeout=30)
+    else:
+        answer = await user.wait_for(expect, timeout=30)
     return time.perf_counter() - started, answer
 
 
@@ -171,16 +193,67 @@ async def checkin_person(user: ChatUser, run: Run) -> None:
 
 
 async def echo_person(user: ChatUser, run: Run) -> None:
-    for _, text, _ in CHECKIN:
-        seconds, _answer = await act(user, "send", text, f"echo {text}", None)
+    """The same 13 steps, typed or pressed as in the check-in; each answer is a new message."""
+    last: Message | None = None
+    for how, text, _ in CHECKIN:
+        after = last["message_id"] if last is not None else 0
+
+        def fresh(m: Message, after: int = after, text: str = text) -> bool:
+            return m["message_id"] > after and m["text"] == f"echo {text}"
+
+        seconds, last = await act(user, how, text, fresh, last)
         run.latencies.append(seconds)
 
 
-async def echo(event: Event) -> list[Reply]:
-    """The reference bot: answers every message with its text, nothing else."""
-    if event.kind == EventKind.BUTTON:
-        return [Toast(), Send(f"echo {event.payload}")]
-    return [Send(f"echo {event.text}")]
+# every label the check-in script presses, offered under each echo answer as a question would be
+ECHO_BUTTONS = keyboard(
+    *(
+        [Button(label, data=label) for label in labels]
+        for labels in (
+            ("1", "2", "7"),
+            ("Done", "As usual", "Not stiff"),
+            ("Same", "No", "None of these", "Skip"),
+        )
+    )
+)
+
+
+class EchoInbox:
+    """The reference bot behind the same intake as mendbot (handlers/intake.py, same worker and
+    concurrency) but with no flows and no database: a typed text gets one message with buttons;
+    a press the calls mendbot makes for an answer: the toast, an edit recording the label on the
+    question, and the next question. Its inbox is a dict in memory and its chat turn takes no
+    lock: one process, nothing shared."""
+
+    def __init__(self) -> None:
+        self.pending: dict[int, Event] = {}
+
+    async def receive(self, events: Sequence[Event]) -> list[Event]:
+        self.pending.update((e.update_id, e) for e in events)
+        return list(events)
+
+    def turn(self, chat_id: int) -> AbstractAsyncContextManager[None]:
+        return contextlib.nullcontext()
+
+    async def next_due(self, chat_id: int, up_to: int) -> tuple[Event, list[Reply] | None] | None:
+        due = [e for n, e in self.pending.items() if e.chat_id == chat_id and n <= up_to]
+        return (min(due, key=lambda e: e.update_id), None) if due else None
+
+    async def handle(self, event: Event) -> list[Reply]:
+        if event.kind == EventKind.BUTTON and event.message_id is not None:
+            record = f"{event.message_text}\n\n» {event.button_text}"
+            return [
+                Toast(),
+                Edit(event.message_id, record),
+                Send(f"echo {event.payload}", ECHO_BUTTONS),
+            ]
+        return [Send(f"echo {event.text}", ECHO_BUTTONS)]
+
+    async def answered(self, update_id: int) -> None:
+        self.pending.pop(update_id, None)
+
+    async def waiting(self) -> Sequence[tuple[int, int]]:
+        return []
 
 
 Script = Callable[[ChatUser, Run], Awaitable[None]]
@@ -226,31 +299,61 @@ async def bench_echo(runtime: str, mode: str, users: int, rounds: int) -> Run:
     async with SandboxServer(TOKEN, bot_username=SANDBOX_BOT_USERNAME) as sandbox:
         ids = [sandbox.add_visitor(f"Echo{n}") for n in range(users)]
         settings = settings_for(runtime, mode, sandbox, Path("unused.sqlite3"))
-        bot = make_runtime(runtime, TOKEN, sandbox.base_url, webhook_config(settings))
+        bot = make_runtime(runtime, TOKEN, sandbox.base_url)
         await bot.initialize()
-        await bot.start(echo, Menu((("help", "Help"),)))
+        intake = Intake(bot, EchoInbox(), concurrency=settings.update_concurrency)
+        await intake.start()
+        receiving = await receive(bot, intake, settings, sandbox.base_url)
         try:
             for _ in range(rounds):
                 await drive(sandbox, ids, echo_person, run)
         finally:
-            await bot.stop()
+            await receiving.stop()
+            await intake.stop()
+            await bot.close()
     return run
 
 
-async def main(users: int, rounds: int) -> None:
-    print(f"{users} people at once, {rounds} check-ins each ({len(CHECKIN)} updates per check-in)")
-    print("| bot | runtime | mode | updates | updates/s | p50 ms | p99 ms |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
-    for runtime in ("ptb", "aiogram"):
-        for mode in ("polling", "webhook"):
-            for bench in (bench_echo, bench_mendbot):
-                run = await bench(runtime, mode, users, rounds)
-                print(run.row(), flush=True)
+async def receive(
+    bot: Runtime, intake: Intake, settings: Settings, base_url: str
+) -> Poller | WebhookEndpoint:
+    """Updates in as mendbot receives them (bot/app.py `_receive`)."""
+    webhook = webhook_config(settings)
+    if webhook is not None:
+        endpoint = WebhookEndpoint(webhook, intake.accept, lambda: intake.busy)
+        await endpoint.start()
+        await bot.set_webhook(webhook.url, webhook.secret, ALLOWED_UPDATES)
+        return endpoint
+    await bot.delete_webhook()
+    poller = Poller(base_url, TOKEN, intake.accept, ALLOWED_UPDATES, lambda: intake.busy)
+    poller.start()
+    return poller
+
+
+async def main(crowds: list[int], rounds: int) -> None:
+    print(f"{rounds} check-ins each ({len(CHECKIN)} updates per check-in), SQLite")
+    print("| people | bot | runtime | mode | updates | updates/s | p50 ms | p99 ms |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    ratios: list[str] = []
+    for users in crowds:
+        for runtime in ("ptb", "aiogram"):
+            for mode in ("polling", "webhook"):
+                reference = await bench_echo(runtime, mode, users, rounds)
+                print(f"| {users} {reference.row()}", flush=True)
+                ours = await bench_mendbot(runtime, mode, users, rounds)
+                print(f"| {users} {ours.row()}", flush=True)
+                ratios.append(f"| {users} | {runtime} | {mode} | {ours.compare(reference)} |")
+    print(
+        "\nmendbot against the echo in the same run (goals: >= 70 % of its updates/s, p50 <= 1.5x)"
+    )
+    print("| people | runtime | mode | updates/s | p50 |")
+    print("| --- | --- | --- | --- | --- |")
+    print("\n".join(ratios))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--users", type=int, default=10)
+    parser.add_argument("--users", type=int, nargs="+", default=[10, 50])
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)

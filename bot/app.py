@@ -30,7 +30,13 @@ from bot.telegram_api import BotApi
 from flows.booking.tick import plan_booking_reminders_tick
 from flows.checkin.alert import escalate_tick
 from flows.checkin.digest import plan_digests_tick
-from flows.checkin.reminder import add_schedules_tick, plan_due_tick, plan_nudges_tick
+from flows.checkin.reminder import (
+    add_schedules_tick,
+    plan_due_in_bulk_tick,
+    plan_due_tick,
+    plan_nudges_in_bulk_tick,
+    plan_nudges_tick,
+)
 from flows.engine.menu import VISITOR, menu_for
 from flows.progress.progression import plan_suggestions_tick
 from flows.progress.weekly import plan_weekly_tick
@@ -125,7 +131,7 @@ class MendBot:
     async def start(self) -> None:
         url = self.settings.database_url
         with opening_database(url):
-            self.engine = make_engine(url)
+            self.engine = make_engine(url, self.settings.update_concurrency)
             self._running.enter_context(running(self.engine))
         await reach_database(self.engine, url)
         await migrate(self.engine)
@@ -135,7 +141,10 @@ class MendBot:
         self.runtime = make_runtime(self.settings.bot_runtime, token, base_url)
         username = await self.runtime.initialize()
         router = Router(
-            store_factory(self.sessions), bot_info(self.settings, username), self.clock.now
+            store_factory(self.sessions),
+            bot_info(self.settings, username),
+            self.clock.now,
+            one_writer=self.engine.dialect.name == "sqlite",
         )
         await self.runtime.set_menu(menu_for(VISITOR))
         if self.seed_demo:  # the sandbox's menus live in its memory: everyone's, set again
@@ -149,7 +158,9 @@ class MendBot:
             observe=self.metrics.sent,
         )
         await self._serve_metrics()
-        self.intake = Intake(self.runtime, router, self.metrics.update_handled)
+        self.intake = Intake(
+            self.runtime, router, self.metrics.update_handled, self.settings.update_concurrency
+        )
         await self.intake.start()  # what a crash left comes first
         await self._receive(self.runtime, self.intake, token, base_url)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
@@ -296,11 +307,13 @@ class MendBot:
                 return 0
             stores = store_factory(self.sessions)
             await add_schedules_tick(stores, self.clock.now(), rules)
+            queued += (await plan_due_in_bulk_tick(stores, self.clock.now(), rules)).done
             while True:  # one bad client is recorded and left out (flows/engine/ticks.py)
                 batch = await plan_due_tick(stores, self.clock.now(), rules)
                 queued += batch.done
                 if batch.rows < rules.batch or batch.unmarked:
                     break
+            queued += (await plan_nudges_in_bulk_tick(stores, self.clock.now(), rules)).done
             queued += (await plan_nudges_tick(stores, self.clock.now(), rules)).done
         return queued
 

@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     send_rate_per_second: float = Field(default=25.0, gt=0, le=1000)
     per_chat_interval_seconds: float = Field(default=1.0, ge=0, le=60)
     send_timeout_seconds: float = Field(default=10.0, ge=0.1, le=120)
+    # chats whose updates are handled at the same moment (each chat's still one at a time)
+    update_concurrency: int = Field(default=16, ge=1, le=256)
     # how often each periodic tick runs (tests shorten the outbox's, so nothing waits a second)
     outbox_interval_seconds: float = Field(default=1.0, ge=0.01, le=60)
     plan_interval_seconds: float = Field(default=15.0, ge=0.01, le=3600)

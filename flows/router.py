@@ -6,10 +6,12 @@ failed one changes nothing. Errors never reach the person as a traceback: they g
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import time
 import traceback
 from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
 from datetime import datetime
 
 from flows.account import mydata, onboarding, preferences
@@ -81,10 +83,34 @@ class Router:
     crash interrupted: handled at least once, effects exactly once.
     """
 
-    def __init__(self, stores: StoreFactory, bot: BotInfo, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        stores: StoreFactory,
+        bot: BotInfo,
+        clock: Callable[[], datetime],
+        one_writer: bool = False,
+    ) -> None:
+        """`one_writer` (SQLite): updates of different chats are handled at once, but their
+        write transactions take turns in this process, so none waits in SQLite's busy handler
+        or fails with "database is locked". This is not the chat's `turn`: that keeps one
+        chat's updates in order across processes; this keeps SQLite to one writer."""
         self.stores = stores
         self.bot = bot
         self.clock = clock
+        self._writer: asyncio.Lock | None = asyncio.Lock() if one_writer else None
+        self.writer_wait = 0.0  # seconds transactions spent waiting for their turn (a measure)
+
+    @contextlib.asynccontextmanager
+    async def _write_turn(self) -> AsyncIterator[None]:
+        """This process's write turn (one_writer), or nothing to wait for. Held only for one
+        transaction, never across a Bot API call, so a slow send holds no other chat up."""
+        if self._writer is None:
+            yield
+            return
+        asked = time.perf_counter()
+        async with self._writer:
+            self.writer_wait += time.perf_counter() - asked
+            yield
 
     async def receive(self, events: Sequence[Event]) -> list[Event]:
         """Store received updates durably; returns those still to be answered, in order (new
@@ -94,12 +120,12 @@ class Router:
             {"update_id": e.update_id, "chat_id": e.chat_id, "event": event_to_json(e)}
             for e in events
         ]
-        async with self.stores() as store:
+        async with self._write_turn(), self.stores() as store:
             due = await inbox.store_received(store, rows, self.clock())
             await store.commit()
         return [e for e in events if e.update_id in due]
 
-    @asynccontextmanager
+    @contextlib.asynccontextmanager
     async def turn(self, chat_id: int) -> AsyncIterator[None]:
         """While held, no other process handles or answers this chat's updates (they may
         reach several processes behind a load balancer): see `next_due`."""
@@ -114,7 +140,7 @@ class Router:
         Taking one up to handle counts an attempt; an update taken up MAX_ATTEMPTS times
         before (it crashes the process) is answered with the apology instead."""
         while True:
-            async with self.stores() as store:
+            async with self._write_turn(), self.stores() as store:
                 row = await inbox.next_of_chat(store, chat_id, up_to)
                 if row is None:
                     return None
@@ -142,7 +168,7 @@ class Router:
     async def handle(self, event: Event) -> list[Reply]:
         now = self.clock()
         try:
-            async with self.stores() as store:
+            async with self._write_turn(), self.stores() as store:
                 if not await store.claim_update(event.update_id, now):
                     log.info("update %d was processed before; skipped", event.update_id)
                     return []
@@ -165,7 +191,7 @@ class Router:
         """A failed update is answered with an apology and not tried again (a retry could
         double what the person sees); if even that can't be stored, the next start retries."""
         try:
-            async with self.stores() as store:
+            async with self._write_turn(), self.stores() as store:
                 await store.claim_update(event.update_id, now)
                 await inbox.record_replies(store, event.update_id, replies_to_json(replies), now)
                 await store.commit()
@@ -174,7 +200,7 @@ class Router:
 
     async def answered(self, update_id: int) -> None:
         """The replies of `update_id` were sent: its inbox row goes."""
-        async with self.stores() as store:
+        async with self._write_turn(), self.stores() as store:
             await inbox.answered(store, update_id)
             await store.commit()
 

@@ -41,8 +41,10 @@ from flows.engine.core import (
     Reply,
     Send,
     Toast,
+    keyboard_key,
 )
 from handlers import RawUpdate, command_event
+from handlers.replies import perform
 
 log = logging.getLogger(__name__)
 
@@ -93,14 +95,7 @@ class AiogramRuntime:
     # ------------------------------------------------------------------ replying
 
     async def send(self, event: Event, replies: Sequence[Reply]) -> None:
-        for reply in replies:
-            try:
-                await self._send_one(event, reply)
-            except TelegramBadRequest as exc:
-                if "not modified" not in exc.message.lower():
-                    log.warning("reply %s refused: %s", type(reply).__name__, exc.message)
-            except (TelegramAPIError, ValueError) as exc:
-                log.warning("reply %s failed: %s", type(reply).__name__, type(exc).__name__)
+        await perform(event, replies, self._send_one, _refused)
 
     async def _send_one(self, event: Event, reply: Reply) -> None:
         bot, chat_id = self.bot, event.chat_id
@@ -130,6 +125,18 @@ class AiogramRuntime:
             )
         elif isinstance(reply, Menu):
             await self.set_menu(reply, chat_id)
+
+
+def _refused(reply: Reply, exc: Exception) -> bool:
+    """A call Telegram (or the library) refused is logged and the rest go on."""
+    if isinstance(exc, TelegramBadRequest):
+        if "not modified" not in exc.message.lower():
+            log.warning("reply %s refused: %s", type(reply).__name__, exc.message)
+        return True
+    if isinstance(exc, TelegramAPIError | ValueError):
+        log.warning("reply %s failed: %s", type(reply).__name__, type(exc).__name__)
+        return True
+    return False
 
 
 def send_markup(
@@ -184,10 +191,14 @@ def button_event(update_id: int, query: CallbackQuery) -> Event | None:
     message = query.message
     if message is None or message.chat.type != "private":
         return None
-    label, text = "", ""
+    label, text, buttons = "", "", ""
     if isinstance(message, Message):
         text = message.text or message.caption or ""
         if message.reply_markup is not None:
+            buttons = keyboard_key(
+                ((b.text, b.callback_data, b.url) for b in row)
+                for row in message.reply_markup.inline_keyboard
+            )
             for row in message.reply_markup.inline_keyboard:
                 for button in row:
                     if button.callback_data == query.data:
@@ -203,4 +214,5 @@ def button_event(update_id: int, query: CallbackQuery) -> Event | None:
         message_id=message.message_id,
         message_text=text,
         button_text=label,
+        message_keyboard=buttons,
     )

@@ -6,14 +6,17 @@
 An update is confirmed to Telegram (the next getUpdates offset, the webhook's 200) only after
 `accept` has stored it. The router stores its replies in the transaction of its effects, so a
 crash before that handles it again at the next start, a crash after it sends the replies again;
-`start` picks up both before anything new. Updates are handled one at a time, in order.
+`start` picks up both before anything new.
+
+Which updates run at the same moment is this process's choice (handlers/worker.py): different
+chats at once, up to `concurrency` of them, each chat's one at a time in the order received.
 
 Several processes may share the work (webhooks behind a load balancer): Telegram sends one chat's
 updates one at a time, but each is confirmed once stored, so the next may reach another process
-while the first still waits in this one's queue. So an update is handled in its chat's turn
-(`Inbox.turn`, a lock across processes), and the holder first handles or answers whatever older
-update of that chat is still unanswered, whichever process stored it: each chat's updates are
-handled, and answered, in the order Telegram numbered them.
+while the first still waits in this one's queue. So the worker runs each update inside its
+chat's turn (`Inbox.turn`, a lock across processes), and the holder first handles or answers
+whatever older update of that chat is still unanswered, whichever process stored it: each
+chat's updates are handled, and answered, in the order Telegram numbered them.
 
 A raw update the runtime cannot decode (a field of the wrong type, a message without a chat) is
 logged by id and error type, never content, and skipped: it is confirmed like any other, since a
@@ -30,7 +33,7 @@ from typing import Protocol
 
 from flows.engine.core import Event, Menu, Reply
 from handlers import RawUpdate
-from handlers.worker import SerialWorker
+from handlers.worker import DEFAULT_CONCURRENCY, ChatWorker
 
 log = logging.getLogger(__name__)
 
@@ -75,12 +78,16 @@ class Inbox(Protocol):
 
 class Intake:
     def __init__(
-        self, runtime: Runtime, inbox: Inbox, observe: Observe = lambda outcome, seconds: None
+        self,
+        runtime: Runtime,
+        inbox: Inbox,
+        observe: Observe = lambda outcome, seconds: None,
+        concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         self.runtime = runtime
         self.inbox = inbox
         self.observe = observe
-        self.worker: SerialWorker[Turn] = SerialWorker(self._take_turn)
+        self.worker: ChatWorker[Turn] = ChatWorker(self._take_turn, _chat_of, concurrency)
 
     @property
     def busy(self) -> bool:
@@ -133,6 +140,8 @@ class Intake:
                     log.error("update %d answered but still waiting", event.update_id)
                     return
                 await self._process(event, replies)
+                if event.update_id == up_to:  # the oldest first: none up to it is left
+                    return
                 done.add(event.update_id)
 
     async def _process(self, event: Event, replies: list[Reply] | None) -> None:
@@ -161,6 +170,10 @@ class Intake:
             duration_ms,
             extra={**fields, "duration_ms": duration_ms},
         )
+
+
+def _chat_of(turn: Turn) -> int:
+    return turn[0]
 
 
 def _id(raw: object) -> object:

@@ -39,8 +39,10 @@ from flows.engine.core import (
     Reply,
     Send,
     Toast,
+    keyboard_key,
 )
 from handlers import RawUpdate, command_event
+from handlers.replies import perform
 
 log = logging.getLogger(__name__)
 CONNECTIONS = 8
@@ -86,14 +88,7 @@ class PtbRuntime:
         await self.bot.shutdown()
 
     async def send(self, event: Event, replies: Sequence[Reply]) -> None:
-        for reply in replies:
-            try:
-                await self._send_one(event, reply)
-            except BadRequest as exc:
-                if "not modified" not in exc.message.lower():
-                    log.warning("reply %s refused: %s", type(reply).__name__, exc.message)
-            except (TelegramError, ValueError) as exc:
-                log.warning("reply %s failed: %s", type(reply).__name__, type(exc).__name__)
+        await perform(event, replies, self._send_one, _refused)
 
     async def _send_one(self, event: Event, reply: Reply) -> None:
         bot, chat_id = self.bot, event.chat_id
@@ -123,6 +118,18 @@ class PtbRuntime:
             )
         elif isinstance(reply, Menu):
             await self.set_menu(reply, chat_id)
+
+
+def _refused(reply: Reply, exc: Exception) -> bool:
+    """A call Telegram (or the library) refused is logged and the rest go on."""
+    if isinstance(exc, BadRequest):
+        if "not modified" not in exc.message.lower():
+            log.warning("reply %s refused: %s", type(reply).__name__, exc.message)
+        return True
+    if isinstance(exc, TelegramError | ValueError):
+        log.warning("reply %s failed: %s", type(reply).__name__, type(exc).__name__)
+        return True
+    return False
 
 
 def send_markup(
@@ -181,6 +188,20 @@ def _message_event(update_id: int, message: Message, username: str) -> Event | N
     return base
 
 
+def _keyboard_of(message: Message) -> str:
+    """The message's inline buttons as core.keyboard_key writes them."""
+    if message.reply_markup is None:
+        return ""
+    return keyboard_key(
+        ((b.text, _data(b.callback_data), b.url) for b in row)
+        for row in message.reply_markup.inline_keyboard
+    )
+
+
+def _data(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _button_event(update_id: int, query: CallbackQuery) -> Event | None:
     message = query.message
     if message is None or not isinstance(message, Message) or message.chat.type != "private":
@@ -202,4 +223,5 @@ def _button_event(update_id: int, query: CallbackQuery) -> Event | None:
         message_id=message.message_id,
         message_text=message.text or message.caption or "",
         button_text=label,
+        message_keyboard=_keyboard_of(message),
     )

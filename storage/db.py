@@ -6,10 +6,7 @@ file; PostgreSQL is chosen by DATABASE_URL. Start-up always upgrades to the newe
 
 from __future__ import annotations
 
-import asyncio
 import fcntl
-import functools
-import os
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -29,25 +26,35 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.chatlock import sqlite_chat_turn
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 SessionFactory = async_sessionmaker[AsyncSession]
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
 
-def make_engine(url: str) -> AsyncEngine:
+def make_engine(url: str, chats_at_once: int = 16) -> AsyncEngine:
     """Create the engine; for SQLite, make the folder and set the pragmas on every connection.
 
     A plain sqlite:// or postgresql:// URL gets its async driver (aiosqlite, asyncpg), as
     DATABASE_URL does in bot.settings, so the `alembic` command line takes the same URLs.
     Parameters are hidden from SQLAlchemy's statement log and from its exceptions' text: they
     are health data, names and phone numbers.
+
+    On PostgreSQL a chat being handled holds two connections (its turn's advisory lock, and
+    the update's transaction), so the pool has room for `chats_at_once` (UPDATE_CONCURRENCY)
+    chats besides the periodic ticks; connections are opened only when needed.
     """
     parsed = make_url(url)
     parsed = parsed.set(drivername=_ASYNC_DRIVERS.get(parsed.drivername, parsed.drivername))
     if parsed.get_backend_name() != "sqlite":
-        # room for the periodic ticks' lock connections beside the updates' sessions
+        # room for the periodic ticks' lock connections beside the updates' two each
         return create_async_engine(
-            parsed, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=20
+            parsed,
+            hide_parameters=True,
+            pool_pre_ping=True,
+            pool_size=10,
+            max_overflow=max(20, 2 * chats_at_once),
         )
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
@@ -189,9 +196,10 @@ async def chat_turn(session: AsyncSession, chat_id: int) -> AsyncIterator[None]:
 
     PostgreSQL: a transaction-level advisory lock on `session`'s connection, held until the
     session's transaction ends (the caller closes it after the block) or its connection dies
-    with the process. SQLite: a POSIX lock on one byte of `<database>.chats.lock`, picked by
-    the chat id, released when the block ends or the process dies. Two chats sharing a key
-    only take turns with each other; nothing else waits."""
+    with the process. SQLite: storage/chatlock.py, a lock on one byte of `<database>.chats.lock`
+    picked by the chat id, also between the tasks of one process, released when the block ends
+    or the process dies. Two chats sharing a key only take turns with each other; nothing
+    else waits."""
     bind = session.bind
     if bind is not None and bind.dialect.name == "postgresql":
         key = {"space": CHAT_LOCKS, "chat": (chat_id + 2**31) % 2**32 - 2**31}
@@ -203,24 +211,8 @@ async def chat_turn(session: AsyncSession, chat_id: int) -> AsyncIterator[None]:
     if not database or database == ":memory:":
         yield  # an in-memory database lives in one process
         return
-    handle, offset = _chat_lock_file(database), chat_id % 2**31
-    taking = asyncio.ensure_future(asyncio.to_thread(fcntl.lockf, handle, fcntl.LOCK_EX, 1, offset))
-    try:
-        await asyncio.shield(taking)
-    except asyncio.CancelledError:  # the thread still gets the lock: give it back then
-        taking.add_done_callback(lambda _: fcntl.lockf(handle, fcntl.LOCK_UN, 1, offset))
-        raise
-    try:
+    async with sqlite_chat_turn(database, chat_id):
         yield
-    finally:
-        fcntl.lockf(handle, fcntl.LOCK_UN, 1, offset)
-
-
-@functools.cache
-def _chat_lock_file(database: str) -> int:
-    """Opened once and kept: closing any descriptor of a file drops all of the process's POSIX
-    locks on it."""
-    return os.open(f"{database}.chats.lock", os.O_RDWR | os.O_CREAT, 0o600)
 
 
 @contextmanager

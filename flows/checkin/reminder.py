@@ -17,9 +17,11 @@ late rather than never if the cause was passing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any, get_args
 
 from flows.checkin import daily as checkin
@@ -30,9 +32,18 @@ from flows.engine.buttons import Actions, ReminderPress, Route, SkipReason, butt
 from flows.engine.conversation import Command, Context
 from flows.engine.core import keyboard
 from flows.engine.localtime import local
-from flows.engine.schedule import in_span, local_date, next_at, quiet_span, quiet_until, zone_of
+from flows.engine.schedule import (
+    at_local,
+    in_span,
+    local_date,
+    next_at,
+    quiet_span,
+    quiet_until,
+    zone_of,
+)
 from flows.engine.texts import t
 from flows.engine.ticks import Outcome, RowErrors, Tick, isolated
+from storage import reminders_bulk as bulk
 from storage.alerts import open_alert
 from storage.checkins import checkin_on
 from storage.models import (
@@ -62,6 +73,8 @@ from storage.reminders import (
     unscheduled_clients,
 )
 from storage.repo import Store, StoreFactory
+
+log = logging.getLogger(__name__)
 
 SNOOZE = timedelta(hours=1)
 HISTORY_WINDOW_DAYS = 62  # a pause lasts at most 60 days: enough to see the last check-in
@@ -166,6 +179,67 @@ async def _facts(store: Store, client_ids: Sequence[int], today: date) -> _Facts
         await paused_between(store, client_ids, first, last),
         await checkin_dates(store, client_ids, first, last),
     )
+
+
+async def plan_due_in_bulk_tick(
+    stores: StoreFactory, now: datetime, rules: ReminderRules
+) -> Outcome:
+    """The common case of due reminders in set-based SQL, a zone per transaction (storage/
+    reminders_bulk.py): what it leaves (snoozed, maybe R10, a zone that fails) stays due for
+    plan_due_tick, which decides client by client. Returns the zones done and reminders queued."""
+    async with stores() as store:
+        pairs = await bulk.due_zones(store, now)
+    locales: dict[str | None, set[str]] = {}
+    for stored_zone, locale in pairs:
+        locales.setdefault(stored_zone, set()).add(locale)
+    zones = queued = 0
+    for stored_zone, wanted in locales.items():
+        try:
+            async with stores() as store:
+                queued += await plan_zone_in_bulk(store, stored_zone, sorted(wanted), now, rules)
+                await store.commit()
+            zones += 1
+        except Exception as exc:  # the batch path takes these clients one by one
+            log.warning("zone planned client by client (%s)", type(exc).__name__)
+    return Outcome(zones, queued)
+
+
+async def plan_zone_in_bulk(
+    store: Store,
+    stored_zone: str | None,
+    locales: Sequence[str],
+    now: datetime,
+    rules: ReminderRules,
+) -> int:
+    """One zone: a reminder per locale in one statement, then each check-in time's schedules
+    moved on to its next local occurrence (from the local date and time, never "+24 h")."""
+    zone = stored_zone or rules.default_timezone
+    today = local_date(now, zone)
+    need = rules.thresholds.r10_missed_days
+    day = bulk.ZoneDay(
+        stored_zone=stored_zone,
+        today=today,
+        day_start=at_local(today, "00:00", zone),
+        recent_since=today - timedelta(days=need),
+        joined_since=at_local(today - timedelta(days=need - 1), "00:00", zone),
+        tick=REMINDER_TICK.name,
+    )
+    queued = 0
+    for locale in locales:
+        text = _around_name(partial(t, "reminder", locale))
+        queued += await bulk.queue_reminders(
+            store, day, now, locale, text, reminder_buttons(locale)
+        )
+    for hhmm in await bulk.bulk_checkin_times(store, day, now):
+        await bulk.move_on(store, day, now, hhmm, next_at(hhmm, zone, now))
+    return queued
+
+
+def _around_name(render: Callable[..., str]) -> tuple[str, str]:
+    """A text's parts before and after the client's name, so SQL can put the name in."""
+    marker = "\x00name\x00"
+    before, _, after = render(name=marker).partition(marker)
+    return before, after
 
 
 async def plan_due_tick(stores: StoreFactory, now: datetime, rules: ReminderRules) -> Outcome:
@@ -345,6 +419,59 @@ async def plan_nudges(store: Store, now: datetime, rules: ReminderRules) -> int:
         )
         for start in range(0, len(found), rules.batch):
             queued += await _queue_nudges(store, found[start : start + rules.batch], now, rules)
+    return queued
+
+
+async def plan_nudges_in_bulk_tick(
+    stores: StoreFactory, now: datetime, rules: ReminderRules
+) -> Outcome:
+    """The common case of the evening nudge in set-based SQL, a zone per transaction (storage/
+    reminders_bulk.py); plan_nudges_tick then decides the rest client by client (custom quiet
+    hours, a longer missed run, a zone that fails). Returns the zones done and nudges queued."""
+    async with stores() as store:
+        pairs = await bulk.zone_locales(store)
+    locales: dict[str | None, set[str]] = {}
+    for stored_zone, locale in pairs:
+        locales.setdefault(stored_zone, set()).add(locale)
+    zones = queued = 0
+    for stored_zone, wanted in locales.items():
+        try:
+            async with stores() as store:
+                queued += await nudge_zone_in_bulk(store, stored_zone, sorted(wanted), now, rules)
+                await store.commit()
+            zones += 1
+        except Exception as exc:  # the batch path takes these clients one by one
+            log.warning("zone nudged client by client (%s)", type(exc).__name__)
+    return Outcome(zones, queued)
+
+
+async def nudge_zone_in_bulk(
+    store: Store,
+    stored_zone: str | None,
+    locales: Sequence[str],
+    now: datetime,
+    rules: ReminderRules,
+) -> int:
+    """One zone, if it is nudge time there and the default quiet hours are not on: a nudge per
+    locale in one statement, for clients on the first days of a missed run."""
+    zone = stored_zone or rules.default_timezone
+    today = _nudge_day(now, zone, rules)
+    if today is None or quiet_until(now, zone, *rules.quiet_hours) is not None:
+        return 0
+    need = rules.thresholds.r10_missed_days
+    day = bulk.ZoneDay(
+        stored_zone=stored_zone,
+        today=today,
+        day_start=at_local(today, "00:00", zone),
+        recent_since=today - timedelta(days=need - 1),  # missed at most need - 2 days
+        joined_since=at_local(today - timedelta(days=need - 2), "00:00", zone),
+        tick=NUDGE_TICK.name,
+    )
+    queued = 0
+    for locale in locales:
+        text = _around_name(partial(t, "nudge", locale))
+        buttons = reminder_buttons(locale, snooze=False)
+        queued += await bulk.queue_nudges(store, day, now, rules.nudge_time, locale, text, buttons)
     return queued
 
 

@@ -6,6 +6,8 @@ between is framework-free so one conversation runs unchanged on python-telegram-
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -40,6 +42,7 @@ class Event:
     message_id: int | None = None  # the message a pressed button sits on
     message_text: str = ""  # that message's text, so an answer can be recorded on it
     button_text: str = ""  # the pressed button's label
+    message_keyboard: str = ""  # that message's inline buttons now (keyboard_key)
     phone: str | None = None
     contact_user_id: int | None = None  # whose contact card it is (None: not said)
 
@@ -74,6 +77,7 @@ _TYPED_FIELDS = (
     "payload",
     "message_text",
     "button_text",
+    "message_keyboard",
     "phone",
     "callback_id",
 )
@@ -99,6 +103,22 @@ Keyboard = tuple[tuple[Button, ...], ...]
 
 def keyboard(*rows: list[Button] | tuple[Button, ...]) -> Keyboard:
     return tuple(tuple(row) for row in rows if row)
+
+
+ButtonRows = Iterable[Iterable[tuple[str, str | None, str | None]]]
+
+
+def keyboard_key(rows: ButtonRows) -> str:
+    """Inline buttons as (text, data, url) rows, written the same way whoever reads them: a
+    runtime from the pressed message, or a reply's Keyboard (`key_of`). Two keys are equal
+    exactly when the buttons are; no buttons is ""."""
+    flat = [[[text, data or "", url or ""] for text, data, url in row] for row in rows]
+    flat = [row for row in flat if row]
+    return json.dumps(flat, ensure_ascii=False, separators=(",", ":")) if flat else ""
+
+
+def key_of(buttons: Keyboard) -> str:
+    return keyboard_key(((b.text, b.data, b.url) for b in row) for row in buttons)
 
 
 @dataclass(frozen=True)

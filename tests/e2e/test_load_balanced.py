@@ -11,8 +11,9 @@ started again.
 
 Then every chat's answers equal, in order, those of a reference client who typed the same
 check-in one message at a time (before the burst), so nothing is answered out of order, twice
-or not at all; the one reply that may have been on its way at the kill may show twice, right
-after itself (README "Known limits"). Each reminder and each alert arrives once, each check-in
+or not at all; a reply that was on its way at the kill may show twice, right after itself:
+one per chat the killed process was handling, so at most UPDATE_CONCURRENCY (README "Known
+limits"). Each reminder and each alert arrives once, each check-in
 is saved and each update id handled. Needs PostgreSQL (MENDBOT_TEST_POSTGRES_URL) and nginx;
 skipped, saying which is missing, without them. Without the chat turns (handlers/intake.py)
 answers came out of order ("Please tap one of the buttons below" to an answer handled before
@@ -52,6 +53,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.transport, pytest.mark.setups(*SETUP
 PROCESSES = 3
 # 100 chats of 10 updates, 10 of them raising an alert; 30 reminders due meanwhile
 CROWD = Crowd(chats=100, alerting=10, reminded=30)
+CONCURRENCY = 4  # chats each process handles at once: the most replies a kill can catch going out
 
 
 def answered(sandbox: SandboxServer, chats: set[int]) -> int:
@@ -133,6 +135,7 @@ async def test_three_processes_behind_nginx_answer_each_chat_once_in_order(
         "OUTBOX_INTERVAL_SECONDS": "0.2",
         "PLAN_INTERVAL_SECONDS": "1",
         "LOG_LEVEL": "WARNING",
+        "UPDATE_CONCURRENCY": str(CONCURRENCY),
     }
     async with SandboxServer(TOKEN, port=0, personas=CROWD.personas()) as sandbox:
         pool = BotPool(sandbox, db_url, tmp_path, PROCESSES, env, DUE + timedelta(seconds=1))
@@ -233,7 +236,7 @@ async def check(sandbox: SandboxServer, db_url: str) -> None:
         assert repeat is not None, differ(chat_id, got, wanted)
         if repeat:
             repeats[chat_id] = repeat
-    assert len(repeats) <= 1, f"more than the reply on its way at the kill came twice: {repeats}"
+    assert len(repeats) <= CONCURRENCY, f"more than the replies on their way came twice: {repeats}"
     assert sorted(reminders(sandbox).values()) == [1] * CROWD.reminded
     trainers = len(CROWD.alerted_trainers())
     assert sorted(alerts(sandbox).values()) == [1] * trainers

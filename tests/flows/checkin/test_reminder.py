@@ -9,11 +9,19 @@ from sqlmodel import col, select
 from bot.clock import FakeClock
 from bot.demo import CLIENT, TRAINER, seed_demo_centre
 from flows.checkin.digest import plan_digests
-from flows.checkin.reminder import SKIP_REASONS, SKIP_TEXTS, add_schedules, plan_due, plan_nudges
+from flows.checkin.reminder import (
+    SKIP_REASONS,
+    SKIP_TEXTS,
+    add_schedules,
+    plan_due,
+    plan_due_in_bulk_tick,
+    plan_nudges,
+    plan_nudges_in_bulk_tick,
+)
 from flows.engine.buttons import ReminderPress
 from storage.db import SessionFactory
 from storage.models import Alert, Checkin, Outbox, Pause, Person, ReminderSchedule
-from storage.repo import Store
+from storage.repo import Store, store_factory
 from tests.flows.harness import User, make_router, planner_rules, texts
 
 LA = "America/Los_Angeles"
@@ -21,11 +29,20 @@ RULES = planner_rules(LA)
 
 
 async def plan(sessions: SessionFactory, clock: FakeClock) -> int:
-    """What the planner tick does, minus the app around it."""
+    """What the planner tick does, minus the app around it: the set-based path, then the
+    batch path for what it left."""
+    async with sessions() as session:
+        await add_schedules(Store(session), clock.now(), RULES)
+        await session.commit()
+    queued = (await plan_due_in_bulk_tick(store_factory(sessions), clock.now(), RULES)).done
     async with sessions() as session:
         store = Store(session)
-        await add_schedules(store, clock.now(), RULES)
-        _, queued = await plan_due(store, clock.now(), RULES)
+        _, batch = await plan_due(store, clock.now(), RULES)
+        queued += batch
+        await store.commit()
+    queued += (await plan_nudges_in_bulk_tick(store_factory(sessions), clock.now(), RULES)).done
+    async with sessions() as session:
+        store = Store(session)
         queued += await plan_nudges(store, clock.now(), RULES)
         await store.commit()
     return queued
