@@ -29,6 +29,7 @@ from flows.booking.tick import plan_booking_reminders_tick
 from flows.checkin.alert import escalate_tick
 from flows.checkin.digest import plan_digests_tick
 from flows.checkin.reminder import add_schedules_tick, plan_due_tick, plan_nudges_tick
+from flows.engine.languages import SUPPORTED
 from flows.engine.menu import VISITOR, menu_for
 from flows.router import Router
 from handlers import ALLOWED_UPDATES
@@ -130,7 +131,9 @@ class MendBot:
         router = Router(
             store_factory(self.sessions), bot_info(self.settings, username), self.clock.now
         )
-        await self.runtime.set_menu(menu_for(VISITOR))
+        await self.runtime.set_menu(menu_for(VISITOR))  # any language we don't speak: English
+        for language in SUPPORTED:
+            await self.runtime.set_menu(menu_for(VISITOR, language), language)
         self.api = BotApi(base_url, token, timeout=self.settings.send_timeout_seconds)
         self.sender = OutboxSender(
             self.sessions,

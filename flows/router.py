@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from flows.account import mydata, onboarding, preferences
+from flows.account import language, mydata, onboarding, preferences
 from flows.booking import availability
 from flows.booking import staff as booking_staff
 from flows.booking import visitor as booking
@@ -29,6 +29,7 @@ from flows.engine.conversation import (
     stop,
 )
 from flows.engine.core import BotInfo, Event, EventKind, Replies, Reply, Send, Toast
+from flows.engine.languages import from_telegram
 from flows.engine.menu import VISITOR, command_table, help_text, install, menu_for
 from flows.engine.notify import mark_reachable
 from flows.engine.texts import N_, t
@@ -52,6 +53,7 @@ MODULES = (  # in the order their commands appear in the menu
     week,
     pause,
     preferences,
+    language,
     booking,
     mydata,
     onboarding,
@@ -108,7 +110,7 @@ class Router:
                 await store.commit()
         except Exception as exc:
             _log_failure(event, exc)
-            failed = _with_toast(event, [Send(t("error"))])
+            failed = _with_toast(event, [Send(t("error", from_telegram(event.language_code)))])
             await self._settle(event, failed, now)
             return failed
         return replies
@@ -155,7 +157,7 @@ class Router:
                     row.update_id,
                     MAX_ATTEMPTS,
                 )
-                replies = _with_toast(event, [Send(t("error"))])
+                replies = _with_toast(event, [Send(t("error", from_telegram(event.language_code)))])
                 await self._settle(event, replies, self.clock())
             found.append((event, replies))  # replies None: still to be handled
         return found

@@ -70,9 +70,10 @@ class AiogramRuntime:
             return message_event(update.update_id, update.message, self.username)
         return None
 
-    async def set_menu(self, menu: Menu) -> None:
+    async def set_menu(self, menu: Menu, language: str = "") -> None:
         await self.bot.set_my_commands(
-            [BotCommand(command=c, description=d) for c, d in menu.commands]
+            [BotCommand(command=c, description=d) for c, d in menu.commands],
+            language_code=language or None,
         )
 
     async def set_webhook(self, url: str, secret: str, allowed_updates: list[str]) -> None:
@@ -157,7 +158,14 @@ def message_event(update_id: int, message: Message, username: str = "") -> Event
     user = message.from_user
     if user is None or message.chat.type != "private":
         return None
-    base = Event(update_id, user.id, message.chat.id, EventKind.OTHER, first_name=user.first_name)
+    base = Event(
+        update_id,
+        user.id,
+        message.chat.id,
+        EventKind.OTHER,
+        first_name=user.first_name,
+        language_code=user.language_code or "",
+    )
     text = message.text
     if text is not None and text.startswith("/"):
         return command_event(base, text, username)
@@ -194,6 +202,7 @@ def button_event(update_id: int, query: CallbackQuery) -> Event | None:
         chat_id=message.chat.id,
         kind=EventKind.BUTTON,
         first_name=query.from_user.first_name or "",
+        language_code=query.from_user.language_code or "",
         payload=query.data or "",
         callback_id=query.id,
         message_id=message.message_id,

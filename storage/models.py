@@ -122,6 +122,8 @@ class Conversation(SQLModel, table=True):
     # the values of the buttons the current question offered: a pressed value must be one of them
     offered: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(sa_column=_utc())
+    # the language chosen with /language before a person row exists (None: Telegram's decides)
+    locale: str | None = Field(default=None, max_length=8)
 
 
 class ProcessedUpdate(SQLModel, table=True):

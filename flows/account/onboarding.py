@@ -25,7 +25,7 @@ from flows.engine.flow import Done, Flow, FlowData, Next, Result, Retry, StepSpe
 from flows.engine.localtime import COMMON_TIMES, COMMON_ZONES, find_timezone
 from flows.engine.menu import help_text, menu_for
 from flows.engine.notify import notify_person
-from flows.engine.texts import N_
+from flows.engine.texts import N_, t
 from storage.models import STAFF as STAFF_ROLES
 from storage.models import Clearance, ClientProfile, Invite, Person, Role
 from storage.personal import stored_about
@@ -135,6 +135,7 @@ async def _join(ctx: Context, role: Role, name: str, trainer_id: int | None) -> 
             chat_id=ctx.event.chat_id,
             role=role,
             name=name,
+            locale=ctx.locale,  # before the row exists: their chat's language
             created_at=ctx.now,
         )
         await ctx.store.add_person(person)
@@ -253,7 +254,9 @@ async def answer_clearance(ctx: Context, data: Data, answer: Answer) -> Result:
     else:
         profile.clearance = Clearance.AWAITING_TRAINER
         ctx.say(ctx.t("clearance_waiting"))
-        button = outbox_button(ctx.t("trainer_confirm_clearance"), ConfirmClearance(person.id or 0))
+        trainer = await ctx.store.person(profile.trainer_id)
+        label = t("trainer_confirm_clearance", trainer.locale if trainer else ctx.locale)
+        button = outbox_button(label, ConfirmClearance(person.id or 0))
         await _tell_trainer(ctx, profile, "trainer_clearance_needed", person, [[button]])
     return Next(Step.CONDITION)
 

@@ -31,6 +31,7 @@ from flows.booking.slots import by_local_day
 from flows.booking.times import HOLD_MINUTES, clock_at, length_of, offered_slots, when
 from flows.checkin.alert import raise_visitor_alerts
 from flows.checkin.day import RED_FLAG_ITEMS, Client, Day, RedFlagCode
+from flows.checkin.labels import red_flag_item, told_record
 from flows.checkin.triage import assess
 from flows.engine import dates
 from flows.engine.buttons import (
@@ -431,8 +432,12 @@ async def _offered(ctx: Context, data: Data) -> dict[datetime, int]:
 def _flag_buttons(ctx: Context, data: Data) -> Keyboard:
     chosen = set(data.flags or [])
     rows = [
-        [ctx.choice(("☑ " if code in chosen else "☐ ") + text, f"f:{code}")]
-        for code, text in RED_FLAG_ITEMS.items()
+        [
+            ctx.choice(
+                ("☑ " if code in chosen else "☐ ") + red_flag_item(code, ctx.locale), f"f:{code}"
+            )
+        ]
+        for code in RED_FLAG_ITEMS
     ]
     done = ctx.t("ci_flags_done") if chosen else ctx.t("ci_flags_none")
     rows.append([ctx.choice(done, "done" if chosen else "none")])
@@ -442,7 +447,7 @@ def _flag_buttons(ctx: Context, data: Data) -> Keyboard:
 def _flags_record(ctx: Context, data: Data) -> str:
     codes = data.flags or []
     none, question = ctx.t("ci_flags_none"), ctx.t("bk_ask_flags")
-    ticked = "\n".join(f"» {RED_FLAG_ITEMS[c]}" for c in codes) or f"» {none}"
+    ticked = "\n".join(f"» {red_flag_item(c, ctx.locale)}" for c in codes) or f"» {none}"
     return f"{question}\n\n{ticked}"
 
 
@@ -456,6 +461,7 @@ async def _prospect(ctx: Context, data: Data) -> Person:
         role=Role.PROSPECT,
         name=data.name or "",
         timezone=data.zone,  # not asked yet when the intake stops on a red flag
+        locale=ctx.locale,  # before the row exists: their chat's language
         created_at=ctx.now,
     )
     ctx.person = await ctx.store.add_person(person)
@@ -481,10 +487,10 @@ async def _red_flag_stop(ctx: Context, data: Data) -> None:
     day = Day(date=ctx.now.date(), red_flags=tuple(codes))
     assessment = assess(Client(post_op=post_op), day, [])
     if assessment.severity == "emergency":
-        told = ctx.t("ci_told_emergency", number=ctx.bot.emergency_number)
+        told = told_record("emergency", ctx.bot.emergency_number)
         ctx.replies.items.insert(0, Send(ctx.t("bk_emergency", number=ctx.bot.emergency_number)))
     else:
-        told = ctx.t("ci_told_urgent")
+        told = told_record("urgent", ctx.bot.emergency_number)
         ctx.say(ctx.t("bk_urgent"))
     visitor = await _prospect(ctx, data)
     trainer = await _red_flag_trainer(ctx, data.trainer)

@@ -42,6 +42,7 @@ from flows.checkin.day import (
     label,
     options,
 )
+from flows.checkin.labels import red_flag_item, told_record
 from flows.checkin.questions import OPTIONAL_QUESTIONS, questions_for
 from flows.checkin.triage import Assessment, Light, assess, rule_severity
 from flows.engine import dates
@@ -69,9 +70,10 @@ from flows.engine.flow import (
     Stop,
 )
 from flows.engine.notify import notify_person
+from flows.engine.numbers import percent
 from flows.engine.parse import ascii_int
 from flows.engine.texts import N_
-from flows.progress.trends import percent, series, set_counts, streak
+from flows.progress.trends import series, set_counts, streak
 from storage.checkins import checkin_dates, checkin_on, checkins_between
 from storage.models import Checkin, Clearance, ClientProfile, Person, Role
 from storage.pauses import pause_on, paused_days
@@ -494,8 +496,12 @@ def _scale(ctx: Context) -> Keyboard:
 def _flag_buttons(ctx: Context, data: Data) -> Keyboard:
     chosen = set(data.answers.red_flags)
     rows = [
-        [ctx.choice(("☑ " if code in chosen else "☐ ") + text, f"f:{code}")]
-        for code, text in RED_FLAG_ITEMS.items()
+        [
+            ctx.choice(
+                ("☑ " if code in chosen else "☐ ") + red_flag_item(code, ctx.locale), f"f:{code}"
+            )
+        ]
+        for code in RED_FLAG_ITEMS
     ]
     done = ctx.t("ci_flags_done") if chosen else ctx.t("ci_flags_none")
     rows.append([ctx.choice(done, "done" if chosen else "none")])
@@ -506,7 +512,7 @@ def _flags_record(ctx: Context, data: Data) -> str:
     """The red-flag question with what was ticked, once answered (no buttons)."""
     codes: tuple[RedFlagCode, ...] = data.answers.red_flags
     none, question = ctx.t("ci_flags_none"), ctx.t("ci_red_flags")
-    ticked = "\n".join(f"» {RED_FLAG_ITEMS[c]}" for c in codes) or f"» {none}"
+    ticked = "\n".join(f"» {red_flag_item(c, ctx.locale)}" for c in codes) or f"» {none}"
     return f"{question}\n\n{ticked}"
 
 
@@ -595,11 +601,8 @@ def _series_day(row: Checkin) -> dict[str, Any]:
 
 
 def _told(ctx: Context, severity: str) -> str:
-    if severity == "emergency":
-        return ctx.t("ci_told_emergency", number=ctx.bot.emergency_number)
-    if severity == "urgent":
-        return ctx.t("ci_told_urgent")
-    return ctx.t("ci_told_routine")
+    """Stored in English and shown to staff in theirs (flows.checkin.labels)."""
+    return told_record(severity, ctx.bot.emergency_number)
 
 
 async def _share_note(ctx: Context, person: Person, data: Data) -> None:
@@ -629,7 +632,9 @@ async def _summary(
         lines.append(ctx.t("ci_routine"))
     sets, total = set_counts(row.exercises)
     if total:
-        lines.append(ctx.t("ci_adherence", done=sets, total=total, percent=percent(sets / total)))
+        lines.append(
+            ctx.t("ci_adherence", done=sets, total=total, percent=percent(sets / total, ctx.locale))
+        )
     days = await current_streak(ctx.store, person.id or 0, today)
     lines.append(ctx.tn("ci_streak", "ci_streak_plural", days, days=days))
     ctx.say("\n\n".join(lines))

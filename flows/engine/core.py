@@ -42,6 +42,7 @@ class Event:
     button_text: str = ""  # the pressed button's label
     phone: str | None = None
     contact_user_id: int | None = None  # whose contact card it is (None: not said)
+    language_code: str = ""  # the sender's Telegram language ("es-MX"); "" when not sent
 
     def __post_init__(self) -> None:
         """Refuse values of the wrong type (an update Telegram's schema would not produce: the
@@ -76,6 +77,7 @@ _TYPED_FIELDS = (
     "button_text",
     "phone",
     "callback_id",
+    "language_code",
 )
 
 

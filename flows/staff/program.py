@@ -25,6 +25,7 @@ from enum import StrEnum
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from flows.account.language import chosen_language, language_name, language_options, set_for_client
 from flows.checkin.questions import OPTIONAL_QUESTIONS
 from flows.engine.buttons import Actions
 from flows.engine.choices import Option, buttons, pick
@@ -110,6 +111,7 @@ class Step(StrEnum):
     PHASE = "phase"
     CLINICIAN = "clinician"
     QUESTIONS = "questions"
+    LANGUAGE = "language"
 
 
 class Draft(FlowData):
@@ -335,6 +337,7 @@ def _menu_options(ctx: Context, target: Target, has_exercises: bool) -> list[Opt
         ("questions", ctx.t("program_questions")),
         ("post_op", post_op),
         ("clinician", ctx.t("program_clinician")),
+        ("language", ctx.t("program_language", language=language_name(target.client.locale))),
         ("done", ctx.t("program_done")),
     ]
     return options
@@ -471,6 +474,7 @@ MENU_STEPS = {
     "phase": Step.PHASE,
     "questions": Step.QUESTIONS,
     "clinician": Step.CLINICIAN,
+    "language": Step.LANGUAGE,
 }
 
 
@@ -775,6 +779,23 @@ async def answer_questions(ctx: Context, data: Data, target: Target, answer: Ans
     return Next(Step.QUESTIONS)
 
 
+# language --------------------------------------------------------------------------------------
+async def ask_language(ctx: Context, data: Data, target: Target) -> None:
+    rows = buttons(ctx, language_options())
+    ctx.say(ctx.t("program_ask_language", client=target.client.name), _with_back(ctx, rows))
+
+
+async def answer_language(ctx: Context, data: Data, target: Target, answer: Answer) -> Result:
+    """The language the client's messages come in (flows.account.language); they are told."""
+    if answer.choice == "back" or _typed_is(answer, ctx.t("program_back")):
+        return Next(Step.MENU)
+    locale = chosen_language(ctx, answer)
+    await set_for_client(ctx, target.client, locale)
+    name = language_name(locale)
+    ctx.say(ctx.t("program_language_set", client=target.client.name, language=name))
+    return Next(Step.MENU)
+
+
 def _client_label(ctx: Context, person: Person, profile: ClientProfile) -> str:
     if profile.onboarded_at is None:
         return ctx.t("program_client_joining", name=person.name)
@@ -801,6 +822,7 @@ PROGRAM = register(
             Step.PHASE: _client_step(ask_phase, answer_phase),
             Step.CLINICIAN: _client_step(ask_clinician, answer_clinician),
             Step.QUESTIONS: _client_step(ask_questions, answer_questions),
+            Step.LANGUAGE: _client_step(ask_language, answer_language),
         },
     )
 )
