@@ -3,7 +3,8 @@
     GET  /                              the chat page; `?user=ID` preselects a person,
                                         `?start=CODE` offers to join as a new visitor with a code
     GET  /api/personas                  {personas: [...], visitors: [...], bot: {username, name}}
-    POST /api/visitors {first_name}     a new user (ids from 5_000_001) -> {user_id, first_name}
+    POST /api/visitors {first_name, language_code?}  a new user (ids from 5_000_001), their
+                                        Telegram in that language (default en) -> {user_id, first_name}
     POST /api/send {user_id, text}      a message from that user -> {update_id, message_id}
     POST /api/press {user_id, message_id, data}
                                         a callback query -> {update_id, callback_query_id};
@@ -83,7 +84,12 @@ class PageApi:
     async def _personas(self, request: web.Request) -> web.Response:
         def person(user_id: int) -> dict[str, Any]:
             user = self.chats.users[user_id]
-            return {"user_id": user_id, "first_name": user.info["first_name"], "label": user.label}
+            return {
+                "user_id": user_id,
+                "first_name": user.info["first_name"],
+                "label": user.label,
+                "language_code": user.info.get("language_code", ""),
+            }
 
         server = self.server
         return web.json_response(
@@ -96,7 +102,9 @@ class PageApi:
 
     async def _visitors(self, request: web.Request) -> web.Response:
         body = await _json_body(request)
-        user_id = self.chats.add_visitor(str(body.get("first_name") or ""))
+        user_id = self.chats.add_visitor(
+            str(body.get("first_name") or ""), str(body.get("language_code") or "en")
+        )
         return web.json_response(
             {"user_id": user_id, "first_name": self.chats.users[user_id].info["first_name"]}
         )
@@ -159,6 +167,7 @@ class PageApi:
                     "first_name": chat.user.info["first_name"],
                     "label": chat.user.label,
                     "blocked": chat.user.blocked,
+                    "language_code": chat.user.info.get("language_code", ""),
                 },
             }
         )
