@@ -3,8 +3,9 @@
     GET  /                              the chat page; `?user=ID` preselects a person,
                                         `?start=CODE` offers to join as a new visitor with a code
     GET  /api/personas                  {personas: [...], visitors: [...], bot: {username, name}}
-    POST /api/visitors {first_name, language_code?}  a new user (ids from 5_000_001), their
-                                        Telegram in that language (default en) -> {user_id, first_name}
+    POST /api/visitors {first_name, language_code?}
+                                        a new user (ids from 5_000_001), their Telegram in that
+                                        language (default en) -> {user_id, first_name}
     POST /api/send {user_id, text}      a message from that user -> {update_id, message_id}
     POST /api/press {user_id, message_id, data}
                                         a callback query -> {update_id, callback_query_id};

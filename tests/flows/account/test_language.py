@@ -3,6 +3,8 @@ in /program: the texts, the command menu and what is stored follow it."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 from sqlmodel import select
 
@@ -23,7 +25,7 @@ async def router(sessions: SessionFactory, clock: FakeClock) -> Router:
     return make_router(sessions, clock)
 
 
-def _menu(replies: list[object]) -> Menu:
+def _menu(replies: Sequence[object]) -> Menu:
     [menu] = [r for r in replies if isinstance(r, Menu)]
     return menu
 

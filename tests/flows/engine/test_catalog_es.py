@@ -25,11 +25,11 @@ def _read(locale: str) -> Catalog:
 EN, ES = _read("en"), _read("es")
 
 
-def _key(message_id: str | tuple[str, ...]) -> str:
+def _key(message_id: str | tuple[str, ...] | list[str]) -> str:
     return message_id if isinstance(message_id, str) else message_id[0]
 
 
-def _forms(string_: str | tuple[str, ...] | None) -> tuple[str, ...]:
+def _forms(string_: str | tuple[str, ...] | list[str] | None) -> tuple[str, ...]:
     if string_ is None:
         return ()
     return (string_,) if isinstance(string_, str) else tuple(string_)
