@@ -104,6 +104,7 @@ class Router:
                 person = await store.person_by_user(event.user_id)
                 ctx = Context(event, now, self.bot, store, convo, person, Replies())
                 await mark_reachable(ctx)
+                language.refresh_menu(ctx)
                 await route(ctx)
                 replies = _with_toast(event, ctx.replies.items)
                 await inbox.record_replies(store, event.update_id, replies_to_json(replies), now)

@@ -43,20 +43,31 @@ def chosen_language(ctx: Context, answer: Answer) -> str:
 
 
 async def set_for_client(ctx: Context, client: Person, locale: str) -> None:
-    """A trainer's choice for their client: stored, and the client told in it."""
+    """A trainer's choice for their client: stored, and the client told in it. Their chat's
+    command menu is still in the old language: their chat row says so (`refresh_menu`)."""
     if client.locale == locale:
         return
+    chat = await ctx.store.conversation(client.chat_id, client.telegram_user_id, ctx.now)
+    chat.locale = client.locale
     client.locale = locale
     await ctx.store.add(client)
     await notify_person(ctx, client, "language_set_by_trainer", language=language_name(locale))
+
+
+def refresh_menu(ctx: Context) -> None:
+    """A person whose chat row names another language than theirs (their trainer changed it)
+    gets their command menu again, in theirs, with this update's replies."""
+    person = ctx.person
+    if person is not None and ctx.convo.locale is not None:
+        ctx.convo.locale = None
+        ctx.replies.add(menu_for(person.role, ctx.locale))
 
 
 def _apply(ctx: Context, locale: str) -> None:
     """Store the choice, confirm it in the new language, and redo this chat's command menu."""
     if ctx.person is not None:
         ctx.person.locale = locale
-    else:
-        ctx.convo.locale = locale
+    ctx.convo.locale = None if ctx.person is not None else locale
     ctx.say(t("language_set", locale))
     ctx.replies.add(menu_for(ctx.person.role if ctx.person else VISITOR, locale))
 

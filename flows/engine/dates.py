@@ -3,11 +3,12 @@ names and order are English-only). The bot's "en" writes them the British way ("
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from functools import cache
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_skeleton
+from babel.dates import format_date, format_skeleton
 
 BABEL_LOCALES = {"en": "en_GB"}
 FALLBACK = "en_GB"
@@ -32,8 +33,12 @@ def weekday(value: date, locale: str) -> str:
 
 
 def long_weekday(value: date, locale: str) -> str:
-    """ "Wednesday 11 November" """
-    return format_skeleton("MMMMEEEEd", value, locale=babel_locale(locale))
+    """ "Wednesday 11 November", "miércoles, 11 de noviembre": the locale's day-and-month
+    pattern with the weekday written out (CLDR has no skeleton for that, so a closest match
+    abbreviates it in some locales)."""
+    found = babel_locale(locale).datetime_skeletons["MMMMEd"]
+    pattern = re.sub(r"E+", "EEEE", found.pattern)
+    return format_date(value, pattern, locale=babel_locale(locale))
 
 
 def clock(value: datetime, locale: str) -> str:

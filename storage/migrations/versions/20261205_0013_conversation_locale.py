@@ -6,7 +6,9 @@ Create Date: 2026-12-05 09:00:00.000000
 
 A person's language is person.locale (since 0001). A visitor who has not booked yet has no person
 row, only their chat's conversation row: /language stores their choice there, and it becomes
-person.locale when they book or join. NULL: not chosen, Telegram's language_code decides.
+person.locale when they book or join. NULL: not chosen, Telegram's language_code decides. For a
+person it names the language their chat's command menu is still in after a trainer changed
+theirs, until their next update sends the menu again.
 """
 
 from collections.abc import Sequence

@@ -100,3 +100,17 @@ async def test_a_trainer_sets_a_clients_language_and_the_client_is_told_in_it(
     async with sessions() as session:
         rows = (await session.exec(select(Outbox).where(Outbox.chat_id == CLIENT.user_id))).all()
     assert [r.text for r in rows] == [t("language_set_by_trainer", "es", language="Español")]
+
+
+async def test_after_a_trainer_changed_it_the_clients_next_update_redoes_their_menu(
+    router: Router,
+) -> None:
+    sam = User(router, TRAINER.user_id, "Sam")
+    await sam.command("program", "Jordan")
+    await sam.press("Language: English")
+    await sam.press("Español")
+    jordan = User(router, CLIENT.user_id, "Jordan")
+    first = await jordan.text("hola")
+    assert texts(first) == t("not_understood", "es")
+    assert _menu(first).commands == commands_for(Role.CLIENT, "es")
+    assert not [r for r in await jordan.text("hola") if isinstance(r, Menu)]  # once is enough
