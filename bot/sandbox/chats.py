@@ -242,9 +242,11 @@ class Chats:
             {"type": "default"},
         ]
         language = self.chats[chat_id].user.info.get("language_code", "")
+        # a menu set for "es" is what an "es-MX" user sees (setMyCommands takes ISO 639-1 codes)
+        languages = dict.fromkeys((language, language.split("-")[0], ""))
         for scope in scopes:
             key = json.dumps(scope, sort_keys=True)
-            for lang in (language, ""):
+            for lang in languages:
                 if self.commands.get((key, lang)):
                     return copy.deepcopy(self.commands[(key, lang)])
         return []

@@ -686,3 +686,28 @@ async def test_injected_update_arrives_verbatim_by_webhook(
             await asyncio.sleep(0.01)
         assert [update for _, update in received] == [injected]
         assert injected == {"update_id": injected["update_id"], **UNDECODABLE[1]}
+
+
+async def test_a_new_visitor_brings_their_telegram_language_and_sees_its_menu(
+    http: httpx.AsyncClient,
+) -> None:
+    """from.language_code is what the page picked; setMyCommands per language_code is what a
+    chat in that language shows (a chat-scoped menu wins over it, as in Telegram)."""
+    body = {"first_name": "Lucía", "language_code": "es-MX"}
+    visitor = (await http.post("/api/visitors", json=body)).json()["user_id"]
+    people = (await http.get("/api/personas")).json()
+    assert [v["language_code"] for v in people["visitors"]] == ["es-MX"]
+    await http.post("/api/send", json={"user_id": visitor, "text": "hola"})
+    [update] = await ok(http, "getUpdates")
+    assert update["message"]["from"]["language_code"] == "es-MX"
+
+    english = [{"command": "help", "description": "What I can do"}]
+    spanish = [{"command": "help", "description": "Lo que puedo hacer"}]
+    await ok(http, "setMyCommands", commands=english)
+    await ok(http, "setMyCommands", commands=spanish, language_code="es")
+    chat = (await http.get(f"/api/chat/{visitor}")).json()
+    assert chat["commands"] == spanish and chat["user"]["language_code"] == "es-MX"
+    assert (await http.get(f"/api/chat/{CLIENT}")).json()["commands"] == english
+
+    bad = await http.post("/api/visitors", json={"first_name": "X", "language_code": "<b>"})
+    assert bad.status_code == 400

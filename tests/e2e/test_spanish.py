@@ -136,6 +136,8 @@ async def test_a_visitor_whose_telegram_is_spanish_books_in_spanish(
 ) -> None:
     await start_bot()
     async with await ChatUser.visitor(sandbox.base_url, "Lucía", language="es-MX") as lucia:
+        menu = (await lucia._chat(0))["commands"]  # the bot-wide menu for Spanish, before a word
+        assert {"command": "book", "description": "Reservar una consulta gratuita"} in menu
         await lucia.send("/start consult")
         await lucia.wait_for(contains="¿Cuál es tu nombre?")
         await step(lucia, "Lucía", "¿en qué te gustaría que te ayudáramos?")
