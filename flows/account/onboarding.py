@@ -192,8 +192,20 @@ async def _trainer_name(ctx: Context, profile: ClientProfile) -> str:
     return trainer.name if trainer else "Your trainer"
 
 
+ZONE_NAMES = {  # COMMON_ZONES' buttons as each language names the places
+    "Europe/London": N_("zone_london"),
+    "Europe/Berlin": N_("zone_berlin_paris"),
+    "America/New_York": N_("zone_new_york"),
+    "America/Chicago": N_("zone_chicago"),
+    "America/Denver": N_("zone_denver"),
+    "America/Los_Angeles": N_("zone_los_angeles"),
+    "Asia/Kolkata": N_("zone_india"),
+    "Australia/Sydney": N_("zone_sydney"),
+}
+
+
 def ask_timezone(ctx: Context) -> None:
-    options = [(zone, label) for label, zone in COMMON_ZONES]
+    options = [(zone, ctx.t(ZONE_NAMES[zone])) for _, zone in COMMON_ZONES]
     default = ctx.bot.default_timezone
     if default not in dict(options):
         options.insert(0, (default, default.rsplit("/", 1)[-1].replace("_", " ")))

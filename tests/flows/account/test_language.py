@@ -10,7 +10,9 @@ from sqlmodel import select
 
 from bot.clock import FakeClock
 from bot.demo import CLIENT, TRAINER, seed_demo_centre
+from flows.account.onboarding import ZONE_NAMES
 from flows.engine.core import Menu
+from flows.engine.localtime import COMMON_ZONES
 from flows.engine.menu import VISITOR, commands_for
 from flows.engine.texts import t
 from flows.router import Router
@@ -51,7 +53,7 @@ async def test_a_visitor_who_books_is_stored_in_their_telegram_language(
     await lucia.press("Cualquier entrenador")
     await lucia.press("No")
     assert "zona horaria" in texts(await lucia.press("Ninguna de estas"))
-    assert "Horas libres el" in texts(await lucia.press("London"))
+    assert "Horas libres el" in texts(await lucia.press("Londres"))
     await lucia.press(":")  # the first free time
     assert (await person_of(sessions, 5002)).locale == "es"
 
@@ -114,3 +116,11 @@ async def test_after_a_trainer_changed_it_the_clients_next_update_redoes_their_m
     assert texts(first) == t("not_understood", "es")
     assert _menu(first).commands == commands_for(Role.CLIENT, "es")
     assert not [r for r in await jordan.text("hola") if isinstance(r, Menu)]  # once is enough
+
+
+def test_the_time_zone_buttons_name_places_in_each_language() -> None:
+    assert {zone for _, zone in COMMON_ZONES} == set(ZONE_NAMES)
+    assert [t(ZONE_NAMES[zone], "en") for _, zone in COMMON_ZONES] == [
+        label for label, _ in COMMON_ZONES
+    ]
+    assert t(ZONE_NAMES["Europe/London"], "es") == "Londres"
