@@ -631,6 +631,16 @@ def _value(value: object) -> str:
     return BLANK if value is None or value == "" else str(value)
 
 
+LIGHT_NAMES = {"green": N_("light_green"), "amber": N_("light_amber"), "red": N_("light_red")}
+
+
+def _light(light: str | None, locale: str) -> str:
+    """A stored light in the reader's words ("green", "verde"); one this version lacks, as is."""
+    if light not in LIGHT_NAMES:
+        return _value(light)
+    return t(LIGHT_NAMES[light], locale)
+
+
 async def history_text(ctx: Context, client: Person) -> str:
     """The last 14 days of check-ins ending on the client's local today, oldest first (the alert's
     History button and the /clients card); paused days say so."""
@@ -658,7 +668,7 @@ async def history_text(ctx: Context, client: Person) -> str:
                 pain=_value(checkin.pain_now),
                 exercise=_value(checkin.exercise_pain),
                 adherence=_adherence(checkin.exercises or [], ctx.locale),
-                light=_value(checkin.light),
+                light=_light(checkin.light, ctx.locale),
                 rules=" ".join(checkin.rules or []) or BLANK,
             )
         )

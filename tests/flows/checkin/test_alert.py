@@ -13,9 +13,11 @@ from bot.clock import FakeClock
 from bot.demo import ADMIN, CLIENT, TRAINER, seed_demo_centre
 from flows.checkin.alert import (
     ALERT_WORDS,
+    BLANK,
     ESCALATED_WHY,
     SENT_AT_ONCE,
     SEVERITY_NAMES,
+    _light,
     ack_data,
     alert_words,
     escalate_overdue,
@@ -542,3 +544,13 @@ def test_every_alert_sent_at_once_has_its_words_for_clients_and_visitors() -> No
     assert alert_words(True, "urgent") == ALERT_WORDS[True, "urgent"]
     with pytest.raises(KeyError):
         alert_words(False, "routine")  # waits for /alerts and the digest: never sent at once
+
+
+def test_history_lights_are_in_the_readers_words() -> None:
+    assert [_light(light, "en") for light in ("green", "amber", "red")] == ["green", "amber", "red"]
+    assert [_light(light, "es") for light in ("green", "amber", "red")] == [
+        "verde",
+        "ámbar",
+        "rojo",
+    ]
+    assert _light(None, "es") == BLANK and _light("purple", "es") == "purple"
