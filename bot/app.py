@@ -19,11 +19,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock
-from bot.demo import DEMO_PEOPLE, seed_demo_centre
+from bot.demo import DEMO_PEOPLE, reset_demo_centre, seed_demo_centre
 from bot.metrics import HEALTH_PATH, METRICS_PATH, Metrics, MetricsServer
 from bot.outbox import OutboxSender
+from bot.people import highest_user_id, set_menus, stored_people
 from bot.proactive import bot_info, reminder_rules, sender_rules
 from bot.settings import Settings, SettingsError
+from bot.startup import binding, opening_database, reach_database, reach_telegram
 from bot.telegram_api import BotApi
 from flows.booking.tick import plan_booking_reminders_tick
 from flows.checkin.alert import escalate_tick
@@ -120,8 +122,11 @@ class MendBot:
         return session_factory(self.engine)
 
     async def start(self) -> None:
-        self.engine = make_engine(self.settings.database_url)
-        self._running.enter_context(running(self.engine))
+        url = self.settings.database_url
+        with opening_database(url):
+            self.engine = make_engine(url)
+            self._running.enter_context(running(self.engine))
+        await reach_database(self.engine, url)
         await migrate(self.engine)
         if self.seed_demo:
             await seed_demo_centre(self.sessions, self.settings.default_timezone, self.clock.now())
@@ -131,9 +136,11 @@ class MendBot:
         router = Router(
             store_factory(self.sessions), bot_info(self.settings, username), self.clock.now
         )
-        await self.runtime.set_menu(menu_for(VISITOR))  # any language we don't speak: English
+        await self.runtime.set_menu(menu_for(VISITOR, "en"))  # any language we don't speak: English
         for language in SUPPORTED:
-            await self.runtime.set_menu(menu_for(VISITOR, language), language)
+            await self.runtime.set_menu(menu_for(VISITOR, language), language=language)
+        if self.seed_demo:  # the sandbox's menus live in its memory: everyone's, set again
+            await set_menus(self.runtime, await stored_people(self.sessions))
         self.api = BotApi(base_url, token, timeout=self.settings.send_timeout_seconds)
         self.sender = OutboxSender(
             self.sessions,
@@ -166,6 +173,9 @@ class MendBot:
                 id=job_id,
                 max_instances=1,
                 coalesce=True,
+                # a run due while the loop was busy (a slow start, a loaded machine) runs late
+                # rather than being dropped as missed after APScheduler's default second
+                misfire_grace_time=None,
                 **options,
             )
         self.scheduler.start()
@@ -180,7 +190,8 @@ class MendBot:
             self.endpoint = WebhookEndpoint(
                 webhook, intake.accept, lambda: intake.busy, self.metrics.routes()
             )
-            await self.endpoint.start()
+            async with binding("WEBHOOK_LISTEN", webhook.host, webhook.port):
+                await self.endpoint.start()
             await runtime.set_webhook(webhook.url, webhook.secret, ALLOWED_UPDATES)
             return
         await runtime.delete_webhook()  # getUpdates answers 409 while a webhook is set
@@ -193,12 +204,8 @@ class MendBot:
         if port is None:
             return
         server = MetricsServer(self.metrics.routes(), self.settings.metrics_host, port)
-        try:
+        async with binding("METRICS", self.settings.metrics_host, port):
             await server.start()
-        except OSError as exc:
-            raise SettingsError(
-                f"Invalid setting METRICS_PORT: {port} is not free ({exc})"
-            ) from None
         self.metrics_server = server
 
     def _last_delivery(self) -> datetime | None:
@@ -222,13 +229,19 @@ class MendBot:
     async def _telegram(self) -> tuple[str, str]:
         """The token and API base: the configured ones, or a fresh sandbox's."""
         if self.settings.telegram_bot_token is not None:
-            return self.settings.telegram_bot_token.get_secret_value(), (
-                self.settings.telegram_api_base_url
-            )
+            token = self.settings.telegram_bot_token.get_secret_value()
+            await reach_telegram(self.settings.telegram_api_base_url, token)
+            return token, self.settings.telegram_api_base_url
         from bot.sandbox.server import Persona, SandboxServer
 
         token = f"{secrets.randbelow(9 * 10**8) + 10**8}:{secrets.token_urlsafe(24)}"
         personas = [Persona(p.user_id, p.name, p.label) for p in DEMO_PEOPLE]
+        demo_ids = {p.user_id for p in DEMO_PEOPLE}
+        known = [
+            Persona(k.user_id, k.name, k.label, k.locale)
+            for k in await stored_people(self.sessions)
+            if k.user_id not in demo_ids
+        ]
         async with store_factory(self.sessions)() as store:
             last_update_id = await store.last_update_id()
         self.sandbox = SandboxServer(
@@ -238,14 +251,22 @@ class MendBot:
             personas=personas,
             bot_username=SANDBOX_BOT_USERNAME,
             last_update_id=last_update_id,
+            people=known,
+            visitor_ids_above=await highest_user_id(self.sessions),
+            on_reset=self.reset_demo if self.seed_demo else None,
         )
-        try:
+        async with binding("SANDBOX", self.settings.sandbox_host, self.settings.sandbox_port):
             await self.sandbox.start()
-        except OSError as exc:
-            raise SettingsError(
-                f"Invalid setting SANDBOX_PORT: {self.settings.sandbox_port} is not free ({exc})"
-            ) from None
         return token, self.sandbox.base_url
+
+    async def reset_demo(self) -> None:
+        """The demo centre as at the first start (the page's button, `mendbot sandbox --reset`),
+        with the demo people's menus set again."""
+        await reset_demo_centre(self.sessions, self.settings.default_timezone, self.clock.now())
+        if self.runtime is not None:
+            demo_ids = {p.user_id for p in DEMO_PEOPLE}
+            people = await stored_people(self.sessions)
+            await set_menus(self.runtime, [p for p in people if p.user_id in demo_ids])
 
     @asynccontextmanager
     async def _turn(self, lock: asyncio.Lock, job: str) -> AsyncIterator[bool]:

@@ -1,5 +1,8 @@
 """The `mendbot` command: run the bot, invite staff, check a check-in against the triage rules,
-and the operator's backup, restore and check."""
+the operator's backup, restore and check, and the sandbox's demo reset.
+
+A bad setting or an unreachable dependency is one line naming the setting, exit status 2
+(bot/startup.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +13,12 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -35,6 +42,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_migrate(settings, args.revision))
         if args.command in ("backup", "restore"):
             return _maintain(settings, args.command, Path(args.path))
+        if args.command == "sandbox":
+            return asyncio.run(_sandbox(settings, reset=args.reset))
+        if args.command == "library" and args.action is not None:
+            return _library(settings, args.action, args.path)
     except SettingsError as exc:
         print(f"mendbot: {exc}", file=sys.stderr)
         return 2
@@ -59,7 +70,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     restore.add_argument("path")
     commands.add_parser("check", help="check the settings, the database and the Telegram token")
+    sandbox = commands.add_parser("sandbox", help="manage the sandbox's demo centre")
+    sandbox.add_argument(
+        "--reset",
+        action="store_true",
+        help="the demo admin, trainer and client as at the first start (other people stay)",
+    )
+    library = commands.add_parser("library", help="import or export the exercise library (CSV)")
+    actions = library.add_subparsers(dest="action")
+    actions.add_parser("import", help="add or update entries from a CSV file").add_argument("path")
+    export = actions.add_parser("export", help="write the library as CSV (stdout without FILE)")
+    export.add_argument("path", nargs="?")
     return parser
+
+
+def _library(settings: Settings, action: str, path: str | None) -> int:
+    from bot.library_cli import run_export, run_import
+
+    if action == "import":
+        return run_import(settings, Path(path or ""), sys.stdout, sys.stderr)
+    return run_export(settings, Path(path) if path else None, sys.stdout)
 
 
 def _maintain(settings: Settings, command: str, path: Path) -> int:
@@ -105,7 +135,7 @@ async def _invite(settings: Settings, role: str, name: str) -> int:
     from bot.clock import Clock
     from bot.telegram_api import BotApi
     from flows.staff.invite import clean_name, create_invite, invite_link
-    from storage.db import make_engine, migrate, session_factory
+    from storage.db import migrate, session_factory
     from storage.models import Role
     from storage.repo import Store
 
@@ -120,7 +150,7 @@ async def _invite(settings: Settings, role: str, name: str) -> int:
         if not isinstance(me.result, dict):
             raise SettingsError(f"Invalid setting TELEGRAM_BOT_TOKEN: getMe failed ({me.outcome})")
         username = me.result["username"]
-    engine = make_engine(settings.database_url)
+    engine = await _open_database(settings)
     try:
         await migrate(engine)
         async with session_factory(engine)() as session:
@@ -141,16 +171,65 @@ async def _invite(settings: Settings, role: str, name: str) -> int:
     return 0
 
 
-async def _migrate(settings: Settings, revision: str) -> int:
-    from storage.db import make_engine, migrate
+async def _sandbox(settings: Settings, *, reset: bool) -> int:
+    """`mendbot sandbox --reset`: the demo centre back, e.g. after /deleteme on Jordan. While a
+    sandbox runs on the database, its page's "Reset the demo" button does it instead."""
+    from bot.clock import Clock
+    from bot.demo import reset_demo_centre
+    from bot.maintenance import sqlite_path
+    from storage.db import migrate, running_elsewhere, session_factory
 
-    engine = make_engine(settings.database_url)
+    if not reset:
+        print("mendbot sandbox: say what to do: --reset restores the demo centre", file=sys.stderr)
+        return 2
+    if not settings.sandbox:
+        raise SettingsError(
+            "The demo centre lives in the sandbox: TELEGRAM_BOT_TOKEN is set, so there is none "
+            "to reset"
+        )
+    path = sqlite_path(settings)
+    if path is not None and path.exists() and running_elsewhere(str(path)):
+        print(
+            "mendbot sandbox: the sandbox is running on this database: use the page's "
+            '"Reset the demo" button, or stop it first',
+            file=sys.stderr,
+        )
+        return 1
+    engine = await _open_database(settings)
+    try:
+        await migrate(engine)
+        await reset_demo_centre(session_factory(engine), settings.default_timezone, Clock().now())
+    finally:
+        await engine.dispose()
+    print("The demo centre is reset: Alex, Sam and Jordan as at the first start.")
+    return 0
+
+
+async def _migrate(settings: Settings, revision: str) -> int:
+    from storage.db import migrate
+
+    engine = await _open_database(settings)
     try:
         await migrate(engine, revision)
     finally:
         await engine.dispose()
     print(f"Database migrated to {revision}.")
     return 0
+
+
+async def _open_database(settings: Settings) -> AsyncEngine:
+    """The engine, once the database answered: an unreachable one is one line, exit 2."""
+    from bot.startup import opening_database, reach_database
+    from storage.db import make_engine
+
+    with opening_database(settings.database_url):
+        engine = make_engine(settings.database_url)
+    try:
+        await reach_database(engine, settings.database_url)
+    except BaseException:
+        await engine.dispose()
+        raise
+    return engine
 
 
 if __name__ == "__main__":

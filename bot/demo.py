@@ -10,12 +10,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import select
+from sqlalchemy import delete
+from sqlmodel import col, select
 
 from flows.account.preferences import OFF as QUIET_OFF
 from flows.checkin.questions import OPTIONAL_QUESTIONS
-from storage.db import SessionFactory
-from storage.models import Availability, Clearance, ClientProfile, ConsultSettings, Person, Role
+from storage.db import SessionFactory, scrub
+from storage.models import (
+    Availability,
+    Clearance,
+    ClientProfile,
+    ConsultSettings,
+    Conversation,
+    Person,
+    Role,
+)
+from storage.personal import delete_person
 from storage.programs import add_exercise, ensure_program
 from storage.repo import Store
 
@@ -40,8 +50,40 @@ async def seed_demo_centre(sessions: SessionFactory, timezone: str, now: datetim
         found = await session.exec(select(Person).where(Person.telegram_user_id == ADMIN.user_id))
         if found.first() is not None:
             return False
-        people = {}
+        await _add_missing(session, timezone, now)
+        await session.commit()
+        return True
+
+
+async def reset_demo_centre(sessions: SessionFactory, timezone: str, now: datetime) -> None:
+    """The demo centre as on the first start, e.g. after /deleteme on Jordan: the demo client is
+    deleted (with everything about him, as /deleteme does) and made again with his program, the
+    demo staff's unfinished conversations dropped, and whoever of the three is missing added.
+    Other people (visitors, invited clients and trainers) stay as they are."""
+    async with sessions() as session:
+        store = Store(session)
         for demo in DEMO_PEOPLE:
+            person = await store.person_by_user(demo.user_id)
+            if person is not None and person.role in (Role.CLIENT, Role.PROSPECT):
+                await delete_person(store, person)
+            await session.exec(
+                delete(Conversation).where(col(Conversation.chat_id) == demo.user_id)
+            )
+        await session.commit()
+        await scrub(session)
+        await _add_missing(session, timezone, now)
+        await session.commit()
+
+
+async def _add_missing(session: Any, timezone: str, now: datetime) -> None:
+    """Whichever demo people are not stored, with what they come with: Jordan's profile and
+    program under Sam, Sam's consult hours."""
+    people: dict[Role, Person] = {}
+    added: set[Role] = set()
+    for demo in DEMO_PEOPLE:
+        found = await session.exec(select(Person).where(Person.telegram_user_id == demo.user_id))
+        person = found.first()
+        if person is None:
             person = Person(
                 telegram_user_id=demo.user_id,
                 chat_id=demo.user_id,
@@ -53,10 +95,12 @@ async def seed_demo_centre(sessions: SessionFactory, timezone: str, now: datetim
                 created_at=now,
             )
             session.add(person)
-            people[demo.role] = person
-        await session.flush()
-        client, trainer = people[Role.CLIENT], people[Role.TRAINER]
-        assert client.id is not None and trainer.id is not None
+            added.add(demo.role)
+        people[demo.role] = person
+    await session.flush()
+    client, trainer = people[Role.CLIENT], people[Role.TRAINER]
+    assert client.id is not None and trainer.id is not None
+    if Role.CLIENT in added:
         session.add(
             ClientProfile(
                 person_id=client.id,
@@ -70,9 +114,8 @@ async def seed_demo_centre(sessions: SessionFactory, timezone: str, now: datetim
             )
         )
         await seed_demo_program(Store(session), client.id, trainer.id, now)
+    if Role.TRAINER in added:
         _seed_demo_consults(session, trainer.id)
-        await session.commit()
-        return True
 
 
 def _seed_demo_consults(session: Any, trainer_id: int) -> None:
@@ -83,30 +126,32 @@ def _seed_demo_consults(session: Any, trainer_id: int) -> None:
             session.add(Availability(trainer_id=trainer_id, weekday=weekday, start=start, end=end))
 
 
+DEMO_EXERCISES: tuple[dict[str, Any], ...] = (  # what a trainer would type: English content
+    {
+        "name": "Quad sets",
+        "sets": 3,
+        "reps": 10,
+        "notes": "Tighten the thigh and press the back of the knee down; hold 5 s each.",
+    },
+    {
+        "name": "Straight-leg raises",
+        "sets": 3,
+        "reps": 10,
+        "link": "https://www.merckmanuals.com/home/multimedia/video/straight-leg-raise",
+        "notes": "Keep the knee locked straight; lift only a hand's height.",
+    },
+    {
+        "name": "Heel slides",
+        "sets": 3,
+        "reps": 15,
+        "notes": "Slide only as far as is comfortable.",
+    },
+)
+
+
 async def seed_demo_program(store: Store, client_id: int, trainer_id: int, now: datetime) -> None:
     """Early post-op knee (ACL) rehab, every optional question on (the benchmarks use it too)."""
     program = await ensure_program(store, client_id, now, by=trainer_id)
     program.phase, program.questions = "rehab", list(OPTIONAL_QUESTIONS)
-    exercises: tuple[dict[str, Any], ...] = (
-        {
-            "name": "Quad sets",
-            "sets": 3,
-            "reps": 10,
-            "notes": "Tighten the thigh and press the back of the knee down; hold 5 s each.",
-        },
-        {
-            "name": "Straight-leg raises",
-            "sets": 3,
-            "reps": 10,
-            "link": "https://www.merckmanuals.com/home/multimedia/video/straight-leg-raise",
-            "notes": "Keep the knee locked straight; lift only a hand's height.",
-        },
-        {
-            "name": "Heel slides",
-            "sets": 3,
-            "reps": 15,
-            "notes": "Slide only as far as is comfortable.",
-        },
-    )
-    for exercise in exercises:
+    for exercise in DEMO_EXERCISES:
         await add_exercise(store, program, now=now, by=trainer_id, **exercise)

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsError as SourceError
 
 from flows.checkin.triage import Thresholds
 from flows.engine.schedule import parse_hhmm, parse_span
@@ -183,6 +184,12 @@ def load_settings(**overrides: object) -> Settings:
     """Read settings, turning pydantic's report into one line that names the setting."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
+    except SourceError as exc:  # a JSON setting that is not JSON, before any validator ran
+        field = re.search(r'field "(\w+)"', str(exc))
+        name = field.group(1).upper() if field else "(a JSON setting)"
+        raise SettingsError(
+            f'Invalid setting {name}: not valid JSON; use e.g. {{"u7_rise": 4}} or {{}}'
+        ) from None
     except ValidationError as exc:
         error = exc.errors()[0]
         message = str(error["msg"]).removeprefix("Value error, ")

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from datetime import datetime
 
 from flows.account import language, mydata, onboarding, preferences
@@ -35,8 +36,9 @@ from flows.engine.notify import mark_reachable
 from flows.engine.texts import N_, t
 from flows.engine.wire import event_from_json, event_to_json, replies_from_json, replies_to_json
 from flows.progress import week
-from flows.staff import clients, invite, program, relay
+from flows.staff import clients, invite, library, program, relay, templates
 from storage import inbox
+from storage.db import chat_turn
 from storage.models import STAFF, Role
 from storage.repo import StoreFactory
 
@@ -46,6 +48,8 @@ MODULES = (  # in the order their commands appear in the menu
     alert,
     clients,
     program,
+    library,
+    templates,
     availability,
     booking_staff,
     invite,
@@ -65,7 +69,7 @@ ACTIONS: dict[type[ButtonData], Handler] = action_table(
 )
 ONBOARDING = {onboarding.CLIENT.name, onboarding.STAFF.name}
 EVERYONE = frozenset({VISITOR, *Role})
-MAX_ATTEMPTS = 3  # starts that may find one update unhandled before it is given up
+MAX_ATTEMPTS = 3  # times one update may be taken up to handle; then it gets the apology
 
 
 class Router:
@@ -82,16 +86,57 @@ class Router:
         self.clock = clock
 
     async def receive(self, events: Sequence[Event]) -> list[Event]:
-        """Store received updates durably; returns those not seen before, in order. Only after
-        this returns may the update be confirmed to Telegram."""
+        """Store received updates durably; returns those still to be answered, in order (new
+        ones, and any stored before but not answered). Only after this returns may the update
+        be confirmed to Telegram."""
         rows = [
             {"update_id": e.update_id, "chat_id": e.chat_id, "event": event_to_json(e)}
             for e in events
         ]
         async with self.stores() as store:
-            fresh = await inbox.store_received(store, rows, self.clock())
+            due = await inbox.store_received(store, rows, self.clock())
             await store.commit()
-        return [e for e in events if e.update_id in fresh]
+        return [e for e in events if e.update_id in due]
+
+    @asynccontextmanager
+    async def turn(self, chat_id: int) -> AsyncIterator[None]:
+        """While held, no other process handles or answers this chat's updates (they may
+        reach several processes behind a load balancer): see `next_due`."""
+        async with self.stores() as store, chat_turn(store.session, chat_id):
+            yield
+
+    async def next_due(self, chat_id: int, up_to: int) -> tuple[Event, list[Reply] | None] | None:
+        """The chat's oldest unanswered update up to `up_to`, with its stored replies (None:
+        still to be handled); None when there is none. Called while holding the chat's
+        `turn`, so what another process stored and could not finish is taken up in order.
+
+        Taking one up to handle counts an attempt; an update taken up MAX_ATTEMPTS times
+        before (it crashes the process) is answered with the apology instead."""
+        while True:
+            async with self.stores() as store:
+                row = await inbox.next_of_chat(store, chat_id, up_to)
+                if row is None:
+                    return None
+                taken = row.attempts  # before this time
+                if row.replies is None and taken < MAX_ATTEMPTS:
+                    await inbox.count_attempt(store, row.update_id)
+                    await store.commit()
+            try:
+                event = event_from_json(row.event)
+                replies = None if row.replies is None else replies_from_json(row.replies)
+            except (KeyError, TypeError, ValueError) as exc:
+                log.error("inbox update %d unreadable (%s); dropped", row.update_id, _name(exc))
+                await self.answered(row.update_id)
+                continue
+            if replies is None and taken >= MAX_ATTEMPTS:
+                log.error(
+                    "update %d taken up %d times; answered with an apology",
+                    row.update_id,
+                    MAX_ATTEMPTS,
+                )
+                replies = _with_toast(event, [Send(t("error", from_telegram(event.language_code)))])
+                await self._settle(event, replies, self.clock())
+            return event, replies
 
     async def handle(self, event: Event) -> list[Reply]:
         now = self.clock()
@@ -133,35 +178,13 @@ class Router:
             await inbox.answered(store, update_id)
             await store.commit()
 
-    async def waiting(self) -> list[tuple[Event, list[Reply] | None]]:
-        """What a start must finish, oldest first: updates to handle, or replies to send again.
-
-        An update that a start found unhandled MAX_ATTEMPTS times (it crashes the process) is
-        answered with the apology instead of being handled again."""
+    async def waiting(self) -> list[tuple[int, int]]:
+        """(chat id, update id) of every update stored and not answered, oldest first: what a
+        start takes up, each in its chat's turn (so one another process is answering right
+        now is left to it)."""
         async with self.stores() as store:
             rows = await inbox.waiting(store)
-            tries = {r.update_id: r.attempts + 1 for r in rows}  # this start included
-            await inbox.count_attempt(store, [r.update_id for r in rows if r.replies is None])
-            await store.commit()
-        found: list[tuple[Event, list[Reply] | None]] = []
-        for row in rows:
-            try:
-                event = event_from_json(row.event)
-                replies = None if row.replies is None else replies_from_json(row.replies)
-            except (KeyError, TypeError, ValueError) as exc:
-                log.error("inbox update %d unreadable (%s); dropped", row.update_id, _name(exc))
-                await self.answered(row.update_id)
-                continue
-            if replies is None and tries[row.update_id] >= MAX_ATTEMPTS:
-                log.error(
-                    "update %d failed %d starts; answered with an apology",
-                    row.update_id,
-                    MAX_ATTEMPTS,
-                )
-                replies = _with_toast(event, [Send(t("error", from_telegram(event.language_code)))])
-                await self._settle(event, replies, self.clock())
-            found.append((event, replies))  # replies None: still to be handled
-        return found
+        return [(row.chat_id, row.update_id) for row in rows]
 
 
 def _with_toast(event: Event, replies: list[Reply]) -> list[Reply]:

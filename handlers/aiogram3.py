@@ -70,11 +70,12 @@ class AiogramRuntime:
             return message_event(update.update_id, update.message, self.username)
         return None
 
-    async def set_menu(self, menu: Menu, language: str = "") -> None:
-        await self.bot.set_my_commands(
-            [BotCommand(command=c, description=d) for c, d in menu.commands],
-            language_code=language or None,
-        )
+    async def set_menu(self, menu: Menu, chat_id: int | None = None, language: str = "") -> None:
+        """The command menu: one chat's (a person's role, state and language), or everyone's
+        default for people whose Telegram is in `language` ("" for all)."""
+        commands = [BotCommand(command=c, description=d) for c, d in menu.commands]
+        scope = BotCommandScopeChat(chat_id=chat_id) if chat_id is not None else None
+        await self.bot.set_my_commands(commands, scope=scope, language_code=language or None)
 
     async def set_webhook(self, url: str, secret: str, allowed_updates: list[str]) -> None:
         await self.bot.set_webhook(
@@ -125,8 +126,7 @@ class AiogramRuntime:
             document = BufferedInputFile(reply.content, filename=reply.filename)
             await bot.send_document(chat_id, document, caption=reply.caption or None)
         elif isinstance(reply, Menu):
-            commands = [BotCommand(command=c, description=d) for c, d in reply.commands]
-            await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=chat_id))
+            await self.set_menu(reply, chat_id)
 
 
 def send_markup(

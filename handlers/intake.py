@@ -8,6 +8,13 @@ An update is confirmed to Telegram (the next getUpdates offset, the webhook's 20
 crash before that handles it again at the next start, a crash after it sends the replies again;
 `start` picks up both before anything new. Updates are handled one at a time, in order.
 
+Several processes may share the work (webhooks behind a load balancer): Telegram sends one chat's
+updates one at a time, but each is confirmed once stored, so the next may reach another process
+while the first still waits in this one's queue. So an update is handled in its chat's turn
+(`Inbox.turn`, a lock across processes), and the holder first handles or answers whatever older
+update of that chat is still unanswered, whichever process stored it: each chat's updates are
+handled, and answered, in the order Telegram numbered them.
+
 A raw update the runtime cannot decode (a field of the wrong type, a message without a chat) is
 logged by id and error type, never content, and skipped: it is confirmed like any other, since a
 retry can't decode it either.
@@ -18,6 +25,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
 from flows.engine.core import Event, Menu, Reply
@@ -42,8 +50,9 @@ class Runtime(Protocol):
     async def initialize(self) -> str: ...
     def decode(self, raw: RawUpdate) -> Event | None: ...
     async def send(self, event: Event, replies: Sequence[Reply]) -> None: ...
-    async def set_menu(self, menu: Menu, language: str = "") -> None:
-        """The bot-wide command menu; for people whose Telegram is in `language` ("" for all)."""
+    async def set_menu(self, menu: Menu, chat_id: int | None = None, language: str = "") -> None:
+        """The command menu: one chat's (a person's role, state and language), or the bot-wide
+        default for people whose Telegram is in `language` ("" for all)."""
         ...
 
     async def set_webhook(self, url: str, secret: str, allowed_updates: list[str]) -> None: ...
@@ -51,13 +60,21 @@ class Runtime(Protocol):
     async def close(self) -> None: ...
 
 
+Turn = tuple[int, int]
+"""(chat id, update id): a chat's unanswered updates up to that one, taken up in its turn."""
+
+
 class Inbox(Protocol):
     """What the intake needs of the router (flows/router.py)."""
 
     async def receive(self, events: Sequence[Event]) -> list[Event]: ...
+    def turn(self, chat_id: int) -> AbstractAsyncContextManager[None]: ...
+    async def next_due(
+        self, chat_id: int, up_to: int
+    ) -> tuple[Event, list[Reply] | None] | None: ...
     async def handle(self, event: Event) -> list[Reply]: ...
     async def answered(self, update_id: int) -> None: ...
-    async def waiting(self) -> Sequence[tuple[Event, list[Reply] | None]]: ...
+    async def waiting(self) -> Sequence[Turn]: ...
 
 
 class Intake:
@@ -67,7 +84,7 @@ class Intake:
         self.runtime = runtime
         self.inbox = inbox
         self.observe = observe
-        self.worker: SerialWorker[tuple[Event, list[Reply] | None]] = SerialWorker(self._process)
+        self.worker: SerialWorker[Turn] = SerialWorker(self._take_turn)
 
     @property
     def busy(self) -> bool:
@@ -76,8 +93,8 @@ class Intake:
 
     async def start(self) -> None:
         """Finish what a crash or stop left, in order, before anything new arrives."""
-        for event, replies in await self.inbox.waiting():
-            await self.worker.put((event, replies))
+        for turn in await self.inbox.waiting():
+            await self.worker.put(turn)
         if self.worker.backlog:
             log.info("picking up %d update(s) from before the start", self.worker.backlog)
         self.worker.start()
@@ -106,10 +123,23 @@ class Intake:
         if not events:
             return
         for event in await self.inbox.receive(events):
-            await self.worker.put((event, None))
+            await self.worker.put((event.chat_id, event.update_id))
 
-    async def _process(self, item: tuple[Event, list[Reply] | None]) -> None:
-        event, replies = item
+    async def _take_turn(self, turn: Turn) -> None:
+        """In the chat's turn, answer its unanswered updates up to this one, oldest first
+        (usually just this one; none if another process got to it first)."""
+        chat_id, up_to = turn
+        done: set[int] = set()
+        async with self.inbox.turn(chat_id):
+            while (due := await self.inbox.next_due(chat_id, up_to)) is not None:
+                event, replies = due
+                if event.update_id in done:  # still there after it was answered: leave it
+                    log.error("update %d answered but still waiting", event.update_id)
+                    return
+                await self._process(event, replies)
+                done.add(event.update_id)
+
+    async def _process(self, event: Event, replies: list[Reply] | None) -> None:
         started, outcome = time.perf_counter(), "answered" if replies is None else "resent"
         if replies is None:
             try:

@@ -68,10 +68,12 @@ class PtbRuntime:
         """The update as an Event; None if it isn't for us; raises if it can't be read."""
         return to_event(Update.de_json(raw, self.bot), self.username)
 
-    async def set_menu(self, menu: Menu, language: str = "") -> None:
-        await self.bot.set_my_commands(
-            [BotCommand(c, d) for c, d in menu.commands], language_code=language or None
-        )
+    async def set_menu(self, menu: Menu, chat_id: int | None = None, language: str = "") -> None:
+        """The command menu: one chat's (a person's role, state and language), or everyone's
+        default for people whose Telegram is in `language` ("" for all)."""
+        commands = [BotCommand(c, d) for c, d in menu.commands]
+        scope = BotCommandScopeChat(chat_id) if chat_id is not None else None
+        await self.bot.set_my_commands(commands, scope=scope, language_code=language or None)
 
     async def set_webhook(self, url: str, secret: str, allowed_updates: list[str]) -> None:
         await self.bot.set_webhook(
@@ -117,8 +119,7 @@ class PtbRuntime:
             document = InputFile(reply.content, filename=reply.filename)
             await bot.send_document(chat_id, document, caption=reply.caption or None)
         elif isinstance(reply, Menu):
-            commands = [BotCommand(c, d) for c, d in reply.commands]
-            await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id))
+            await self.set_menu(reply, chat_id)
 
 
 def send_markup(

@@ -6,7 +6,10 @@ file; PostgreSQL is chosen by DATABASE_URL. Start-up always upgrades to the newe
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
+import functools
+import os
 import zlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -174,6 +177,50 @@ async def exclusive(engine: AsyncEngine, job: str) -> AsyncIterator[bool]:
         finally:
             if held:
                 await conn.execute(text("SELECT pg_advisory_unlock(:key)"), key)
+
+
+CHAT_LOCKS = zlib.crc32(b"mendbot chat turn") & 0x7FFFFFFF  # the advisory locks' first key
+
+
+@asynccontextmanager
+async def chat_turn(session: AsyncSession, chat_id: int) -> AsyncIterator[None]:
+    """Hold the chat's turn: several processes may receive one chat's updates (webhooks behind a
+    load balancer), and only the holder handles and answers them, so they stay in order.
+
+    PostgreSQL: a transaction-level advisory lock on `session`'s connection, held until the
+    session's transaction ends (the caller closes it after the block) or its connection dies
+    with the process. SQLite: a POSIX lock on one byte of `<database>.chats.lock`, picked by
+    the chat id, released when the block ends or the process dies. Two chats sharing a key
+    only take turns with each other; nothing else waits."""
+    bind = session.bind
+    if bind is not None and bind.dialect.name == "postgresql":
+        key = {"space": CHAT_LOCKS, "chat": (chat_id + 2**31) % 2**32 - 2**31}
+        connection = await session.connection()  # the session's transaction's
+        await connection.execute(text("SELECT pg_advisory_xact_lock(:space, :chat)"), key)
+        yield
+        return
+    database = bind.url.database if isinstance(bind, AsyncEngine) else None
+    if not database or database == ":memory:":
+        yield  # an in-memory database lives in one process
+        return
+    handle, offset = _chat_lock_file(database), chat_id % 2**31
+    taking = asyncio.ensure_future(asyncio.to_thread(fcntl.lockf, handle, fcntl.LOCK_EX, 1, offset))
+    try:
+        await asyncio.shield(taking)
+    except asyncio.CancelledError:  # the thread still gets the lock: give it back then
+        taking.add_done_callback(lambda _: fcntl.lockf(handle, fcntl.LOCK_UN, 1, offset))
+        raise
+    try:
+        yield
+    finally:
+        fcntl.lockf(handle, fcntl.LOCK_UN, 1, offset)
+
+
+@functools.cache
+def _chat_lock_file(database: str) -> int:
+    """Opened once and kept: closing any descriptor of a file drops all of the process's POSIX
+    locks on it."""
+    return os.open(f"{database}.chats.lock", os.O_RDWR | os.O_CREAT, 0o600)
 
 
 @contextmanager

@@ -151,7 +151,7 @@ class InboxUpdate(SQLModel, table=True):
     received_at: datetime = Field(sa_column=_utc())
     handled_at: datetime | None = Field(default=None, sa_column=_utc_null())
     replies: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON))
-    attempts: int = 0  # starts that found it unhandled: a crash loop gives up on it
+    attempts: int = 0  # times taken up to handle: a crash loop gives up on it
 
 
 class OutboxStatus(StrEnum):
@@ -235,6 +235,8 @@ class Exercise(SQLModel, table=True):
     seconds: int | None = None  # a hold or timed exercise instead of reps
     link: str | None = None  # video or instructions
     notes: str | None = None
+    # the library entry (or template) it was copied from: its values are this row's own copy
+    library_id: int | None = Field(default=None, foreign_key="library_exercise.id", index=True)
 
 
 class Checkin(SQLModel, table=True):
@@ -419,3 +421,80 @@ class TickFailure(SQLModel, table=True):
     error: str = Field(max_length=200)
     failed_at: datetime = Field(sa_column=_utc())
     retry_at: datetime = Field(sa_column=_utc())
+
+
+class LibraryExercise(SQLModel, table=True):
+    """An entry of the centre's exercise library. A client's Exercise copies its values, so an
+    edit here changes nobody's program until a trainer chooses to update the clients using it;
+    entries are retired, never deleted, so copies and templates can still name their source."""
+
+    __tablename__ = "library_exercise"
+    __table_args__ = (
+        UniqueConstraint("name_key", name="uq_library_exercise_name_key"),
+        NEVER_REUSED,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=60)
+    name_key: str = Field(max_length=60)  # the name casefolded: one entry per name
+    region: str = Field(max_length=24, index=True)
+    phases: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    sets: int = 3
+    reps: int | None = None
+    seconds: int | None = None
+    cues: str | None = Field(default=None, max_length=500)
+    video: str | None = Field(default=None, max_length=300)
+    photo: str | None = Field(default=None, max_length=200)  # a Telegram file_id
+    retired_at: datetime | None = Field(default=None, sa_column=_utc_null())
+    updated_at: datetime = Field(sa_column=_utc())
+    updated_by: int | None = Field(default=None, foreign_key="person.id")
+
+
+class ProgramTemplate(SQLModel, table=True):
+    """A named set of library exercises for one phase ("ACL phase 2"), applied to a client's
+    program in /program: the client gets copies, the template stays as it was."""
+
+    __tablename__ = "program_template"
+    __table_args__ = (
+        UniqueConstraint("name_key", name="uq_program_template_name_key"),
+        NEVER_REUSED,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=60)
+    name_key: str = Field(max_length=60)
+    phase: str = Field(max_length=30)
+    created_by: int | None = Field(default=None, foreign_key="person.id")
+    updated_at: datetime = Field(sa_column=_utc())
+
+
+class TemplateItem(SQLModel, table=True):
+    """One exercise of a template: a library entry with the template's own dose."""
+
+    __tablename__ = "template_item"
+    __table_args__ = NEVER_REUSED
+
+    id: int | None = Field(default=None, primary_key=True)
+    template_id: int = Field(foreign_key="program_template.id", index=True)
+    position: int = 0
+    library_id: int = Field(foreign_key="library_exercise.id")
+    sets: int = 3
+    reps: int | None = None
+    seconds: int | None = None
+
+
+class PhaseChange(SQLModel, table=True):
+    """A client moved to another phase: from what, to what, by which template, who and when
+    (the physio report reads these; storage/phases.py)."""
+
+    __tablename__ = "phase_change"
+    __table_args__ = NEVER_REUSED
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="person.id", index=True)
+    from_phase: str | None = Field(default=None, max_length=30)
+    to_phase: str = Field(max_length=30)
+    template_id: int | None = Field(default=None, foreign_key="program_template.id")
+    template_name: str | None = Field(default=None, max_length=60)  # kept if the template goes
+    changed_by: int | None = Field(default=None, foreign_key="person.id")
+    changed_at: datetime = Field(sa_column=_utc())

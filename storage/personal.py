@@ -34,6 +34,7 @@ from storage.models import (
     OutboxSubject,
     Pause,
     Person,
+    PhaseChange,
     Program,
     ReminderSchedule,
     SlotClaim,
@@ -73,6 +74,10 @@ PERSON_REFERENCES: dict[tuple[str, str], Ref] = {
     ("booking", "prospect_id"): Ref.OWNED,
     ("booking", "cancelled_by"): Ref.CLEARED,
     ("slot_claim", "trainer_id"): Ref.STAFF,
+    ("library_exercise", "updated_by"): Ref.CLEARED,
+    ("program_template", "created_by"): Ref.CLEARED,
+    ("phase_change", "client_id"): Ref.OWNED,
+    ("phase_change", "changed_by"): Ref.CLEARED,
 }
 """Every column with a foreign key to person.id."""
 
@@ -106,6 +111,11 @@ TABLES: dict[str, str] = {
     "booking": "a prospect's consult bookings and intake: exported, deleted",
     "slot_claim": "the slot a booking holds: deleted with it (the slot is free again)",
     "centre": "the centre's settings: nothing personal",
+    "library_exercise": "the centre's exercise library: nothing personal (who last edited an "
+    "entry: staff)",
+    "program_template": "the centre's program templates: nothing personal",
+    "template_item": "a template's exercises: nothing personal",
+    "phase_change": "a client's phase changes (who, when, which template): exported, deleted",
     "tick_failure": "rows a periodic tick failed on (tick, row id, exception type): the "
     "person's (their id, their alerts' and bookings') deleted",
 }
@@ -122,6 +132,7 @@ class Stored:
     invites: list[Invite] = field(default_factory=list)
     program: Program | None = None
     exercises: list[Exercise] = field(default_factory=list)
+    phase_changes: list[PhaseChange] = field(default_factory=list)
     checkins: list[Checkin] = field(default_factory=list)
     pauses: list[Pause] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
@@ -193,6 +204,10 @@ async def stored_about(store: Store, person: Person) -> Stored:
             .where(Exercise.program_id == found.program.id)
             .order_by(col(Exercise.position), col(Exercise.id)),
         )
+    found.phase_changes = await _all(
+        store,
+        select(PhaseChange).where(PhaseChange.client_id == pid).order_by(col(PhaseChange.id)),
+    )
     found.checkins = await _all(
         store,
         select(Checkin).where(Checkin.client_id == pid).order_by(col(Checkin.local_date)),
@@ -258,6 +273,7 @@ async def delete_person(store: Store, person: Person, keep_update: int | None = 
         delete(Checkin).where(col(Checkin.client_id) == pid),
         delete(Pause).where(col(Pause.client_id) == pid),
         delete(Program).where(col(Program.client_id) == pid),
+        delete(PhaseChange).where(col(PhaseChange.client_id) == pid),
         delete(ReminderSchedule).where(col(ReminderSchedule.client_id) == pid),
         delete(Booking).where(col(Booking.prospect_id) == pid),
         delete(OutboxSubject).where(

@@ -110,6 +110,15 @@ class Store:
     async def invite(self, code: str) -> Invite | None:
         return await self.session.get(Invite, code)
 
+    async def invite_used_by(self, user_id: int) -> Invite | None:
+        """The invite this Telegram user joined with (the latest, if several)."""
+        result = await self.session.exec(
+            select(Invite)
+            .where(Invite.used_by_user_id == user_id)
+            .order_by(col(Invite.used_at).desc())
+        )
+        return result.first()
+
     # conversation ----------------------------------------------------------------------------
     async def conversation(self, chat_id: int, user_id: int, now: datetime) -> Conversation:
         """The chat's state, locked until commit on PostgreSQL (FOR UPDATE), so two processes

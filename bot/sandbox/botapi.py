@@ -35,7 +35,7 @@ from bot.sandbox.files import Files, file_response
 from bot.sandbox.markup import edit_markup, message_markup
 from bot.sandbox.params import Params, read_params
 from bot.sandbox.text import bot_text
-from bot.sandbox.webhook import Webhook
+from bot.sandbox.webhook import MAX_CONNECTIONS, MAX_CONNECTIONS_LIMIT, Webhook
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +217,8 @@ class BotApi:
         await self.webhook.stop()
         if params.boolean("drop_pending_updates"):
             self.updates.pending.clear()
-        self.webhook.start(url, secret)
+        connections = params.integer("max_connections") or MAX_CONNECTIONS
+        self.webhook.start(url, secret, min(max(connections, 1), MAX_CONNECTIONS_LIMIT))
         self.updates.signal.fire()  # a waiting getUpdates now answers 409
         return True
 
@@ -235,7 +236,7 @@ class BotApi:
             "pending_update_count": self.updates.unsent_count(),
         }
         if self.webhook.url:
-            info["max_connections"] = 40
+            info["max_connections"] = self.webhook.max_connections
             info["ip_address"] = "127.0.0.1"
         if self.webhook.error:
             info["last_error_date"], info["last_error_message"] = self.webhook.error

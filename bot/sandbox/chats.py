@@ -143,6 +143,22 @@ class Chats:
 
     # ----------------------------------------------------------------- what people do
 
+    def add_known(self, user_id: int, first_name: str, label: str, language: str = "en") -> None:
+        """Someone who talked to the bot before this sandbox started: listed with the visitors
+        (`language`: their stored one stands in for their Telegram app's)."""
+        self.add_user(user_id, first_name, label, started=True, language=language)
+        self.visitor_ids.append(user_id)
+
+    def number_visitors_above(self, user_id: int) -> None:
+        """New visitors get ids above `user_id` (the highest the bot has stored anything for)."""
+        self._next_visitor_id = max(self._next_visitor_id, user_id + 1)
+
+    def clear_chat(self, user_id: int) -> None:
+        """Forget a chat's messages (the demo reset): the page's next poll starts it afresh."""
+        user = self.chat_of(user_id).user
+        self.chats[user_id] = Chat(user=user)
+        self.signal.fire()
+
     def add_visitor(self, first_name: str, language: str = "en") -> int:
         """A brand-new Telegram user who has not talked to the bot yet, their Telegram app set to
         `language` (an IETF tag such as "es" or "pt-BR", sent as from.language_code)."""

@@ -151,6 +151,10 @@ class ChatUser:
         found = [e["message"] for e in events if e["type"] == "message"]
         return sorted(found, key=lambda m: m["message_id"])
 
+    async def commands(self) -> list[str]:
+        """The command names this chat's menu shows now (the chat's own, else the default)."""
+        return [c["command"] for c in (await self._chat(0))["commands"]]
+
     async def toasts(self) -> list[str]:
         """Texts of every answerCallbackQuery notification shown in this chat, oldest first."""
         events = (await self._chat(0))["events"]

@@ -2,10 +2,16 @@
 
     GET  /                              the chat page; `?user=ID` preselects a person,
                                         `?start=CODE` offers to join as a new visitor with a code
-    GET  /api/personas                  {personas: [...], visitors: [...], bot: {username, name}}
+    GET  /favicon.svg, /favicon.ico     the page's icon (SVG)
+    GET  /api/personas                  {personas: [...], visitors: [...], bot: {username, name},
+                                        can_reset}; visitors include the people the bot knew
+                                        before this sandbox started
     POST /api/visitors {first_name, language_code?}
-                                        a new user (ids from 5_000_001), their Telegram in that
-                                        language (default en) -> {user_id, first_name}
+                                        a new user (ids from 5_000_001, above any id the bot
+                                        stored), their Telegram in that language (default en)
+                                        -> {user_id, first_name}
+    POST /api/reset                     the demo centre as at the first start (the app's, via
+                                        on_reset; 404 without one) -> {reset: true}
     POST /api/send {user_id, text}      a message from that user -> {update_id, message_id}
     POST /api/press {user_id, message_id, data}
                                         a callback query -> {update_id, callback_query_id};
@@ -46,6 +52,7 @@ if TYPE_CHECKING:
     from bot.sandbox.server import SandboxServer
 
 PAGE_PATH = Path(__file__).with_name("page.html")
+ICON_PATH = Path(__file__).with_name("favicon.svg")
 MAX_PAGE_WAIT = 30.0
 CSP = (
     "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; "
@@ -60,11 +67,15 @@ class PageApi:
         self.server = server
         self.chats = server.chats
         self._page = PAGE_PATH.read_bytes()
+        self._icon = ICON_PATH.read_bytes()
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/", self._page_html)
+        for path in ("/favicon.svg", "/favicon.ico"):  # browsers ask for /favicon.ico anyway
+            app.router.add_get(path, self._favicon)
         app.router.add_get("/api/personas", self._personas)
         app.router.add_post("/api/visitors", self._visitors)
+        app.router.add_post("/api/reset", self._reset)
         app.router.add_post("/api/send", self._send)
         app.router.add_post("/api/press", self._press)
         app.router.add_post("/api/contact", self._contact)
@@ -82,6 +93,11 @@ class PageApi:
             body=self._page, content_type="text/html", charset="utf-8", headers=headers
         )
 
+    async def _favicon(self, request: web.Request) -> web.Response:
+        """The page's icon (an SVG, which browsers take at either path), so no 404 in the log."""
+        headers = {"Cache-Control": "public, max-age=86400"}
+        return web.Response(body=self._icon, content_type="image/svg+xml", headers=headers)
+
     async def _personas(self, request: web.Request) -> web.Response:
         def person(user_id: int) -> dict[str, Any]:
             user = self.chats.users[user_id]
@@ -98,8 +114,19 @@ class PageApi:
                 "personas": [person(p.user_id) for p in server.personas],
                 "visitors": [person(user_id) for user_id in self.chats.visitor_ids],
                 "bot": {"username": server.bot_username, "name": server.bot_name},
+                "can_reset": server.on_reset is not None,
             }
         )
+
+    async def _reset(self, request: web.Request) -> web.Response:
+        """The demo centre as at the first start: the app restores its people, then their chats
+        here start afresh (their old messages belong to accounts that are gone)."""
+        if self.server.on_reset is None:
+            raise SandboxError(404, "This sandbox has no demo to reset.")
+        await self.server.on_reset()
+        for persona in self.server.personas:
+            self.chats.clear_chat(persona.user_id)
+        return web.json_response({"reset": True})
 
     async def _visitors(self, request: web.Request) -> web.Response:
         body = await _json_body(request)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import socket
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,6 +49,7 @@ class Persona:
     user_id: int
     first_name: str
     label: str
+    language: str = "en"  # their Telegram app's; for someone known, the one stored for them
 
 
 class SandboxServer:
@@ -63,9 +64,17 @@ class SandboxServer:
         bot_username: str = "mendbot_sandbox_bot",
         bot_name: str = "mendbot",
         last_update_id: int = 0,
+        people: Sequence[Persona] = (),
+        visitor_ids_above: int = 0,
+        on_reset: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         """`last_update_id`: where numbering continues, as Telegram's does for one bot (a bot that
-        remembers the ids it processed must not see a fresh sandbox reuse them)."""
+        remembers the ids it processed must not see a fresh sandbox reuse them).
+
+        `people`: others the bot already knows (after a restart), listed with the visitors;
+        `visitor_ids_above`: new visitors get ids above this one, so never the id of someone the
+        bot stored (they would inherit that person's account). `on_reset`: what the page's
+        "Reset the demo" button runs (the app restores the demo centre); None: no such button."""
         head, sep, secret = token.partition(":")
         if not (head.isdigit() and sep and secret):
             raise ValueError("the bot token must look like '<digits>:<secret>'")
@@ -92,6 +101,11 @@ class SandboxServer:
         self._runner: web.AppRunner | None = None
         for persona in personas:
             self.chats.add_user(persona.user_id, persona.first_name, persona.label, started=True)
+        for known in people:
+            if known.user_id not in self.chats.users:
+                self.chats.add_known(known.user_id, known.first_name, known.label, known.language)
+        self.chats.number_visitors_above(visitor_ids_above)
+        self.on_reset = on_reset
         # What a person does, and test controls (the page API offers the same).
         self.add_visitor = self.chats.add_visitor
         self.user_sends = self.chats.user_sends

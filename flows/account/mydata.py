@@ -37,7 +37,8 @@ _HIDDEN: dict[str, frozenset[str]] = {
     "client_profile": frozenset({"person_id", "trainer_id", "clearance_confirmed_by"}),
     "invite": frozenset({"code", "role", "created_by", "trainer_id", "used_by_user_id"}),
     "program": frozenset({"id", "client_id", "updated_by"}),
-    "exercise": frozenset({"id", "program_id"}),
+    "exercise": frozenset({"id", "program_id", "library_id"}),
+    "phase_change": frozenset({"id", "client_id", "template_id", "changed_by"}),
     "checkin": frozenset({"id", "client_id"}),
     "pause": frozenset({"id", "client_id"}),
     "alert": frozenset(
@@ -93,6 +94,7 @@ def export(found: Stored, now: datetime, default_zone: str) -> dict[str, Any]:
         program = {
             **_row(found.program, zone),
             "exercises": [_row(e, zone) for e in found.exercises],
+            "phase_changes": [_row(c, zone) for c in found.phase_changes],
         }
     dates = {c.id: c.local_date.isoformat() for c in found.checkins}
     alerts = [

@@ -82,7 +82,7 @@ async def redeem(ctx: Context, code: str) -> None:
     ctx.person = await _join(ctx, invite.role, invite.name, invite.trainer_id)
     if not await begin(ctx):  # a visitor turned staff whose time zone is known: nothing to ask
         ctx.say(ctx.t("staff_welcome", name=invite.name, role=ctx.t(ROLE_NAMES[invite.role])))
-        _staff_ready(ctx)
+        await _staff_ready(ctx)
 
 
 async def _may_join(ctx: Context, invite: Invite) -> bool:
@@ -332,7 +332,7 @@ async def answer_notice(ctx: Context, data: Data, answer: Answer) -> Result:
     person, profile = await _profile(ctx)
     pick(ctx, answer, [("ok", ctx.t("notice_ok"))])
     profile.onboarded_at = ctx.now
-    ctx.replies.add(menu_for(person.role))
+    ctx.replies.add(menu_for(person.role, ctx.locale))
     trainer = await _trainer_name(ctx, profile)
     if profile.clearance == Clearance.AWAITING_TRAINER:
         ctx.say(ctx.t("client_ready_waiting", name=person.name, trainer=trainer))
@@ -372,17 +372,37 @@ async def answer_staff_timezone(ctx: Context, data: Data, answer: Answer) -> Res
     """Trainers and admins only need a time zone: their digests and quiet hours follow it."""
     if ctx.person is not None:
         ctx.person.timezone = answer_timezone(ctx, answer)
-    _staff_ready(ctx)
+    await _staff_ready(ctx)
     return Done()
 
 
-def _staff_ready(ctx: Context) -> None:
+async def _staff_ready(ctx: Context) -> None:
     person = ctx.person
     if person is None:
         return
-    ctx.replies.add(menu_for(person.role))
+    ctx.replies.add(menu_for(person.role, ctx.locale))
     hint = ctx.t(INVITE_HINTS[person.role])
     ctx.say(ctx.t("staff_ready", name=person.name, invite_hint=hint))
+    await _tell_inviters(ctx, person)
+
+
+async def _tell_inviters(ctx: Context, person: Person) -> None:
+    """The admin who invited this trainer (or admin) hears they joined, as a trainer hears of a
+    client; an invite made on the command line has no inviter, so every admin hears it."""
+    invite = await ctx.store.invite_used_by(person.telegram_user_id)
+    inviter = await ctx.store.person(invite.created_by) if invite and invite.created_by else None
+    admins = [inviter] if inviter is not None else await ctx.store.people_with_role(Role.ADMIN)
+    for admin in admins:
+        if admin.id == person.id:
+            continue
+        await notify_person(
+            ctx,
+            admin,
+            "staff_joined",  # not `about` them: staff don't /deleteme, an admin removes them
+            dedupe_key=f"staff_joined:{person.id}:{admin.id}",
+            name=person.name,
+            role=t(ROLE_NAMES[person.role], admin.locale),
+        )
 
 
 CLIENT = register(

@@ -73,6 +73,7 @@ from flows.engine.notify import notify_person
 from flows.engine.numbers import percent
 from flows.engine.parse import ascii_int
 from flows.engine.texts import N_
+from flows.library.howto import howto
 from flows.progress.trends import series, set_counts, streak
 from storage.checkins import checkin_dates, checkin_on, checkins_between
 from storage.models import Checkin, Clearance, ClientProfile, Person, Role
@@ -156,6 +157,9 @@ LIGHT_TEXTS: dict[Light, str] = {
 # --- what the check-in remembers ----------------------------------------------------------------
 
 
+SHOWN_ONLY = {"cues", "link"}  # a Prescribed's how-to: shown while asking, not in the record
+
+
 class Prescribed(FlowData):
     """An exercise as prescribed when the check-in started (later program changes don't alter
     it) and what was done of it: None until answered. Every row ever stored has its name and
@@ -167,6 +171,8 @@ class Prescribed(FlowData):
     seconds: int | None = None
     sets_done: int | None = None
     skip_reason: SkipReason | None = None
+    cues: str | None = None  # how to do it, shown with the question (older rows: none)
+    link: str | None = None  # its video, a URL button under the question
 
     def answered(self, sets_done: int, skip_reason: str | None = None) -> Prescribed:
         return self.model_validate(
@@ -258,7 +264,14 @@ async def _fresh_data(ctx: Context, person: Person, profile: ClientProfile, toda
         post_op=post_op,
         questions=questions_for(program.questions if program else [], post_op),
         exercises=[
-            Prescribed(name=e.name, sets_prescribed=e.sets, reps=e.reps, seconds=e.seconds)
+            Prescribed(
+                name=e.name,
+                sets_prescribed=e.sets,
+                reps=e.reps,
+                seconds=e.seconds,
+                cues=e.notes,
+                link=e.link,
+            )
             for e in exercises
         ],
     )
@@ -337,7 +350,8 @@ async def ask_exercise(ctx: Context, data: Data) -> None:
     text = ctx.t(
         "ci_exercise", n=data.i + 1, total=len(data.exercises), exercise=exercise.describe()
     )
-    ctx.say(text, (*buttons(ctx, choices, 3), tuple(_worry(ctx))))
+    text, video = howto(ctx.locale, text, exercise.cues, exercise.link)
+    ctx.say(text, (*video, *buttons(ctx, choices, 3), tuple(_worry(ctx))))
 
 
 async def answer_exercise(ctx: Context, data: Data, answer: Answer) -> Result:
@@ -578,7 +592,7 @@ async def _write(
         ctx.store.session.add(row)
     for name, value in data.answers.model_dump(mode="json").items():
         setattr(row, name, value)
-    row.exercises = [item.model_dump(mode="json") for item in data.exercises]
+    row.exercises = [item.model_dump(mode="json", exclude=SHOWN_ONLY) for item in data.exercises]
     row.severity, row.rules, row.light = (
         assessment.severity,
         list(assessment.rules),

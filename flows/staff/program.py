@@ -45,7 +45,12 @@ from flows.engine.flow import (
 from flows.engine.parse import ID_MAX, ascii_int, exact_int
 from flows.engine.sanitize import clean_label
 from flows.engine.texts import N_
+from flows.library import changes as told
+from flows.library import myprogram
+from flows.library.labels import PHASE_TEXTS, phase_label
+from flows.staff import templates
 from storage.models import STAFF, ClientProfile, Exercise, Person, Program, Role
+from storage.phases import record_phase_change
 from storage.programs import (
     add_exercise,
     clients_of,
@@ -62,12 +67,7 @@ from storage.programs import (
 MAX_EXERCISES = 12
 CLINICIAN_MAX = 200  # the column's length
 PAGE_SIZE = 8
-PHASE_TEXTS = {  # our phases: value -> its text key (a trainer may type their own too)
-    "rehab": N_("program_phase_rehab"),
-    "strength": N_("program_phase_strength"),
-    "performance": N_("program_phase_performance"),
-}
-PHASES = tuple(PHASE_TEXTS)
+PHASES = tuple(PHASE_TEXTS)  # a trainer may type their own phase too
 NAME_MAX, NOTES_MAX, PHASE_MAX, LINK_MAX = 60, 200, 30, 300
 SETS_RANGE = range(1, 11)
 REPS_RANGE = range(1, 101)
@@ -314,7 +314,7 @@ def screen(ctx: Context, target: Target, exercises: list[Exercise]) -> str:
     text = ctx.t(
         "program_screen",
         client=target.client.name,
-        phase=program.phase if program else PHASES[0],
+        phase=phase_label(program.phase if program else PHASES[0], ctx.locale),
         post_op=ctx.t("yes") if post_op else ctx.t("no"),
         questions=questions or ctx.t("program_questions_none"),
         questions_note=ctx.t("program_questions_post_op") if post_op else "",
@@ -333,6 +333,7 @@ def _menu_options(ctx: Context, target: Target, has_exercises: bool) -> list[Opt
     else:
         post_op = ctx.t("program_post_op_turn_on")
     options += [
+        ("template", ctx.t("program_apply_template")),
         ("phase", ctx.t("program_phase")),
         ("questions", ctx.t("program_questions")),
         ("post_op", post_op),
@@ -496,6 +497,8 @@ async def answer_menu(ctx: Context, data: Data, target: Target, answer: Answer) 
     elif choice == "done":
         ctx.say(ctx.t("program_finished", client=target.client.name))
         return Done()
+    elif choice == "template":
+        return Switch(templates.APPLY, None, templates.ApplyData(client_id=target.client_id))
     return Next(MENU_STEPS[choice])
 
 
@@ -578,6 +581,7 @@ async def answer_add_notes(ctx: Context, data: Data, target: Target, answer: Ans
         now=ctx.now,
         by=_by(ctx),
     )
+    await told.added(ctx, target.client, target.profile, exercise)
     ctx.say(ctx.t("program_added", name=exercise.name))
     return Next(Step.MENU)
 
@@ -669,6 +673,7 @@ async def answer_edit_value(ctx: Context, data: Data, target: Target, answer: An
     changes = _changes(ctx, field, answer)
     program = await _program(ctx, target)
     await update_exercise(ctx.store, program, exercise, now=ctx.now, by=_by(ctx), **changes)
+    await told.updated(ctx, target.client, target.profile, exercise)
     data.exercise_id, data.field = None, None
     ctx.say(ctx.t("program_updated", name=exercise.name))
     return Next(Step.MENU)
@@ -699,6 +704,7 @@ async def answer_remove_confirm(ctx: Context, data: Data, target: Target, answer
         return Next(Step.MENU)
     program = await _program(ctx, target)
     await remove_exercise(ctx.store, program, exercise.id, now=ctx.now, by=_by(ctx))
+    await told.removed(ctx, target.client, target.profile, exercise.name)
     ctx.say(ctx.t("program_removed", name=exercise.name))
     return Next(Step.MENU)
 
@@ -727,8 +733,14 @@ async def answer_phase(ctx: Context, data: Data, target: Target, answer: Answer)
     if phase == "back":
         return Next(Step.MENU)
     program = await _program(ctx, target)
+    before = program.phase
     await set_phase(ctx.store, program, phase, now=ctx.now, by=_by(ctx))
-    ctx.say(ctx.t("program_phase_set", phase=phase))
+    if phase != before:
+        await record_phase_change(
+            ctx.store, target.client_id, from_phase=before, to_phase=phase, now=ctx.now, by=_by(ctx)
+        )
+    await told.phase(ctx, target.client, target.profile, phase)
+    ctx.say(ctx.t("program_phase_set", phase=phase_label(phase, ctx.locale)))
     return Next(Step.MENU)
 
 
@@ -829,7 +841,11 @@ PROGRAM = register(
 
 
 async def _start(ctx: Context) -> None:
-    """/program, or /program <client name> to go straight to that client's program."""
+    """/program, or /program <client name> to go straight to that client's program; a client
+    sees their own ("my program")."""
+    if ctx.person is not None and ctx.person.role == Role.CLIENT:
+        await myprogram.show(ctx)
+        return
     clients = await visible_clients(ctx)
     if not clients:
         ctx.say(ctx.t("program_no_clients"))
@@ -843,6 +859,14 @@ async def _start(ctx: Context) -> None:
 
 
 COMMANDS = (
-    Command("program", _start, {Role.TRAINER: N_("cmd_program"), Role.ADMIN: N_("cmd_program")}),
+    Command(
+        "program",
+        _start,
+        {
+            Role.TRAINER: N_("cmd_program"),
+            Role.ADMIN: N_("cmd_program"),
+            Role.CLIENT: N_("cmd_my_program"),
+        },
+    ),
 )
 ACTIONS: Actions = ()

@@ -374,6 +374,65 @@ async def test_webhook_delivers_with_secret_and_retries(http: httpx.AsyncClient)
         assert await ok(http, "getUpdates") == []
 
 
+@contextlib.asynccontextmanager
+async def slow_receiver(seconds: float, fail: set[int]) -> AsyncIterator[tuple[str, dict]]:
+    """A webhook endpoint taking `seconds` per update, failing the first try of each id in
+    `fail`; records the order of deliveries and the most requests it had in flight at once,
+    overall and per chat."""
+    log: dict[str, Any] = {"order": [], "most": 0, "most_per_chat": 0}
+    flying: list[int] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        update = await request.json()
+        chat = update["message"]["chat"]["id"]
+        flying.append(chat)
+        log["most"] = max(log["most"], len(flying))
+        log["most_per_chat"] = max(log["most_per_chat"], flying.count(chat))
+        await asyncio.sleep(seconds)
+        flying.remove(chat)
+        log["order"].append((chat, update["message"]["text"]))
+        if update["update_id"] in fail:
+            fail.discard(update["update_id"])
+            return web.Response(status=502)
+        return web.Response(status=200)
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}/hook", log
+    finally:
+        await runner.cleanup()
+
+
+async def test_webhook_sends_chats_side_by_side_and_each_chat_in_order(
+    http: httpx.AsyncClient,
+) -> None:
+    """As Telegram: up to max_connections requests at once, one chat's updates one at a time
+    and in order, and a chat whose update failed waits for its retry while others go on."""
+    sent = []
+    for n in range(3):
+        for user in (ADMIN, TRAINER, CLIENT):
+            reply = await http.post("/api/send", json={"user_id": user, "text": str(n)})
+            sent.append(reply.json()["update_id"])
+    async with slow_receiver(0.05, fail={sent[0]}) as (url, log):
+        assert await ok(http, "setWebhook", url=url, max_connections=2)
+        assert (await ok(http, "getWebhookInfo"))["max_connections"] == 2
+        for _ in range(300):
+            if len(log["order"]) >= 10:
+                break
+            await asyncio.sleep(0.01)
+        assert await ok(http, "deleteWebhook")
+    assert (log["most"], log["most_per_chat"]) == (2, 1)
+    for user in (ADMIN, TRAINER, CLIENT):
+        texts = [text for chat, text in log["order"] if chat == user]
+        assert texts == (["0", "0", "1", "2"] if user == ADMIN else ["0", "1", "2"])
+    # the others did not wait for the admin's retry
+    assert log["order"].index((TRAINER, "2")) < log["order"].index((ADMIN, "2"))
+
+
 # ----------------------------------------------------------------------------- the driver
 
 
@@ -711,3 +770,48 @@ async def test_a_new_visitor_brings_their_telegram_language_and_sees_its_menu(
 
     bad = await http.post("/api/visitors", json={"first_name": "X", "language_code": "<b>"})
     assert bad.status_code == 400
+
+
+async def test_the_page_has_an_icon_at_both_paths(http: httpx.AsyncClient) -> None:
+    page = (await http.get("/")).text
+    assert '<link rel="icon" href="/favicon.svg"' in page
+    for path in ("/favicon.svg", "/favicon.ico"):  # browsers ask for /favicon.ico regardless
+        response = await http.get(path)
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "image/svg+xml"
+        assert response.text.startswith("<svg")
+
+
+async def test_people_known_before_are_listed_and_their_ids_never_given_out() -> None:
+    known = [Persona(5_000_001, "Riley", "Client"), Persona(5_000_004, "Vic", "Visitor")]
+    server = SandboxServer(TOKEN, personas=PERSONAS, people=known, visitor_ids_above=5_000_006)
+    async with server, httpx.AsyncClient(base_url=server.base_url) as http:
+        listed = (await http.get("/api/personas")).json()
+        assert [(v["user_id"], v["label"]) for v in listed["visitors"]] == [
+            (5_000_001, "Client"),
+            (5_000_004, "Visitor"),
+        ]
+        new = (await http.post("/api/visitors", json={"first_name": "Nina"})).json()
+        assert new["user_id"] == 5_000_007
+
+
+async def test_reset_is_offered_only_with_a_demo_to_reset(http: httpx.AsyncClient) -> None:
+    assert (await http.get("/api/personas")).json()["can_reset"] is False
+    refused = await http.post("/api/reset", json={})
+    assert refused.status_code == 404
+
+
+async def test_reset_runs_the_apps_reset_and_clears_the_demo_chats() -> None:
+    resets: list[bool] = []
+
+    async def on_reset() -> None:
+        resets.append(True)
+
+    server = SandboxServer(TOKEN, personas=PERSONAS, on_reset=on_reset)
+    async with server, httpx.AsyncClient(base_url=server.base_url) as http:
+        await ok(http, "sendMessage", chat_id=CLIENT, text="before the reset")
+        assert (await http.post("/api/reset", json={})).json() == {"reset": True}
+        assert resets == [True]
+        assert server.history(CLIENT) == []
+        body = (await http.get(f"/api/chat/{CLIENT}", params={"after": 5})).json()
+        assert body["reset"] is True  # the page starts the chat afresh

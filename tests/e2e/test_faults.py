@@ -3,8 +3,9 @@
 Jordan's urgent and emergency check-ins, Sam's message to Jordan and twenty clients' reminders
 are queued; then the sandbox answers 429, 500 or times out (not performing the call) on 20% of
 message calls, and the real sender works through the queue as its ticks would. Every alert
-reaches Sam exactly once and before any reminder; nothing else arrives twice; a reminder whose
-call timed out may be lost (it may have arrived: never sent twice), but nothing else is.
+reaches Sam exactly once and before any reminder; nothing else arrives twice; a message other
+than an alert whose call timed out may be lost (it may have arrived: never sent twice), but
+nothing else is: a 429 or a 500 is retried.
 """
 
 from __future__ import annotations
@@ -151,8 +152,11 @@ async def test_every_alert_arrives_once_and_first_while_a_fifth_of_calls_fail(
         copies = sent.count((row.chat_id, row.text))
         if row.status == OutboxStatus.SENT:
             assert copies == 1, row.kind
-        else:  # given up: only a reminder whose call timed out (it may or may not have arrived)
-            assert row.kind == "reminder" and (row.last_error or "").startswith("uncertain")
+        else:  # given up: only a message that is no alert and whose call timed out (it may or
+            # may not have arrived). Which one draws a timeout depends on the order of the calls,
+            # and per-chat pacing (real time) changes that order under load.
+            assert not row.kind.startswith("alert_"), row.kind
+            assert (row.last_error or "").startswith("uncertain"), row.kind
             assert copies == 0  # this sandbox's timeouts never perform the call
     assert {r.chat_id for r in reminders} == set(clients)
-    assert any(r.kind.startswith("relay") and r.status == OutboxStatus.SENT for r in final)
+    assert any(r.kind.startswith("relay") for r in final)  # sent, or lost as above

@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from bot.demo import DEMO_EXERCISES
 from bot.sandbox.driver import ChatUser
 from bot.sandbox.server import SandboxServer
 from flows.engine.texts import catalog
@@ -17,7 +18,9 @@ from flows.engine.texts import catalog
 from .conftest import StartBot
 
 MIN_FRAGMENT = 4  # letters; shorter English words ("No", "OK") are Spanish too
-TYPED_BY_THE_TRAINER = ("Quad sets", "Straight-leg raises", "Heel slides")  # bot.demo's program
+TYPED_BY_THE_TRAINER = tuple(  # bot.demo's program: names and how-to, the trainer's words
+    str(exercise[field]) for exercise in DEMO_EXERCISES for field in ("name", "notes")
+)
 
 
 @cache
@@ -39,7 +42,7 @@ def english_fragments() -> tuple[re.Pattern[str], ...]:
 
 def english_in(texts: list[str]) -> list[tuple[str, str]]:
     """(English fragment, the text it was found in) for every hit; what the trainer typed
-    (exercise names) is theirs, not ours, and left out."""
+    (exercise names, how-to cues) is theirs, not ours, and left out."""
     hits = []
     for text in texts:
         ours = text
@@ -106,6 +109,11 @@ async def test_a_checkin_and_an_emergency_in_spanish_alert_the_english_trainer_i
     assert "🟢 Verde: sigue así." in summary["text"]
     assert "Ejercicios de hoy: 9 de 9 series (100\xa0%)." in summary["text"]
     assert "Racha: 1 día. ¡Buen comienzo!" in summary["text"]
+    await jordan.send("/program")  # "my program": the phase in his words, the how-to, the video
+    mine = await jordan.wait_for(contains="Tu programa (fase: rehabilitación).")
+    assert [b["text"] for row in mine["buttons"] for b in row] == [
+        "▶ 2. Straight-leg raises (vídeo)"
+    ]
 
     await jordan.send("/checkin")
     await jordan.wait_for(contains="¿Quieres cambiar las respuestas de hoy?")

@@ -16,6 +16,7 @@ from sqlmodel import select
 from bot.clock import FakeClock
 from bot.demo import CLIENT, seed_demo_centre
 from flows.engine.core import Event, EventKind, Menu, Reply, Send
+from flows.router import MAX_ATTEMPTS
 from handlers import RawUpdate
 from handlers.intake import Intake
 from storage.db import SessionFactory
@@ -49,7 +50,9 @@ class Runtime:
     async def send(self, event: Event, replies: Sequence[Reply]) -> None:
         self.sent.append((event.update_id, list(replies)))
 
-    async def set_menu(self, menu: Menu, language: str = "") -> None: ...
+    async def set_menu(
+        self, menu: Menu, chat_id: int | None = None, language: str = ""
+    ) -> None: ...
     async def set_webhook(self, url: str, secret: str, allowed_updates: list[str]) -> None: ...
     async def delete_webhook(self) -> None: ...
     async def close(self) -> None: ...
@@ -118,18 +121,78 @@ async def test_replies_stored_but_not_sent_at_a_crash_are_sent_not_handled_again
     assert await inbox_rows(seeded) == []
 
 
-async def test_an_update_that_keeps_killing_starts_is_answered_with_an_apology(
+async def test_an_update_that_keeps_killing_the_process_is_answered_with_an_apology(
     seeded: SessionFactory, clock: FakeClock
 ) -> None:
     router = make_router(seeded, clock)
     await Intake(Runtime(), router).accept([{"update_id": 41, "text": "/help"}])
-    assert (await router.waiting())[0][1] is None  # first start: handle it
-    assert (await router.waiting())[0][1] is None  # second: try again
-    _, replies = (await router.waiting())[0]  # third: give up, say sorry
-    assert replies == [
+    for _ in range(MAX_ATTEMPTS):  # taken up to handle, and the process dies handling it
+        due = await router.next_due(CLIENT.user_id, 41)
+        assert due is not None and due[1] is None
+    due = await router.next_due(CLIENT.user_id, 41)  # once more: give up, say sorry
+    assert due is not None
+    assert due[1] == [
         Send("Sorry, something went wrong on my side. Please try that again in a moment.")
     ]
     assert await router.handle(Runtime().decode({"update_id": 41, "text": "/x"})) == []  # type: ignore[arg-type]
+
+
+async def test_a_chats_older_update_stored_by_another_process_is_answered_first(
+    seeded: SessionFactory, clock: FakeClock
+) -> None:
+    """Behind a load balancer: 41 waits in another process's queue when 42, the chat's next,
+    reaches this one. This one answers 41 first, then 42; the other finds nothing left."""
+    other_runtime, runtime = Runtime(), Runtime()
+    other = Intake(other_runtime, make_router(seeded, clock))  # not started: its queue waits
+    await other.accept([{"update_id": 41, "text": "/cancel"}])
+    intake = Intake(runtime, make_router(seeded, clock))
+    await intake.start()
+    await intake.accept([{"update_id": 42, "text": "/help"}])
+    await drained(intake)
+    await intake.stop()
+    assert [update_id for update_id, _ in runtime.sent] == [41, 42]
+    other.worker.start()
+    await drained(other)
+    await other.stop()
+    assert other_runtime.sent == []
+    assert await inbox_rows(seeded) == []
+
+
+async def test_replies_another_process_stored_but_never_sent_go_before_the_next_answer(
+    seeded: SessionFactory, clock: FakeClock
+) -> None:
+    """The process that handled 51 died before sending its replies: the chat's next update
+    sends them first (not handled again: that would give nothing), then its own."""
+    router = make_router(seeded, clock)
+    await Intake(Runtime(), router).accept([{"update_id": 51, "text": "/help"}])
+    event = Runtime().decode({"update_id": 51, "text": "/help"})
+    assert event is not None
+    replies = await router.handle(event)
+    runtime = Runtime()
+    intake = Intake(runtime, make_router(seeded, clock))
+    await intake.start()
+    await intake.accept([{"update_id": 52, "text": "/help"}])
+    await drained(intake)
+    await intake.stop()
+    assert runtime.sent[0] == (51, replies)
+    assert [update_id for update_id, _ in runtime.sent] == [51, 52]
+
+
+async def test_a_redelivered_update_whose_process_died_is_taken_up(
+    seeded: SessionFactory, clock: FakeClock
+) -> None:
+    """Stored by a process that died before answering 200: Telegram sends it again, maybe to
+    another process, which must answer it though the inbox already holds it."""
+    await Intake(Runtime(), make_router(seeded, clock)).accept([{"update_id": 61, "text": "/help"}])
+    runtime = Runtime()
+    intake = Intake(runtime, make_router(seeded, clock))
+    await intake.start()
+    await intake.accept([{"update_id": 61, "text": "/help"}])
+    await drained(intake)
+    await intake.accept([{"update_id": 61, "text": "/help"}])  # and again, once answered
+    await drained(intake)
+    await intake.stop()
+    assert [update_id for update_id, _ in runtime.sent] == [61]
 
 
 async def test_an_undecodable_update_is_skipped_and_logged_by_id_only(

@@ -1,13 +1,16 @@
-"""Processed update ids (remembered, numbered on from, forgotten after 2 days); job turns."""
+"""Processed update ids (remembered, numbered on from, forgotten after 2 days); job and chat
+turns."""
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import FakeClock
-from storage.db import SessionFactory, exclusive, make_engine
+from storage.db import SessionFactory, chat_turn, exclusive, make_engine, session_factory
 from storage.repo import Store
 
 
@@ -42,3 +45,58 @@ async def test_one_process_at_a_time_runs_a_job(engine: AsyncEngine, db_url: str
             assert theirs
     finally:
         await other.dispose()
+
+
+# Another process asking for a chat's turn: "waited" if it did not get it within the time.
+OTHER_PROCESS = """
+import asyncio, sys
+from storage.db import chat_turn, make_engine, session_factory
+
+async def main():
+    engine = make_engine(sys.argv[1])
+    async with session_factory(engine)() as session:
+        try:
+            async with asyncio.timeout(float(sys.argv[3])), chat_turn(session, int(sys.argv[2])):
+                print("got", flush=True)
+        except TimeoutError:
+            print("waited", flush=True)
+    await engine.dispose()
+
+asyncio.run(main())
+"""
+
+
+async def other_process(db_url: str, chat: int, seconds: float) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        OTHER_PROCESS,
+        db_url,
+        str(chat),
+        str(seconds),
+        stdout=asyncio.subprocess.PIPE,
+    )
+
+
+async def told(child: asyncio.subprocess.Process) -> str:
+    assert child.stdout is not None
+    return (await asyncio.wait_for(child.stdout.readline(), 60)).decode().strip()
+
+
+async def test_one_process_at_a_time_holds_a_chat(engine: AsyncEngine, db_url: str) -> None:
+    """While one process handles a chat's update, another waits for the chat (an advisory lock
+    on PostgreSQL, a byte of a lock file on SQLite) and gets it once it is free; another chat
+    is free meanwhile."""
+    async with session_factory(engine)() as session:
+        async with chat_turn(session, 42):
+            waiting, other_chat = (
+                await other_process(db_url, 42, 1.0),
+                await other_process(db_url, 43, 20.0),
+            )
+            assert await told(waiting) == "waited"
+            assert await told(other_chat) == "got"
+        await session.rollback()  # PostgreSQL: the turn ends with the session's transaction
+        after = await other_process(db_url, 42, 20.0)
+        assert await told(after) == "got"
+    for child in (waiting, other_chat, after):
+        await asyncio.wait_for(child.wait(), 30)

@@ -13,9 +13,11 @@ from flows.account.onboarding import INVITE_HINTS, ROLE_NAMES
 from flows.engine.buttons import ConfirmClearance
 from flows.engine.core import Menu, Send, Toast
 from flows.router import Router
+from flows.staff.invite import create_invite
 from storage.db import SessionFactory
 from storage.models import STAFF, Clearance, ClientProfile, Invite, Outbox, Person, Role
-from tests.flows.harness import User, make_router, texts
+from storage.repo import Store
+from tests.flows.harness import User, add_person, make_router, texts
 
 
 @pytest.fixture
@@ -77,6 +79,43 @@ async def test_admin_invites_a_trainer(router: Router, sessions: SessionFactory)
     async with sessions() as session:
         riley = (await session.exec(select(Person).where(Person.telegram_user_id == 7100))).one()
     assert (riley.role, riley.timezone) == (Role.TRAINER, "America/Chicago")
+
+
+async def _told(sessions: SessionFactory, kind: str) -> list[tuple[int, str]]:
+    async with sessions() as session:
+        rows = (await session.exec(select(Outbox).where(Outbox.kind == kind))).all()
+    return [(row.chat_id, row.text) for row in rows]
+
+
+async def test_the_inviting_admin_hears_when_the_trainer_joined(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    await add_person(sessions, clock, 1009, "Morgan", Role.ADMIN)  # another admin: not told
+    code = await _invite_code(User(router, ADMIN.user_id), "Riley")
+    newbie = User(router, 7100, "Riley")
+    await newbie.command("start", code)
+    assert await _told(sessions, "staff_joined") == []  # not before setting up
+    await newbie.text("Chicago")
+    told = await _told(sessions, "staff_joined")
+    assert told == [(ADMIN.user_id, "Riley has joined as a trainer and finished setting up.")]
+    await newbie.command("start", code)  # their own link again: nobody told twice
+    assert len(await _told(sessions, "staff_joined")) == 1
+
+
+async def test_a_command_line_invite_tells_every_admin(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    await add_person(sessions, clock, 1009, "Morgan", Role.ADMIN)
+    async with sessions() as session:
+        invite = await create_invite(
+            Store(session), role=Role.TRAINER, name="Kai", now=clock.now(), ttl_days=7
+        )
+        await session.commit()
+    newbie = User(router, 7200, "Kai")
+    await newbie.command("start", invite.code)
+    await newbie.text("Berlin")
+    told = sorted(chat for chat, _ in await _told(sessions, "staff_joined"))
+    assert told == [ADMIN.user_id, 1009]
 
 
 async def test_used_unknown_and_expired_invites(router: Router, clock: FakeClock) -> None:

@@ -26,14 +26,16 @@ def test_each_role_sees_its_own_commands_main_ones_first() -> None:
     names = {role: [name for name, _ in commands_for(role)] for role in (VISITOR, *Role)}
     assert names[VISITOR] == ["book", "start", "language", "help", "privacy"]
     assert names[Role.CLIENT] == [
-        *("checkin", "progress", "pause", "resume", "settings"),
+        *("program", "checkin", "progress", "pause", "resume", "settings"),
         *("language", "mydata", "deleteme", "help", "privacy", "cancel"),
     ]
     assert all("language" in names[role] for role in names)
-    assert names[Role.TRAINER][:6] == [
+    assert names[Role.TRAINER][:8] == [
         "alerts",
         "clients",
         "program",
+        "library",
+        "templates",
         "availability",
         "bookings",
         "invite",

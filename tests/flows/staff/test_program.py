@@ -458,8 +458,9 @@ async def test_a_trainer_without_clients_is_pointed_to_invite(
     assert "expired" in texts(await riley.press_data("~1:c3"))
 
 
-async def test_clients_cannot_use_program(router: Router) -> None:
-    assert "isn't available" in texts(await User(router, CLIENT.user_id).command("program"))
+async def test_clients_get_their_own_program_not_the_editor(router: Router) -> None:
+    shown = texts(await User(router, CLIENT.user_id).command("program"))
+    assert "Your program" in shown and "Program for" not in shown
 
 
 async def test_admin_sees_and_edits_every_client(

@@ -1,0 +1,1 @@
+"""The exercise library, program templates and what clients see of their program."""
