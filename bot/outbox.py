@@ -242,7 +242,12 @@ class OutboxSender:
         row.status = OutboxStatus.SENDING  # a crash mid-send leaves it unsent, not doubled
         row.attempts += 1
         await session.commit()
-        result = await self.api.send_message(row.chat_id, row.text, row.buttons)
+        if row.document is not None:
+            result = await self.api.send_document(
+                row.chat_id, row.file_name or "file", row.document, row.text, row.buttons
+            )
+        else:
+            result = await self.api.send_message(row.chat_id, row.text, row.buttons)
         now = self.clock()
         self._record(row, result, now)
         self.observe(result.outcome)

@@ -6,6 +6,7 @@ itself, so rate limits, retries and "did it reach Telegram?" are decided once fo
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -44,9 +45,16 @@ class BotApi:
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def call(self, method: str, params: dict[str, Any]) -> ApiResult:
+    async def call(
+        self, method: str, params: dict[str, Any], files: dict[str, Any] | None = None
+    ) -> ApiResult:
+        """JSON, or a multipart form when there are files to upload."""
         try:
-            response = await self._client.post(self._url + method, json=params)
+            if files:
+                form = {k: v if isinstance(v, str) else json.dumps(v) for k, v in params.items()}
+                response = await self._client.post(self._url + method, data=form, files=files)
+            else:
+                response = await self._client.post(self._url + method, json=params)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.WriteError) as e:
             return ApiResult(Outcome.TRANSIENT, description=type(e).__name__)
         except httpx.HTTPError as e:  # read timeout, dropped connection: it may have arrived
@@ -60,6 +68,20 @@ class BotApi:
         if buttons:
             params["reply_markup"] = {"inline_keyboard": inline_keyboard(buttons)}
         return await self.call("sendMessage", params)
+
+    async def send_document(
+        self,
+        chat_id: int,
+        file_name: str,
+        content: bytes,
+        caption: str,
+        buttons: list[list[dict[str, str]]],
+    ) -> ApiResult:
+        """sendDocument with the file uploaded (multipart/form-data)."""
+        params: dict[str, Any] = {"chat_id": chat_id, "caption": caption}
+        if buttons:
+            params["reply_markup"] = {"inline_keyboard": inline_keyboard(buttons)}
+        return await self.call("sendDocument", params, files={"document": (file_name, content)})
 
 
 def inline_keyboard(buttons: list[list[dict[str, str]]]) -> list[list[dict[str, str]]]:

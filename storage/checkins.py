@@ -2,18 +2,74 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from storage.models import Checkin, ClientProfile
+from storage.models import Checkin, CheckinVersion, ClientProfile
 from storage.repo import Store
 
 
 async def checkin_on(store: Store, client_id: int, day: date) -> Checkin | None:
     query = select(Checkin).where(Checkin.client_id == client_id, Checkin.local_date == day)
     return (await store.session.exec(query)).first()
+
+
+ANSWER_COLUMNS = (
+    "pain_now",
+    "exercise_pain",
+    "morning",
+    "stiffness",
+    "swelling",
+    "night_waking",
+    "night_eased",
+    "confidence",
+    "red_flags",
+    "exercises",
+    "note",
+)
+"""The check-in's columns that hold what the client answered (an earlier version keeps them)."""
+
+
+async def keep_submitted(store: Store, row: Checkin, now: datetime) -> CheckinVersion | None:
+    """Before a submitted (done or stopped) check-in is overwritten by new answers for its day,
+    keep it as an earlier version: symptoms and notes must never silently vanish."""
+    if row.id is None or row.status == "in_progress":
+        return None
+    count = select(func.count()).where(CheckinVersion.checkin_id == row.id)
+    earlier = int((await store.session.exec(count)).one() or 0)
+    version = CheckinVersion(
+        checkin_id=row.id,
+        version=earlier + 1,
+        client_id=row.client_id,
+        local_date=row.local_date,
+        status=row.status,
+        answers={name: getattr(row, name) for name in ANSWER_COLUMNS},
+        severity=row.severity,
+        rules=list(row.rules or []),
+        light=row.light,
+        submitted_at=row.completed_at,
+        replaced_at=now,
+    )
+    await store.add(version)
+    return version
+
+
+async def replaced_versions(
+    store: Store, client_id: int, first: date, last: date
+) -> list[CheckinVersion]:
+    """Earlier versions of the client's check-ins from `first` to `last`, oldest first."""
+    query = (
+        select(CheckinVersion)
+        .where(
+            CheckinVersion.client_id == client_id,
+            col(CheckinVersion.local_date) >= first,
+            col(CheckinVersion.local_date) <= last,
+        )
+        .order_by(col(CheckinVersion.local_date), col(CheckinVersion.version))
+    )
+    return list((await store.session.exec(query)).all())
 
 
 async def checkins_between(store: Store, client_id: int, first: date, last: date) -> list[Checkin]:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, LargeBinary, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -198,6 +198,10 @@ class Outbox(SQLModel, table=True):
     last_error: str | None = None
     # the person it was about is deleted: deliver (an alert must arrive), then delete the row
     erase_after_send: bool = False
+    # a file to send (sendDocument, `text` its caption) instead of a text message: a calendar
+    # file that must reach someone other than the person talking (a trainer's cancel)
+    file_name: str | None = Field(default=None, max_length=64)
+    document: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
 
 
 class OutboxSubject(SQLModel, table=True):
@@ -273,6 +277,29 @@ class Checkin(SQLModel, table=True):
     completed_at: datetime | None = Field(default=None, sa_column=_utc_null())
 
 
+class CheckinVersion(SQLModel, table=True):
+    """An earlier submitted version of a day's check-in, kept when "Change answers" replaces it.
+
+    The Checkin row is the latest version (the one every screen and rule counts); these keep
+    what was submitted before, symptoms and note included, for the trainer's history and
+    /mydata (and /deleteme deletes them with the check-ins)."""
+
+    __tablename__ = "checkin_version"
+
+    checkin_id: int = Field(foreign_key="checkin.id", primary_key=True)
+    version: int = Field(primary_key=True, ge=1)  # 1 is the day's first submission
+    client_id: int = Field(foreign_key="person.id", index=True)
+    local_date: date
+    status: str = Field(sa_column=_word())  # done | stopped
+    # the version's answers and exercises, as the check-in's own columns held them
+    answers: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    severity: str | None = None
+    rules: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    light: str | None = None
+    submitted_at: datetime | None = Field(default=None, sa_column=_utc_null())
+    replaced_at: datetime = Field(sa_column=_utc())
+
+
 class Pause(SQLModel, table=True):
     """Days a client is away (travel, illness, flare): no reminders, no flags, streak kept."""
 
@@ -341,6 +368,8 @@ class ConsultSettings(SQLModel, table=True):
     notice_hours: int = 12
     horizon_days: int = 14
     accepting: bool = True
+    # how or where consults happen (an address or a video link), shown to the visitor
+    location: str | None = Field(default=None, max_length=300)
 
 
 class Availability(SQLModel, table=True):

@@ -9,6 +9,27 @@ from sqlmodel import col, select
 from storage.models import ClientProfile, Pause
 from storage.repo import Store
 
+SKIP_PREFIX = "skip:"
+"""Pause.reason of a one-day pause from a reminder's "Skip today" ("skip:sick")."""
+
+
+def is_skipped_day(pause: Pause) -> bool:
+    """A day skipped from the reminder, not a pause: no reminders and the streak kept, but a
+    check-in is still welcome."""
+    return (pause.reason or "").startswith(SKIP_PREFIX)
+
+
+async def skipped_days(store: Store, client_id: int, first: date, last: date) -> dict[date, str]:
+    """Days from `first` to `last` skipped from a reminder, with why ("sick")."""
+    query = select(Pause).where(
+        Pause.client_id == client_id,
+        col(Pause.first_day) <= last,
+        col(Pause.last_day) >= first,
+        col(Pause.reason).startswith(SKIP_PREFIX),
+    )
+    found = (await store.session.exec(query)).all()
+    return {p.first_day: (p.reason or "").removeprefix(SKIP_PREFIX) for p in found}
+
 
 async def pause_on(store: Store, client_id: int, day: date) -> Pause | None:
     query = select(Pause).where(

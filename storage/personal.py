@@ -25,6 +25,7 @@ from storage.models import (
     Alert,
     Booking,
     Checkin,
+    CheckinVersion,
     ClientProfile,
     Conversation,
     Exercise,
@@ -62,6 +63,7 @@ PERSON_REFERENCES: dict[tuple[str, str], Ref] = {
     ("program", "client_id"): Ref.OWNED,
     ("program", "updated_by"): Ref.CLEARED,
     ("checkin", "client_id"): Ref.OWNED,
+    ("checkin_version", "client_id"): Ref.OWNED,
     ("pause", "client_id"): Ref.OWNED,
     ("alert", "client_id"): Ref.OWNED,
     ("alert", "trainer_id"): Ref.STAFF,
@@ -84,6 +86,7 @@ PERSON_REFERENCES: dict[tuple[str, str], Ref] = {
 CHILD_REFERENCES: dict[tuple[str, str], str] = {
     ("exercise", "program_id"): "deleted with the client's program",
     ("alert", "checkin_id"): "alerts are deleted before the check-ins they point at",
+    ("checkin_version", "checkin_id"): "earlier versions are deleted before their check-ins",
     ("slot_claim", "booking_id"): "deleted with the booking, which frees the slot",
     ("outbox_subject", "outbox_id"): "deleted with the message it describes",
 }
@@ -102,6 +105,7 @@ TABLES: dict[str, str] = {
     "program": "a client's program: exported, deleted",
     "exercise": "the program's exercises: exported, deleted",
     "checkin": "a client's check-ins: exported, deleted",
+    "checkin_version": "earlier versions of a client's check-ins: exported, deleted",
     "pause": "a client's pauses: exported, deleted",
     "alert": "alerts about the person: exported (no staff-only fields), deleted",
     "reminder_schedule": "a client's reminder schedule: exported, deleted",
@@ -134,6 +138,7 @@ class Stored:
     exercises: list[Exercise] = field(default_factory=list)
     phase_changes: list[PhaseChange] = field(default_factory=list)
     checkins: list[Checkin] = field(default_factory=list)
+    versions: list[CheckinVersion] = field(default_factory=list)  # earlier, replaced ones
     pauses: list[Pause] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
     outbox: list[Outbox] = field(default_factory=list)
@@ -212,6 +217,12 @@ async def stored_about(store: Store, person: Person) -> Stored:
         store,
         select(Checkin).where(Checkin.client_id == pid).order_by(col(Checkin.local_date)),
     )
+    found.versions = await _all(
+        store,
+        select(CheckinVersion)
+        .where(CheckinVersion.client_id == pid)
+        .order_by(col(CheckinVersion.local_date), col(CheckinVersion.version)),
+    )
     found.pauses = await _all(
         store, select(Pause).where(Pause.client_id == pid).order_by(col(Pause.first_day))
     )
@@ -270,6 +281,9 @@ async def delete_person(store: Store, person: Person, keep_update: int | None = 
         delete(SlotClaim).where(col(SlotClaim.booking_id).in_(bookings)),
         delete(Exercise).where(col(Exercise.program_id).in_(programs)),
         delete(Alert).where(or_(col(Alert.client_id) == pid, col(Alert.checkin_id).in_(checkins))),
+        delete(CheckinVersion).where(
+            or_(col(CheckinVersion.client_id) == pid, col(CheckinVersion.checkin_id).in_(checkins))
+        ),
         delete(Checkin).where(col(Checkin.client_id) == pid),
         delete(Pause).where(col(Pause.client_id) == pid),
         delete(Program).where(col(Program.client_id) == pid),

@@ -144,12 +144,15 @@ class Store:
         not_before: datetime | None = None,
         about: Sequence[int | None] = (),
         erase_after_send: bool = False,
+        file_name: str | None = None,
+        document: bytes | None = None,
     ) -> Outbox | None:
         """Queue a proactive message; a repeated dedupe key queues nothing and returns None.
 
         `about`: the people a message to someone else quotes or names (a client in an alert to
         their trainer), so that deleting one of them deletes it. `erase_after_send`: a notice
-        about someone already gone (they left): delivered, then deleted."""
+        about someone already gone (they left): delivered, then deleted. `document`: a file
+        named `file_name` sent with `text` as its caption."""
         if dedupe_key is not None:
             existing = await self.session.exec(
                 select(Outbox).where(Outbox.dedupe_key == dedupe_key)
@@ -167,6 +170,8 @@ class Store:
             not_before=not_before or now,
             created_at=now,
             erase_after_send=erase_after_send,
+            file_name=file_name,
+            document=document,
         )
         await self.add(row)
         for person_id_about in {p for p in about if p is not None and p != person_id}:

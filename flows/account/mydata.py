@@ -40,6 +40,7 @@ _HIDDEN: dict[str, frozenset[str]] = {
     "exercise": frozenset({"id", "program_id", "library_id"}),
     "phase_change": frozenset({"id", "client_id", "template_id", "changed_by"}),
     "checkin": frozenset({"id", "client_id"}),
+    "checkin_version": frozenset({"checkin_id", "client_id"}),
     "pause": frozenset({"id", "client_id"}),
     "alert": frozenset(
         {
@@ -122,6 +123,7 @@ def export(found: Stored, now: datetime, default_zone: str) -> dict[str, Any]:
         "invites": [_row(i, zone) for i in found.invites],
         "program": program,
         "checkins": [_row(c, zone) for c in found.checkins],
+        "checkins_replaced": [_row(v, zone) for v in found.versions],
         "pauses": [_row(p, zone) for p in found.pauses],
         "alerts": alerts,
         "reminder_schedule": _row(found.schedule, zone) if found.schedule else None,

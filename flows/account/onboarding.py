@@ -17,12 +17,13 @@ from collections.abc import Mapping
 from enum import StrEnum
 
 from flows.account.preferences import clock_time, fit_quiet
+from flows.engine import dates
 from flows.engine.buttons import Actions, ConfirmClearance, Route, outbox_button
 from flows.engine.choices import buttons, pick
 from flows.engine.conversation import Answer, Command, Context, register, resume, start
 from flows.engine.core import keyboard
 from flows.engine.flow import Done, Flow, FlowData, Next, Result, Retry, StepSpec
-from flows.engine.localtime import COMMON_TIMES, COMMON_ZONES, find_timezone
+from flows.engine.localtime import COMMON_TIMES, COMMON_ZONES, find_timezone, local
 from flows.engine.menu import help_text, menu_for
 from flows.engine.notify import notify_person
 from flows.engine.texts import N_, t
@@ -218,6 +219,10 @@ def answer_timezone(ctx: Context, answer: Answer) -> str:
     zone = find_timezone(answer.choice if answer.choice is not None else answer.text)
     if zone is None:
         raise Retry(ctx.t("timezone_bad"))
+    if answer.choice is None:  # typed ("Toronto"): say which zone that became, and its time
+        ctx.say(
+            ctx.t("timezone_chosen", zone=zone, time=dates.clock(local(ctx.now, zone), ctx.locale))
+        )
     return zone
 
 

@@ -121,7 +121,9 @@ async def ask_quiet(ctx: Context, data: Data) -> None:
         ("22:00-07:00", "22:00–07:00"),
         ("off", ctx.t("settings_quiet_off")),
     ]
-    ctx.say(ctx.t("settings_quiet_ask"), buttons(ctx, options, 1))
+    client = ctx.person is not None and ctx.person.role == Role.CLIENT  # alerts aren't theirs
+    ask = ctx.t("settings_quiet_ask_client") if client else ctx.t("settings_quiet_ask")
+    ctx.say(ask, buttons(ctx, options, 1))
 
 
 async def answer_quiet(ctx: Context, data: Data, answer: Answer) -> Result:

@@ -6,6 +6,7 @@ so the trainer sees exactly what visitors will be offered.
     MENU -> DAY -> HOURS -> MENU
          -> LENGTH | BUFFER | NOTICE | HORIZON -> MENU
          -> BLOCKED (a date toggles, again) -> MENU
+         -> LOCATION (an address or a video link) -> MENU
          -> MENU (taking consults toggled)  |  done
 """
 
@@ -15,6 +16,8 @@ import itertools
 import re
 from enum import StrEnum
 
+from flows.booking.location import CLEAR_WORDS, parse_location
+from flows.engine import dates
 from flows.engine.buttons import Actions
 from flows.engine.choices import Option, buttons, pick
 from flows.engine.conversation import Answer, Command, Context, register, start
@@ -34,6 +37,7 @@ class Step(StrEnum):
     NOTICE = "notice"
     HORIZON = "horizon"
     BLOCKED = "blocked"
+    LOCATION = "location"
 
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -52,6 +56,7 @@ MENU: dict[str, str] = {
     "notice": N_("av_menu_notice"),
     "horizon": N_("av_menu_horizon"),
     "blocked": N_("av_menu_blocked"),
+    "location": N_("av_menu_location"),
     "accepting": N_("av_menu_accepting"),
     "done": N_("av_menu_done"),
 }
@@ -150,11 +155,28 @@ async def answer_blocked(ctx: Context, data: Data, answer: Answer) -> Result:
     if day is None:
         raise Retry(ctx.t("av_bad_date"))
     if day < today:
-        raise Retry(ctx.t("av_past_date", day=day.isoformat()))
+        raise Retry(ctx.t("av_past_date", day=dates.weekday(day, ctx.locale)))
     blocked = await bk.toggle_blocked(ctx.store, _trainer_id(ctx), day)
-    day_text = day.isoformat()
+    day_text = dates.weekday(day, ctx.locale)
     ctx.say(ctx.t("av_blocked", day=day_text) if blocked else ctx.t("av_unblocked", day=day_text))
     return Next(Step.BLOCKED)
+
+
+async def ask_location(ctx: Context, data: Data) -> None:
+    ctx.say(ctx.t("av_ask_location"), buttons(ctx, [("back", ctx.t("av_back"))]))
+
+
+async def answer_location(ctx: Context, data: Data, answer: Answer) -> Result:
+    """An address or a link (shown to visitors), "clear" to remove it; Back keeps it."""
+    typed = answer.text.strip().lower()
+    if answer.choice == "back" or typed == "back":
+        return Next(Step.MENU)
+    settings = await bk.consult_settings(ctx.store, _trainer_id(ctx))
+    place = None if typed in CLEAR_WORDS else parse_location(answer.text)
+    if answer.choice is not None or (place is None and typed not in CLEAR_WORDS):
+        raise Retry(ctx.t("av_bad_location"))
+    settings.location = place
+    return Next(Step.MENU)
 
 
 AVAILABILITY = register(
@@ -167,6 +189,7 @@ AVAILABILITY = register(
             Step.HOURS: StepSpec(ask_hours, answer_hours),
             **{step: _number_step(step) for step in CHOICES},
             Step.BLOCKED: StepSpec(ask_blocked, answer_blocked),
+            Step.LOCATION: StepSpec(ask_location, answer_location),
         },
     )
 )
@@ -201,8 +224,9 @@ async def _summary(ctx: Context) -> str:
         buffer=settings.buffer_minutes,
         notice=settings.notice_hours,
         horizon=settings.horizon_days,
-        blocked=", ".join(d.isoformat() for d in blocked) or ctx.t("av_none"),
+        blocked=", ".join(dates.weekday(d, ctx.locale) for d in blocked) or ctx.t("av_none"),
         accepting=ctx.t("av_accepting") if settings.accepting else ctx.t("av_paused"),
+        location=settings.location or ctx.t("av_location_none"),
     )
 
 

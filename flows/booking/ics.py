@@ -29,6 +29,7 @@ def consult_ics(
     now: datetime,
     sequence: int = 0,
     cancelled: bool = False,
+    location: str | None = None,
 ) -> bytes:
     """One VEVENT in UTC: PUBLISH to add or update the event, CANCEL to remove it."""
     calendar = Calendar()
@@ -42,6 +43,8 @@ def consult_ics(
     event.add("dtend", ends_at)
     event.add("summary", title)
     event.add("description", details)
+    if location:  # the trainer's address or video link
+        event.add("location", location)
     event.add("sequence", sequence)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     calendar.add_component(event)

@@ -8,15 +8,26 @@ from __future__ import annotations
 from enum import StrEnum
 
 from flows.booking.times import when
-from flows.engine.buttons import Actions, BookingNew, Outcome, Route, StaffCancel, outbox_button
+from flows.booking.visitor import calendar_file
+from flows.engine.buttons import (
+    Actions,
+    BookingNew,
+    Outcome,
+    Route,
+    StaffCancel,
+    button,
+    outbox_button,
+)
 from flows.engine.conversation import Answer, Command, Context, register, start
+from flows.engine.core import keyboard
 from flows.engine.flow import Done, Flow, FlowData, Result, Retry, StepSpec
 from flows.engine.notify import notify_person
 from flows.engine.texts import N_, t
 from storage import booking as bk
-from storage.models import Booking, BookingStatus, Role
+from storage.models import Booking, BookingStatus, Person, Role
 
 MAX_REASON = 300
+LISTED = 40  # consults /bookings shows, each with its Cancel button (Telegram allows 100)
 
 
 def _new_slot_button(person_locale: str, booking_id: int) -> list[list[dict[str, str]]]:
@@ -48,17 +59,24 @@ async def _bookings(ctx: Context) -> None:
         return
     zone = ctx.zone(person)
     lines = [ctx.t("bk_list_header", count=len(found), zone=zone)]
-    for booking in found[:50]:
+    cancels = []
+    for n, booking in enumerate(found[:LISTED], start=1):
         trainer = await ctx.store.person(booking.trainer_id)
+        name = booking.intake.get("name") or "?"
         lines.append(
             ctx.t(
                 "bk_list_line",
+                n=n,
                 when=when(booking.starts_at, zone, ctx.locale),
-                name=booking.intake.get("name") or "?",
+                name=name,
                 trainer=trainer.name if trainer else "?",
             )
         )
-    ctx.say("\n".join(lines))
+        if booking.starts_at > ctx.now:  # under way: nothing to cancel
+            label = ctx.t("bk_list_cancel", n=n, name=name)
+            cancels.append(button(label, StaffCancel(booking.id or 0)))
+    rows = [[cancel] for cancel in cancels]
+    ctx.say("\n".join(lines), keyboard(*rows))
 
 
 class Step(StrEnum):
@@ -107,6 +125,26 @@ async def _cancel(ctx: Context, booking_id: int, reason: str) -> None:
             when=when(booking.starts_at, zone, prospect.locale),
             reason=reason,
         )
+        await _send_cancelled_event(ctx, booking, prospect, trainer)
+
+
+async def _send_cancelled_event(
+    ctx: Context, booking: Booking, prospect: Person, trainer: Person | None
+) -> None:
+    """The calendar file that takes the consult out of the visitor's calendar (the same UID,
+    the next SEQUENCE, METHOD:CANCEL), as their own cancel sends; through the outbox, since
+    the trainer is the one talking."""
+    ics = await calendar_file(ctx, booking, trainer, cancelled=True, locale=prospect.locale)
+    await ctx.store.enqueue(
+        chat_id=prospect.chat_id,
+        person_id=prospect.id,
+        text=ics.caption,
+        kind="bk_ics_cancel",
+        now=ctx.now,
+        dedupe_key=f"booking:{booking.id}:ics_cancel",
+        file_name=ics.filename,
+        document=ics.content,
+    )
 
 
 TRAINER_CANCEL = register(

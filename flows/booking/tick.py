@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Literal
 
+from flows.booking.location import location_of, where
 from flows.booking.staff import outcome_buttons
 from flows.booking.times import when
 from flows.booking.visitor import prospect_outbox_buttons
@@ -94,6 +95,7 @@ async def _remind(store: Store, booking: Booking, now: datetime, default_zone: s
         trainer=trainer.name,
         when=when(booking.starts_at, zone, prospect.locale),
         zone=zone,
+        where=where(prospect.locale, await location_of(store, trainer.id or 0), trainer.name),
     )
     return await _queue(
         store,

@@ -27,11 +27,13 @@ from typing import Any
 
 from flows.account.onboarding import answer_timezone, ask_timezone
 from flows.booking.ics import booking_uid, consult_ics
+from flows.booking.location import location_of, where
 from flows.booking.slots import by_local_day
 from flows.booking.times import HOLD_MINUTES, clock_at, length_of, offered_slots, when
 from flows.checkin.alert import raise_visitor_alerts
 from flows.checkin.day import RED_FLAG_ITEMS, Client, Day, RedFlagCode
-from flows.checkin.labels import red_flag_item, told_record
+from flows.checkin.flag_screen import flag_keyboard, flag_question, flags_record
+from flows.checkin.labels import told_record
 from flows.checkin.triage import assess
 from flows.engine import dates
 from flows.engine.buttons import (
@@ -173,7 +175,7 @@ async def answer_injury(ctx: Context, data: Data, answer: Answer) -> Result:
 
 
 async def ask_flags(ctx: Context, data: Data) -> None:
-    ctx.say(ctx.t("bk_ask_flags"), _flag_buttons(ctx, data))
+    ctx.say(flag_question(ctx, ctx.t("bk_ask_flags")), _flag_buttons(ctx, data))
 
 
 async def answer_flags(ctx: Context, data: Data, answer: Answer) -> Result:
@@ -186,7 +188,9 @@ async def answer_flags(ctx: Context, data: Data, answer: Answer) -> Result:
         data.flags = [f for f in flags if f != code] if code in flags else [*flags, code]
         if answer.message_id is None:
             return Next(Step.FLAGS)
-        ctx.replies.edit(answer.message_id, ctx.t("bk_ask_flags"), _flag_buttons(ctx, data))
+        ctx.replies.edit(
+            answer.message_id, flag_question(ctx, ctx.t("bk_ask_flags")), _flag_buttons(ctx, data)
+        )
         return Stay()
     if choice not in ("none", "done"):
         raise Retry(ctx.t("ci_flags_hint"))
@@ -261,7 +265,7 @@ async def _show_slots(ctx: Context, data: Data, edit_id: int | None = None) -> R
     rows.append(nav)
     text = ctx.t(
         "bk_slots",
-        day=dates.long_weekday(day, ctx.locale),
+        day=dates.weekday(day, ctx.locale),
         zone=zone,
         n=page + 1,
         total=len(days),
@@ -430,25 +434,11 @@ async def _offered(ctx: Context, data: Data) -> dict[datetime, int]:
 
 
 def _flag_buttons(ctx: Context, data: Data) -> Keyboard:
-    chosen = set(data.flags or [])
-    rows = [
-        [
-            ctx.choice(
-                ("☑ " if code in chosen else "☐ ") + red_flag_item(code, ctx.locale), f"f:{code}"
-            )
-        ]
-        for code in RED_FLAG_ITEMS
-    ]
-    done = ctx.t("ci_flags_done") if chosen else ctx.t("ci_flags_none")
-    rows.append([ctx.choice(done, "done" if chosen else "none")])
-    return keyboard(*rows)
+    return flag_keyboard(ctx, set(data.flags or []))
 
 
 def _flags_record(ctx: Context, data: Data) -> str:
-    codes = data.flags or []
-    none, question = ctx.t("ci_flags_none"), ctx.t("bk_ask_flags")
-    ticked = "\n".join(f"» {red_flag_item(c, ctx.locale)}" for c in codes) or f"» {none}"
-    return f"{question}\n\n{ticked}"
+    return flags_record(ctx, ctx.t("bk_ask_flags"), data.flags or [])
 
 
 async def _prospect(ctx: Context, data: Data) -> Person:
@@ -529,9 +519,10 @@ async def send_confirmation(ctx: Context, booking: Booking, trainer: Person, zon
         trainer=trainer.name,
         minutes=length,
         reminders=ctx.t("bk_remind_both") if day_ahead else ctx.t("bk_remind_hour"),
+        where=where(ctx.locale, await location_of(ctx.store, trainer.id or 0), trainer.name),
     )
     ctx.say(text, prospect_buttons(ctx, booking.id or 0))
-    ctx.replies.add(_calendar_file(ctx, booking, trainer))
+    ctx.replies.add(await calendar_file(ctx, booking, trainer))
 
 
 def _uid(booking: Booking) -> str:
@@ -546,26 +537,33 @@ def _calendar_identity(booking: Booking, old: Booking | None) -> None:
         booking.ics_uid, booking.ics_sequence = _uid(booking), 0
 
 
-def _calendar_file(
-    ctx: Context, booking: Booking, trainer: Person | None, cancelled: bool = False
+async def calendar_file(
+    ctx: Context,
+    booking: Booking,
+    trainer: Person | None,
+    cancelled: bool = False,
+    locale: str | None = None,
 ) -> Document:
-    """The booking's event as an .ics; a cancel is the next SEQUENCE of the same UID."""
+    """The booking's event as an .ics, in `locale` (default: the person talking); a cancel is
+    the next SEQUENCE of the same UID. Its LOCATION is the trainer's place, if set."""
     if cancelled:
         booking.ics_uid, booking.ics_sequence = _uid(booking), booking.ics_sequence + 1
+    lang = locale or ctx.locale
     name = trainer.name if trainer is not None else "?"
     ics = consult_ics(
         uid=_uid(booking),
         starts_at=booking.starts_at,
         ends_at=booking.ends_at,
-        title=ctx.t("bk_ics_title", trainer=name),
-        details=ctx.t("bk_ics_details", trainer=name),
+        title=t("bk_ics_title", lang, trainer=name),
+        details=t("bk_ics_details", lang, trainer=name),
         now=ctx.now,
         sequence=booking.ics_sequence,
         cancelled=cancelled,
+        location=await location_of(ctx.store, booking.trainer_id),
     )
     if cancelled:
-        return Document(ics, "consult-cancelled.ics", ctx.t("bk_ics_cancel_caption"))
-    return Document(ics, "consult.ics", ctx.t("bk_ics_caption"))
+        return Document(ics, "consult-cancelled.ics", t("bk_ics_cancel_caption", lang))
+    return Document(ics, "consult.ics", t("bk_ics_caption", lang))
 
 
 def prospect_buttons(ctx: Context, booking_id: int) -> Keyboard:
@@ -722,7 +720,7 @@ async def on_cancel(ctx: Context, data: BookingCancel) -> None:
     new = keyboard([button(ctx.t("bk_book_new"), BookingNew(data.booking_id))])
     ctx.say(ctx.t("bk_cancelled", when=when(booking.starts_at, zone, ctx.locale)), new)
     trainer = await ctx.store.person(booking.trainer_id)
-    ctx.replies.add(_calendar_file(ctx, booking, trainer, cancelled=True))
+    ctx.replies.add(await calendar_file(ctx, booking, trainer, cancelled=True))
     if trainer is not None:
         tz = ctx.zone(trainer)
         await notify_person(

@@ -28,12 +28,13 @@ from typing import Any, Literal, NamedTuple, get_args
 from flows.checkin.day import (
     ALERT_LINES,
     ALERT_OPTION_TEXTS,
+    SKIP_TEXTS,
     Answers,
     label,
     options,
 )
 from flows.checkin.labels import red_flag_item, rule_label, told_for
-from flows.checkin.triage import Assessment, rule_severity
+from flows.checkin.triage import Assessment, day_light, rule_severity
 from flows.engine import dates
 from flows.engine.buttons import (
     AckAlerts,
@@ -65,10 +66,19 @@ from storage.alerts import (
     open_alerts,
     overdue_alerts,
 )
-from storage.checkins import checkins_between
+from storage.checkins import checkins_between, replaced_versions
 from storage.failures import waiting
-from storage.models import ALERT_PRIORITY, STAFF, Alert, AlertStatus, Checkin, Person, Role
-from storage.pauses import paused_days
+from storage.models import (
+    ALERT_PRIORITY,
+    STAFF,
+    Alert,
+    AlertStatus,
+    Checkin,
+    CheckinVersion,
+    Person,
+    Role,
+)
+from storage.pauses import paused_days, skipped_days
 from storage.repo import Store, StoreFactory
 
 log = logging.getLogger(__name__)
@@ -650,16 +660,23 @@ async def history_text(ctx: Context, client: Person) -> str:
         c.local_date: c for c in await checkins_between(ctx.store, client.id or 0, first, today)
     }
     paused = await paused_days(ctx.store, client.id or 0, first, today)
+    earlier = await replaced_versions(ctx.store, client.id or 0, first, today)
+    skipped = await skipped_days(ctx.store, client.id or 0, first, today)
     lines = [ctx.t("history_header", client=client.name)]
     for offset in range(HISTORY_DAYS):
         day = first + timedelta(days=offset)
         label = dates.weekday(day, ctx.locale)
         checkin = found.get(day)
         if checkin is None:
-            if day in paused:
+            why = skipped.get(day, "")
+            if why in SKIP_TEXTS:  # skipped from the reminder, not a pause
+                reason = ctx.t(SKIP_TEXTS[why]).lower()
+                lines.append(ctx.t("history_skipped", date=label, reason=reason))
+            elif day in paused:
                 lines.append(ctx.t("history_paused", date=label))
             else:
                 lines.append(ctx.t("history_missing", date=label))
+            lines += _replaced_lines(ctx, earlier, day)  # a change begun and not finished
             continue
         lines.append(
             ctx.t(
@@ -668,11 +685,28 @@ async def history_text(ctx: Context, client: Person) -> str:
                 pain=_value(checkin.pain_now),
                 exercise=_value(checkin.exercise_pain),
                 adherence=_adherence(checkin.exercises or [], ctx.locale),
-                light=_light(checkin.light, ctx.locale),
+                light=_light(day_light(checkin.light, checkin.severity), ctx.locale),
                 rules=" ".join(checkin.rules or []) or BLANK,
             )
         )
+        lines += _replaced_lines(ctx, earlier, day)
     return "\n".join(lines)
+
+
+def _replaced_lines(ctx: Context, earlier: Sequence[CheckinVersion], day: date) -> list[str]:
+    """The versions of `day` the client later changed: what they said is kept, marked so."""
+    return [
+        ctx.t(
+            "history_replaced",
+            pain=_value(version.answers.get("pain_now")),
+            exercise=_value(version.answers.get("exercise_pain")),
+            adherence=_adherence(version.answers.get("exercises") or [], ctx.locale),
+            light=_light(day_light(version.light, version.severity), ctx.locale),
+            rules=" ".join(version.rules or []) or BLANK,
+        )
+        for version in earlier
+        if version.local_date == day
+    ]
 
 
 async def show_history(ctx: Context, data: History) -> None:
@@ -690,6 +724,8 @@ async def show_history(ctx: Context, data: History) -> None:
 
 async def _clinician_line(store: Store, client: Person | None, locale: str) -> str:
     """Whom to refer to, as the trainer typed it in /program (visitors have none on file)."""
+    if is_visitor(client):  # no program, no clinician on file: what the trainer can do
+        return t("alert_clinician_visitor", locale)
     profile = await store.profile(client.id or 0) if client is not None else None
     if profile is None or not profile.clinician:
         return t("alert_clinician_none", locale)

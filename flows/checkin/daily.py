@@ -37,14 +37,14 @@ from flows.checkin.day import (
     Day,
     Exercise,
     IsoDate,
-    RedFlagCode,
     SkipReason,
     label,
     options,
 )
-from flows.checkin.labels import red_flag_item, told_record
+from flows.checkin.flag_screen import flag_keyboard, flag_question, flags_record
+from flows.checkin.labels import told_record
 from flows.checkin.questions import OPTIONAL_QUESTIONS, questions_for
-from flows.checkin.triage import Assessment, Light, assess, rule_severity
+from flows.checkin.triage import Assessment, Light, assess, day_light, rule_severity
 from flows.engine import dates
 from flows.engine.buttons import Actions
 from flows.engine.choices import Option, buttons, pick
@@ -75,9 +75,9 @@ from flows.engine.parse import ascii_int
 from flows.engine.texts import N_
 from flows.library.howto import howto
 from flows.progress.trends import series, set_counts, streak
-from storage.checkins import checkin_dates, checkin_on, checkins_between
+from storage.checkins import checkin_dates, checkin_on, checkins_between, keep_submitted
 from storage.models import Checkin, Clearance, ClientProfile, Person, Role
-from storage.pauses import pause_on, paused_days
+from storage.pauses import is_skipped_day, pause_on, paused_days
 from storage.programs import exercises_of, program_for
 from storage.repo import Store
 
@@ -227,8 +227,9 @@ def _done(exercises: Iterable[Prescribed]) -> tuple[Exercise, ...]:
 # --- starting -----------------------------------------------------------------------------------
 
 
-async def begin(ctx: Context) -> None:
-    """/checkin: start today's check-in, resume one under way, or offer to change today's."""
+async def begin(ctx: Context, worried: bool = False) -> None:
+    """/checkin: start today's check-in, resume one under way, or offer to change today's.
+    `worried` (feeling sick): the red-flag screen first, then the check-in as usual."""
     person = ctx.person
     profile = await ctx.store.profile(person.id or 0) if person else None
     if person is None or profile is None or profile.onboarded_at is None:
@@ -245,12 +246,14 @@ async def begin(ctx: Context) -> None:
         await resume(ctx)
         return
     pause = await pause_on(ctx.store, person.id or 0, today)
-    if pause is not None:
+    if pause is not None and not is_skipped_day(pause):  # a skipped day may still check in
         ctx.say(ctx.t("ci_paused", until=dates.day(pause.last_day, ctx.locale)))
         return
     data = await _fresh_data(ctx, person, profile, today)
     existing = await checkin_on(ctx.store, person.id or 0, today)
     first = Step.AGAIN if existing is not None and existing.status != "in_progress" else Step.PAIN
+    if worried and first == Step.PAIN:  # as if "something worrying" was tapped on the first
+        data.worry_return, first = Step.PAIN, Step.RED_FLAGS
     await start(ctx, CHECKIN, first, data)
 
 
@@ -399,7 +402,7 @@ def _did(data: Data, sets_done: int, skip_reason: str | None = None) -> Result:
 
 
 async def ask_flags(ctx: Context, data: Data) -> None:
-    ctx.say(ctx.t(label("red_flags").ask), _flag_buttons(ctx, data))
+    ctx.say(flag_question(ctx, ctx.t(label("red_flags").ask)), _flag_buttons(ctx, data))
 
 
 async def answer_flags(ctx: Context, data: Data, answer: Answer) -> Result:
@@ -436,7 +439,11 @@ async def _toggle(ctx: Context, data: Data, answer: Answer, code: str) -> Result
             return await _emergency(ctx, data, answer, assessment)
     if answer.message_id is None:
         return Next(Step.RED_FLAGS)
-    ctx.replies.edit(answer.message_id, ctx.t("ci_red_flags"), _flag_buttons(ctx, data))
+    ctx.replies.edit(
+        answer.message_id,
+        flag_question(ctx, ctx.t(label("red_flags").ask)),
+        _flag_buttons(ctx, data),
+    )
     return Stay()
 
 
@@ -508,26 +515,12 @@ def _scale(ctx: Context) -> Keyboard:
 
 
 def _flag_buttons(ctx: Context, data: Data) -> Keyboard:
-    chosen = set(data.answers.red_flags)
-    rows = [
-        [
-            ctx.choice(
-                ("☑ " if code in chosen else "☐ ") + red_flag_item(code, ctx.locale), f"f:{code}"
-            )
-        ]
-        for code in RED_FLAG_ITEMS
-    ]
-    done = ctx.t("ci_flags_done") if chosen else ctx.t("ci_flags_none")
-    rows.append([ctx.choice(done, "done" if chosen else "none")])
-    return keyboard(*rows)
+    return flag_keyboard(ctx, set(data.answers.red_flags))
 
 
 def _flags_record(ctx: Context, data: Data) -> str:
     """The red-flag question with what was ticked, once answered (no buttons)."""
-    codes: tuple[RedFlagCode, ...] = data.answers.red_flags
-    none, question = ctx.t("ci_flags_none"), ctx.t("ci_red_flags")
-    ticked = "\n".join(f"» {red_flag_item(c, ctx.locale)}" for c in codes) or f"» {none}"
-    return f"{question}\n\n{ticked}"
+    return flags_record(ctx, ctx.t(label("red_flags").ask), data.answers.red_flags)
 
 
 # --- assessing and saving -----------------------------------------------------------------------
@@ -590,6 +583,7 @@ async def _write(
     if row is None:
         row = Checkin(client_id=client_id, local_date=data.date, started_at=ctx.now)
         ctx.store.session.add(row)
+    await keep_submitted(ctx.store, row, ctx.now)  # "Change answers" keeps the earlier one
     for name, value in data.answers.model_dump(mode="json").items():
         setattr(row, name, value)
     row.exercises = [item.model_dump(mode="json", exclude=SHOWN_ONLY) for item in data.exercises]
@@ -610,7 +604,7 @@ def _series_day(row: Checkin) -> dict[str, Any]:
         "pain_now": row.pain_now,
         "exercise_pain": row.exercise_pain,
         "exercises": row.exercises,
-        "light": row.light,
+        "light": day_light(row.light, row.severity),
     }
 
 
@@ -640,7 +634,9 @@ async def _summary(
     lines = [ctx.t("ci_saved", name=person.name)]
     if assessment.severity == "urgent":
         lines.insert(0, ctx.t("ci_urgent"))
-    if assessment.light and assessment.severity != "urgent":  # then: no load until cleared
+    if assessment.severity == "urgent":  # red, and no load until cleared
+        lines.append(ctx.t("ci_light_flagged"))
+    elif assessment.light:
         lines.append(ctx.t(LIGHT_TEXTS[assessment.light]))
     if assessment.severity == "routine" and assessment.light != "red":
         lines.append(ctx.t("ci_routine"))

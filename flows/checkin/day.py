@@ -105,6 +105,18 @@ RED_FLAGS: Final[Mapping[RedFlagCode, RedFlag]] = MappingProxyType(
         ),
     }
 )
+# How the Q9 screen groups the items: its question lists each group's full wording, and its
+# short buttons follow in this order (flows/checkin/flag_screen.py). Every code once.
+RED_FLAG_GROUPS: Final[tuple[tuple[str, tuple[RedFlagCode, ...]], ...]] = (
+    ("chest", ("chest_pain", "breathless", "coughing_blood")),
+    (
+        "nerves",
+        ("saddle_numbness", "bladder_bowel", "both_legs", "stroke_signs", "limb_numbness"),
+    ),
+    ("unwell", ("fever", "chills", "very_unwell")),
+    ("pain", ("worst_pain_ever", "accident", "pop_giving_way")),
+    ("leg_wound", ("calf_swelling", "wound_problem", "weight_loss")),
+)
 RED_FLAG_ITEMS: Final[Mapping[RedFlagCode, str]] = MappingProxyType(
     {code: flag.item for code, flag in RED_FLAGS.items()}
 )
@@ -384,3 +396,12 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
         if isinstance(kind, type) and issubclass(kind, BaseModel):
             return kind
     return None
+
+
+# the reasons of a reminder's "Skip today" (flows/engine/buttons.py SkipReason, the stored pause
+# reason), said wherever the day shows
+SKIP_TEXTS: dict[str, str] = {
+    "travel": N_("rem_skip_travel"),
+    "sick": N_("rem_skip_sick"),
+    "rest": N_("rem_skip_rest"),
+}

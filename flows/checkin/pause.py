@@ -15,7 +15,7 @@ from flows.engine.flow import Done, Flow, FlowData, Result, Retry, StepSpec
 from flows.engine.parse import ascii_int
 from flows.engine.texts import N_
 from storage.models import Role
-from storage.pauses import add_pause, end_pause
+from storage.pauses import add_pause, end_pause, is_skipped_day, pause_on
 
 MAX_DAYS = 60
 CHOICES = {"3": N_("pause_3"), "7": N_("pause_7"), "14": N_("pause_14")}  # days -> text key
@@ -80,7 +80,12 @@ async def _resume(ctx: Context) -> None:
     person = ctx.person
     if person is None or person.id is None:
         return
-    ended = await end_pause(ctx.store, person.id, ctx.today(person))
+    today = ctx.today(person)
+    current = await pause_on(ctx.store, person.id, today)
+    if current is not None and is_skipped_day(current):  # a skipped day is no pause
+        ctx.say(ctx.t("not_paused"))
+        return
+    ended = await end_pause(ctx.store, person.id, today)
     ctx.say(ctx.t("resumed") if ended else ctx.t("not_paused"))
 
 

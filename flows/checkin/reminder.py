@@ -23,6 +23,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, get_args
 
 from flows.checkin import daily as checkin
+from flows.checkin.day import SKIP_TEXTS
 from flows.checkin.triage import Thresholds, missed_checkin_days, rule_severity
 from flows.engine import dates
 from flows.engine.buttons import Actions, ReminderPress, Route, SkipReason, button
@@ -30,7 +31,7 @@ from flows.engine.conversation import Command, Context
 from flows.engine.core import keyboard
 from flows.engine.localtime import local
 from flows.engine.schedule import in_span, local_date, next_at, quiet_span, quiet_until, zone_of
-from flows.engine.texts import N_, t
+from flows.engine.texts import t
 from flows.engine.ticks import Outcome, RowErrors, Tick, isolated
 from storage.alerts import open_alert
 from storage.checkins import checkin_on
@@ -69,11 +70,6 @@ SCHEDULE_TICK = Tick("schedule", "client", timedelta(minutes=15), timedelta(days
 REMINDER_TICK = Tick("reminder", "client", timedelta(minutes=15), timedelta(days=1))
 NUDGE_TICK = Tick("nudge", "client", timedelta(hours=1), timedelta(days=1))
 SKIP_REASONS: tuple[SkipReason, ...] = get_args(SkipReason)  # "travel", "sick", "rest"
-SKIP_TEXTS: dict[SkipReason, str] = {
-    "travel": N_("rem_skip_travel"),
-    "sick": N_("rem_skip_sick"),
-    "rest": N_("rem_skip_rest"),
-}
 # packed once: the planner puts them on every reminder of a burst
 _NOW, _SNOOZE, _SKIP = (ReminderPress(choice).pack() for choice in ("now", "snooze", "skip"))
 
@@ -458,6 +454,9 @@ async def reminder_action(ctx: Context, data: ReminderPress) -> None:
         await checkin.begin(ctx)
     elif data.choice == "snooze":
         await _snooze(ctx, person)
+    elif data.choice == "flags":
+        ctx.replies.toast()
+        await checkin.begin(ctx, worried=True)
     elif data.reason is None:
         ctx.replies.toast()
         options = [
@@ -500,6 +499,10 @@ async def _skip(ctx: Context, person: Person, reason: SkipReason) -> None:
     await add_pause(ctx.store, person.id or 0, today, 1, ctx.now, reason=f"skip:{reason}")
     ctx.replies.toast()
     _record_press(ctx, ctx.t(SKIP_TEXTS[reason]))
+    if reason == "sick":  # feeling unwell may be a red flag: offer the screen
+        flags = keyboard([button(ctx.t("rem_sick_flags"), ReminderPress("flags"))])
+        ctx.say(ctx.t("rem_skipped_sick"), flags)
+        return
     ctx.say(ctx.t("rem_skipped"))
 
 

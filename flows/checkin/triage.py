@@ -370,6 +370,20 @@ def light_for(
     return None
 
 
+FLAGGED: Final = ("emergency", "urgent")
+"""Severities that make a day red wherever it is shown."""
+
+
+def day_light(light: str | None, severity: str | None) -> Light | None:
+    """The light a day shows everywhere (check-in summary, /progress, /clients, history,
+    alerts): an emergency or urgent flag makes the day red whatever the answers' own light
+    (section 3); otherwise the answers decide (`light_for`). Rows stored before flags counted
+    are read through this too, so one rule holds for every screen."""
+    if severity in FLAGGED:
+        return "red"
+    return light if light in ("green", "amber", "red") else None  # type: ignore[return-value]
+
+
 def assess(
     client: Client,
     today: Day,
@@ -383,7 +397,8 @@ def assess(
     ctx = _Context(client, today, _index_days(today, history), thresholds)
     rules = sort_rules(rule_id for rule_id, check in _CHECKS if check(ctx))
     severity: Severity = rule_severity(rules[0]) if rules else "none"
-    return Assessment(severity, rules, light_for(today, "R3" in rules, thresholds))
+    light = day_light(light_for(today, "R3" in rules, thresholds), severity)
+    return Assessment(severity, rules, light)
 
 
 # --- R10: missed check-ins (scheduler) ---------------------------------------------------------

@@ -380,9 +380,10 @@ class ConfirmClearance(ButtonData, prefix="clear"):
 
 
 class ReminderPress(ButtonData, prefix="rem"):
-    """The daily reminder: "rem:now", "rem:snooze", "rem:skip", then "rem:skip:travel"."""
+    """The daily reminder: "rem:now", "rem:snooze", "rem:skip", then "rem:skip:travel";
+    "rem:flags" (offered after "Sick") opens today's check-in at the red-flag screen."""
 
-    choice: Literal["now", "snooze", "skip"]
+    choice: Literal["now", "snooze", "skip", "flags"]
     reason: SkipReason | None = None
 
     def check(self) -> None:

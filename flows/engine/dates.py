@@ -1,14 +1,16 @@
 """Dates and times as people read them, per locale, from Babel's CLDR data (never strftime, whose
-names and order are English-only). The bot's "en" writes them the British way ("Wed 11 Nov")."""
+names and order are English-only). The bot's "en" writes them the British way ("Wed 11 Nov").
+
+One house style: a date is "11 Nov" or "Wed 11 Nov" (with a time "Wed 11 Nov, 14:30"), in
+booking as everywhere else; no long forms ("Wednesday 11 November") beside short ones."""
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from functools import cache
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_skeleton
+from babel.dates import format_skeleton
 
 BABEL_LOCALES = {"en": "en_GB"}
 FALLBACK = "en_GB"
@@ -30,15 +32,6 @@ def day(value: date, locale: str) -> str:
 def weekday(value: date, locale: str) -> str:
     """ "Wed 11 Nov" """
     return format_skeleton("MMMEd", value, locale=babel_locale(locale))
-
-
-def long_weekday(value: date, locale: str) -> str:
-    """ "Wednesday 11 November", "miércoles, 11 de noviembre": the locale's day-and-month
-    pattern with the weekday written out (CLDR has no skeleton for that, so a closest match
-    abbreviates it in some locales)."""
-    found = babel_locale(locale).datetime_skeletons["MMMMEd"]
-    pattern = re.sub(r"E+", "EEEE", found.pattern)
-    return format_date(value, pattern, locale=babel_locale(locale))
 
 
 def clock(value: datetime, locale: str) -> str:

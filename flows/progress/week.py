@@ -14,8 +14,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from flows.checkin.daily import current_streak
-from flows.checkin.day import OPTION_TEXTS
-from flows.checkin.reminder import SKIP_REASONS, SKIP_TEXTS
+from flows.checkin.day import OPTION_TEXTS, SKIP_TEXTS
+from flows.checkin.reminder import SKIP_REASONS
+from flows.checkin.triage import FLAGGED, day_light
 from flows.engine import dates
 from flows.engine.buttons import Actions, ProgressWindow, Route, SkipReason, Window, button
 from flows.engine.conversation import Command, Context
@@ -26,7 +27,7 @@ from flows.engine.texts import N_
 from flows.progress.trends import Direction, adherence, pain_trend, set_counts
 from storage.checkins import checkins_between, has_checkins
 from storage.models import Checkin, Pause, Person, Role
-from storage.pauses import pauses_between
+from storage.pauses import SKIP_PREFIX, pauses_between
 
 WINDOWS: tuple[Window, Window] = (7, 14)
 WINDOW_TEXTS: dict[Window, str] = {7: N_("progress_show_7"), 14: N_("progress_show_14")}
@@ -37,7 +38,6 @@ TREND_TEXTS: dict[Direction, str] = {
 }
 WEEK = 7
 LIGHTS = {"green": "🟢", "amber": "🟡", "red": "🔴"}
-SKIP_PREFIX = "skip:"  # a one-day pause from a reminder's "Skip today" (flows/checkin/reminder.py)
 
 
 # --- the numbers (shared with flows/staff/clients.py) ------------------------------------------
@@ -53,8 +53,11 @@ def exercises_of(rows: Iterable[Checkin]) -> list[dict[str, Any]]:
     return [exercise for row in rows for exercise in row.exercises or []]
 
 
-def light_mark(light: str | None) -> str:
-    return LIGHTS.get(light or "", "")
+def light_mark(row: Checkin | None) -> str:
+    """The day's light as a dot, its flags counted (triage.day_light): the same everywhere."""
+    if row is None:
+        return ""
+    return LIGHTS.get(day_light(row.light, row.severity) or "", "")
 
 
 # --- /progress ----------------------------------------------------------------------------------
@@ -102,7 +105,7 @@ def _pause_on(pauses: list[Pause], day: date) -> Pause | None:
     return next((p for p in pauses if p.first_day <= day <= p.last_day), None)
 
 
-def _skip_reason(pause: Pause) -> SkipReason | None:
+def skip_reason(pause: Pause) -> SkipReason | None:
     """Why a one-day pause from a reminder's "Skip today" was taken (travel, sick, rest)."""
     reason = (pause.reason or "").removeprefix(SKIP_PREFIX)
     return next((r for r in SKIP_REASONS if r == reason and pause.reason != reason), None)
@@ -116,7 +119,7 @@ def _day_line(
         label = ctx.t("progress_today", date=label)
     if row is not None:
         details = _checkin_details(ctx, row)
-    elif pause is not None and (skipped := _skip_reason(pause)) is not None:
+    elif pause is not None and (skipped := skip_reason(pause)) is not None:
         reason = ctx.t(SKIP_TEXTS[skipped]).lower()
         details = ctx.t("progress_day_skipped", reason=reason)
     elif pause is not None:
@@ -129,7 +132,7 @@ def _day_line(
 def _checkin_details(ctx: Context, row: Checkin) -> str:
     """ "pain 2 🟢 · exercises 9/9 sets", or "… · exercises skipped (pain)"."""
     first = ctx.t("progress_pain", pain=row.pain_now) if row.pain_now is not None else ""
-    first = " ".join(part for part in (first, light_mark(row.light)) if part)
+    first = " ".join(part for part in (first, light_mark(row)) if part)
     parts = [first] if first else []
     exercises = row.exercises or []
     answered = [e for e in exercises if e.get("sets_done") is not None]
@@ -153,7 +156,7 @@ def _week_lines(ctx: Context, week: list[Checkin]) -> list[str]:
     done, total = set_counts(exercises)
     lines = [ctx.t("progress_week", done=done, total=total, percent=percent(ratio, ctx.locale))]
     goal = ctx.bot.thresholds.progression_adherence_min
-    if ratio >= goal:
+    if ratio >= goal and not any(row.severity in FLAGGED for row in week):  # no praise on a flag
         lines.append(ctx.t("progress_week_goal", goal=percent(goal, ctx.locale)))
     return lines
 

@@ -19,6 +19,7 @@ from datetime import date, timedelta
 
 from flows.checkin import alert
 from flows.checkin.daily import current_streak
+from flows.checkin.day import SKIP_TEXTS
 from flows.engine import dates
 from flows.engine.buttons import (
     Actions,
@@ -35,7 +36,7 @@ from flows.engine.localtime import local
 from flows.engine.numbers import percent
 from flows.engine.texts import N_
 from flows.progress.trends import adherence
-from flows.progress.week import exercises_of, light_mark, week_checkins
+from flows.progress.week import exercises_of, light_mark, skip_reason, week_checkins
 from flows.staff import program
 from storage.alerts import open_alert_counts
 from storage.checkins import checkin_on, checkins_between, latest_checkin_dates
@@ -155,7 +156,10 @@ def _statuses(ctx: Context, entry: Entry) -> list[str]:
         if entry.alerts.get(severity)
     ]
     if entry.pause is not None:
-        if entry.pause.last_day == entry.today:
+        if (skipped := skip_reason(entry.pause)) is not None:  # a day skipped, not a pause
+            reason = ctx.t(SKIP_TEXTS[skipped]).lower()
+            found.append(ctx.t("clients_skipped_today", reason=reason))
+        elif entry.pause.last_day == entry.today:
             found.append(ctx.t("clients_paused_today"))
         else:
             until = dates.day(entry.pause.last_day, ctx.locale)
@@ -200,7 +204,7 @@ async def _entry_lines(ctx: Context, n: int, entry: Entry, admin: bool) -> list[
         lines.append(ctx.t("clients_last_none"))
         return lines
     last = await checkin_on(ctx.store, entry.client.id or 0, entry.last)
-    mark = light_mark(last.light if last else None)
+    mark = light_mark(last)
     week, streak = await _week_numbers(ctx, entry)
     lines.append(
         ctx.t(

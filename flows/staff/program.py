@@ -42,6 +42,7 @@ from flows.engine.flow import (
     Stop,
     Switch,
 )
+from flows.engine.links import with_scheme
 from flows.engine.parse import ID_MAX, ascii_int, exact_int
 from flows.engine.sanitize import clean_label
 from flows.engine.texts import N_
@@ -173,8 +174,9 @@ def _amount(ctx: Context, answer: Answer) -> tuple[int | None, int | None]:
 
 
 def parse_link(text: str) -> str | None:
-    """An http(s) address with a host, no spaces, at most 300 characters; else None."""
-    link = text.strip()
+    """An http(s) address with a host, no spaces, at most 300 characters; else None. A typed
+    "www." address gets https:// in front."""
+    link = with_scheme(text)
     if not link or len(link) > LINK_MAX or any(_unseen(c) for c in link):
         return None
     try:

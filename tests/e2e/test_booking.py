@@ -42,7 +42,7 @@ async def test_a_visitor_books_a_consult_end_to_end(
         await vera.press("Not yet")
         await vera.wait_for(contains="time zone")
         await vera.press("India")
-        await vera.wait_for(contains="Free times on Tuesday 24 November")
+        await vera.wait_for(contains="Free times on Tue 24 Nov")
         await vera.press("14:30")
         held = await vera.wait_for(contains="yours for the next 10 minutes")
         if renders_keyboard:
@@ -97,3 +97,62 @@ async def test_a_visitor_books_a_consult_end_to_end(
         # the question lost its buttons; the confirmation's Cancel, pressed again, is stale
         await vera.press("Cancel", confirmed["message_id"])
         await vera.wait_for_toast("This consult is already cancelled.")
+
+
+async def test_the_trainer_sets_where_and_cancels_from_bookings_and_the_event_leaves_the_calendar(
+    sandbox: SandboxServer, start_bot: StartBot, people: dict[str, ChatUser]
+) -> None:
+    """README: /bookings has Cancel consult; the visitor is told and the calendar event is
+    cancelled (same UID, next SEQUENCE), delivered through the outbox as a document; the
+    trainer's place is in the confirmation and the .ics LOCATION."""
+    await start_bot()
+    sam = people["trainer"]
+    await sam.send("/availability")
+    await sam.wait_for(contains="Your consult settings")
+    await sam.press("Where")
+    await sam.wait_for(contains="How or where do your consults happen?")
+    await sam.send("www.meet.example/sam")
+    await sam.wait_for(contains="Where: https://www.meet.example/sam")
+    await sam.press("Done")
+    async with await ChatUser.visitor(sandbox.base_url, "Vera") as vera:
+        await vera.send("/start consult")
+        await vera.wait_for(contains="first name")
+        await vera.press("Vera")
+        await vera.wait_for(contains="what would you like help with")
+        await vera.send("Run a 10k again")
+        await vera.wait_for(contains="particular trainer")
+        await vera.press("Sam")
+        await vera.wait_for(contains="injury")
+        await vera.press("No")
+        await vera.wait_for(contains="safety check")
+        await vera.press("None of these")
+        await vera.wait_for(contains="time zone")
+        await vera.press("India")
+        await vera.wait_for(contains="Free times on Tue 24 Nov")
+        await vera.press("Next day ›")
+        await vera.wait_for(contains="Free times on Wed 25 Nov")
+        await vera.press("14:30")
+        await vera.wait_for(contains="yours for the next 10 minutes")
+        await vera.send("Skip")
+        await vera.wait_for(contains="Shall I book it?")
+        await vera.press("Yes, book it")
+        confirmed = await vera.wait_for(contains="You're booked!")
+        assert "Where: https://www.meet.example/sam" in confirmed["text"]
+        ics = await vera.wait_for(lambda m: m["document"] is not None)
+        async with httpx.AsyncClient(base_url=sandbox.base_url) as http:
+            booked = (await http.get(ics["document"]["url"])).content
+        assert b"LOCATION:https://www.meet.example/sam" in booked
+        _, uid, _, _ = _event(booked)
+
+        await sam.send("/bookings")
+        listed = await sam.wait_for(contains="1. Wed 25 Nov, 09:00: Vera with Sam")
+        await sam.press("Cancel consult 1", listed["message_id"])
+        await sam.wait_for(contains="Why are you cancelling Vera")
+        await sam.send("I'm off sick, sorry")
+        await sam.wait_for(contains="Vera has been told")
+        await vera.wait_for(contains="Sorry, Sam had to cancel your consult on Wed 25 Nov, 14:30")
+        removed = await vera.wait_for(lambda m: m["document"] is not None)
+        assert removed["document"]["file_name"] == "consult-cancelled.ics"
+        async with httpx.AsyncClient(base_url=sandbox.base_url) as http:
+            content = (await http.get(removed["document"]["url"])).content
+        assert _event(content) == ("CANCEL", uid, "1", "CANCELLED")

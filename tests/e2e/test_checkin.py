@@ -48,7 +48,7 @@ async def checkin(
     await step(jordan, "7", "any of these")
     for flag in flags:
         await jordan.press(flag)
-        if "chest" in flag:  # an emergency item ends the check-in at once
+        if "Chest" in flag:  # an emergency item ends the check-in at once
             return await jordan.wait_for(contains="Call 999 now")
         await jordan.wait_for(_has_button("☑"))
     await step(jordan, "Done" if flags else "None of these", "Anything else")
@@ -78,7 +78,7 @@ async def test_emergency_puts_the_number_first_and_alerts_the_trainer(
 ) -> None:
     await start_bot()
     jordan, sam = people["client"], people["trainer"]
-    stopped = await checkin(jordan, flags=["chest pain"])
+    stopped = await checkin(jordan, flags=["Chest pain"])
     assert stopped["text"].startswith("Call 999 now.")
     assert "stopped today's check-in" in stopped["text"]
     assert "wait" not in stopped["text"].lower()
@@ -93,12 +93,63 @@ async def test_emergency_puts_the_number_first_and_alerts_the_trainer(
     await jordan.wait_for(contains="already checked in")
 
 
+async def test_a_flagged_day_is_red_on_every_screen(
+    start_bot: StartBot, people: dict[str, ChatUser]
+) -> None:
+    """Exercise pain 1 and morning as usual would be green; "Call 999 now" makes the day red
+    on /progress and /clients, and nobody is praised."""
+    await start_bot()
+    jordan, sam = people["client"], people["trainer"]
+    await checkin(jordan, exercise_pain="1", flags=["Chest pain"])
+    await jordan.send("/progress")
+    progress = await jordan.wait_for(contains="Your last 7 days")
+    assert "pain 2 🔴" in progress["text"] and "🟢" not in progress["text"]
+    assert "Nice work" not in progress["text"]
+    await sam.wait_for(contains="EMERGENCY alert: Jordan")
+    await sam.send("/clients")
+    listing = await sam.wait_for(contains="last check-in")
+    assert "last check-in today 🔴" in listing["text"] and "🟢" not in listing["text"]
+
+
+async def test_changed_answers_keep_the_first_version_for_the_trainer(
+    start_bot: StartBot, people: dict[str, ChatUser]
+) -> None:
+    await start_bot()
+    jordan, sam = people["client"], people["trainer"]
+    summary = await checkin(jordan, flags=["Calf/thigh"], note="left calf is warm")
+    assert "🔴 Red today" in summary["text"]  # an urgent check-in's summary has its light
+    alert = await sam.wait_for(contains="Urgent alert")
+    await jordan.send("/checkin")
+    await jordan.wait_for(contains="already checked in")
+    await jordan.press("Change answers")
+    await jordan.wait_for(contains="pain right now")
+    await step(jordan, "3", "Exercise 1 of 3")
+    for label, expect in (("Done", "Exercise 2"), ("Done", "Exercise 3"), ("Done", "worst pain")):
+        await step(jordan, label, expect)
+    for label, expect in (
+        ("1", "This morning"),
+        ("As usual", "stiff"),
+        ("Not stiff", "Swelling"),
+        ("Same", "wake you"),
+        ("No", "confident"),
+        ("7", "any of these"),
+        ("None of these", "Anything else"),
+    ):
+        await step(jordan, label, expect)
+    await jordan.press("Skip")
+    await jordan.wait_for(contains="Today's check-in is saved")
+    await sam.press("History", message_id=alert["message_id"])
+    history = await sam.wait_for(contains="last 14 days")
+    assert ": 3 / 1 / 100% / green / –" in history["text"]  # the latest counts
+    assert "earlier answers, later changed: 2 / 1 / 100% / red / U1" in history["text"]
+
+
 async def test_urgent_post_op_calf_swelling(
     start_bot: StartBot, people: dict[str, ChatUser]
 ) -> None:
     await start_bot()
     jordan, sam = people["client"], people["trainer"]
-    summary = await checkin(jordan, flags=["one calf"], note="left calf is warm")
+    summary = await checkin(jordan, flags=["Calf/thigh"], note="left calf is warm")
     assert summary["text"].startswith("Please contact your surgeon, physio or doctor today.")
     alert = await sam.wait_for(contains="Urgent alert: please review Jordan's check-in today.")
     assert "U1" in alert["text"]
@@ -133,7 +184,7 @@ async def test_acknowledge_relay_and_history_from_an_alert(
 ) -> None:
     await start_bot()
     jordan, sam = people["client"], people["trainer"]
-    await checkin(jordan, flags=["one calf"])
+    await checkin(jordan, flags=["Calf/thigh"])
     alert = await sam.wait_for(contains="Urgent alert")
 
     await sam.press("Acknowledge", message_id=alert["message_id"])
@@ -164,7 +215,7 @@ async def test_unacknowledged_emergency_escalates_to_the_admin(
 ) -> None:
     bot = await start_bot()
     jordan, sam, alex = people["client"], people["trainer"], people["admin"]
-    await checkin(jordan, flags=["chest pain"])
+    await checkin(jordan, flags=["Chest pain"])
     await sam.wait_for(contains="EMERGENCY alert")
 
     clock.advance(timedelta(minutes=14))

@@ -106,7 +106,7 @@ async def test_every_alert_arrives_once_and_first_while_a_fifth_of_calls_fail(
     jordan, sam = people["client"], people["trainer"]
     clients = await seed_clients(app, sandbox, clock)
 
-    await checkin(jordan, flags=["one calf"], note="left calf is warm")  # urgent, and a note
+    await checkin(jordan, flags=["Calf/thigh"], note="left calf is warm")  # urgent, and a note
     await sam.send("/clients")
     listing = await sam.wait_for(contains="Your clients")
     await sam.press("Jordan", message_id=listing["message_id"])
@@ -116,7 +116,7 @@ async def test_every_alert_arrives_once_and_first_while_a_fifth_of_calls_fail(
     await sam.wait_for(contains="Sent to Jordan")
     clock.advance(timedelta(hours=20))  # the next morning, 05:00
     await jordan.catch_up()
-    stopped = await checkin(jordan, flags=["chest pain"])  # an emergency
+    stopped = await checkin(jordan, flags=["Chest pain"])  # an emergency
     assert stopped["text"].startswith("Call 999 now.")
     clock.set(clock.now().replace(hour=10, minute=0, second=5))
     await app.plan_reminders()

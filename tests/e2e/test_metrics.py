@@ -92,11 +92,11 @@ async def test_scrape_after_check_ins_and_alerts(
     app = await start_bot()
     jordan, sam = people["client"], people["trainer"]
     await rename_client(app, SENTINEL_NAME)  # a client whose name must not leak
-    await checkin(jordan, flags=["one calf"], note=SENTINEL_NOTE)
+    await checkin(jordan, flags=["Calf/thigh"], note=SENTINEL_NOTE)
     await sam.wait_for(contains="Urgent alert")
     clock.advance(timedelta(days=1))
     await jordan.catch_up()
-    await checkin(jordan, flags=["chest pain"])
+    await checkin(jordan, flags=["Chest pain"])
     await sam.wait_for(contains="EMERGENCY alert")
     clock.advance(timedelta(minutes=10))
 

@@ -37,6 +37,7 @@ async def test_admin_invites_trainer_who_invites_a_client_who_onboards(
     await riley.wait_for(contains="time zone")
     await riley.press("New York")
     await riley.wait_for(contains="All set, Riley")
+    await people["admin"].wait_for(contains="Riley has joined as a trainer")
 
     client_code = await _invite(riley, "Anna")
     anna = await ChatUser.visitor(sandbox.base_url, "Anna")
@@ -50,14 +51,15 @@ async def test_admin_invites_trainer_who_invites_a_client_who_onboards(
     await anna.wait_for(contains="surgery")
     await anna.press("Yes")
     await anna.wait_for(contains="time zone")
-    await anna.send("Los Angeles")
+    await anna.send("Toronto")  # typed: the bot says which zone that is
+    await anna.wait_for(contains="Time zone: America/Toronto (it's ")
     await anna.wait_for(contains="What time")
     await anna.press("08:00")
     notice = await anna.wait_for(contains="not monitored 24/7")
     assert "call 999 now" in notice["text"]
     await anna.press("I understand")
     done = await anna.wait_for(contains="You're all set, Anna")
-    assert "08:00 (America/Los_Angeles)" in done["text"]
+    assert "08:00 (America/Toronto)" in done["text"]
 
     joined = await riley.wait_for(contains="Anna has joined")  # through the outbox
     assert "hip" not in joined["text"]  # no health details in a proactive first line

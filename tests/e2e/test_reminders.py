@@ -48,8 +48,31 @@ async def test_reminder_at_local_time_on_a_dst_day_then_snooze_and_skip(
     clock.set(datetime(2026, 3, 9, 2, 0, 1, tzinfo=UTC))  # 19:00: no nudge on a skipped day
     await app.plan_reminders()
     assert await queued(app, "nudge") == 0
-    await jordan.press("Check in now")
-    await jordan.wait_for(contains="paused")
+    await jordan.press("Check in now")  # a skipped day is not a pause: check-ins still welcome
+    asked = await jordan.wait_for(contains="pain right now")
+    assert "paused" not in asked["text"] and "/resume" not in asked["text"]
+
+
+async def test_skipping_as_sick_offers_the_red_flag_screen(
+    start_bot: StartBot, people: dict[str, ChatUser], clock: FakeClock
+) -> None:
+    clock.set(datetime(2026, 11, 23, 15, 0, tzinfo=UTC))  # 07:00 in LA
+    app = await start_bot()
+    jordan, sam = people["client"], people["trainer"]
+    await app.plan_reminders()
+    clock.set(datetime(2026, 11, 23, 16, 0, 1, tzinfo=UTC))
+    await app.plan_reminders()
+    await jordan.wait_for(contains="time for today's check-in")
+    await jordan.press("Skip today")
+    await jordan.wait_for(contains="What's the reason")
+    await jordan.press("Sick")
+    offer = await jordan.wait_for(contains="warning sign")
+    await jordan.press("Check my symptoms", offer["message_id"])
+    screen = await jordan.wait_for(contains="any of these since yesterday")
+    assert "chest pain or pressure" in screen["text"]  # the full wording, in the question
+    await jordan.press("Chest pain", screen["message_id"])
+    await jordan.wait_for(contains="Call 999 now")
+    await sam.wait_for(contains="EMERGENCY alert: Jordan")
 
 
 async def test_nudge_in_the_evening(

@@ -259,7 +259,9 @@ async def _fill(sessions: SessionFactory, clock: FakeClock) -> None:
             )
         )
         session.add(ReminderSchedule(client_id=cid, next_due_at=now, updated_at=now))
-        session.add(Consult(trainer_id=tid))
+        # consult_settings and outbox through Core, naming their columns as of 0006 (later
+        # revisions add columns the models carry)
+        await session.exec(insert(Consult).values(trainer_id=tid, length_minutes=30))
         session.add(Availability(trainer_id=tid, weekday=0, start="09:00", end="12:00"))
         session.add(BlockedDate(trainer_id=tid, day=date(2026, 12, 24)))
         booking = Booking(
@@ -273,32 +275,40 @@ async def _fill(sessions: SessionFactory, clock: FakeClock) -> None:
         )
         session.add(booking)
         # a message naming a deleted alert (40), a deleted person (60) and booking (9)
-        sent = Outbox(
-            chat_id=2,
-            person_id=tid,
-            kind="alert_urgent",
-            text="t",
-            priority=0,
-            dedupe_key="alert:40x1",
-            not_before=now,
-            created_at=now,
-            buttons=[[{"text": "Ack", "data": "ack:40"}], [{"text": "Msg", "data": "msg:60"}]],
+        old_outbox = {"status": "pending", "attempts": 0, "erase_after_send": False}
+        await session.exec(
+            insert(Outbox).values(
+                id=1,
+                chat_id=2,
+                person_id=tid,
+                kind="alert_urgent",
+                text="t",
+                priority=0,
+                dedupe_key="alert:40x1",
+                not_before=now,
+                created_at=now,
+                buttons=[[{"text": "Ack", "data": "ack:40"}], [{"text": "Msg", "data": "msg:60"}]],
+                **old_outbox,
+            )
         )
-        session.add(sent)
-        session.add(
-            Outbox(
+        await session.exec(
+            insert(Outbox).values(
+                id=2,
                 chat_id=4,
                 person_id=vid,
                 kind="bk_reminder_1h",
                 text="t",
+                priority=5,
+                buttons=[],
                 dedupe_key="booking:9:1h",
                 not_before=now,
                 created_at=now,
+                **old_outbox,
             )
         )
         await session.flush()
         session.add(SlotClaim(trainer_id=tid, starts_at=now, booking_id=booking.id or 0))
-        session.add(OutboxSubject(outbox_id=sent.id or 0, person_id=cid))
+        session.add(OutboxSubject(outbox_id=1, person_id=cid))
         await session.commit()
 
 

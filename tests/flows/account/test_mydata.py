@@ -129,7 +129,7 @@ async def _urgent_checkin(pat: User) -> None:
     await pat.press("2")
     for label in ("As usual", "Not stiff", "Same", "No", "6"):
         await pat.press(label)
-    await pat.press("one calf")
+    await pat.press("calf/thigh")
     await pat.press("Done")
     assert "check-in is saved" in texts(await pat.text("calf feels tight"))
 
@@ -190,6 +190,15 @@ async def test_a_client_exports_then_deletes_everything(
     pat, kim = User(router, CLIENT_ID, "Pat"), User(router, OTHER_ID, "Kim")
     sam = User(router, TRAINER.user_id, "Sam")
     await _urgent_checkin(pat)
+    await pat.command("checkin")  # changes today's answers: the first version is kept
+    await pat.press("Change answers")
+    await pat.press("3")
+    await pat.press("Done")
+    await pat.press("1")
+    for label in ("As usual", "Not stiff", "Same", "No", "6"):
+        await pat.press(label)
+    await pat.press("None of these")
+    await pat.text("all fine now")
     await kim.command("checkin")
     await kim.press("2")
     await kim.press("Done")
@@ -217,6 +226,7 @@ async def test_a_client_exports_then_deletes_everything(
         "invites",
         "program",
         "checkins",
+        "checkins_replaced",
         "pauses",
         "alerts",
         "reminder_schedule",
@@ -237,14 +247,19 @@ async def test_a_client_exports_then_deletes_everything(
     assert profile["consent_at"] == "2026-11-23T09:00:00+00:00"
     assert [e["name"] for e in data["program"]["exercises"]] == ["Move 1"]
     assert data["program"]["exercises"][0]["sets"] == 3
-    [checkin] = data["checkins"]
+    [checkin] = data["checkins"]  # the latest version counts
     assert (checkin["local_date"], checkin["pain_now"], checkin["exercise_pain"]) == (
         "2026-11-23",
-        5,
-        2,
+        3,
+        1,
     )
-    assert checkin["red_flags"] == [CALF] and checkin["note"] == "calf feels tight"
-    assert checkin["exercises"][0]["sets_done"] == 3 and checkin["rules"] == ["U1"]
+    assert checkin["red_flags"] == [] and checkin["note"] == "all fine now"
+    [first] = data["checkins_replaced"]  # the one it replaced, whole
+    assert (first["local_date"], first["version"], first["rules"]) == ("2026-11-23", 1, ["U1"])
+    assert first["answers"]["pain_now"] == 5 and first["answers"]["exercise_pain"] == 2
+    assert first["answers"]["red_flags"] == [CALF]
+    assert first["answers"]["note"] == "calf feels tight"
+    assert first["answers"]["exercises"][0]["sets_done"] == 3
     [alert] = data["alerts"]
     assert (alert["rule"], alert["severity"], alert["status"]) == ("U1", "urgent", "acknowledged")
     assert alert["answers"]["red_flags"] == [CALF] and alert["checkin_date"] == "2026-11-23"
@@ -407,7 +422,7 @@ async def test_deletion_leaves_no_message_that_names_or_quotes_them_and_the_flag
         await session.commit()
     pat, sam = User(router, CLIENT_ID, NAME), User(router, TRAINER.user_id, "Sam")
     await pat.command("checkin")
-    for label in ("5", "Done", "2", "As usual", "Not stiff", "Same", "No", "6", "one calf"):
+    for label in ("5", "Done", "2", "As usual", "Not stiff", "Same", "No", "6", "calf/thigh"):
         await pat.press(label)
     await pat.press("Done")
     await pat.text(NOTE)
@@ -426,7 +441,7 @@ async def test_deletion_leaves_no_message_that_names_or_quotes_them_and_the_flag
 
     clock.advance(timedelta(days=1))  # a new urgent flag, not yet sent when they delete
     await pat.command("checkin")
-    for label in ("5", "Done", "2", "As usual", "Not stiff", "Same", "No", "6", "one calf"):
+    for label in ("5", "Done", "2", "As usual", "Not stiff", "Same", "No", "6", "calf/thigh"):
         await pat.press(label)
     await pat.press("Done")
     await pat.text("skip")

@@ -73,7 +73,9 @@ async def test_admin_invites_a_trainer(router: Router, sessions: SessionFactory)
     code = await _invite_code(admin, "Riley")
     newbie = User(router, 7100, "Riley")
     assert "as a trainer" in texts(await newbie.command("start", code))
+    assert "couldn't find that time zone" in texts(await newbie.text("Atlantis"))
     done = await newbie.text("Chicago")
+    assert "Time zone: America/Chicago (it's 03:00 there now)." in texts(done)  # typed: said
     assert "All set, Riley" in texts(done)
     assert "/invite" in texts(await newbie.command("help"))
     async with sessions() as session:

@@ -26,6 +26,7 @@ from flows.engine.buttons import (
     StaffCancel,
 )
 from flows.engine.core import Document, Edit, EventKind, Reply, Send, Toast
+from flows.engine.texts import t
 from flows.router import Router
 from storage.db import SessionFactory
 from storage.models import (
@@ -64,7 +65,7 @@ async def _to_slots(router: Router, user_id: int, name: str, injury: str = "no")
         await visitor.press("None of these")
         await visitor.press("Yes, I'm cleared")
     replies = await visitor.press("India")
-    assert "Free times on Tuesday 24 November (your time, Asia/Kolkata)" in texts(replies)
+    assert "Free times on Tue 24 Nov (your time, Asia/Kolkata)" in texts(replies)
     return visitor
 
 
@@ -273,17 +274,39 @@ async def test_the_trainer_cancels_with_a_reason_and_the_visitor_is_offered_new_
     router: Router, sessions: SessionFactory
 ) -> None:
     vera = await _to_slots(router, 5001, "Vera")
-    await _book(vera)
-    [booking] = await _bookings(sessions)
+    first = _event(await _book(vera))
+    await vera.press("Reschedule")
+    moved = _event(await _book(vera, "15:00", phone=None))
+    assert (moved["UID"], moved["SEQUENCE"]) == (first["UID"], "1")
+    booking = (await _bookings(sessions))[-1]
     sam = User(router, TRAINER.user_id, "Sam")
-    assert "Upcoming consults (1" in texts(await sam.command("bookings"))
-    assert "Why are you cancelling Vera" in texts(
-        await sam.press_data(StaffCancel(booking.id or 0).pack())
+    listed = await sam.command("bookings")
+    assert "Upcoming consults (1" in texts(listed)
+    assert "1. Tue 24 Nov, 09:30: Vera with Sam" in texts(listed)
+    [[cancel]] = next(r for r in listed if isinstance(r, Send)).buttons  # README: Cancel consult
+    assert cancel.text == "Cancel consult 1: Vera"
+    assert cancel.data is not None and StaffCancel.unpack(cancel.data) == StaffCancel(
+        booking.id or 0
     )
+    assert "Why are you cancelling Vera" in texts(await sam.press("Cancel consult 1"))
     assert "Vera has been told" in texts(await sam.text("I'm off sick, sorry"))
     [told] = await _outbox(sessions, "bk_cancelled_by_trainer")
     assert "I'm off sick, sorry" in told.text and BookingNew.unpack(told.buttons[0][0]["data"])
+    # the event leaves Vera's calendar as when she cancels: same UID, next SEQUENCE, CANCEL
+    [ics] = await _outbox(sessions, "bk_ics_cancel")
+    assert (ics.chat_id, ics.file_name) == (5001, "consult-cancelled.ics")
+    assert ics.document is not None and ics.text == told_caption()
+    calendar = Calendar.from_ical(ics.document)
+    [event] = calendar.walk("VEVENT")
+    assert str(calendar.get("METHOD")) == "CANCEL" and str(event.get("STATUS")) == "CANCELLED"
+    assert (str(event.get("UID")), str(event.get("SEQUENCE"))) == (first["UID"], "2")
+    assert told.id is not None and ics.id is not None and told.id < ics.id  # the why first
     assert "Free times on" in texts(await vera.press_data(told.buttons[0][0]["data"]))
+    assert "Upcoming consults" not in texts(await sam.command("bookings"))
+
+
+def told_caption() -> str:
+    return t("bk_ics_cancel_caption", "en")
 
 
 async def test_reminders_then_the_outcome_and_a_no_show_follow_up(
@@ -370,7 +393,7 @@ async def _add_consult_trainer(sessions: SessionFactory, clock: FakeClock, name:
     ("item", "first_line", "severity", "rule"),
     [
         ("chest pain", "Call 999 now.", "emergency", "E1"),
-        ("calf or thigh", "Please contact your surgeon", "urgent", "U1"),
+        ("calf", "Please contact your surgeon", "urgent", "U1"),
     ],
 )
 async def test_red_flags_in_the_intake_raise_a_stored_alert_and_are_not_booked(
@@ -408,6 +431,8 @@ async def test_red_flags_in_the_intake_raise_a_stored_alert_and_are_not_booked(
     assert "Injury or surgery, as written: sore leg" in body
     assert "Wants help with, as written: Get back to tennis" in body
     assert "No consult was booked." in body and "last 7 days" not in body
+    assert "/program" not in body  # visitors have no program: what the trainer can do instead
+    assert "Ask them who their doctor or physio is" in body
     assert await _outbox(sessions, "bk_red_flag_trainer") == []
 
     # a visitor is not put through staff onboarding for want of a time zone
@@ -476,7 +501,7 @@ async def test_a_visitors_alert_is_acknowledged_listed_and_escalated(
 async def test_the_trainer_can_message_the_visitor_and_history_answers_politely(
     router: Router, sessions: SessionFactory
 ) -> None:
-    await _red_flag_intake(router, 5003, "Ria", item="calf or thigh")
+    await _red_flag_intake(router, 5003, "Ria", item="calf")
     [alert] = await _alerts(sessions)
     sam = User(router, TRAINER.user_id, "Sam")
     history = await sam.press_data(History(alert.client_id).pack())  # an old-style button
@@ -540,12 +565,19 @@ async def test_a_trainer_sets_availability_in_chat(router: Router) -> None:
     await sam.press("Length")
     assert "Length: 45 min" in texts(await sam.press("45"))
     await sam.press("Blocked dates")
-    assert "2026-12-24 is blocked" in texts(await sam.text("2026-12-24"))
-    assert "2026-12-31 is blocked" in texts(await sam.text("31 Dec"))
-    assert "2026-12-31 is open again" in texts(await sam.text("Dec 31st"))
-    assert "already passed" in texts(await sam.text("1 Jan 2026"))
+    assert "Thu 24 Dec is blocked" in texts(await sam.text("2026-12-24"))  # the house style
+    assert "Thu 31 Dec is blocked" in texts(await sam.text("31 Dec"))
+    assert "Thu 31 Dec is open again" in texts(await sam.text("Dec 31st"))
+    assert "Thu 1 Jan has already passed" in texts(await sam.text("1 Jan 2026"))
     assert "like 24 Dec" in texts(await sam.text("someday"))
-    assert "Blocked dates: 2026-12-24" in texts(await sam.press("Back"))
+    menu = texts(await sam.press("Back"))
+    assert "Blocked dates: Thu 24 Dec" in menu
+    assert "Where: not set (visitors are told you'll send the details)" in menu
+    await sam.press("Where")
+    assert "one line" in texts(await sam.text("x"))  # too short: asked again
+    assert "Where: https://www.meet.example/sam" in texts(await sam.text("www.meet.example/sam"))
+    await sam.press("Where")
+    assert "Where: 12 High St, London" in texts(await sam.text("  12 High St,\u200b London "))
     assert "Saved" in texts(await sam.press("Done"))
 
 

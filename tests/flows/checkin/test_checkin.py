@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import get_args
 
 import pytest
@@ -11,13 +11,18 @@ from sqlmodel import col, select
 from bot.clock import FakeClock
 from bot.demo import TRAINER, seed_demo_centre
 from flows.checkin.daily import LIGHT_TEXTS
+from flows.checkin.day import RED_FLAG_GROUPS, RED_FLAG_ITEMS
+from flows.checkin.flag_screen import LABEL_MAX, flag_keyboard, flag_question
 from flows.checkin.triage import Light
-from flows.engine.core import Send
+from flows.engine.buttons import History
+from flows.engine.conversation import Context
+from flows.engine.core import Edit, Event, EventKind, Send
 from flows.router import Router
 from storage.db import SessionFactory
 from storage.models import (
     Alert,
     Checkin,
+    CheckinVersion,
     Clearance,
     ClientProfile,
     Conversation,
@@ -27,7 +32,7 @@ from storage.models import (
     Program,
     Role,
 )
-from tests.flows.harness import User, make_router, texts
+from tests.flows.harness import BOT, User, make_router, texts
 
 CLIENT_ID = 9001
 
@@ -204,7 +209,7 @@ async def test_urgent_calf_swelling_is_raised_at_once_and_once(
     await pat.press("2")
     for label in ("As usual", "Not stiff", "Same", "No", "6"):
         await pat.press(label)
-    await pat.press("one calf")
+    await pat.press("calf/thigh")
     replies = await pat.press("Done")
     first = next(r for r in replies if isinstance(r, Send))
     assert first.text.startswith("Please contact your surgeon, physio or doctor today.")
@@ -214,6 +219,7 @@ async def test_urgent_calf_swelling_is_raised_at_once_and_once(
     summary = texts(await pat.text("calf feels tight"))
     assert "Please contact your surgeon" in summary
     assert "Green" not in summary  # no load advice beside "don't load this area"
+    assert "🔴 Red today: rest this area until you've been cleared." in summary
     assert [a.rule for a in await alerts(sessions)] == ["U1"]  # not raised twice
     outbox = await trainer_outbox(sessions)
     assert [o.kind for o in outbox][-1] == "ci_note_for_trainer"
@@ -240,11 +246,64 @@ async def test_red_flag_ticks_toggle_in_place(
     pat = User(router, CLIENT_ID)
     await pat.command("checkin")
     await pat.press("Something new or worrying")
-    ticked = await pat.press("wound red")
+    ticked = await pat.press("Wound issue")
     assert not any(isinstance(r, Send) for r in ticked)  # edited in place, no new message
-    assert "☑ wound red" in str(ticked)
-    assert "☐ wound red" in str(await pat.press("☑ wound"))
+    [edit] = [r for r in ticked if isinstance(r, Edit)]
+    assert "'☑ Wound issue'" in str(edit.buttons)
+    assert "wound red, hot, leaking, smelly or opening" in edit.text  # the question stays whole
+    assert edit.text.endswith("Tap each one that applies, then Done.")  # just above the buttons
+    [again] = [r for r in await pat.press("☑ Wound") if isinstance(r, Edit)]
+    assert "'Wound issue'" in str(again.buttons) and "☑" not in str(again.buttons)
     assert await alerts(sessions) == []  # nothing is raised until Done
+
+
+async def test_a_change_left_unfinished_still_shows_the_earlier_answers_to_the_trainer(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    await make_client(sessions, clock, post_op=True, sets=(3,))
+    pat, sam = User(router, CLIENT_ID), User(router, TRAINER.user_id, "Sam")
+    await pat.command("checkin")
+    for label in ("4", "Done", "2", "As usual", "Not stiff", "Same", "No", "6", "None of"):
+        await pat.press(label)
+    await pat.text("all good")
+    await pat.command("checkin")
+    await pat.press("Change answers")
+    for label in ("5", "Done", "2", "As usual", "Not stiff", "Same", "No", "6", "calf/thigh"):
+        await pat.press(label)
+    await pat.press("Done")  # urgent: raised at once, mid-way
+    await pat.command("cancel")
+    [row] = await checkins(sessions)
+    history = texts(await sam.press_data(History(row.client_id).pack(), "History"))
+    assert history.endswith(
+        "Mon 23 Nov: no check-in\n   earlier answers, later changed: 4 / 2 / 100% / green / –"
+    )
+
+
+def test_the_red_flag_screen_fits_a_phone_and_keeps_triage_md_meanings() -> None:
+    """TRIAGE.md section 6: 17 items, each button its code; the question carries the full
+    wording (grouped); short labels two to a row, so the screen is 10 rows, not 18."""
+    ctx = Context(
+        event=Event(update_id=1, user_id=1, chat_id=1, kind=EventKind.TEXT),
+        now=datetime(2026, 11, 23, tzinfo=UTC),
+        bot=BOT,
+        store=None,  # type: ignore[arg-type]
+        convo=Conversation(chat_id=1, user_id=1, data={}, updated_at=datetime.now(UTC)),
+        person=None,
+    )
+    rows = flag_keyboard(ctx, {"chest_pain"})
+    items = [b for row in rows[:-1] for b in row]
+    assert len(rows) <= 10 and all(len(row) <= 2 for row in rows)
+    codes = [str(b.data).split(":", 1)[-1] for b in items]  # "~<version>:f:<code>"
+    assert sorted(codes) == sorted(f"f:{code}" for code in RED_FLAG_ITEMS)
+    for button in items:
+        assert len(button.text.removeprefix("☑ ").removeprefix("☐ ")) <= LABEL_MAX, button.text
+    assert items[0].text == "☑ Chest pain" and rows[-1][0].text == "Done"
+    question = flag_question(ctx, "Which of these?")
+    assert question.startswith("Which of these?\n")
+    for item in RED_FLAG_ITEMS.values():
+        assert item in question
+    grouped = [code for _, codes in RED_FLAG_GROUPS for code in codes]
+    assert sorted(grouped) == sorted(RED_FLAG_ITEMS) and len(grouped) == len(set(grouped))
 
 
 async def test_r2_builds_over_two_days(
@@ -280,6 +339,44 @@ async def test_one_checkin_a_day_with_an_offer_to_change(
     await pat.press("Skip")
     [row] = await checkins(sessions)
     assert row.pain_now == 6
+
+
+async def test_changing_answers_keeps_every_version_the_latest_counting(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    await make_client(sessions, clock, post_op=True, sets=(3,))
+    pat, sam = User(router, CLIENT_ID), User(router, TRAINER.user_id, "Sam")
+    for pain, flag, note in (
+        (5, "calf/thigh", "calf feels tight"),
+        (3, None, None),
+        (2, None, None),
+    ):
+        await pat.command("checkin")
+        if pain != 5:
+            await pat.press("Change answers")
+        await pat.press(str(pain))
+        await pat.press("Done")
+        await pat.press("2")
+        for label in ("As usual", "Not stiff", "Same", "No", "6"):
+            await pat.press(label)
+        if flag:
+            await pat.press(flag)
+        await pat.press("Done" if flag else "None of these")
+        await (pat.text(note) if note else pat.press("Skip"))
+    [row] = await checkins(sessions)
+    assert (row.pain_now, row.red_flags, row.note, row.rules) == (2, [], None, [])
+    async with sessions() as session:
+        query = select(CheckinVersion).order_by(col(CheckinVersion.version))
+        first, second = (await session.exec(query)).all()
+    assert (first.checkin_id, first.version, second.version) == (row.id, 1, 2)
+    assert first.answers["red_flags"] == ["calf_swelling"] and first.rules == ["U1"]
+    assert (first.answers["pain_now"], first.answers["note"]) == (5, "calf feels tight")
+    assert (first.status, first.severity, first.light) == ("done", "urgent", "red")
+    assert second.answers["pain_now"] == 3 and second.answers["note"] is None
+    history = texts(await sam.press_data(History(row.client_id).pack(), "History"))
+    assert "Mon 23 Nov: 2 / 2 / 100% / green / –\n" in history  # the latest counts
+    assert "   earlier answers, later changed: 5 / 2 / 100% / red / U1\n" in history
+    assert history.endswith("   earlier answers, later changed: 3 / 2 / 100% / green / –")
 
 
 async def test_bad_input_asks_again(router: Router, sessions: SessionFactory, clock: FakeClock):

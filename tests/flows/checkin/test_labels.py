@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from flows.checkin.day import RED_FLAG_ITEMS
+from flows.checkin.flag_screen import LABEL_MAX, LABELS
 from flows.checkin.labels import (
     RED_FLAG_TEXTS,
     RULE_TEXTS,
@@ -46,3 +47,13 @@ def test_what_the_client_was_told_is_kept_in_english_and_read_in_the_readers_lan
 @pytest.mark.parametrize("record", ["llamó al médico", "", "told to call"])
 def test_a_record_in_no_known_shape_is_shown_as_it_is(record: str) -> None:
     assert told_for(record, "es") == record
+
+
+@pytest.mark.parametrize("locale", ["en", "es"])
+def test_the_short_button_labels_fit_a_phone_in_every_language(locale: str) -> None:
+    """The red-flag screen's buttons (flows.checkin.flag_screen) are two a row in Spanish too;
+    their full wording is the item's (a different id), shown in the question."""
+    for code, key in LABELS.items():
+        label = t(key, locale)
+        assert 0 < len(label) <= LABEL_MAX, (code, label)
+        assert key != RED_FLAG_TEXTS[code]

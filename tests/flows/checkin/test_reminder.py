@@ -185,6 +185,26 @@ async def test_no_nudge_after_a_check_in(sessions: SessionFactory, clock: FakeCl
     assert await plan(sessions, clock) == 0
 
 
+async def test_a_skipped_day_is_no_pause_and_sick_offers_the_red_flag_screen(
+    sessions: SessionFactory, clock: FakeClock
+) -> None:
+    clock.set(datetime(2026, 11, 23, 16, 0, tzinfo=UTC))  # 08:00 in LA
+    await demo(sessions, clock)
+    jordan = User(make_router(sessions, clock), CLIENT.user_id)
+    sick = await jordan.press_data(ReminderPress("skip", "sick").pack(), "Sick")
+    assert "Today is skipped" in texts(sick) and "warning sign" in texts(sick)
+    asked = texts(await jordan.command("checkin"))  # skipped, not paused: welcome to check in
+    assert "paused" not in asked and "/resume" not in asked and "pain" in asked.lower()
+    await jordan.command("cancel")
+    flags = texts(await jordan.press("Check my symptoms", sick))
+    assert "any of these since yesterday" in flags.lower()
+    assert "Call 999 now." in texts(await jordan.press("chest"))
+    async with sessions() as session:
+        [alert] = (await session.exec(select(Alert))).all()
+    assert (alert.rule, alert.severity) == ("E1", "emergency")
+    assert "You're not paused" in texts(await jordan.command("resume"))
+
+
 async def test_settings_changes_the_reminder_time_and_quiet_hours(
     sessions: SessionFactory, clock: FakeClock
 ) -> None:
@@ -201,7 +221,8 @@ async def test_settings_changes_the_reminder_time_and_quiet_hours(
     assert "Heads-up" not in texts(replies)
     assert (await schedule(sessions)).next_due_at == datetime(2026, 11, 23, 14, 30, tzinfo=UTC)
     await jordan.command("settings")
-    await jordan.press("Quiet hours")
+    asked = texts(await jordan.press("Quiet hours"))
+    assert "Reminders and messages wait" in asked and "trainers" not in asked  # a client's
     assert "span like" in texts(await jordan.text("whenever"))
     replies = await jordan.text("22:00-06:00")
     assert "quiet hours 22:00–06:00" in texts(replies)
@@ -215,6 +236,9 @@ async def test_settings_changes_the_reminder_time_and_quiet_hours(
     assert "your quiet hours are now 23:30–05:45" in texts(replies)
     assert "Quiet hours: 23:30–05:45" in texts(await jordan.command("settings"))
     sam = User(make_router(sessions, clock), TRAINER.user_id)
+    await sam.command("settings")
+    assert "Urgent alerts to trainers still come" in texts(await sam.press("Quiet hours"))
+    await sam.text("22:00-06:00")
     await sam.command("settings")
     await sam.press("Digest time")
     assert "digest comes at 17:00" in texts(await sam.text("5pm"))

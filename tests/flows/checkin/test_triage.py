@@ -26,6 +26,7 @@ from flows.checkin.triage import (
     Thresholds,
     TriageInputError,
     assess,
+    day_light,
     light_for,
     missed_checkin_days,
     parse_input,
@@ -405,6 +406,37 @@ def test_light(exercise_pain: int | None, morning: str | None, light: str | None
 
 def test_light_red_when_r3_fired_even_with_low_exercise_pain() -> None:
     assert light_for(day(exercise_pain=1, morning="better"), r3_fired=True) == "red"
+
+
+@pytest.mark.parametrize(
+    ("flags", "post_op", "severity"),
+    [(["chest_pain"], False, "emergency"), (["calf_swelling"], False, "urgent")],
+)
+def test_a_flagged_day_is_red_whatever_its_answers(
+    flags: list[str], post_op: bool, severity: str
+) -> None:
+    """TRIAGE.md section 3: the day's light reflects its flags (one rule for every screen)."""
+    today = day(exercise_pain=1, morning="usual", red_flags=flags)
+    assert light_for(today, r3_fired=False) == "green"  # the answers alone
+    result = check(today, post_op=post_op)
+    assert (result.severity, result.light) == (severity, "red")
+
+
+@pytest.mark.parametrize(
+    ("light", "severity", "shown"),
+    [
+        ("green", "emergency", "red"),
+        ("green", "urgent", "red"),
+        (None, "urgent", "red"),
+        ("green", "routine", "green"),
+        ("amber", "none", "amber"),
+        (None, None, None),
+        ("purple", None, None),
+    ],
+)
+def test_day_light_of_a_stored_day(light: str | None, severity: str | None, shown: str) -> None:
+    """Rows stored before flags counted toward the light read red too."""
+    assert day_light(light, severity) == shown
 
 
 def test_rules_sorted_by_severity_then_number() -> None:

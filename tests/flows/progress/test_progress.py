@@ -132,6 +132,23 @@ async def test_a_real_checkin_shows_up_as_today(router: Router) -> None:
     assert "Pain trend" not in view  # one check-in: nothing to compare
 
 
+async def test_an_emergency_day_is_red_everywhere_and_gets_no_praise(router: Router) -> None:
+    """The answers alone would be green (exercise pain 1, morning as usual), but "Call 999 now"
+    makes the day red on every screen (triage.day_light), and nobody is told "Nice work!"."""
+    jordan, sam = User(router, CLIENT.user_id), User(router, TRAINER.user_id, "Sam")
+    await jordan.command("checkin")
+    for label in ("2", "Done", "Done", "Done", "1", "As usual", "Not stiff", "Same", "No", "7"):
+        await jordan.press(label)
+    assert "Call 999 now." in texts(await jordan.press("chest pain"))
+
+    view = texts(await jordan.command("progress"))
+    assert "Mon 23 Nov (today): pain 2 🔴 · exercises 9/9 sets · check-in stopped" in view
+    assert "🟢" not in view and "Nice work" not in view
+    assert "Exercises, last 7 days: 9 of 9 sets (100%)." in view
+    clients = texts(await sam.command("clients"))
+    assert "last check-in today 🔴" in clients and "🟢" not in clients
+
+
 async def test_a_week_with_paused_skipped_and_missing_days(
     router: Router, sessions: SessionFactory
 ) -> None:

@@ -354,6 +354,27 @@ async def test_the_card_says_paused_and_not_cleared(
     assert card.endswith("7 days: - · streak 0 · paused until 29 Nov · not cleared yet")
 
 
+async def test_a_skipped_day_says_skipped_not_paused(
+    router: Router, sessions: SessionFactory
+) -> None:
+    sam_id = await person_id(sessions, TRAINER.user_id)
+    ola = await add(sessions, Setup("Ola", 3009, sam_id, checkins=(1,)))
+    async with sessions() as session:
+        session.add(
+            Pause(
+                client_id=ola,
+                first_day=days_ago(0),
+                last_day=days_ago(0),
+                reason="skip:sick",
+                created_at=LONG_AGO,
+            )
+        )
+        await session.commit()
+    card = texts(await User(router, TRAINER.user_id).press_data(ClientCard(ola).pack()))
+    assert "Mon 23 Nov: skipped (sick)" in card  # the 14-day history
+    assert card.endswith("streak 1 · skipped today (sick)") and "paused" not in card
+
+
 async def test_no_clients_yet_points_at_invite(router: Router, sessions: SessionFactory) -> None:
     await add_trainer(sessions)
     replies = await User(router, KIM).command("clients")

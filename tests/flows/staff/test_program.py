@@ -190,6 +190,10 @@ def test_reps_or_seconds(typed: str, expected: tuple[int | None, int | None] | N
         ("https://example.com/v", True),
         ("http://youtu.be/abc", True),
         ("example.com", False),
+        ("www.example.com/v", True),
+        (" WWW.youtube.com/watch?v=1 ", True),
+        ("www.", False),
+        ("www.exa mple.com", False),
         ("ftp://example.com/x", False),
         ("https://", False),
         ("https://exa mple.com", False),
@@ -199,6 +203,11 @@ def test_reps_or_seconds(typed: str, expected: tuple[int | None, int | None] | N
 )
 def test_links(typed: str, ok: bool) -> None:
     assert (parse_link(typed) is not None) is ok
+
+
+def test_a_www_link_is_stored_with_https() -> None:
+    assert parse_link("www.example.com/v") == "https://www.example.com/v"
+    assert parse_link("https://www.example.com/v") == "https://www.example.com/v"
 
 
 async def test_trainer_edits_fields(router: Router, sessions: SessionFactory) -> None:
@@ -343,7 +352,7 @@ async def test_bad_inputs_ask_again(router: Router, sessions: SessionFactory) ->
         again = texts(await sam.text(typed))
         assert "reps from 1 to 100" in again and "How many per set" in again
     await sam.text("12")
-    for typed in ("not a link", "ftp://example.com/v", "www.example.com"):
+    for typed in ("not a link", "ftp://example.com/v", "example.com"):
         again = texts(await sam.text(typed))
         assert "doesn't look like a web link" in again and "Add a video" in again
     await sam.press("Skip")
