@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from flows.engine.texts import N_, t
-from flows.library.entries import REGIONS
+from flows.library.entries import REGIONS, parse_phases
 
 PHASE_TEXTS = {  # our phases: value -> its text key
     "rehab": N_("program_phase_rehab"),
@@ -58,3 +58,12 @@ def typed_region(text: str, locale: str) -> str | None:
         if typed in (region, region_label(region, locale).casefold()):
             return region
     return None
+
+
+def typed_phases(text: str, locale: str) -> tuple[str, ...] | None:
+    """Phases typed by their names in the reader's language or their codes ("rehabilitación,
+    fuerza"), as `parse_phases` reads codes; None if a word is no phase."""
+    typed = text.casefold()
+    for phase in PHASE_TEXTS:
+        typed = typed.replace(phase_label(phase, locale).casefold(), phase)
+    return parse_phases(typed.replace(" y ", " and "))  # Spanish's "and" too

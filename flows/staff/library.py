@@ -30,10 +30,15 @@ from flows.library.entries import (
     SETS,
     clean_name,
     parse_cues,
-    parse_phases,
     parse_region,
 )
-from flows.library.labels import phases_label, region_label, region_labels, typed_region
+from flows.library.labels import (
+    phases_label,
+    region_label,
+    region_labels,
+    typed_phases,
+    typed_region,
+)
 from flows.library.staffonly import staff_step
 from flows.library.video import video_button, web_link
 from flows.staff.program import parse_amount
@@ -131,7 +136,7 @@ async def parse_value(
             raise Retry(ctx.t("lib_bad_region", regions=region_labels(ctx.locale)))
         return {"region": region}
     if field == "phases":
-        phases = parse_phases(given)
+        phases = typed_phases(given, ctx.locale)
         if phases is None:
             raise Retry(ctx.t("lib_bad_phases"))
         return {"phases": list(phases)}

@@ -10,6 +10,7 @@ from flows.library.labels import (
     phases_label,
     region_label,
     region_labels,
+    typed_phases,
     typed_region,
 )
 
@@ -33,3 +34,10 @@ def test_a_region_typed_in_the_readers_language_or_as_its_code() -> None:
     assert typed_region("knee", "es") == "knee"
     assert typed_region("rodilla", "en") is None
     assert typed_region("quad sets", "es") is None
+
+
+def test_phases_typed_in_the_readers_language_or_as_codes() -> None:
+    assert typed_phases("Rehabilitación y fuerza", "es") == ("rehab", "strength")
+    assert typed_phases("strength, rehab", "es") == ("rehab", "strength")
+    assert typed_phases("rendimiento", "en") is None
+    assert typed_phases("fuerza, velocidad", "es") is None
