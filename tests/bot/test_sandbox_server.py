@@ -783,7 +783,7 @@ async def test_the_page_has_an_icon_at_both_paths(http: httpx.AsyncClient) -> No
 
 
 async def test_people_known_before_are_listed_and_their_ids_never_given_out() -> None:
-    known = [Persona(5_000_001, "Riley", "Client"), Persona(5_000_004, "Vic", "Visitor")]
+    known = [Persona(5_000_001, "Riley", "Client", "es"), Persona(5_000_004, "Vic", "Visitor")]
     server = SandboxServer(TOKEN, personas=PERSONAS, people=known, visitor_ids_above=5_000_006)
     async with server, httpx.AsyncClient(base_url=server.base_url) as http:
         listed = (await http.get("/api/personas")).json()
@@ -791,6 +791,8 @@ async def test_people_known_before_are_listed_and_their_ids_never_given_out() ->
             (5_000_001, "Client"),
             (5_000_004, "Visitor"),
         ]
+        # the language stored for them stands in for their Telegram app's
+        assert [v["language_code"] for v in listed["visitors"]] == ["es", "en"]
         new = (await http.post("/api/visitors", json={"first_name": "Nina"})).json()
         assert new["user_id"] == 5_000_007
 

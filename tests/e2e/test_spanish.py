@@ -3,6 +3,7 @@ English-speaking trainer and a booking, with no English text reaching the Spanis
 
 from __future__ import annotations
 
+import asyncio
 import re
 import string
 from functools import cache
@@ -13,7 +14,9 @@ import httpx
 from bot.demo import DEMO_EXERCISES
 from bot.sandbox.driver import ChatUser
 from bot.sandbox.server import SandboxServer
+from flows.engine.menu import commands_for
 from flows.engine.texts import catalog
+from storage.models import Role
 
 from .conftest import StartBot
 
@@ -184,3 +187,26 @@ def test_the_english_check_finds_english_and_lets_spanish_and_typed_names_throug
     assert english_in(["Ejercicio 1 de 3: Quad sets, 3 x 10. Did you do it today?"])
     assert english_in(["Ejercicio 1 de 3: Quad sets, 3 x 10. ¿Lo has hecho hoy?"]) == []
     assert english_in(["Llama al 999 ahora.", "Sí", "No", "English"]) == []
+
+
+async def test_a_restart_gives_a_spanish_client_his_menu_in_spanish_before_he_writes(
+    sandbox: SandboxServer, start_bot: StartBot, people: dict[str, ChatUser]
+) -> None:
+    """Start-up sets each stored person's menu for their role and their language (the sandbox's
+    menus live in its memory, forgotten here as a restarted sandbox would)."""
+    app = await start_bot()
+    jordan = people["client"]
+    await jordan.send("/language es")
+    await jordan.wait_for(contains="a partir de ahora te escribiré en español")
+    await app.stop()
+    sandbox.chats.commands.clear()
+    assert await jordan.commands() == []
+    await start_bot()
+    spanish = dict(commands_for(Role.CLIENT, "es"))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10
+    while not (menu := (await jordan._chat(0))["commands"]):
+        if loop.time() > deadline:
+            raise AssertionError("no menu for Jordan after the restart")
+        await asyncio.sleep(0.05)
+    assert {c["command"]: c["description"] for c in menu} == spanish
