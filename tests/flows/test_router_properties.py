@@ -104,9 +104,12 @@ from storage.models import (
     ClientProfile,
     ConsultSettings,
     Conversation,
+    Exercise,
     Invite,
+    LibraryExercise,
     Outbox,
     Person,
+    ProgramTemplate,
     Role,
 )
 from storage.repo import Store, store_factory
@@ -861,6 +864,7 @@ class Rows:
     new_messages: list[Any]  # outbox rows not checked for names yet
     bookings: list[Any]
     invites: list[Any]
+    things: set[str]  # names trainers gave exercises and templates, saved or being typed
 
     def person_by_user(self, user_id: int) -> Any:
         return next((p for p in self.people.values() if p.telegram_user_id == user_id), None)
@@ -906,7 +910,23 @@ async def read_rows(sessions: SessionFactory, outbox_after: int) -> Rows:
             ),
             bookings=await every(Booking.prospect_id, Booking.trainer_id),
             invites=await every(Invite.name, Invite.role, Invite.trainer_id),
+            things={
+                *await every(Exercise.name),  # one column: plain values
+                *await every(LibraryExercise.name),
+                *await every(ProgramTemplate.name),
+                *(n for data in await every(Conversation.data) for n in _names_in(data)),
+            },
         )
+
+
+def _names_in(data: Any) -> list[str]:
+    """Every "name" value in a conversation's data (a draft exercise, entry or template)."""
+    if isinstance(data, dict):
+        found = [v for k, v in data.items() if k == "name" and isinstance(v, str)]
+        return found + [n for v in data.values() for n in _names_in(v)]
+    if isinstance(data, list):
+        return [n for v in data for n in _names_in(v)]
+    return []
 
 
 def check_checkins(rows: Rows, today_of: Callable[[Any], date]) -> None:
@@ -976,11 +996,12 @@ def owners(rows: Rows) -> dict[str, set[int]]:
 
 
 def foreign_names(rows: Rows, trainer: Any, written: str) -> list[str]:
-    """Names in `written` of someone who is another trainer's and not this one's."""
+    """Names in `written` of someone who is another trainer's and not this one's; a name a
+    trainer gave an exercise or a template ("How many sets of Jordan?") is the thing's."""
     return [
         name
         for name, staff in owners(rows).items()
-        if staff and trainer.id not in staff and name in written
+        if staff and trainer.id not in staff and name in written and name not in rows.things
     ]
 
 
