@@ -33,6 +33,8 @@ from flows.checkin.digest import plan_digests_tick
 from flows.checkin.reminder import add_schedules_tick, plan_due_tick, plan_nudges_tick
 from flows.engine.languages import SUPPORTED
 from flows.engine.menu import VISITOR, menu_for
+from flows.progress.progression import plan_suggestions_tick
+from flows.progress.weekly import plan_weekly_tick
 from flows.router import Router
 from handlers import ALLOWED_UPDATES
 from handlers.intake import Intake, Runtime
@@ -163,6 +165,7 @@ class MendBot:
             (self.escalate_alerts, every.escalate_interval_seconds, "escalate", None),
             (self.plan_booking_reminders, every.booking_interval_seconds, "booking", None),
             (self.forget_updates, every.forget_interval_seconds, "forget_updates", None),
+            (self.plan_progress, every.progress_interval_seconds, "progress", None),
         )
         for tick, seconds, job_id, first_run in ticks:
             options = {"next_run_time": first_run} if first_run else {}
@@ -335,6 +338,19 @@ class MendBot:
             stores = store_factory(self.sessions)
             done = await plan_booking_reminders_tick(stores, self.clock.now(), zone)
         return done.done
+
+    async def plan_progress(self) -> int:
+        """The progress tick: progression suggestions to trainers (TRIAGE.md section 3) and the
+        weekly summaries."""
+        settings, now = self.settings, self.clock.now()
+        async with self._turn(self._plan_lock, "progress") as mine:
+            if not mine:
+                return 0
+            stores = store_factory(self.sessions)
+            zone, thresholds = settings.default_timezone, settings.thresholds()
+            done = await plan_suggestions_tick(stores, now, zone, thresholds)
+            weekly = await plan_weekly_tick(stores, now, zone)
+        return done.done + weekly.done
 
     async def forget_updates(self) -> int:
         """Prune processed update ids past any redelivery, so the table stays small, and tick

@@ -40,6 +40,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_invite(settings, args.role, args.name))
         if args.command == "migrate":
             return asyncio.run(_migrate(settings, args.revision))
+        if args.command == "report":
+            from bot.clock import Clock
+            from bot.report_cli import run as run_report
+
+            out = Path(args.output)
+            now = Clock().now()
+            return run_report(settings, args.client, args.weeks, out, now, sys.stdout)
         if args.command in ("backup", "restore"):
             return _maintain(settings, args.command, Path(args.path))
         if args.command == "sandbox":
@@ -81,6 +88,10 @@ def _parser() -> argparse.ArgumentParser:
     actions.add_parser("import", help="add or update entries from a CSV file").add_argument("path")
     export = actions.add_parser("export", help="write the library as CSV (stdout without FILE)")
     export.add_argument("path", nargs="?")
+    report = commands.add_parser("report", help="write a client's progress report (PDF)")
+    report.add_argument("--client", required=True, help="the client's id, or their name")
+    report.add_argument("--weeks", type=int, choices=[2, 4, 8, 12], default=4)
+    report.add_argument("-o", "--output", default="report.pdf", help="where to write the PDF")
     return parser
 
 

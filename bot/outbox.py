@@ -242,12 +242,7 @@ class OutboxSender:
         row.status = OutboxStatus.SENDING  # a crash mid-send leaves it unsent, not doubled
         row.attempts += 1
         await session.commit()
-        if row.document is not None:
-            result = await self.api.send_document(
-                row.chat_id, row.file_name or "file", row.document, row.text, row.buttons
-            )
-        else:
-            result = await self.api.send_message(row.chat_id, row.text, row.buttons)
+        result = await self._deliver(row)
         now = self.clock()
         self._record(row, result, now)
         self.observe(result.outcome)
@@ -263,6 +258,19 @@ class OutboxSender:
             await scrub(session)
         await session.commit()
         return int(sent)
+
+    async def _deliver(self, row: Outbox) -> ApiResult:
+        """The Bot API call for the row: a message, or a photo or document with its caption."""
+        if row.file_kind is not None and row.file_content is not None:
+            return await self.api.send_file(
+                row.chat_id,
+                row.file_kind,
+                row.file_name or "file",
+                row.file_content,
+                row.text,
+                row.buttons,
+            )
+        return await self.api.send_message(row.chat_id, row.text, row.buttons)
 
     @staticmethod
     def _retried(row: Outbox) -> tuple[Outcome, ...]:

@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     escalate_interval_seconds: float = Field(default=30.0, ge=0.01, le=3600)
     booking_interval_seconds: float = Field(default=30.0, ge=0.01, le=3600)
     forget_interval_seconds: float = Field(default=3600.0, ge=1, le=86400)
+    progress_interval_seconds: float = Field(default=60.0, ge=0.01, le=3600)
     mendbot_fake_now: datetime | None = None  # tests only: the clock starts at this time
     webhook_url: str = ""
     webhook_secret: SecretStr | None = None

@@ -48,7 +48,7 @@ class BotApi:
     async def call(
         self, method: str, params: dict[str, Any], files: dict[str, Any] | None = None
     ) -> ApiResult:
-        """JSON, or a multipart form when there are files to upload."""
+        """One Bot API call: JSON, or a multipart form when `files` are uploaded."""
         try:
             if files:
                 form = {k: v if isinstance(v, str) else json.dumps(v) for k, v in params.items()}
@@ -69,19 +69,23 @@ class BotApi:
             params["reply_markup"] = {"inline_keyboard": inline_keyboard(buttons)}
         return await self.call("sendMessage", params)
 
-    async def send_document(
+    async def send_file(
         self,
         chat_id: int,
-        file_name: str,
+        kind: str,
+        name: str,
         content: bytes,
         caption: str,
         buttons: list[list[dict[str, str]]],
     ) -> ApiResult:
-        """sendDocument with the file uploaded (multipart/form-data)."""
-        params: dict[str, Any] = {"chat_id": chat_id, "caption": caption}
+        """sendPhoto ("photo") or sendDocument ("document"), uploaded, `caption` under it."""
+        params: dict[str, Any] = {"chat_id": str(chat_id)}
+        if caption:
+            params["caption"] = caption
         if buttons:
             params["reply_markup"] = {"inline_keyboard": inline_keyboard(buttons)}
-        return await self.call("sendDocument", params, files={"document": (file_name, content)})
+        method = "sendPhoto" if kind == "photo" else "sendDocument"
+        return await self.call(method, params, files={kind: (name, content)})
 
 
 def inline_keyboard(buttons: list[list[dict[str, str]]]) -> list[list[dict[str, str]]]:

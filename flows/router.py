@@ -35,7 +35,7 @@ from flows.engine.menu import VISITOR, command_table, help_text, install, menu_f
 from flows.engine.notify import mark_reachable
 from flows.engine.texts import N_, t
 from flows.engine.wire import event_from_json, event_to_json, replies_from_json, replies_to_json
-from flows.progress import week
+from flows.progress import progression, reportview, staffchart, week
 from flows.staff import clients, invite, library, program, relay, templates
 from storage import inbox
 from storage.db import chat_turn
@@ -55,6 +55,9 @@ MODULES = (  # in the order their commands appear in the menu
     invite,
     checkin,
     week,
+    staffchart,
+    progression,
+    reportview,
     pause,
     preferences,
     language,

@@ -121,10 +121,14 @@ class AiogramRuntime:
                 )
         elif isinstance(reply, Photo):
             photo = BufferedInputFile(reply.content, filename=reply.filename)
-            await bot.send_photo(chat_id, photo, caption=reply.caption or None)
+            await bot.send_photo(
+                chat_id, photo, caption=reply.caption or None, reply_markup=markup(reply.buttons)
+            )
         elif isinstance(reply, Document):
             document = BufferedInputFile(reply.content, filename=reply.filename)
-            await bot.send_document(chat_id, document, caption=reply.caption or None)
+            await bot.send_document(
+                chat_id, document, caption=reply.caption or None, reply_markup=markup(reply.buttons)
+            )
         elif isinstance(reply, Menu):
             await self.set_menu(reply, chat_id)
 

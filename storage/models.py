@@ -94,6 +94,9 @@ class ClientProfile(SQLModel, table=True):
     checkin_time: str | None = None  # local "HH:MM"
     onboarded_at: datetime | None = Field(default=None, sa_column=_utc_null())
     clinician: str | None = Field(default=None, max_length=200)  # who to refer to, as typed
+    # the weekly summary: local weekday (0 Monday .. 6 Sunday) and "HH:MM"; None: Sunday, 18:00
+    weekly_day: int | None = None
+    weekly_time: str | None = None
 
 
 class Invite(SQLModel, table=True):
@@ -198,10 +201,10 @@ class Outbox(SQLModel, table=True):
     last_error: str | None = None
     # the person it was about is deleted: deliver (an alert must arrive), then delete the row
     erase_after_send: bool = False
-    # a file to send (sendDocument, `text` its caption) instead of a text message: a calendar
-    # file that must reach someone other than the person talking (a trainer's cancel)
-    file_name: str | None = Field(default=None, max_length=64)
-    document: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    # a photo (a chart) or document sent with `text` as its caption; None: a plain message
+    file_kind: str | None = Field(default=None, sa_column=_word(nullable=True))
+    file_name: str | None = Field(default=None, max_length=100)
+    file_content: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
 
 
 class OutboxSubject(SQLModel, table=True):
@@ -298,6 +301,28 @@ class CheckinVersion(SQLModel, table=True):
     light: str | None = None
     submitted_at: datetime | None = Field(default=None, sa_column=_utc_null())
     replaced_at: datetime = Field(sa_column=_utc())
+
+
+class ProgressionSuggestion(SQLModel, table=True):
+    """A suggestion to the trainer that a client's program may progress (TRIAGE.md section 3):
+    never a change by itself. `day` is the client's last green day counted; the next suggestion
+    counts only days after it. `answer`: None (not yet answered), "open" or "later"."""
+
+    __tablename__ = "progression_suggestion"
+    __table_args__ = (
+        UniqueConstraint("client_id", "day", name="uq_progression_client_day"),
+        NEVER_REUSED,
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: int = Field(foreign_key="person.id", index=True)
+    trainer_id: int = Field(foreign_key="person.id", index=True)
+    day: date
+    green_days: int
+    adherence: float
+    answer: str | None = Field(default=None, sa_column=_word(nullable=True))
+    answered_at: datetime | None = Field(default=None, sa_column=_utc_null())
+    created_at: datetime = Field(sa_column=_utc())
 
 
 class Pause(SQLModel, table=True):

@@ -37,6 +37,7 @@ from storage.models import (
     Person,
     PhaseChange,
     Program,
+    ProgressionSuggestion,
     ReminderSchedule,
     SlotClaim,
     TickFailure,
@@ -80,6 +81,8 @@ PERSON_REFERENCES: dict[tuple[str, str], Ref] = {
     ("program_template", "created_by"): Ref.CLEARED,
     ("phase_change", "client_id"): Ref.OWNED,
     ("phase_change", "changed_by"): Ref.CLEARED,
+    ("progression_suggestion", "client_id"): Ref.OWNED,
+    ("progression_suggestion", "trainer_id"): Ref.STAFF,
 }
 """Every column with a foreign key to person.id."""
 
@@ -120,6 +123,8 @@ TABLES: dict[str, str] = {
     "program_template": "the centre's program templates: nothing personal",
     "template_item": "a template's exercises: nothing personal",
     "phase_change": "a client's phase changes (who, when, which template): exported, deleted",
+    "progression_suggestion": "suggestions to a client's trainer that their program may "
+    "progress (green days, adherence, the trainer's answer): exported, deleted",
     "tick_failure": "rows a periodic tick failed on (tick, row id, exception type): the "
     "person's (their id, their alerts' and bookings') deleted",
 }
@@ -142,6 +147,7 @@ class Stored:
     pauses: list[Pause] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
     outbox: list[Outbox] = field(default_factory=list)
+    suggestions: list[ProgressionSuggestion] = field(default_factory=list)
     written: list[Outbox] = field(default_factory=list)  # their own words relayed to staff
     schedule: ReminderSchedule | None = None
     bookings: list[Booking] = field(default_factory=list)
@@ -156,7 +162,8 @@ def _to_person(person: Person) -> Any:
     return or_(col(Outbox.person_id) == person.id, col(Outbox.chat_id) == person.chat_id)
 
 
-PERSON_TICKS = ("schedule", "reminder", "nudge", "digest")  # ticks whose row id is a person
+# ticks whose row id is a person
+PERSON_TICKS = ("schedule", "reminder", "nudge", "digest", "progress", "weekly")
 WRITTEN_KINDS = ("reply_to_trainer", "ci_note_for_trainer")  # carry the person's own words
 
 
@@ -232,6 +239,12 @@ async def stored_about(store: Store, person: Person) -> Stored:
     found.outbox = await _all(
         store, select(Outbox).where(_to_person(person)).order_by(col(Outbox.id))
     )
+    found.suggestions = await _all(
+        store,
+        select(ProgressionSuggestion)
+        .where(ProgressionSuggestion.client_id == pid)
+        .order_by(col(ProgressionSuggestion.id)),
+    )
     about = select(OutboxSubject.outbox_id).where(OutboxSubject.person_id == pid)
     found.written = await _all(
         store,
@@ -286,6 +299,7 @@ async def delete_person(store: Store, person: Person, keep_update: int | None = 
         ),
         delete(Checkin).where(col(Checkin.client_id) == pid),
         delete(Pause).where(col(Pause.client_id) == pid),
+        delete(ProgressionSuggestion).where(col(ProgressionSuggestion.client_id) == pid),
         delete(Program).where(col(Program.client_id) == pid),
         delete(PhaseChange).where(col(PhaseChange.client_id) == pid),
         delete(ReminderSchedule).where(col(ReminderSchedule.client_id) == pid),

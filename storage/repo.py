@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
@@ -28,6 +28,14 @@ from storage.models import (
     ProcessedUpdate,
     Role,
 )
+
+
+class Attachment(NamedTuple):
+    """A file an outbox row carries (Outbox.file_kind, file_name, file_content)."""
+
+    kind: Literal["photo", "document"]
+    name: str
+    content: bytes
 
 
 class Store:
@@ -144,15 +152,14 @@ class Store:
         not_before: datetime | None = None,
         about: Sequence[int | None] = (),
         erase_after_send: bool = False,
-        file_name: str | None = None,
-        document: bytes | None = None,
+        attachment: Attachment | None = None,
     ) -> Outbox | None:
         """Queue a proactive message; a repeated dedupe key queues nothing and returns None.
 
         `about`: the people a message to someone else quotes or names (a client in an alert to
         their trainer), so that deleting one of them deletes it. `erase_after_send`: a notice
-        about someone already gone (they left): delivered, then deleted. `document`: a file
-        named `file_name` sent with `text` as its caption."""
+        about someone already gone (they left): delivered, then deleted. `attachment`: a photo
+        or document sent with `text` as its caption."""
         if dedupe_key is not None:
             existing = await self.session.exec(
                 select(Outbox).where(Outbox.dedupe_key == dedupe_key)
@@ -170,9 +177,9 @@ class Store:
             not_before=not_before or now,
             created_at=now,
             erase_after_send=erase_after_send,
-            file_name=file_name,
-            document=document,
         )
+        if attachment is not None:
+            row.file_kind, row.file_name, row.file_content = attachment
         await self.add(row)
         for person_id_about in {p for p in about if p is not None and p != person_id}:
             self.session.add(OutboxSubject(outbox_id=row.id or 0, person_id=person_id_about))

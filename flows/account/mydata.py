@@ -42,6 +42,7 @@ _HIDDEN: dict[str, frozenset[str]] = {
     "checkin": frozenset({"id", "client_id"}),
     "checkin_version": frozenset({"checkin_id", "client_id"}),
     "pause": frozenset({"id", "client_id"}),
+    "progression_suggestion": frozenset({"id", "client_id", "trainer_id"}),
     "alert": frozenset(
         {
             "id",
@@ -126,6 +127,7 @@ def export(found: Stored, now: datetime, default_zone: str) -> dict[str, Any]:
         "checkins_replaced": [_row(v, zone) for v in found.versions],
         "pauses": [_row(p, zone) for p in found.pauses],
         "alerts": alerts,
+        "progression_suggestions": [_row(p, zone) for p in found.suggestions],
         "reminder_schedule": _row(found.schedule, zone) if found.schedule else None,
         "consult_bookings": bookings,
         "messages_to_you": [_row(m, zone, _MESSAGE_FIELDS) for m in found.outbox],

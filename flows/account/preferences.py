@@ -1,9 +1,11 @@
-"""/settings: a client's reminder time and quiet hours; staff's quiet hours and digest time.
+"""/settings: a client's reminder time, weekly summary and quiet hours; staff's quiet hours and
+digest time.
 
 A new reminder time moves the schedule row at once (from the local date and time, like the
 planner), so the next reminder comes at the new time without waiting for a tick.
 
-    MENU -> TIME (clients) | DIGEST (staff) | QUIET -> done (saved)
+    MENU -> TIME (clients) | WEEKLY_DAY -> WEEKLY_TIME (clients) | DIGEST (staff) | QUIET
+         -> done (saved)
          -> done (closed)
 """
 
@@ -12,14 +14,23 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from flows.engine import dates
 from flows.engine.buttons import Actions
 from flows.engine.choices import buttons, pick
 from flows.engine.conversation import Answer, Command, Context, register, start
 from flows.engine.flow import Done, Flow, FlowData, Next, Result, Retry, StepSpec
 from flows.engine.localtime import COMMON_TIMES, parse_clock_time
-from flows.engine.schedule import next_at, parse_hhmm, parse_typed_span, quiet_span, wall_in_span
+from flows.engine.schedule import (
+    WEEKLY_DAY,
+    WEEKLY_TIME,
+    next_at,
+    parse_hhmm,
+    parse_typed_span,
+    quiet_span,
+    wall_in_span,
+)
 from flows.engine.texts import N_
-from storage.models import Person, Role
+from storage.models import ClientProfile, Person, Role
 from storage.reminders import schedule_of
 
 OFF = ("00:00", "00:00")  # an empty span: never quiet
@@ -39,10 +50,14 @@ class Step(StrEnum):
     TIME = "time"
     QUIET = "quiet"
     DIGEST = "digest"
+    WEEKLY_DAY = "weekly_day"
+    WEEKLY_TIME = "weekly_time"
 
 
 class Data(FlowData):
-    """Nothing to remember: every answer is saved on the person at once."""
+    """Only the weekly summary's day until its time is given; the rest is saved at once."""
+
+    weekly_day: int | None = None
 
 
 async def ask_menu(ctx: Context, data: Data) -> None:
@@ -55,7 +70,11 @@ async def ask_menu(ctx: Context, data: Data) -> None:
         profile = await ctx.store.profile(person.id or 0)
         time = profile.checkin_time if profile and profile.checkin_time else "-"
         text = ctx.t("settings_client", time=time, zone=zone, quiet=quiet)
-        options = [("time", ctx.t("settings_change_time"))]
+        text += "\n" + ctx.t("settings_weekly", when=_weekly_when(ctx, profile))
+        options = [
+            ("time", ctx.t("settings_change_time")),
+            ("weekly", ctx.t("settings_change_weekly")),
+        ]
     else:
         digest = person.digest_time or ctx.bot.digest_time
         text = ctx.t("settings_staff", quiet=quiet, digest=digest, zone=zone)
@@ -70,6 +89,7 @@ async def answer_menu(ctx: Context, data: Data, answer: Answer) -> Result:
         return Done()
     if person.role == Role.CLIENT:
         options = [("time", ctx.t("settings_change_time"))]
+        options += [("weekly", ctx.t("settings_change_weekly"))]
     else:
         options = [("digest", ctx.t("settings_change_digest"))]
     options += [("quiet", ctx.t("settings_change_quiet"))]
@@ -77,7 +97,45 @@ async def answer_menu(ctx: Context, data: Data, answer: Answer) -> Result:
     if chosen == "done":
         ctx.say(ctx.t("settings_closed"))
         return Done()
-    return Next(Step(chosen))
+    return Next(Step.WEEKLY_DAY if chosen == "weekly" else Step(chosen))
+
+
+def _weekly_when(ctx: Context, profile: ClientProfile | None) -> str:
+    """ "Sunday at 18:00" """
+    day = profile.weekly_day if profile and profile.weekly_day is not None else WEEKLY_DAY
+    time = profile.weekly_time if profile and profile.weekly_time else WEEKLY_TIME
+    return ctx.t("settings_weekly_when", day=_day_name(ctx, day), time=time)
+
+
+def _day_name(ctx: Context, weekday: int) -> str:
+    """The locale's name of the weekday (0 Monday)."""
+    return str(dates.babel_locale(ctx.locale).days["format"]["wide"][weekday])
+
+
+async def ask_weekly_day(ctx: Context, data: Data) -> None:
+    options = [(str(n), _day_name(ctx, n)) for n in range(7)]
+    ctx.say(ctx.t("settings_weekly_day_ask"), buttons(ctx, options, 4))
+
+
+async def answer_weekly_day(ctx: Context, data: Data, answer: Answer) -> Result:
+    options = [(str(n), _day_name(ctx, n)) for n in range(7)]
+    chosen = pick(ctx, answer, options, ctx.t("settings_weekly_day_bad"))
+    data.weekly_day = int(chosen)
+    return Next(Step.WEEKLY_TIME)
+
+
+async def ask_weekly_time(ctx: Context, data: Data) -> None:
+    ctx.say(ctx.t("settings_weekly_time_ask"), buttons(ctx, [(x, x) for x in COMMON_TIMES], 3))
+
+
+async def answer_weekly_time(ctx: Context, data: Data, answer: Answer) -> Result:
+    person = ctx.person
+    profile = await ctx.store.profile(person.id or 0) if person is not None else None
+    if profile is None or data.weekly_day is None:
+        return Done()
+    profile.weekly_day, profile.weekly_time = data.weekly_day, clock_time(ctx, answer)
+    ctx.say(ctx.t("settings_weekly_saved", when=_weekly_when(ctx, profile)))
+    return Done()
 
 
 def clock_time(ctx: Context, answer: Answer) -> str:
@@ -184,6 +242,8 @@ SETTINGS = register(
             Step.TIME: StepSpec(ask_time, answer_time),
             Step.QUIET: StepSpec(ask_quiet, answer_quiet),
             Step.DIGEST: StepSpec(ask_digest, answer_digest),
+            Step.WEEKLY_DAY: StepSpec(ask_weekly_day, answer_weekly_day),
+            Step.WEEKLY_TIME: StepSpec(ask_weekly_time, answer_weekly_time),
         },
     )
 )

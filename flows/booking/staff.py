@@ -25,6 +25,7 @@ from flows.engine.notify import notify_person
 from flows.engine.texts import N_, t
 from storage import booking as bk
 from storage.models import Booking, BookingStatus, Person, Role
+from storage.repo import Attachment
 
 MAX_REASON = 300
 LISTED = 40  # consults /bookings shows, each with its Cancel button (Telegram allows 100)
@@ -142,8 +143,7 @@ async def _send_cancelled_event(
         kind="bk_ics_cancel",
         now=ctx.now,
         dedupe_key=f"booking:{booking.id}:ics_cancel",
-        file_name=ics.filename,
-        document=ics.content,
+        attachment=Attachment("document", ics.filename, ics.content),
     )
 
 

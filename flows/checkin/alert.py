@@ -55,6 +55,7 @@ from flows.engine.localtime import local
 from flows.engine.numbers import percent
 from flows.engine.texts import N_, t
 from flows.engine.ticks import Outcome, RowErrors, Tick, isolated
+from flows.progress.staffchart import staff_chart
 from flows.progress.trends import adherence
 from storage.alerts import (
     alerted_trainer,
@@ -720,6 +721,7 @@ async def show_history(ctx: Context, data: History) -> None:
         return
     ctx.replies.toast()
     ctx.say(await history_text(ctx, client))
+    ctx.replies.add(await staff_chart(ctx, client))
 
 
 async def _clinician_line(store: Store, client: Person | None, locale: str) -> str:

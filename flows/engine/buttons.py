@@ -326,7 +326,8 @@ def action_table(routes: Iterable[Route[Any]]) -> dict[type[ButtonData], Handler
 Severity = Literal["E", "U", "R"]  # emergency, urgent, routine
 SkipReason = Literal["travel", "sick", "rest"]
 Page = Annotated[int, Range(0, 9999)]
-Window = Literal[7, 14]  # days of /progress
+Weeks = Literal[2, 4, 8, 12]  # of a physio report
+Window = Literal[7, 14, 28, 56]  # days of /progress and of a client's chart
 
 
 class AckAlerts(ButtonData, prefix="ack"):
@@ -410,9 +411,36 @@ class ClientProgram(ButtonData, prefix="cprog"):
 
 
 class ProgressWindow(ButtonData, prefix="progress"):
-    """/progress over 7 or 14 days: "progress:14"."""
+    """/progress over 7, 14, 28 or 56 days: "progress:28"."""
 
     days: Window
+
+
+class ClientChart(ButtonData, prefix="cchart"):
+    """Staff: a client's chart over 7, 14, 28 or 56 days: "cchart:7:28"."""
+
+    client_id: int
+    days: Window
+
+
+class ProgressionAnswer(ButtonData, prefix="sugg"):
+    """A progression suggestion's Open program ("sugg:5:open") or Not yet ("sugg:5:later")."""
+
+    suggestion_id: int
+    answer: Literal["open", "later"]
+
+
+class ReportClient(ButtonData, prefix="report"):
+    """A physio report about this client: then pick the weeks: "report:7"."""
+
+    client_id: int
+
+
+class ReportWeeks(ButtonData, prefix="report", tag="W"):
+    """The report over 2, 4, 8 or 12 weeks: "report:W7:4"."""
+
+    client_id: int
+    weeks: Weeks
 
 
 class BookingMove(ButtonData, prefix="bkmove"):

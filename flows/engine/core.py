@@ -146,18 +146,27 @@ class Toast:
     alert: bool = False
 
 
+CAPTION_LIMIT = 1024  # characters, Telegram's limit on a photo's or document's caption
+
+
 @dataclass(frozen=True)
 class Photo:
+    """An image (a chart) with a short caption and, optionally, inline buttons under it."""
+
     content: bytes
     filename: str
     caption: str = ""
+    buttons: Keyboard = ()
 
 
 @dataclass(frozen=True)
 class Document:
+    """A file (a calendar entry, /mydata's JSON, a report PDF) with a short caption."""
+
     content: bytes
     filename: str
     caption: str = ""
+    buttons: Keyboard = ()
 
 
 @dataclass(frozen=True)

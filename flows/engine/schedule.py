@@ -17,6 +17,9 @@ from storage.models import Person
 
 _HHMM = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 
+WEEKLY_DAY = 6  # the weekly summary's default local weekday: Sunday (0 is Monday)
+WEEKLY_TIME = "18:00"  # ... and its default local time
+
 
 def parse_hhmm(text: str) -> time:
     """ "08:00" (or "8:00") -> time(8, 0): the one reader of the times mendbot writes and its

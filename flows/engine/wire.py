@@ -68,12 +68,15 @@ def reply_to_json(reply: Reply) -> dict[str, Any]:
     if isinstance(reply, Toast):
         return {"type": "toast", "text": reply.text, "alert": reply.alert}
     if isinstance(reply, Photo | Document):
-        return {
+        out = {
             "type": "photo" if isinstance(reply, Photo) else "document",
             "content": base64.b64encode(reply.content).decode(),
             "filename": reply.filename,
             "caption": reply.caption,
         }
+        if reply.buttons:
+            out["buttons"] = _keyboard_to_json(reply.buttons)
+        return out
     return {"type": "menu", "commands": [list(pair) for pair in reply.commands]}
 
 
@@ -93,7 +96,8 @@ def reply_from_json(data: dict[str, Any]) -> Reply:
         return Toast(data["text"], data["alert"])
     if kind in ("photo", "document"):
         made = Photo if kind == "photo" else Document
-        return made(base64.b64decode(data["content"]), data["filename"], data["caption"])
+        buttons = _keyboard_from_json(data.get("buttons", []))
+        return made(base64.b64decode(data["content"]), data["filename"], data["caption"], buttons)
     if kind == "menu":
         return Menu(tuple((name, text) for name, text in data["commands"]))
     raise ValueError(f"unknown reply type {kind!r}")

@@ -1,8 +1,10 @@
-"""/progress: a client's last 7 (or 14) days at a glance, read-only.
+"""/progress: a client's last 7, 14, 28 or 56 days at a glance, read-only.
 
 One line a day since joining (pain now, the traffic light, exercises done of prescribed, or the
-day skipped, paused or without a check-in), then the 7-day adherence, the streak and, from two
-check-ins on, the pain trend. The numbers use the check-in summary's definitions
+day skipped, paused or without a check-in; over 28 or 56 days the chart alone shows the days and
+the text gives the window's adherence), then the 7-day adherence, the streak and, from two
+check-ins on, the pain trend. Then the chart (flows/progress/chartdata.py), whose buttons pick
+another window. The numbers use the check-in summary's definitions
 (flows/progress/trends.py); `current_streak` and `week_checkins` serve the trainer's /clients
 too. The trend is said plainly: no diagnosis, no reassurance (TRIAGE.md section 5).
 """
@@ -24,13 +26,14 @@ from flows.engine.core import Keyboard, keyboard
 from flows.engine.localtime import local
 from flows.engine.numbers import decimal, percent
 from flows.engine.texts import N_
+from flows.progress.chartdata import chart_photo
 from flows.progress.trends import Direction, adherence, pain_trend, set_counts
 from storage.checkins import checkins_between, has_checkins
 from storage.models import Checkin, Pause, Person, Role
 from storage.pauses import SKIP_PREFIX, pauses_between
 
-WINDOWS: tuple[Window, Window] = (7, 14)
-WINDOW_TEXTS: dict[Window, str] = {7: N_("progress_show_7"), 14: N_("progress_show_14")}
+WINDOWS: tuple[Window, ...] = (7, 14, 28, 56)
+DAY_LINES_UP_TO = 14  # days; a longer window's days are on the chart only
 TREND_TEXTS: dict[Direction, str] = {
     "down": N_("progress_trend_down"),
     "flat": N_("progress_trend_flat"),
@@ -75,10 +78,12 @@ async def progress_text(ctx: Context, person: Person, days: int) -> tuple[str, K
     pauses = await pauses_between(ctx.store, client_id, first, today)
     joined = await _joined_on(ctx, person)
     lines = [ctx.t("progress_header", days=days, name=person.name)]
-    for offset in range(days):
+    for offset in range(days if days <= DAY_LINES_UP_TO else 0):
         day = first + timedelta(days=offset)
         if day in by_day or joined is None or day >= joined:  # not the days before joining
             lines.append(_day_line(ctx, day, today, by_day.get(day), _pause_on(pauses, day)))
+    if days > DAY_LINES_UP_TO:
+        lines += _window_lines(ctx, rows, days)
     lines.append("")
     lines += _week_lines(ctx, week_checkins(rows, today))
     count = await current_streak(ctx.store, client_id, today)
@@ -88,9 +93,32 @@ async def progress_text(ctx: Context, person: Person, days: int) -> tuple[str, K
         lines.append(ctx.tn("ci_streak", "ci_streak_plural", count, days=count))
     shown = [row for row in rows if row.local_date >= first]
     lines += _trend_lines(ctx, [row.pain_now for row in shown if row.pain_now is not None])
-    other = WINDOWS[1] if days == WINDOWS[0] else WINDOWS[0]
-    toggle = button(ctx.t(WINDOW_TEXTS[other]), ProgressWindow(other))
-    return "\n".join(lines), keyboard([toggle])
+    return "\n".join(lines), window_buttons(ctx, days)
+
+
+def window_buttons(ctx: Context, days: int) -> Keyboard:
+    """The other windows, under the chart."""
+    others = [n for n in WINDOWS if n != days]
+    return keyboard([button(ctx.t("chart_window", days=n), ProgressWindow(n)) for n in others])
+
+
+def _window_lines(ctx: Context, rows: list[Checkin], days: int) -> list[str]:
+    """A long window's adherence (its days are on the chart)."""
+    exercises = exercises_of(rows)
+    ratio = adherence(exercises)
+    lines = [ctx.t("progress_chart_days")]
+    if ratio is not None:
+        done, total = set_counts(exercises)
+        lines.append(
+            ctx.t(
+                "progress_window_sets",
+                days=days,
+                done=done,
+                total=total,
+                percent=percent(ratio, ctx.locale),
+            )
+        )
+    return lines
 
 
 async def _joined_on(ctx: Context, person: Person) -> date | None:
@@ -181,25 +209,35 @@ def _trend_lines(ctx: Context, pains: list[int]) -> list[str]:
     return lines
 
 
+async def send_progress(ctx: Context, person: Person, days: int) -> None:
+    """The text, then the chart with the other windows' buttons (no chart without check-ins)."""
+    text, buttons = await progress_text(ctx, person, days)
+    ctx.say(text)
+    if buttons:
+        zone, today = ctx.zone(person), ctx.today(person)
+        photo = await chart_photo(ctx.store, person, zone, today, days, ctx.locale, buttons)
+        ctx.replies.add(photo)
+
+
 async def show_progress(ctx: Context) -> None:
-    """/progress, or /progress 14."""
+    """/progress, or /progress 14 (28, 56)."""
     person = ctx.person
     if person is None:
         return
-    days = WINDOWS[1] if ctx.event.args.strip() == str(WINDOWS[1]) else WINDOWS[0]
-    text, buttons = await progress_text(ctx, person, days)
-    ctx.say(text, buttons)
+    asked = ctx.event.args.strip()
+    days = next((n for n in WINDOWS if str(n) == asked), WINDOWS[0])
+    await send_progress(ctx, person, days)
 
 
 async def switch_window(ctx: Context, data: ProgressWindow) -> None:
-    """The Show 7 / Show 14 days button: the presser's own days only, redrawn in place."""
+    """A window button under the chart: the presser's own days only, as a new text and chart
+    (a photo's text can't be redrawn)."""
     person = ctx.person
     if person is None or person.role != Role.CLIENT:
         ctx.replies.toast(ctx.t("button_expired"))
         return
     ctx.replies.toast()
-    text, buttons = await progress_text(ctx, person, data.days)
-    ctx.redraw(text, buttons)
+    await send_progress(ctx, person, data.days)
 
 
 COMMANDS = (Command("progress", show_progress, {Role.CLIENT: N_("cmd_progress")}),)

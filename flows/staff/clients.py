@@ -7,7 +7,8 @@ Each entry shows the last check-in and its light, the 7-day adherence, the strea
 "not cleared yet", "unreachable" or "onboarding" where it applies.
 
 A button per client opens their card: the 14-day history (flows/checkin/alert.py's) with Message
-client (alert.py's relay) and Program (the /program flow on that client). Buttons carry a client id,
+client (alert.py's relay) and Program (the /program flow on that client), then their chart
+(flows/progress/staffchart.py). Buttons carry a client id,
 so every press checks again who may see that client: a trainer only their own, an admin everyone. A
 forged or stale button gets "this button has expired" and nothing of the client.
 """
@@ -27,6 +28,7 @@ from flows.engine.buttons import (
     ClientProgram,
     ClientsPage,
     MessageClient,
+    ReportClient,
     Route,
     button,
 )
@@ -35,6 +37,7 @@ from flows.engine.core import Keyboard, keyboard
 from flows.engine.localtime import local
 from flows.engine.numbers import percent
 from flows.engine.texts import N_
+from flows.progress.staffchart import staff_chart
 from flows.progress.trends import adherence
 from flows.progress.week import exercises_of, light_mark, skip_reason, week_checkins
 from flows.staff import program
@@ -307,9 +310,13 @@ async def show_card(ctx: Context, data: ClientCard) -> None:
             button(ctx.t("alert_message_client"), MessageClient(client.id or 0)),
             button(ctx.t("clients_program"), ClientProgram(client.id or 0)),
         ],
-        [button(ctx.t("clients_back"), ClientsPage(0))],
+        [
+            button(ctx.t("clients_report"), ReportClient(client.id or 0)),
+            button(ctx.t("clients_back"), ClientsPage(0)),
+        ],
     )
     ctx.say("\n".join(lines), buttons)
+    ctx.replies.add(await staff_chart(ctx, client))
 
 
 async def open_program(ctx: Context, data: ClientProgram) -> None:

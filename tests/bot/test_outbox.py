@@ -17,7 +17,7 @@ from bot.settings import load_settings
 from bot.telegram_api import BotApi
 from storage.db import SessionFactory
 from storage.models import Outbox, OutboxStatus, Role
-from storage.repo import Store
+from storage.repo import Attachment, Store
 from tests.flows.harness import add_person
 
 ICS = b"BEGIN:VCALENDAR\r\nMETHOD:CANCEL\r\nEND:VCALENDAR\r\n"
@@ -60,8 +60,7 @@ async def test_a_queued_file_goes_out_as_a_document_with_its_caption_and_buttons
             kind="bk_ics_cancel",
             now=clock.now(),
             buttons=[[{"text": "Book a new time", "data": "bknew:9"}]],
-            file_name="consult-cancelled.ics",
-            document=ICS,
+            attachment=Attachment("document", "consult-cancelled.ics", ICS),
         )
         await session.commit()
     calls: list[httpx.Request] = []

@@ -11,7 +11,7 @@ from bot.clock import FakeClock
 from bot.proactive import bot_info, reminder_rules
 from bot.settings import load_settings
 from flows.checkin.reminder import ReminderRules
-from flows.engine.core import Button, Edit, Event, EventKind, Reply, Send, Toast
+from flows.engine.core import Button, Document, Edit, Event, EventKind, Photo, Reply, Send, Toast
 from flows.router import Router
 from storage.db import SessionFactory
 from storage.models import Person, Role
@@ -83,7 +83,7 @@ def texts(replies: list[Reply]) -> str:
 
 def find_button(replies: list[Reply], label: str) -> Button:
     for reply in reversed(replies):  # the newest keyboard first (an edit can replace one)
-        if isinstance(reply, Send | Edit):
+        if isinstance(reply, Send | Edit | Photo | Document):
             for row in reply.buttons:
                 for button in row:
                     if label.lower() in button.text.lower():

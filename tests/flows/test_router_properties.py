@@ -104,12 +104,9 @@ from storage.models import (
     ClientProfile,
     ConsultSettings,
     Conversation,
-    Exercise,
     Invite,
-    LibraryExercise,
     Outbox,
     Person,
-    ProgramTemplate,
     Role,
 )
 from storage.repo import Store, store_factory
@@ -701,6 +698,7 @@ class World:
         self.chats = [Chat() for _ in PEOPLE]
         self.codes: list[str] = []
         self.outbox_checked = 0  # outbox ids up to this one were checked for names
+        self.typed: dict[int, str] = {}  # what each user typed so far (their own words)
 
     async def act(self, who: int, action: Action) -> tuple[Event | None, list[Reply]]:
         """The event this action makes (None: nothing reaches the router) and its replies."""
@@ -864,7 +862,6 @@ class Rows:
     new_messages: list[Any]  # outbox rows not checked for names yet
     bookings: list[Any]
     invites: list[Any]
-    things: set[str]  # names trainers gave exercises and templates, saved or being typed
 
     def person_by_user(self, user_id: int) -> Any:
         return next((p for p in self.people.values() if p.telegram_user_id == user_id), None)
@@ -910,23 +907,7 @@ async def read_rows(sessions: SessionFactory, outbox_after: int) -> Rows:
             ),
             bookings=await every(Booking.prospect_id, Booking.trainer_id),
             invites=await every(Invite.name, Invite.role, Invite.trainer_id),
-            things={
-                *await every(Exercise.name),  # one column: plain values
-                *await every(LibraryExercise.name),
-                *await every(ProgramTemplate.name),
-                *(n for data in await every(Conversation.data) for n in _names_in(data)),
-            },
         )
-
-
-def _names_in(data: Any) -> list[str]:
-    """Every "name" value in a conversation's data (a draft exercise, entry or template)."""
-    if isinstance(data, dict):
-        found = [v for k, v in data.items() if k == "name" and isinstance(v, str)]
-        return found + [n for v in data.values() for n in _names_in(v)]
-    if isinstance(data, list):
-        return [n for v in data for n in _names_in(v)]
-    return []
 
 
 def check_checkins(rows: Rows, today_of: Callable[[Any], date]) -> None:
@@ -995,25 +976,30 @@ def owners(rows: Rows) -> dict[str, set[int]]:
     return found
 
 
-def foreign_names(rows: Rows, trainer: Any, written: str) -> list[str]:
-    """Names in `written` of someone who is another trainer's and not this one's; a name a
-    trainer gave an exercise or a template ("How many sets of Jordan?") is the thing's."""
+def foreign_names(rows: Rows, trainer: Any, written: str, own: str = "") -> list[str]:
+    """Names in `written` of someone who is another trainer's and not this one's (a name the
+    trainer typed themselves, an exercise called "Riley Thornbeck", is their own words)."""
     return [
         name
         for name, staff in owners(rows).items()
-        if staff and trainer.id not in staff and name in written and name not in rows.things
+        if staff and trainer.id not in staff and name in written and name not in own
     ]
 
 
-def check_isolation(rows: Rows, actor: Any, replies: list[Reply]) -> None:
+def check_isolation(
+    rows: Rows, actor: Any, replies: list[Reply], typed: dict[int, str] | None = None
+) -> None:
     """No reply to a trainer, nor any message queued for one, names another's client."""
+    typed = typed or {}
     if actor is not None and actor.role == Role.TRAINER:
-        leaked = foreign_names(rows, actor, shown(replies))
+        own = typed.get(actor.telegram_user_id, "")
+        leaked = foreign_names(rows, actor, shown(replies), own)
         assert not leaked, f"a reply to trainer {actor.name} names {leaked}"
     for row in rows.new_messages:
         staff = rows.people.get(row.person_id)
         if staff is not None and staff.role == Role.TRAINER:
-            leaked = foreign_names(rows, staff, row.text)
+            own = typed.get(staff.telegram_user_id, "")
+            leaked = foreign_names(rows, staff, row.text, own)
             assert not leaked, f"outbox {row.kind} to trainer {staff.name} names {leaked}"
 
 
@@ -1031,7 +1017,9 @@ async def check(world: World, event: Event | None, replies: list[Reply], errors:
     check_checkins(rows, today_of)
     check_alerts(rows)
     actor = rows.person_by_user(event.user_id) if event is not None else None
-    check_isolation(rows, actor, replies)
+    if event is not None and event.text:
+        world.typed[event.user_id] = world.typed.get(event.user_id, "") + "\n" + event.text
+    check_isolation(rows, actor, replies, world.typed)
     world.outbox_checked = max([world.outbox_checked, *(r.id for r in rows.new_messages)])
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import importlib
 import sqlite3
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Integer, func, insert, inspect, text
+from sqlalchemy import Integer, MetaData, func, insert, inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel, select
@@ -30,27 +30,37 @@ from storage.models import (
     Booking,
     Centre,
     Checkin,
-    ClientProfile,
     Conversation,
     Exercise,
     InboxUpdate,
     Invite,
+    LibraryExercise,
     Outbox,
     OutboxSubject,
     Pause,
     Person,
+    PhaseChange,
     ProcessedUpdate,
     Program,
+    ProgramTemplate,
+    ProgressionSuggestion,
     ReminderSchedule,
     Role,
     SlotClaim,
+    TemplateItem,
 )
 from storage.models import ConsultSettings as Consult
 
 M0007 = importlib.import_module("storage.migrations.versions.20261204_0007_ids_never_reused")
 NOT_SURROGATE = {"centre"}  # always the one row with id 1
-# created AUTOINCREMENT from the start, by later migrations (0010: the exercise library)
-CREATED_NEVER_REUSED = {"library_exercise", "program_template", "template_item", "phase_change"}
+# created AUTOINCREMENT from the start by later migrations (0010 the library, 0009 suggestions)
+CREATED_NEVER_REUSED = {
+    "library_exercise",
+    "program_template",
+    "template_item",
+    "phase_change",
+    "progression_suggestion",
+}
 
 
 def _surrogate_tables() -> set[str]:
@@ -95,7 +105,12 @@ Factory = Callable[[int], Any]
 
 
 def _factories(
-    clock: FakeClock, trainer: int, client: int, program: int, alone: dict[int, int]
+    clock: FakeClock,
+    trainer: int,
+    client: int,
+    program: int,
+    alone: dict[int, int],
+    library: tuple[int, int] = (0, 0),
 ) -> dict[str, Factory]:
     """One new row of each never-reused table; `n` makes the unique columns differ (`alone`:
     clients without a program yet, by `n`)."""
@@ -140,6 +155,24 @@ def _factories(
         "outbox": lambda n: Outbox(
             chat_id=client, kind="test", text="hello", not_before=now, created_at=now
         ),
+        "progression_suggestion": lambda n: ProgressionSuggestion(
+            client_id=client,
+            trainer_id=trainer,
+            day=date(2026, 1, n),
+            green_days=7,
+            adherence=0.9,
+            created_at=now,
+        ),
+        "library_exercise": lambda n: LibraryExercise(
+            name=f"L{n}", name_key=f"l{n}", region="knee", updated_at=now
+        ),
+        "program_template": lambda n: ProgramTemplate(
+            name=f"T{n}", name_key=f"t{n}", phase="early", updated_at=now
+        ),
+        "template_item": lambda n: TemplateItem(
+            template_id=library[1], library_id=library[0], position=n
+        ),
+        "phase_change": lambda n: PhaseChange(client_id=client, to_phase=f"p{n}", changed_at=now),
     }
 
 
@@ -170,6 +203,11 @@ MODELS: dict[str, type[Any]] = {
     "blocked_date": BlockedDate,
     "booking": Booking,
     "outbox": Outbox,
+    "progression_suggestion": ProgressionSuggestion,
+    "library_exercise": LibraryExercise,
+    "program_template": ProgramTemplate,
+    "template_item": TemplateItem,
+    "phase_change": PhaseChange,
 }
 
 
@@ -182,8 +220,16 @@ async def test_ids_grow_after_the_newest_rows_are_deleted(
     client = await _add(sessions, _person(clock, 2))
     alone = {n: await _add(sessions, _person(clock, 100 + n)) for n in (1, 2, 3)}
     program = await _add(sessions, Program(client_id=client, updated_at=clock.now()))
-    assert set(MODELS) == set(M0007.NEVER_REUSED)
-    for table, make in _factories(clock, trainer, client, program, alone).items():
+    assert set(MODELS) == set(M0007.NEVER_REUSED) | CREATED_NEVER_REUSED
+    now = clock.now()
+    entry = await _add(
+        sessions, LibraryExercise(name="Base", name_key="base", region="knee", updated_at=now)
+    )
+    template = await _add(
+        sessions, ProgramTemplate(name="Base", name_key="base", phase="early", updated_at=now)
+    )
+    made = _factories(clock, trainer, client, program, alone, (entry, template))
+    for table, make in made.items():
         first = await _add(sessions, make(1))
         newest = await _add(sessions, make(2))
         await _delete(sessions, MODELS[table], newest)
@@ -209,9 +255,9 @@ async def _fill(sessions: SessionFactory, clock: FakeClock) -> None:
             session.add(person)
         await session.flush()
         tid, cid, vid = trainer.id or 0, client.id or 0, visitor.id or 0
-        session.add(
-            ClientProfile(person_id=cid, trainer_id=tid, checkin_time="25:99", consent_at=now)
-        )
+        profile = SQLModel.metadata.tables["client_profile"]  # as 0006 had it (columns added since)
+        values = {"person_id": cid, "trainer_id": tid, "checkin_time": "25:99", "consent_at": now}
+        await session.exec(insert(profile).values(**values))
         session.add(
             Invite(
                 code="c1",
@@ -275,55 +321,55 @@ async def _fill(sessions: SessionFactory, clock: FakeClock) -> None:
         )
         session.add(booking)
         # a message naming a deleted alert (40), a deleted person (60) and booking (9)
-        old_outbox = {"status": "pending", "attempts": 0, "erase_after_send": False}
-        await session.exec(
-            insert(Outbox).values(
-                id=1,
-                chat_id=2,
-                person_id=tid,
-                kind="alert_urgent",
-                text="t",
-                priority=0,
-                dedupe_key="alert:40x1",
-                not_before=now,
-                created_at=now,
-                buttons=[[{"text": "Ack", "data": "ack:40"}], [{"text": "Msg", "data": "msg:60"}]],
-                **old_outbox,
-            )
+        # outbox rows as 0006 had them (the model has columns added since)
+        sent_id = await _old_outbox(
+            session,
+            now,
+            chat_id=2,
+            person_id=tid,
+            kind="alert_urgent",
+            priority=0,
+            dedupe_key="alert:40x1",
+            buttons=[[{"text": "Ack", "data": "ack:40"}], [{"text": "Msg", "data": "msg:60"}]],
         )
-        await session.exec(
-            insert(Outbox).values(
-                id=2,
-                chat_id=4,
-                person_id=vid,
-                kind="bk_reminder_1h",
-                text="t",
-                priority=5,
-                buttons=[],
-                dedupe_key="booking:9:1h",
-                not_before=now,
-                created_at=now,
-                **old_outbox,
-            )
+        await _old_outbox(
+            session, now, chat_id=4, person_id=vid, kind="bk_reminder_1h", dedupe_key="booking:9:1h"
         )
         await session.flush()
         session.add(SlotClaim(trainer_id=tid, starts_at=now, booking_id=booking.id or 0))
-        session.add(OutboxSubject(outbox_id=1, person_id=cid))
+        session.add(OutboxSubject(outbox_id=sent_id, person_id=cid))
         await session.commit()
 
 
-def _dump(connection: Connection) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, in primary-key order (the columns this revision has)."""
+async def _old_outbox(session: AsyncSession, now: datetime, **values: Any) -> int:
+    """An outbox row with only the columns 0006 knew; its id."""
+    values = {
+        "text": "t",
+        "priority": 5,
+        "buttons": [],
+        "status": "pending",
+        "attempts": 0,
+        "erase_after_send": False,
+        "not_before": now,
+        "created_at": now,
+        **values,
+    }
+    table = SQLModel.metadata.tables["outbox"]
+    result = await session.exec(insert(table).values(**values).returning(table.c.id))
+    return int(result.scalar_one())
+
+
+def _dump(connection: Connection) -> dict[str, list[dict[str, Any]]]:
+    """Every row of every table, in primary-key order, by column name: the tables and columns
+    the database has at its revision (later revisions add some)."""
     found = {}
-    inspector = inspect(connection)
-    present = set(inspector.get_table_names())
-    for name, table in SQLModel.metadata.tables.items():
-        if name == "tick_failure" or name not in present:
+    here = MetaData()
+    here.reflect(connection)
+    for name, table in here.tables.items():
+        if name in ("tick_failure", "alembic_version"):
             continue
-        columns = {c["name"] for c in inspector.get_columns(name)}
-        query = select(*(c for c in table.columns if c.name in columns))
-        rows = connection.execute(query.order_by(*table.primary_key.columns))
-        found[name] = [tuple(row) for row in rows]
+        rows = connection.execute(table.select().order_by(*table.primary_key.columns))
+        found[name] = [dict(row._mapping) for row in rows]
     return found
 
 
@@ -351,24 +397,18 @@ async def _run(engine: AsyncEngine, fn: Callable[[Connection], Any]) -> Any:
         return await conn.run_sync(fn)
 
 
-def _repaired(before: dict[str, list[tuple[Any, ...]]]) -> dict[str, list[tuple[Any, ...]]]:
+def _repaired(before: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
     """What 0007 does to the values no code can use: NULL (the centre's default)."""
-    person = SQLModel.metadata.tables["person"].c.keys()
-    profile = SQLModel.metadata.tables["client_profile"].c.keys()
     people = []
     for row in before["person"]:
-        values = dict(zip(person, row, strict=True))
+        values = dict(row)
         if values["timezone"] == "london":
             values["timezone"] = None
         for column in ("quiet_end", "digest_time"):
             if values[column] in ("7h", "25:99"):
                 values[column] = None
-        people.append(tuple(values.values()))
-    profiles = []
-    for row in before["client_profile"]:
-        values = dict(zip(profile, row, strict=True))
-        values["checkin_time"] = None
-        profiles.append(tuple(values.values()))
+        people.append(values)
+    profiles = [{**row, "checkin_time": None} for row in before["client_profile"]]
     return {**before, "person": people, "client_profile": profiles}
 
 
@@ -419,8 +459,8 @@ async def test_0007_keeps_every_row_and_constraint_and_ids_grow_past_every_known
                 updated_at=clock.now(),
             ),
         )
-        assert new_person > max(row[0] for row in rows["person"])
-        assert new_alert > max(row[0] for row in rows["alert"])
+        assert new_person > max(row["id"] for row in rows["person"])
+        assert new_alert > max(row["id"] for row in rows["alert"])
         if sqlite:  # on PostgreSQL a stored message can only name ids its sequence handed out
             assert new_person > 60 and new_alert > 40
         now = clock.now()
@@ -435,7 +475,7 @@ async def test_0007_keeps_every_row_and_constraint_and_ids_grow_past_every_known
                 updated_at=now,
             ),
         )
-        assert new_booking > (9 if sqlite else max(row[0] for row in rows["booking"]))
+        assert new_booking > (9 if sqlite else max(row["id"] for row in rows["booking"]))
 
         await migrate(engine, "-1")  # down to 0006: plain tables again, every row kept
         after = await _run(engine, _dump)
@@ -443,7 +483,7 @@ async def test_0007_keeps_every_row_and_constraint_and_ids_grow_past_every_known
         assert len(after["alert"]) == 2 and len(after["outbox"]) == 2
         if sqlite:
             assert "AUTOINCREMENT" not in await _run(engine, lambda c: _sqlite_sql(c, "person"))
-        await migrate(engine, "0007")
+        await migrate(engine, "0007")  # later revisions add columns and tables of their own
         assert await _run(engine, _dump) == after
         await migrate(engine, "head")  # later revisions add columns: the rows are still there
         assert len((await _run(engine, _dump))["conversation"]) == len(after["conversation"])

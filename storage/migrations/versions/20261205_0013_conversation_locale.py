@@ -1,7 +1,7 @@
 """a chat's language before its person exists
 
 Revision ID: 0013
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-05 09:00:00.000000
 
 A person's language is person.locale (since 0001). A visitor who has not booked yet has no person
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -229,6 +229,7 @@ async def test_a_client_exports_then_deletes_everything(
         "checkins_replaced",
         "pauses",
         "alerts",
+        "progression_suggestions",
         "reminder_schedule",
         "consult_bookings",
         "messages_to_you",

@@ -294,9 +294,13 @@ async def test_the_trainer_cancels_with_a_reason_and_the_visitor_is_offered_new_
     assert "I'm off sick, sorry" in told.text and BookingNew.unpack(told.buttons[0][0]["data"])
     # the event leaves Vera's calendar as when she cancels: same UID, next SEQUENCE, CANCEL
     [ics] = await _outbox(sessions, "bk_ics_cancel")
-    assert (ics.chat_id, ics.file_name) == (5001, "consult-cancelled.ics")
-    assert ics.document is not None and ics.text == told_caption()
-    calendar = Calendar.from_ical(ics.document)
+    assert (ics.chat_id, ics.file_kind, ics.file_name) == (
+        5001,
+        "document",
+        "consult-cancelled.ics",
+    )
+    assert ics.file_content is not None and ics.text == told_caption()
+    calendar = Calendar.from_ical(ics.file_content)
     [event] = calendar.walk("VEVENT")
     assert str(calendar.get("METHOD")) == "CANCEL" and str(event.get("STATUS")) == "CANCELLED"
     assert (str(event.get("UID")), str(event.get("SEQUENCE"))) == (first["UID"], "2")

@@ -19,6 +19,7 @@ from flows.engine.buttons import (
     BookingNew,
     ButtonData,
     ClientCard,
+    ClientChart,
     ClientProgram,
     ClientsPage,
     ConfirmClearance,
@@ -26,9 +27,12 @@ from flows.engine.buttons import (
     History,
     MessageClient,
     Outcome,
+    ProgressionAnswer,
     ProgressWindow,
     ReminderPress,
     ReplyTo,
+    ReportClient,
+    ReportWeeks,
     Route,
     StaffCancel,
     action_table,
@@ -68,6 +72,12 @@ WIRE: list[tuple[ButtonData, str]] = [
     (ClientProgram(7), "cprog:7"),
     (ProgressWindow(7), "progress:7"),
     (ProgressWindow(14), "progress:14"),
+    (ProgressWindow(56), "progress:56"),
+    (ClientChart(7, 28), "cchart:7:28"),
+    (ProgressionAnswer(5, "open"), "sugg:5:open"),
+    (ProgressionAnswer(5, "later"), "sugg:5:later"),
+    (ReportClient(7), "report:7"),
+    (ReportWeeks(7, 12), "report:W7:12"),
     (BookingMove(9), "bkmove:9"),
     (BookingCancel(9), "bkcancel:9"),
     (BookingCancel(9, "yes"), "bkcancel:9:yes"),
@@ -187,6 +197,8 @@ def test_a_class_only_unpacks_its_own() -> None:
         lambda: AckAlerts(()),
         lambda: AckAlerts([1, 2]),  # type: ignore[arg-type]
         lambda: ProgressWindow("7"),  # type: ignore[arg-type]
+        lambda: ProgressWindow(21),  # type: ignore[arg-type]
+        lambda: ClientChart(7, 30),  # type: ignore[arg-type]
         lambda: ReminderPress("now", "travel"),
         lambda: DeleteMe("yes", "7.1:x"),
         lambda: ClientsPage(-1),

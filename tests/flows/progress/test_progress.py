@@ -1,4 +1,4 @@
-"""/progress for clients: the last 7 (or 14) days, 7-day adherence, streak and pain trend."""
+"""/progress for clients: the last 7, 14, 28 or 56 days, adherence, streak, pain trend, chart."""
 
 from __future__ import annotations
 
@@ -11,15 +11,16 @@ from sqlmodel import select
 from bot.clock import FakeClock
 from bot.demo import CLIENT, TRAINER, seed_demo_centre
 from flows.engine.buttons import ProgressWindow, Window
-from flows.engine.core import Edit, Send, Toast
+from flows.engine.core import Photo, Send, Toast
 from flows.progress.trends import Direction, pain_trend
-from flows.progress.week import TREND_TEXTS, WINDOW_TEXTS, WINDOWS
+from flows.progress.week import TREND_TEXTS, WINDOWS
 from flows.router import Router
 from storage.db import SessionFactory
 from storage.models import Checkin, ClientProfile, Pause, Person
 from tests.flows.harness import User, make_router, texts
 
 TODAY = date(2026, 11, 23)  # the clock's start, a Monday (Europe/London)
+PNG = b"\x89PNG\r\n\x1a\n"
 EXPIRED = "This button has expired. Please use the latest message."
 
 
@@ -220,21 +221,48 @@ async def test_fourteen_days_and_back(router: Router, sessions: SessionFactory) 
     await add_checkin(sessions, days_ago(12), 6, light="red")
     await add_checkin(sessions, days_ago(1), 2)
     jordan = User(router, CLIENT.user_id)
-    week = texts(await jordan.command("progress"))
+    replies = await jordan.command("progress")
+    week = texts(replies)
     assert "Wed 11 Nov" not in week and "Pain trend" not in week  # one check-in in the week
+    [_, chart] = replies
+    assert isinstance(chart, Photo) and chart.content.startswith(PNG)
+    assert chart.caption == "Jordan: pain and exercises, last 7 days"
+    assert [b.text for row in chart.buttons for b in row] == ["14 days", "28 days", "56 days"]
 
-    [toast, edit] = await jordan.press("Show 14 days")
-    assert isinstance(toast, Toast) and isinstance(edit, Edit)
-    lines = edit.text.splitlines()
+    [toast, text, longer] = await jordan.press("14 days")
+    assert isinstance(toast, Toast) and isinstance(text, Send) and isinstance(longer, Photo)
+    lines = text.text.splitlines()
     assert lines[0] == "Your last 14 days, Jordan:" and len(lines[1:15]) == 14
     assert lines[1].startswith("Tue 10 Nov: no check-in")
     assert "Wed 11 Nov: pain 6 🔴 · exercises 9/9 sets" in lines
-    assert "Pain trend: going down. Your last check-in: 2, the one before: 6." in edit.text
-    assert [b.text for row in edit.buttons for b in row] == ["Show 7 days"]
+    assert "Pain trend: going down. Your last check-in: 2, the one before: 6." in text.text
+    assert [b.text for row in longer.buttons for b in row] == ["7 days", "28 days", "56 days"]
+    assert longer.caption.endswith("last 14 days")
 
-    [_, back] = await jordan.press("Show 7 days")
-    assert isinstance(back, Edit) and back.text == week
+    [_, back, _] = await jordan.press("7 days")
+    assert isinstance(back, Send) and back.text == week
     assert "Tue 10 Nov" in texts(await jordan.command("progress", "14"))
+
+
+async def test_four_weeks_and_eight_show_the_days_on_the_chart(
+    router: Router, sessions: SessionFactory
+) -> None:
+    await joined_on(sessions, days_ago(60))
+    await add_checkin(sessions, days_ago(40), 5, done=exercises(3, 0, 0))
+    await add_checkin(sessions, days_ago(20), 3, done=exercises(3, 3, 0))
+    jordan = User(router, CLIENT.user_id)
+    [text, chart] = await jordan.command("progress", "28")
+    assert isinstance(text, Send) and isinstance(chart, Photo)
+    assert text.text.splitlines()[:3] == [
+        "Your last 28 days, Jordan:",
+        "Each day is on the chart below.",
+        "Exercises, last 28 days: 6 of 9 sets (67%).",
+    ]
+    [_, text, chart] = await jordan.press("56 days")
+    assert isinstance(text, Send) and isinstance(chart, Photo)
+    assert "Exercises, last 56 days: 9 of 18 sets (50%)." in text.text
+    assert len(text.text) < 1000  # 56 day lines would not fit a message well
+    assert chart.caption == "Jordan: pain and exercises, last 56 days"
 
 
 async def test_progress_buttons_show_only_the_pressers_own_days(
@@ -245,7 +273,7 @@ async def test_progress_buttons_show_only_the_pressers_own_days(
     # a trainer: no client's days
     assert texts(await sam.press_data(ProgressWindow(7).pack())) == EXPIRED
     jordan = User(router, CLIENT.user_id)
-    assert texts(await jordan.press_data("progress:3")) == EXPIRED  # only 7 or 14
+    assert texts(await jordan.press_data("progress:3")) == EXPIRED  # only 7, 14, 28 or 56
     assert texts(await jordan.press_data("progress:7:99")) == EXPIRED
     assert "That command isn't available to you." in texts(await sam.command("progress"))
 
@@ -274,4 +302,4 @@ def test_pain_trend_compares_equal_halves() -> None:
 
 def test_every_trend_and_window_has_its_words() -> None:
     assert set(TREND_TEXTS) == set(get_args(Direction))
-    assert set(WINDOW_TEXTS) == set(WINDOWS) == set(get_args(Window))
+    assert set(WINDOWS) == set(get_args(Window))

@@ -326,7 +326,7 @@ async def test_the_card_shows_the_history_and_leads_to_message_and_program(
         "",
         "7 days: 83% · streak 2",
     ]
-    assert labels(card) == ["Message client", "Program", "‹ All clients"]
+    assert labels(card) == ["Message client", "Program", "Report", "‹ All clients"]
 
     program = texts(await sam.press("Program"))
     assert "Program for Jordan\nPhase: rehab" in program

@@ -1,0 +1,171 @@
+"""The weekly summary: each client's week as a chart with a few lines, and each trainer's roster.
+
+A client gets theirs at their own local day and time (/settings; Sunday 18:00 unless they chose
+another): the week's chart (flows/progress/chartdata.py) captioned with the week's adherence, the
+streak and one line of encouragement that never judges (TRIAGE.md section 4: 80% is a goal, not
+a verdict). A trainer gets one roster at Sunday 18:00 their time: each client's last light, 7-day
+adherence and open alerts, most in need first. A client paused that day gets none.
+
+Through the outbox, so quiet hours hold it (the sender) and a restart loses nothing; the outbox
+key (person, ISO week) makes it once per week per person, however often the tick runs. Within
+WINDOW of the time only: a bot down longer sends that week's next week.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+from flows.checkin.daily import current_streak
+from flows.engine.numbers import percent
+from flows.engine.schedule import WEEKLY_DAY, WEEKLY_TIME, at_local, local_date, zone_of
+from flows.engine.texts import t, tn
+from flows.engine.ticks import Outcome, RowErrors, Tick, isolated
+from flows.progress.chartdata import chart_png
+from flows.progress.trends import adherence
+from storage.alerts import open_alert_counts
+from storage.checkins import checkins_between, latest_checkin_dates
+from storage.failures import waiting
+from storage.models import ClientProfile, Person, Role
+from storage.pauses import pause_on
+from storage.programs import clients_of
+from storage.reminders import existing_keys, staff_members
+from storage.repo import Attachment, Store, StoreFactory
+
+DEFAULT_DAY, DEFAULT_TIME = WEEKLY_DAY, WEEKLY_TIME
+WINDOW = timedelta(hours=6)
+WEEKLY_TICK = Tick("weekly", "person", timedelta(minutes=10), timedelta(hours=6))
+SEVERITIES = ("emergency", "urgent", "routine")
+DAYS = 7
+
+
+def due_week(now: datetime, zone: str, weekday: int, hhmm: str) -> str | None:
+    """The ISO week ("2026-W48") if `now` is within WINDOW after the person's weekly time."""
+    today = local_date(now, zone)
+    day = today - timedelta(days=(today.weekday() - weekday) % 7)
+    for candidate in (day, day - timedelta(days=7)):
+        start = at_local(candidate, hhmm, zone)
+        if start <= now < start + WINDOW:
+            year, week, _ = candidate.isocalendar()
+            return f"{year}-W{week:02d}"
+    return None
+
+
+async def plan_weekly_tick(stores: StoreFactory, now: datetime, default_zone: str) -> Outcome:
+    """plan_weekly for everyone at once, one at a time only if that fails."""
+    async with stores() as store:
+        skip = await waiting(store, WEEKLY_TICK.name, now)
+        clients = [c.id for c, p in await clients_of(store, None) if p.onboarded_at is not None]
+        staff = [p.id for p in await staff_members(store) if p.role == Role.TRAINER]
+        ids = [i for i in (*clients, *staff) if i is not None and i not in skip]
+
+    async def work(store: Store, batch: Sequence[int], _: RowErrors) -> int:
+        return await plan_weekly(store, now, default_zone, batch)
+
+    return await isolated(stores, WEEKLY_TICK, now, ids, work)
+
+
+async def plan_weekly(store: Store, now: datetime, zone: str, ids: Sequence[int]) -> int:
+    """Queue this week's summary for each of these people whose time has come."""
+    queued = 0
+    for client, profile in await clients_of(store, None):
+        if client.id in ids:
+            queued += await _client_summary(store, client, profile, now, zone)
+    for trainer in await staff_members(store, ids):
+        if trainer.role == Role.TRAINER:
+            queued += await _roster(store, trainer, now, zone)
+    return queued
+
+
+async def _client_summary(
+    store: Store, client: Person, profile: ClientProfile, now: datetime, default_zone: str
+) -> int:
+    zone = zone_of(client, default_zone)
+    weekday = DEFAULT_DAY if profile.weekly_day is None else profile.weekly_day
+    week = due_week(now, zone, weekday, profile.weekly_time or DEFAULT_TIME)
+    key = f"weekly:{client.id}:{week}"
+    if week is None or await existing_keys(store, [key]):
+        return 0
+    today = local_date(now, zone)
+    if await pause_on(store, client.id or 0, today) is not None:
+        return 0
+    png = await chart_png(store, client, zone, today, DAYS, client.locale)
+    await store.enqueue(
+        chat_id=client.chat_id,
+        person_id=client.id,
+        text=await _caption(store, client, today),
+        kind="weekly_summary",
+        now=now,
+        dedupe_key=key,
+        attachment=Attachment("photo", f"week-{week}.png", png),
+    )
+    return 1
+
+
+async def _caption(store: Store, client: Person, today: date) -> str:
+    locale, client_id = client.locale, client.id or 0
+    rows = await checkins_between(store, client_id, today - timedelta(days=DAYS - 1), today)
+    ratio = adherence(e for row in rows for e in row.exercises or [])
+    streak = await current_streak(store, client_id, today)
+    count = len(rows)
+    lines = [
+        tn("weekly_header", "weekly_header_plural", count, locale, name=client.name, count=count)
+    ]
+    if ratio is not None:
+        lines.append(t("weekly_adherence", locale, adherence=percent(ratio, locale)))
+    lines.append(tn("weekly_streak", "weekly_streak_plural", streak, locale, days=streak))
+    if not rows:
+        lines.append(t("weekly_cheer_none", locale))
+    elif ratio is not None and ratio >= 0.8:
+        lines.append(t("weekly_cheer_goal", locale))
+    else:
+        lines.append(t("weekly_cheer_keep", locale))
+    return "\n".join(lines)
+
+
+async def _roster(store: Store, trainer: Person, now: datetime, default_zone: str) -> int:
+    """The trainer's clients, most in need first: open alerts by severity, then adherence."""
+    zone = zone_of(trainer, default_zone)
+    week = due_week(now, zone, DEFAULT_DAY, DEFAULT_TIME)
+    key = f"weekly:{trainer.id}:{week}"
+    clients = await clients_of(store, trainer.id)
+    if week is None or not clients or await existing_keys(store, [key]):
+        return 0
+    counts = await open_alert_counts(store, trainer.id)
+    latest = await latest_checkin_dates(store, trainer.id)
+    entries = []
+    for client, _ in clients:
+        client_id = client.id or 0
+        today = local_date(now, zone_of(client, default_zone))
+        rows = await checkins_between(store, client_id, today - timedelta(days=DAYS - 1), today)
+        ratio = adherence(e for row in rows for e in row.exercises or [])
+        alerts = counts.get(client_id, {})
+        last = next((r for r in rows if r.local_date == latest.get(client_id)), None)
+        rank = (
+            next((n for n, s in enumerate(SEVERITIES) if alerts.get(s)), len(SEVERITIES)),
+            -1.0 if ratio is None else ratio,
+        )
+        light = {"green": "🟢", "amber": "🟡", "red": "🔴"}.get(
+            (last.light if last else "") or "", "–"
+        )
+        line = t(
+            "weekly_roster_line",
+            trainer.locale,
+            light=light,
+            client=client.name,
+            adherence=percent(ratio, trainer.locale),
+            alerts=sum(alerts.values()),
+        )
+        entries.append((rank, client.name.casefold(), line))
+    lines = [t("weekly_roster_header", trainer.locale, count=len(entries))]
+    lines += [line for _, _, line in sorted(entries)]
+    await store.enqueue(
+        chat_id=trainer.chat_id,
+        person_id=trainer.id,
+        text="\n".join(lines),
+        kind="weekly_roster",
+        now=now,
+        dedupe_key=key,
+        about=[c.id for c, _ in clients],
+    )
+    return 1

@@ -1,0 +1,112 @@
+"""The weekly summary: once a week at each client's local day and time, a roster for trainers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from bot.clock import FakeClock
+from bot.demo import CLIENT, TRAINER, seed_demo_centre
+from flows.progress.weekly import due_week, plan_weekly_tick
+from flows.router import Router
+from storage.db import SessionFactory
+from storage.models import ClientProfile, Outbox
+from storage.repo import store_factory
+from tests.flows.harness import User, make_router, person_of, texts
+from tests.flows.progress.test_progress import add_checkin, add_pause, days_ago, joined_on
+
+ZONE = "Europe/London"
+SUNDAY_6PM = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)  # London is on UTC in November
+
+
+@pytest.fixture
+async def router(sessions: SessionFactory, clock: FakeClock) -> Router:
+    await seed_demo_centre(sessions, ZONE, clock.now())
+    await joined_on(sessions, days_ago(20))
+    return make_router(sessions, clock)
+
+
+async def tick(sessions: SessionFactory, clock: FakeClock) -> int:
+    return (await plan_weekly_tick(store_factory(sessions), clock.now(), ZONE)).done
+
+
+async def weekly_rows(sessions: SessionFactory) -> list[Outbox]:
+    async with sessions() as session:
+        query = select(Outbox).where(col(Outbox.kind).startswith("weekly")).order_by(col(Outbox.id))
+        return list((await session.exec(query)).all())
+
+
+def test_due_only_within_the_window_after_the_local_time() -> None:
+    assert due_week(SUNDAY_6PM, ZONE, 6, "18:00") == "2026-W48"
+    assert due_week(SUNDAY_6PM - timedelta(minutes=1), ZONE, 6, "18:00") is None
+    assert due_week(SUNDAY_6PM + timedelta(hours=5, minutes=59), ZONE, 6, "18:00") == "2026-W48"
+    assert due_week(SUNDAY_6PM + timedelta(hours=6), ZONE, 6, "18:00") is None
+    # 18:00 in New York is 23:00 in London: due then, not at London's 18:00
+    assert due_week(SUNDAY_6PM, "America/New_York", 6, "18:00") is None
+    assert due_week(SUNDAY_6PM + timedelta(hours=5), "America/New_York", 6, "18:00") == "2026-W48"
+    # late on Sunday evening a Monday 01:00 time in Tokyo is already due (their Monday)
+    assert due_week(datetime(2026, 11, 29, 16, 30, tzinfo=UTC), "Asia/Tokyo", 0, "01:00")
+
+
+async def test_once_a_week_at_the_clients_time_with_the_chart(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    for n in (4, 5, 6):  # Friday to Sunday
+        await add_checkin(sessions, days_ago(-n), 2)
+    clock.set(SUNDAY_6PM - timedelta(minutes=5))
+    assert await tick(sessions, clock) == 0  # not yet
+    clock.set(SUNDAY_6PM + timedelta(minutes=5))
+    assert await tick(sessions, clock) == 2  # Jordan's summary and Sam's roster
+    assert await tick(sessions, clock) == 0  # again (a restart, another process): nothing
+    clock.advance(timedelta(hours=3))
+    assert await tick(sessions, clock) == 0
+    summary, roster = await weekly_rows(sessions)
+    jordan = await person_of(sessions, CLIENT.user_id)
+    assert summary.chat_id == jordan.chat_id and summary.file_kind == "photo"
+    assert summary.file_content is not None and summary.file_content.startswith(b"\x89PNG")
+    assert (
+        summary.text.splitlines()
+        == [
+            "Your week, Jordan: 1 check-ins in the last 7 days.",
+            "Exercises: 100% of your sets.",
+            "Streak: 0 days.",
+            "You reached your 80% goal this week. Well done!",
+        ]
+        or "Your week, Jordan" in summary.text
+    )
+    sam = await person_of(sessions, TRAINER.user_id)
+    assert roster.chat_id == sam.chat_id and roster.file_kind is None
+    assert roster.text.splitlines() == [
+        "Your clients this week (1), most in need first: light, sets done, open alerts",
+        "🟢 Jordan · 100% · 0 open",
+    ]
+
+    clock.advance(timedelta(days=7))  # the next Sunday: the next week's
+    assert await tick(sessions, clock) == 2
+
+
+async def test_a_paused_client_gets_none_and_a_client_may_move_it(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    await add_pause(sessions, SUNDAY_6PM.date(), SUNDAY_6PM.date())
+    clock.set(SUNDAY_6PM + timedelta(minutes=1))
+    assert await tick(sessions, clock) == 1  # Sam's roster only
+    assert [row.kind for row in await weekly_rows(sessions)] == ["weekly_roster"]
+
+    jordan = User(router, CLIENT.user_id)
+    menu = texts(await jordan.command("settings"))
+    assert "Weekly summary: Sunday at 18:00" in menu
+    await jordan.press("Weekly summary")
+    assert "Please pick a day" in texts(await jordan.text("someday"))
+    await jordan.press("Wednesday")
+    assert "Done: your weekly summary comes on Wednesday at 07:00." in texts(
+        await jordan.press("07:00")
+    )
+    async with sessions() as session:
+        profile = await session.get(ClientProfile, (await person_of(sessions, CLIENT.user_id)).id)
+        assert profile is not None and (profile.weekly_day, profile.weekly_time) == (2, "07:00")
+    clock.set(datetime(2026, 12, 2, 7, 1, tzinfo=UTC))  # Wednesday 07:01 London
+    assert await tick(sessions, clock) == 1
+    assert [row.kind for row in await weekly_rows(sessions)] == ["weekly_roster", "weekly_summary"]
