@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from babel.dates import format_skeleton
 
+from flows.checkin.triage import FLAGGED
 from flows.engine import dates
 from flows.engine.core import Keyboard, Photo
 from flows.engine.localtime import local
@@ -25,13 +26,12 @@ from storage.pauses import pauses_between
 from storage.repo import Store
 
 SKIP_PREFIX = "skip:"  # a one-day pause from a reminder's "Skip today" (flows/checkin/reminder.py)
-FLAG_SEVERITIES = frozenset({"emergency", "urgent"})
 SHORT_LABELS_UP_TO = 14  # days; longer windows label days "2 Nov" rather than "Mon 2"
 
 
 def flagged(row: Checkin) -> bool:
     """A day with a red flag ticked, or an urgent or emergency rule raised."""
-    return bool(row.red_flags) or row.severity in FLAG_SEVERITIES
+    return bool(row.red_flags) or row.severity in FLAGGED
 
 
 async def joined_on(store: Store, client: Person, zone: str) -> date | None:

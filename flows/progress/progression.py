@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Container, Mapping, Sequence
 from datetime import date, datetime, timedelta
 
-from flows.checkin.triage import Thresholds
+from flows.checkin.triage import Thresholds, day_light
 from flows.engine.buttons import Actions, ProgressionAnswer, Route, outbox_button
 from flows.engine.conversation import Command, Context, start
 from flows.engine.numbers import percent
@@ -43,8 +43,8 @@ LOOKBACK_DAYS = 60  # a run longer than this is counted from here: enough for an
 
 def is_green(row: Checkin) -> bool:
     """The one place a day counts as green here: the light its check-in's triage gave it
-    (flows/checkin/triage.py, light_for) and no red flag ticked that day."""
-    return row.light == "green" and not flagged(row)
+    as every screen shows it (flows/checkin/triage.py, day_light) and no red flag ticked."""
+    return day_light(row.light, row.severity) == "green" and not flagged(row)
 
 
 def green_run(
