@@ -37,6 +37,7 @@ from flows.checkin.reminder import (
     plan_nudges_in_bulk_tick,
     plan_nudges_tick,
 )
+from flows.engine.languages import SUPPORTED
 from flows.engine.menu import VISITOR, menu_for
 from flows.progress.progression import plan_suggestions_tick
 from flows.progress.weekly import plan_weekly_tick
@@ -146,7 +147,9 @@ class MendBot:
             self.clock.now,
             one_writer=self.engine.dialect.name == "sqlite",
         )
-        await self.runtime.set_menu(menu_for(VISITOR))
+        await self.runtime.set_menu(menu_for(VISITOR, "en"))  # any language we don't speak: English
+        for language in SUPPORTED:
+            await self.runtime.set_menu(menu_for(VISITOR, language), language=language)
         if self.seed_demo:  # the sandbox's menus live in its memory: everyone's, set again
             await set_menus(self.runtime, await stored_people(self.sessions))
         self.api = BotApi(base_url, token, timeout=self.settings.send_timeout_seconds)
@@ -249,7 +252,7 @@ class MendBot:
         personas = [Persona(p.user_id, p.name, p.label) for p in DEMO_PEOPLE]
         demo_ids = {p.user_id for p in DEMO_PEOPLE}
         known = [
-            Persona(k.user_id, k.name, k.label)
+            Persona(k.user_id, k.name, k.label, k.locale)
             for k in await stored_people(self.sessions)
             if k.user_id not in demo_ids
         ]

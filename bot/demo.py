@@ -126,30 +126,32 @@ def _seed_demo_consults(session: Any, trainer_id: int) -> None:
             session.add(Availability(trainer_id=trainer_id, weekday=weekday, start=start, end=end))
 
 
+DEMO_EXERCISES: tuple[dict[str, Any], ...] = (  # what a trainer would type: English content
+    {
+        "name": "Quad sets",
+        "sets": 3,
+        "reps": 10,
+        "notes": "Tighten the thigh and press the back of the knee down; hold 5 s each.",
+    },
+    {
+        "name": "Straight-leg raises",
+        "sets": 3,
+        "reps": 10,
+        "link": "https://www.merckmanuals.com/home/multimedia/video/straight-leg-raise",
+        "notes": "Keep the knee locked straight; lift only a hand's height.",
+    },
+    {
+        "name": "Heel slides",
+        "sets": 3,
+        "reps": 15,
+        "notes": "Slide only as far as is comfortable.",
+    },
+)
+
+
 async def seed_demo_program(store: Store, client_id: int, trainer_id: int, now: datetime) -> None:
     """Early post-op knee (ACL) rehab, every optional question on (the benchmarks use it too)."""
     program = await ensure_program(store, client_id, now, by=trainer_id)
     program.phase, program.questions = "rehab", list(OPTIONAL_QUESTIONS)
-    exercises: tuple[dict[str, Any], ...] = (
-        {
-            "name": "Quad sets",
-            "sets": 3,
-            "reps": 10,
-            "notes": "Tighten the thigh and press the back of the knee down; hold 5 s each.",
-        },
-        {
-            "name": "Straight-leg raises",
-            "sets": 3,
-            "reps": 10,
-            "link": "https://www.merckmanuals.com/home/multimedia/video/straight-leg-raise",
-            "notes": "Keep the knee locked straight; lift only a hand's height.",
-        },
-        {
-            "name": "Heel slides",
-            "sets": 3,
-            "reps": 15,
-            "notes": "Slide only as far as is comfortable.",
-        },
-    )
-    for exercise in exercises:
+    for exercise in DEMO_EXERCISES:
         await add_exercise(store, program, now=now, by=trainer_id, **exercise)

@@ -14,7 +14,7 @@ import traceback
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 
-from flows.account import mydata, onboarding, preferences
+from flows.account import language, mydata, onboarding, preferences
 from flows.booking import availability
 from flows.booking import staff as booking_staff
 from flows.booking import visitor as booking
@@ -32,6 +32,7 @@ from flows.engine.conversation import (
     stop,
 )
 from flows.engine.core import BotInfo, Event, EventKind, Replies, Reply, Send, Toast
+from flows.engine.languages import from_telegram
 from flows.engine.menu import VISITOR, command_table, help_text, install, menu_for
 from flows.engine.notify import mark_reachable
 from flows.engine.texts import N_, t
@@ -61,6 +62,7 @@ MODULES = (  # in the order their commands appear in the menu
     reportview,
     pause,
     preferences,
+    language,
     booking,
     mydata,
     onboarding,
@@ -161,7 +163,7 @@ class Router:
                     row.update_id,
                     MAX_ATTEMPTS,
                 )
-                replies = _with_toast(event, [Send(t("error"))])
+                replies = _with_toast(event, [Send(t("error", from_telegram(event.language_code)))])
                 await self._settle(event, replies, self.clock())
             return event, replies
 
@@ -176,13 +178,14 @@ class Router:
                 person = await store.person_by_user(event.user_id)
                 ctx = Context(event, now, self.bot, store, convo, person, Replies())
                 await mark_reachable(ctx)
+                language.refresh_menu(ctx)
                 await route(ctx)
                 replies = _with_toast(event, ctx.replies.items)
                 await inbox.record_replies(store, event.update_id, replies_to_json(replies), now)
                 await store.commit()
         except Exception as exc:
             _log_failure(event, exc)
-            failed = _with_toast(event, [Send(t("error"))])
+            failed = _with_toast(event, [Send(t("error", from_telegram(event.language_code)))])
             await self._settle(event, failed, now)
             return failed
         return replies

@@ -72,11 +72,12 @@ class AiogramRuntime:
             return message_event(update.update_id, update.message, self.username)
         return None
 
-    async def set_menu(self, menu: Menu, chat_id: int | None = None) -> None:
-        """The command menu: everyone's default, or one chat's (a person's role and state)."""
+    async def set_menu(self, menu: Menu, chat_id: int | None = None, language: str = "") -> None:
+        """The command menu: one chat's (a person's role, state and language), or everyone's
+        default for people whose Telegram is in `language` ("" for all)."""
         commands = [BotCommand(command=c, description=d) for c, d in menu.commands]
         scope = BotCommandScopeChat(chat_id=chat_id) if chat_id is not None else None
-        await self.bot.set_my_commands(commands, scope=scope)
+        await self.bot.set_my_commands(commands, scope=scope, language_code=language or None)
 
     async def set_webhook(self, url: str, secret: str, allowed_updates: list[str]) -> None:
         await self.bot.set_webhook(
@@ -168,7 +169,14 @@ def message_event(update_id: int, message: Message, username: str = "") -> Event
     user = message.from_user
     if user is None or message.chat.type != "private":
         return None
-    base = Event(update_id, user.id, message.chat.id, EventKind.OTHER, first_name=user.first_name)
+    base = Event(
+        update_id,
+        user.id,
+        message.chat.id,
+        EventKind.OTHER,
+        first_name=user.first_name,
+        language_code=user.language_code or "",
+    )
     text = message.text
     if text is not None and text.startswith("/"):
         return command_event(base, text, username)
@@ -209,6 +217,7 @@ def button_event(update_id: int, query: CallbackQuery) -> Event | None:
         chat_id=message.chat.id,
         kind=EventKind.BUTTON,
         first_name=query.from_user.first_name or "",
+        language_code=query.from_user.language_code or "",
         payload=query.data or "",
         callback_id=query.id,
         message_id=message.message_id,

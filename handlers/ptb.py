@@ -70,11 +70,12 @@ class PtbRuntime:
         """The update as an Event; None if it isn't for us; raises if it can't be read."""
         return to_event(Update.de_json(raw, self.bot), self.username)
 
-    async def set_menu(self, menu: Menu, chat_id: int | None = None) -> None:
-        """The command menu: everyone's default, or one chat's (a person's role and state)."""
+    async def set_menu(self, menu: Menu, chat_id: int | None = None, language: str = "") -> None:
+        """The command menu: one chat's (a person's role, state and language), or everyone's
+        default for people whose Telegram is in `language` ("" for all)."""
         commands = [BotCommand(c, d) for c, d in menu.commands]
         scope = BotCommandScopeChat(chat_id) if chat_id is not None else None
-        await self.bot.set_my_commands(commands, scope=scope)
+        await self.bot.set_my_commands(commands, scope=scope, language_code=language or None)
 
     async def set_webhook(self, url: str, secret: str, allowed_updates: list[str]) -> None:
         await self.bot.set_webhook(
@@ -171,7 +172,14 @@ def to_event(update: Update, username: str = "") -> Event | None:
 def _message_event(update_id: int, message: Message, username: str) -> Event | None:
     user = message.from_user
     assert user is not None
-    base = Event(update_id, user.id, message.chat.id, EventKind.OTHER, first_name=user.first_name)
+    base = Event(
+        update_id,
+        user.id,
+        message.chat.id,
+        EventKind.OTHER,
+        first_name=user.first_name,
+        language_code=user.language_code or "",
+    )
     text = message.text
     if isinstance(text, str) and text.startswith("/"):
         return command_event(base, text, username)
@@ -218,6 +226,7 @@ def _button_event(update_id: int, query: CallbackQuery) -> Event | None:
         chat_id=message.chat.id,
         kind=EventKind.BUTTON,
         first_name=query.from_user.first_name or "",
+        language_code=query.from_user.language_code or "",
         payload=query.data or "",
         callback_id=query.id,
         message_id=message.message_id,

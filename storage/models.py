@@ -125,6 +125,9 @@ class Conversation(SQLModel, table=True):
     # the values of the buttons the current question offered: a pressed value must be one of them
     offered: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(sa_column=_utc())
+    # no person yet: the language chosen with /language (None: Telegram's decides); a person:
+    # the language this chat's command menu is in when it isn't theirs (redone on their next update)
+    locale: str | None = Field(default=None, max_length=8)
 
 
 class ProcessedUpdate(SQLModel, table=True):

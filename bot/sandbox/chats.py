@@ -67,6 +67,10 @@ def chat_object(chat: Chat) -> dict[str, Any]:
     }
 
 
+LANGUAGE_TAG = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}")
+"""What Telegram puts in language_code: a short IETF language tag."""
+
+
 class Chats:
     """Every user and their chat (chat id = user id), pressed buttons and command menus."""
 
@@ -90,10 +94,12 @@ class Chats:
 
     # ----------------------------------------------------------------- users and messages
 
-    def add_user(self, user_id: int, first_name: str, label: str, *, started: bool) -> User:
+    def add_user(
+        self, user_id: int, first_name: str, label: str, *, started: bool, language: str = "en"
+    ) -> User:
         if user_id in self.users:
             raise ValueError(f"user {user_id} already exists")
-        info = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": "en"}
+        info = {"id": user_id, "is_bot": False, "first_name": first_name, "language_code": language}
         user = User(info=info, label=label, started=started)
         self.users[user_id] = user
         self.chats[user_id] = Chat(user=user)
@@ -137,9 +143,10 @@ class Chats:
 
     # ----------------------------------------------------------------- what people do
 
-    def add_known(self, user_id: int, first_name: str, label: str) -> None:
-        """Someone who talked to the bot before this sandbox started: listed with the visitors."""
-        self.add_user(user_id, first_name, label, started=True)
+    def add_known(self, user_id: int, first_name: str, label: str, language: str = "en") -> None:
+        """Someone who talked to the bot before this sandbox started: listed with the visitors
+        (`language`: their stored one stands in for their Telegram app's)."""
+        self.add_user(user_id, first_name, label, started=True, language=language)
         self.visitor_ids.append(user_id)
 
     def number_visitors_above(self, user_id: int) -> None:
@@ -152,14 +159,17 @@ class Chats:
         self.chats[user_id] = Chat(user=user)
         self.signal.fire()
 
-    def add_visitor(self, first_name: str) -> int:
-        """A brand-new Telegram user who has not talked to the bot yet."""
+    def add_visitor(self, first_name: str, language: str = "en") -> int:
+        """A brand-new Telegram user who has not talked to the bot yet, their Telegram app set to
+        `language` (an IETF tag such as "es" or "pt-BR", sent as from.language_code)."""
+        if not LANGUAGE_TAG.fullmatch(language):
+            raise SandboxError(400, "language_code must be a language tag such as en or es-MX.")
         name = " ".join(first_name.split())[:64] or "Visitor"
         while self._next_visitor_id in self.users:
             self._next_visitor_id += 1
         user_id = self._next_visitor_id
         self._next_visitor_id += 1
-        self.add_user(user_id, name, "New visitor", started=False)
+        self.add_user(user_id, name, "New visitor", started=False, language=language)
         self.visitor_ids.append(user_id)
         return user_id
 
@@ -248,9 +258,11 @@ class Chats:
             {"type": "default"},
         ]
         language = self.chats[chat_id].user.info.get("language_code", "")
+        # a menu set for "es" is what an "es-MX" user sees (setMyCommands takes ISO 639-1 codes)
+        languages = dict.fromkeys((language, language.split("-")[0], ""))
         for scope in scopes:
             key = json.dumps(scope, sort_keys=True)
-            for lang in (language, ""):
+            for lang in languages:
                 if self.commands.get((key, lang)):
                     return copy.deepcopy(self.commands[(key, lang)])
         return []

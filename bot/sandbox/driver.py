@@ -31,11 +31,13 @@ class ChatUser:
         self._http = httpx.AsyncClient(base_url=self.base_url, timeout=LONG_POLL_SECONDS + 10)
 
     @classmethod
-    async def visitor(cls, base_url: str, first_name: str) -> ChatUser:
-        """A brand-new Telegram user (the page's "New visitor")."""
+    async def visitor(cls, base_url: str, first_name: str, language: str = "en") -> ChatUser:
+        """A brand-new Telegram user (the page's "New visitor"), their Telegram in `language`."""
         user = cls(base_url, 0)
         try:
-            body = await user._post("/api/visitors", {"first_name": first_name})
+            body = await user._post(
+                "/api/visitors", {"first_name": first_name, "language_code": language}
+            )
         except BaseException:
             await user.aclose()
             raise

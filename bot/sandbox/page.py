@@ -6,8 +6,10 @@
     GET  /api/personas                  {personas: [...], visitors: [...], bot: {username, name},
                                         can_reset}; visitors include the people the bot knew
                                         before this sandbox started
-    POST /api/visitors {first_name}     a new user (ids from 5_000_001, above any id the bot
-                                        stored) -> {user_id, first_name}
+    POST /api/visitors {first_name, language_code?}
+                                        a new user (ids from 5_000_001, above any id the bot
+                                        stored), their Telegram in that language (default en)
+                                        -> {user_id, first_name}
     POST /api/reset                     the demo centre as at the first start (the app's, via
                                         on_reset; 404 without one) -> {reset: true}
     POST /api/send {user_id, text}      a message from that user -> {update_id, message_id}
@@ -99,7 +101,12 @@ class PageApi:
     async def _personas(self, request: web.Request) -> web.Response:
         def person(user_id: int) -> dict[str, Any]:
             user = self.chats.users[user_id]
-            return {"user_id": user_id, "first_name": user.info["first_name"], "label": user.label}
+            return {
+                "user_id": user_id,
+                "first_name": user.info["first_name"],
+                "label": user.label,
+                "language_code": user.info.get("language_code", ""),
+            }
 
         server = self.server
         return web.json_response(
@@ -123,7 +130,9 @@ class PageApi:
 
     async def _visitors(self, request: web.Request) -> web.Response:
         body = await _json_body(request)
-        user_id = self.chats.add_visitor(str(body.get("first_name") or ""))
+        user_id = self.chats.add_visitor(
+            str(body.get("first_name") or ""), str(body.get("language_code") or "en")
+        )
         return web.json_response(
             {"user_id": user_id, "first_name": self.chats.users[user_id].info["first_name"]}
         )
@@ -186,6 +195,7 @@ class PageApi:
                     "first_name": chat.user.info["first_name"],
                     "label": chat.user.label,
                     "blocked": chat.user.blocked,
+                    "language_code": chat.user.info.get("language_code", ""),
                 },
             }
         )

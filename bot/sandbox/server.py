@@ -49,6 +49,7 @@ class Persona:
     user_id: int
     first_name: str
     label: str
+    language: str = "en"  # their Telegram app's; for someone known, the one stored for them
 
 
 class SandboxServer:
@@ -102,7 +103,7 @@ class SandboxServer:
             self.chats.add_user(persona.user_id, persona.first_name, persona.label, started=True)
         for known in people:
             if known.user_id not in self.chats.users:
-                self.chats.add_known(known.user_id, known.first_name, known.label)
+                self.chats.add_known(known.user_id, known.first_name, known.label, known.language)
         self.chats.number_visitors_above(visitor_ids_above)
         self.on_reset = on_reset
         # What a person does, and test controls (the page API offers the same).

@@ -136,6 +136,7 @@ async def _join(ctx: Context, role: Role, name: str, trainer_id: int | None) -> 
             chat_id=ctx.event.chat_id,
             role=role,
             name=name,
+            locale=ctx.locale,  # before the row exists: their chat's language
             created_at=ctx.now,
         )
         await ctx.store.add_person(person)
@@ -192,8 +193,20 @@ async def _trainer_name(ctx: Context, profile: ClientProfile) -> str:
     return trainer.name if trainer else "Your trainer"
 
 
+ZONE_NAMES = {  # COMMON_ZONES' buttons as each language names the places
+    "Europe/London": N_("zone_london"),
+    "Europe/Berlin": N_("zone_berlin_paris"),
+    "America/New_York": N_("zone_new_york"),
+    "America/Chicago": N_("zone_chicago"),
+    "America/Denver": N_("zone_denver"),
+    "America/Los_Angeles": N_("zone_los_angeles"),
+    "Asia/Kolkata": N_("zone_india"),
+    "Australia/Sydney": N_("zone_sydney"),
+}
+
+
 def ask_timezone(ctx: Context) -> None:
-    options = [(zone, label) for label, zone in COMMON_ZONES]
+    options = [(zone, ctx.t(ZONE_NAMES[zone])) for _, zone in COMMON_ZONES]
     default = ctx.bot.default_timezone
     if default not in dict(options):
         options.insert(0, (default, default.rsplit("/", 1)[-1].replace("_", " ")))
@@ -258,7 +271,9 @@ async def answer_clearance(ctx: Context, data: Data, answer: Answer) -> Result:
     else:
         profile.clearance = Clearance.AWAITING_TRAINER
         ctx.say(ctx.t("clearance_waiting"))
-        button = outbox_button(ctx.t("trainer_confirm_clearance"), ConfirmClearance(person.id or 0))
+        trainer = await ctx.store.person(profile.trainer_id)
+        label = t("trainer_confirm_clearance", trainer.locale if trainer else ctx.locale)
+        button = outbox_button(label, ConfirmClearance(person.id or 0))
         await _tell_trainer(ctx, profile, "trainer_clearance_needed", person, [[button]])
     return Next(Step.CONDITION)
 
@@ -322,7 +337,7 @@ async def answer_notice(ctx: Context, data: Data, answer: Answer) -> Result:
     person, profile = await _profile(ctx)
     pick(ctx, answer, [("ok", ctx.t("notice_ok"))])
     profile.onboarded_at = ctx.now
-    ctx.replies.add(menu_for(person.role))
+    ctx.replies.add(menu_for(person.role, ctx.locale))
     trainer = await _trainer_name(ctx, profile)
     if profile.clearance == Clearance.AWAITING_TRAINER:
         ctx.say(ctx.t("client_ready_waiting", name=person.name, trainer=trainer))
@@ -370,7 +385,7 @@ async def _staff_ready(ctx: Context) -> None:
     person = ctx.person
     if person is None:
         return
-    ctx.replies.add(menu_for(person.role))
+    ctx.replies.add(menu_for(person.role, ctx.locale))
     hint = ctx.t(INVITE_HINTS[person.role])
     ctx.say(ctx.t("staff_ready", name=person.name, invite_hint=hint))
     await _tell_inviters(ctx, person)

@@ -33,6 +33,7 @@ from flows.booking.times import HOLD_MINUTES, clock_at, length_of, offered_slots
 from flows.checkin.alert import raise_visitor_alerts
 from flows.checkin.day import RED_FLAG_ITEMS, Client, Day, RedFlagCode
 from flows.checkin.flag_screen import flag_keyboard, flag_question, flags_record
+from flows.checkin.labels import told_record
 from flows.checkin.triage import assess
 from flows.engine import dates
 from flows.engine.buttons import (
@@ -450,6 +451,7 @@ async def _prospect(ctx: Context, data: Data) -> Person:
         role=Role.PROSPECT,
         name=data.name or "",
         timezone=data.zone,  # not asked yet when the intake stops on a red flag
+        locale=ctx.locale,  # before the row exists: their chat's language
         created_at=ctx.now,
     )
     ctx.person = await ctx.store.add_person(person)
@@ -475,10 +477,10 @@ async def _red_flag_stop(ctx: Context, data: Data) -> None:
     day = Day(date=ctx.now.date(), red_flags=tuple(codes))
     assessment = assess(Client(post_op=post_op), day, [])
     if assessment.severity == "emergency":
-        told = ctx.t("ci_told_emergency", number=ctx.bot.emergency_number)
+        told = told_record("emergency", ctx.bot.emergency_number)
         ctx.replies.items.insert(0, Send(ctx.t("bk_emergency", number=ctx.bot.emergency_number)))
     else:
-        told = ctx.t("ci_told_urgent")
+        told = told_record("urgent", ctx.bot.emergency_number)
         ctx.say(ctx.t("bk_urgent"))
     visitor = await _prospect(ctx, data)
     trainer = await _red_flag_trainer(ctx, data.trainer)

@@ -28,13 +28,13 @@ from typing import Any, Literal, NamedTuple, get_args
 from flows.checkin.day import (
     ALERT_LINES,
     ALERT_OPTION_TEXTS,
-    RED_FLAG_ITEMS,
     SKIP_TEXTS,
     Answers,
     label,
     options,
 )
-from flows.checkin.triage import Assessment, day_light, rule_label, rule_severity
+from flows.checkin.labels import red_flag_item, rule_label, told_for
+from flows.checkin.triage import Assessment, day_light, rule_severity
 from flows.engine import dates
 from flows.engine.buttons import (
     AckAlerts,
@@ -52,10 +52,11 @@ from flows.engine.buttons import (
 from flows.engine.conversation import Command, Context
 from flows.engine.core import Button, Keyboard, keyboard
 from flows.engine.localtime import local
+from flows.engine.numbers import percent
 from flows.engine.texts import N_, t
 from flows.engine.ticks import Outcome, RowErrors, Tick, isolated
 from flows.progress.staffchart import staff_chart
-from flows.progress.trends import adherence, percent
+from flows.progress.trends import adherence
 from storage.alerts import (
     alerted_trainer,
     alerts_by_ids,
@@ -314,7 +315,7 @@ async def _send_alert(
             time=_clock(ctx.now, zone, locale, dates.day_year_clock),
             zone=zone,
         ),
-        t("alert_told", locale, client=client.name, told=group[0].client_told or BLANK),
+        t("alert_told", locale, client=client.name, told=_told(group[0], locale)),
     ]
     if visitor:
         lines.append(t("alert_visitor_not_booked", locale))
@@ -396,10 +397,15 @@ def follow_up(client_id: int, locale: str, visitor: bool) -> list[Button]:
     ]
 
 
+def _told(alert: Alert, locale: str) -> str:
+    """What the client was told (stored in English), in the reader's language."""
+    return told_for(alert.client_told, locale) if alert.client_told else BLANK
+
+
 def _rule_lines(alerts: Sequence[Alert], locale: str) -> list[str]:
     lines = [t("alert_flagged", locale)]
     for alert in alerts:
-        label = rule_label(alert.rule)
+        label = rule_label(alert.rule, locale)
         if alert.times_raised > 1:
             lines.append(t("alert_rule_again", locale, label=label, times=alert.times_raised))
         else:
@@ -433,7 +439,7 @@ def _said(answers: dict[str, Any], locale: str) -> dict[str, str]:
         elif isinstance(value, bool):
             said[name] = (t("yes", locale) if value else t("no", locale)).lower()
         elif name == "red_flags":
-            said[name] = "; ".join(RED_FLAG_ITEMS.get(code, code) for code in value)
+            said[name] = "; ".join(red_flag_item(code, locale) for code in value)
         elif words.alert and options(name):
             said[name] = t(ALERT_OPTION_TEXTS[name][value], locale)
         else:
@@ -592,7 +598,7 @@ async def _alert_list(ctx: Context, person: Person) -> tuple[str, Keyboard]:
                 n=n,
                 severity=ctx.t(SEVERITY_NAMES[alert.severity]),
                 client=name,
-                label=rule_label(alert.rule),
+                label=rule_label(alert.rule, ctx.locale),
                 date=_clock(alert.updated_at, zone, ctx.locale, dates.day),
                 times=alert.times_raised,
             )
@@ -627,13 +633,23 @@ async def client_for(ctx: Context, client_id: int) -> Person | None:
 # --- History ------------------------------------------------------------------------------------
 
 
-def _adherence(exercises: Sequence[dict[str, Any]]) -> str:
+def _adherence(exercises: Sequence[dict[str, Any]], locale: str) -> str:
     done = adherence(exercises)
-    return BLANK if done is None else percent(done)
+    return BLANK if done is None else percent(done, locale)
 
 
 def _value(value: object) -> str:
     return BLANK if value is None or value == "" else str(value)
+
+
+LIGHT_NAMES = {"green": N_("light_green"), "amber": N_("light_amber"), "red": N_("light_red")}
+
+
+def _light(light: str | None, locale: str) -> str:
+    """A stored light in the reader's words ("green", "verde"); one this version lacks, as is."""
+    if light not in LIGHT_NAMES:
+        return _value(light)
+    return t(LIGHT_NAMES[light], locale)
 
 
 async def history_text(ctx: Context, client: Person) -> str:
@@ -669,8 +685,8 @@ async def history_text(ctx: Context, client: Person) -> str:
                 date=label,
                 pain=_value(checkin.pain_now),
                 exercise=_value(checkin.exercise_pain),
-                adherence=_adherence(checkin.exercises or []),
-                light=_value(day_light(checkin.light, checkin.severity)),
+                adherence=_adherence(checkin.exercises or [], ctx.locale),
+                light=_light(day_light(checkin.light, checkin.severity), ctx.locale),
                 rules=" ".join(checkin.rules or []) or BLANK,
             )
         )
@@ -685,8 +701,8 @@ def _replaced_lines(ctx: Context, earlier: Sequence[CheckinVersion], day: date) 
             "history_replaced",
             pain=_value(version.answers.get("pain_now")),
             exercise=_value(version.answers.get("exercise_pain")),
-            adherence=_adherence(version.answers.get("exercises") or []),
-            light=_value(day_light(version.light, version.severity)),
+            adherence=_adherence(version.answers.get("exercises") or [], ctx.locale),
+            light=_light(day_light(version.light, version.severity), ctx.locale),
             rules=" ".join(version.rules or []) or BLANK,
         )
         for version in earlier
@@ -824,7 +840,7 @@ def _escalation_text(
         *_rule_lines([alert], locale),
         "",
         *_answer_lines(alert.answers, locale),
-        t("alert_told", locale, client=name, told=alert.client_told or BLANK),
+        t("alert_told", locale, client=name, told=_told(alert, locale)),
         "",
         t(words.escalated_action, locale),
         clinician,

@@ -42,6 +42,7 @@ from flows.checkin.day import (
     options,
 )
 from flows.checkin.flag_screen import flag_keyboard, flag_question, flags_record
+from flows.checkin.labels import told_record
 from flows.checkin.questions import OPTIONAL_QUESTIONS, questions_for
 from flows.checkin.triage import Assessment, Light, assess, day_light, rule_severity
 from flows.engine import dates
@@ -69,10 +70,11 @@ from flows.engine.flow import (
     Stop,
 )
 from flows.engine.notify import notify_person
+from flows.engine.numbers import percent
 from flows.engine.parse import ascii_int
 from flows.engine.texts import N_
 from flows.library.howto import howto
-from flows.progress.trends import percent, series, set_counts, streak
+from flows.progress.trends import series, set_counts, streak
 from storage.checkins import checkin_dates, checkin_on, checkins_between, keep_submitted
 from storage.models import Checkin, Clearance, ClientProfile, Person, Role
 from storage.pauses import is_skipped_day, pause_on, paused_days
@@ -607,11 +609,8 @@ def _series_day(row: Checkin) -> dict[str, Any]:
 
 
 def _told(ctx: Context, severity: str) -> str:
-    if severity == "emergency":
-        return ctx.t("ci_told_emergency", number=ctx.bot.emergency_number)
-    if severity == "urgent":
-        return ctx.t("ci_told_urgent")
-    return ctx.t("ci_told_routine")
+    """Stored in English and shown to staff in theirs (flows.checkin.labels)."""
+    return told_record(severity, ctx.bot.emergency_number)
 
 
 async def _share_note(ctx: Context, person: Person, data: Data) -> None:
@@ -643,7 +642,9 @@ async def _summary(
         lines.append(ctx.t("ci_routine"))
     sets, total = set_counts(row.exercises)
     if total:
-        lines.append(ctx.t("ci_adherence", done=sets, total=total, percent=percent(sets / total)))
+        lines.append(
+            ctx.t("ci_adherence", done=sets, total=total, percent=percent(sets / total, ctx.locale))
+        )
     days = await current_streak(ctx.store, person.id or 0, today)
     lines.append(ctx.tn("ci_streak", "ci_streak_plural", days, days=days))
     ctx.say("\n\n".join(lines))

@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from flows.checkin.labels import rule_label
 from flows.checkin.reminder import ReminderRules
-from flows.checkin.triage import rule_label
 from flows.engine import dates
 from flows.engine.localtime import local
 from flows.engine.schedule import at_local, local_date, zone_of
@@ -79,7 +79,13 @@ async def _digest(store: Store, person: Person, now: datetime, zone: str, key: s
     for alert, client in found[:DIGEST_LINES]:
         day = dates.day(local(alert.updated_at, zone), locale)
         lines.append(
-            t("digest_line", locale, client=client.name, label=rule_label(alert.rule), date=day)
+            t(
+                "digest_line",
+                locale,
+                client=client.name,
+                label=rule_label(alert.rule, locale),
+                date=day,
+            )
         )
     if len(found) > DIGEST_LINES:
         lines.append(t("alerts_more", locale, count=len(found) - DIGEST_LINES))

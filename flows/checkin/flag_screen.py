@@ -4,14 +4,16 @@ Seventeen full sentences as buttons made a screen taller than a phone, cut label
 scrolled the question away. So the question carries the full wording of every item, grouped
 (RED_FLAG_GROUPS), and the buttons are short labels, two to a row in the same order; the codes
 and what each button means are TRIAGE.md section 6's, unchanged. Once answered, the question
-is rewritten with what was ticked, in full.
+is rewritten with what was ticked, in full. Items, groups and labels are in the reader's
+language (flows.checkin.labels: the full items).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 
-from flows.checkin.day import RED_FLAG_GROUPS, RED_FLAG_ITEMS, RedFlagCode
+from flows.checkin.day import RED_FLAG_GROUPS, RedFlagCode
+from flows.checkin.labels import red_flag_item
 from flows.engine.conversation import Context
 from flows.engine.core import Keyboard, keyboard
 from flows.engine.texts import N_
@@ -50,7 +52,9 @@ def flag_question(ctx: Context, question: str) -> str:
     """The question, each group's items in full ("Chest and breathing: chest pain or pressure;
     ..."), and what to do last, right above the buttons, where a phone shows it with them."""
     groups = [
-        ctx.t(GROUP_LINES[group], items="; ".join(RED_FLAG_ITEMS[code] for code in codes))
+        ctx.t(
+            GROUP_LINES[group], items="; ".join(red_flag_item(code, ctx.locale) for code in codes)
+        )
         for group, codes in RED_FLAG_GROUPS
     ]
     return "\n".join([question, "", *groups, "", ctx.t("flag_tap")])
@@ -71,6 +75,6 @@ def flag_keyboard(ctx: Context, chosen: Collection[str]) -> Keyboard:
 
 def flags_record(ctx: Context, question: str, codes: Iterable[RedFlagCode]) -> str:
     """The question once answered: what was ticked, in full, and no buttons."""
-    ticked = "\n".join(f"» {RED_FLAG_ITEMS[c]}" for c in codes)
+    ticked = "\n".join(f"» {red_flag_item(c, ctx.locale)}" for c in codes)
     none = ctx.t("ci_flags_none")
     return f"{question}\n\n{ticked or '» ' + none}"

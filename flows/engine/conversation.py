@@ -29,6 +29,7 @@ from pydantic import ValidationError
 
 from flows.engine.core import BotInfo, Button, Edit, Event, Replies
 from flows.engine.flow import Done, Flow, FlowData, Next, Result, Retry, Stay, Stop, Switch
+from flows.engine.languages import from_telegram, supported
 from flows.engine.parse import ID_MAX, exact_int
 from flows.engine.schedule import local_date, zone_of
 from flows.engine.texts import t, tn
@@ -96,7 +97,15 @@ class Context:
 
     @property
     def locale(self) -> str:
-        return self.person.locale if self.person else "en"
+        """The language of this chat: its person's; before there is one, what they chose with
+        /language, else what their Telegram is set to (flows.engine.languages)."""
+        if self.person is not None:
+            return supported(self.person.locale)
+        return (
+            supported(self.convo.locale)
+            if self.convo.locale
+            else from_telegram(self.event.language_code)
+        )
 
     def t(self, key: str, **values: Any) -> str:
         return t(key, self.locale, **values)

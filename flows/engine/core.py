@@ -45,6 +45,7 @@ class Event:
     message_keyboard: str = ""  # that message's inline buttons now (keyboard_key)
     phone: str | None = None
     contact_user_id: int | None = None  # whose contact card it is (None: not said)
+    language_code: str = ""  # the sender's Telegram language ("es-MX"); "" when not sent
 
     def __post_init__(self) -> None:
         """Refuse values of the wrong type (an update Telegram's schema would not produce: the
@@ -80,6 +81,7 @@ _TYPED_FIELDS = (
     "message_keyboard",
     "phone",
     "callback_id",
+    "language_code",
 )
 
 

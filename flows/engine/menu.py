@@ -44,7 +44,9 @@ def commands_for(role: str, locale: str = "en") -> tuple[tuple[str, str], ...]:
     return tuple((c.name, t(c.menu[role], locale)) for c in ordered)
 
 
-def menu_for(role: str, locale: str = "en") -> Menu:
+def menu_for(role: str, locale: str) -> Menu:
+    """A chat's command menu: for the person's role (and state, by which role the caller names)
+    in their language. No default locale: a menu in the wrong language is easy to miss."""
     return Menu(commands_for(role, locale))
 
 

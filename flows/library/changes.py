@@ -7,6 +7,7 @@ from __future__ import annotations
 from flows.engine.conversation import Context
 from flows.engine.notify import notify_person
 from flows.engine.texts import t
+from flows.library.labels import phase_label
 from flows.library.myprogram import dose
 from storage.models import ClientProfile, Exercise, Person
 
@@ -42,4 +43,5 @@ async def removed(ctx: Context, client: Person, profile: ClientProfile, name: st
 
 async def phase(ctx: Context, client: Person, profile: ClientProfile, phase: str) -> None:
     if (by := _by(ctx, client, profile)) is not None:
-        await notify_person(ctx, client, "lib_changed_phase", by=by, phase=phase)
+        label = phase_label(phase, client.locale)
+        await notify_person(ctx, client, "lib_changed_phase", by=by, phase=label)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flows.engine.conversation import Context
 from flows.engine.core import Button
 from flows.engine.texts import t
+from flows.library.labels import phase_label
 from flows.library.video import named_video_button
 from storage.models import Exercise
 from storage.programs import exercises_of, program_for
@@ -38,7 +39,7 @@ async def show(ctx: Context) -> None:
     if program is None or not exercises:
         ctx.say(ctx.t("lib_my_program_empty"))
         return
-    lines = [ctx.t("lib_my_program", phase=program.phase)]
+    lines = [ctx.t("lib_my_program", phase=phase_label(program.phase, ctx.locale))]
     for exercise in exercises:
         lines += ["", *exercise_lines(ctx, exercise)]
     videos: list[Button] = []

@@ -22,11 +22,12 @@ from datetime import date, datetime, timedelta
 from flows.checkin.triage import Thresholds, day_light
 from flows.engine.buttons import Actions, ProgressionAnswer, Route, outbox_button
 from flows.engine.conversation import Command, Context, start
+from flows.engine.numbers import percent
 from flows.engine.schedule import local_date, zone_of
 from flows.engine.texts import t
 from flows.engine.ticks import Outcome, RowErrors, Tick, isolated
 from flows.progress.chartdata import flagged
-from flows.progress.trends import adherence, percent
+from flows.progress.trends import adherence
 from flows.staff import program
 from storage.checkins import checkins_between
 from storage.failures import waiting
@@ -152,7 +153,9 @@ async def _suggest(
 
 
 def _message(locale: str, name: str, days: int, ratio: float, post_op: bool) -> str:
-    lines = [t("progression_suggest", locale, client=name, days=days, adherence=percent(ratio))]
+    lines = [
+        t("progression_suggest", locale, client=name, days=days, adherence=percent(ratio, locale))
+    ]
     if post_op:
         lines.append(t("progression_post_op", locale, client=name))
     lines.append(t("progression_never_automatic", locale))

@@ -22,14 +22,16 @@ import matplotlib
 from fpdf import FPDF
 from sqlmodel import col, select
 
-from flows.checkin.triage import rule_label
+from flows.checkin.labels import rule_label, told_for
 from flows.engine import dates
 from flows.engine.buttons import Weeks
 from flows.engine.localtime import local
-from flows.engine.texts import t
+from flows.engine.numbers import percent
+from flows.engine.texts import N_, t
+from flows.library.labels import phase_label
 from flows.progress.chart import render
 from flows.progress.chartdata import client_chart
-from flows.progress.trends import adherence, percent
+from flows.progress.trends import adherence
 from storage.checkins import checkins_between
 from storage.models import Alert, Checkin, Exercise, Person
 from storage.programs import exercises_of, program_for
@@ -38,6 +40,11 @@ from storage.repo import Store
 WEEKS: tuple[Weeks, ...] = (2, 4, 8, 12)
 FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 BLANK = "–"
+SEVERITY_WORDS = {  # an alert's severity as a flag line names it
+    "emergency": N_("report_severity_emergency"),
+    "urgent": N_("report_severity_urgent"),
+    "routine": N_("report_severity_routine"),
+}
 
 
 @dataclass
@@ -106,7 +113,7 @@ async def _about(store: Store, client_id: int, locale: str) -> list[str]:
     return [
         t("report_condition", locale, condition=(profile.condition if profile else None) or BLANK),
         t("report_post_op", locale, post_op=said[post_op]),
-        t("report_phase", locale, phase=program.phase if program else BLANK),
+        t("report_phase", locale, phase=phase_label(program.phase, locale) if program else BLANK),
         t("report_clinician", locale, clinician=(profile.clinician if profile else None) or BLANK),
     ]
 
@@ -141,7 +148,7 @@ def _numbers(locale: str, rows: list[Checkin], days: int) -> list[str]:
     exercises = [e for row in rows for e in row.exercises or []]
     pains = [row.pain_now for row in rows if row.pain_now is not None]
     lines = [t("report_checkins", locale, count=len(rows), days=days)]
-    lines.append(t("report_adherence", locale, adherence=percent(adherence(exercises))))
+    lines.append(t("report_adherence", locale, adherence=percent(adherence(exercises), locale)))
     if pains:
         lines.append(t("report_pain_range", locale, low=min(pains), high=max(pains)))
     return lines
@@ -169,13 +176,18 @@ async def _flags(store: Store, client_id: int, first: date, zone: str, locale: s
                 "report_flag",
                 locale,
                 date=dates.day_year_clock(raised, locale),
-                label=rule_label(alert.rule),
-                severity=alert.severity,
-                told=alert.client_told or BLANK,
+                label=rule_label(alert.rule, locale),
+                severity=_severity(alert.severity, locale),
+                told=told_for(alert.client_told, locale) if alert.client_told else BLANK,
                 acknowledged=acknowledged,
             )
         )
     return lines
+
+
+def _severity(severity: str, locale: str) -> str:
+    """ "urgent", "urgente": a stored severity in the reader's words (an unknown one as is)."""
+    return t(SEVERITY_WORDS[severity], locale) if severity in SEVERITY_WORDS else severity
 
 
 # --- the PDF -------------------------------------------------------------------------------------

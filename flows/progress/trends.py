@@ -24,10 +24,6 @@ def adherence(exercises: Iterable[Mapping[str, Any]]) -> float | None:
     return done / prescribed if prescribed else None
 
 
-def percent(value: float | None) -> str:
-    return "-" if value is None else f"{round(value * 100)}%"
-
-
 def streak(checked_in: Container[date], paused: Container[date], today: date) -> int:
     """Days in a row with a check-in up to today; paused days neither count nor break it.
 

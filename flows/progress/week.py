@@ -24,9 +24,10 @@ from flows.engine.buttons import Actions, ProgressWindow, Route, SkipReason, Win
 from flows.engine.conversation import Command, Context
 from flows.engine.core import Keyboard, keyboard
 from flows.engine.localtime import local
+from flows.engine.numbers import decimal, percent
 from flows.engine.texts import N_
 from flows.progress.chartdata import chart_photo
-from flows.progress.trends import Direction, adherence, pain_trend, percent, set_counts
+from flows.progress.trends import Direction, adherence, pain_trend, set_counts
 from storage.checkins import checkins_between, has_checkins
 from storage.models import Checkin, Pause, Person, Role
 from storage.pauses import SKIP_PREFIX, pauses_between
@@ -109,7 +110,13 @@ def _window_lines(ctx: Context, rows: list[Checkin], days: int) -> list[str]:
     if ratio is not None:
         done, total = set_counts(exercises)
         lines.append(
-            ctx.t("progress_window_sets", days=days, done=done, total=total, percent=percent(ratio))
+            ctx.t(
+                "progress_window_sets",
+                days=days,
+                done=done,
+                total=total,
+                percent=percent(ratio, ctx.locale),
+            )
         )
     return lines
 
@@ -175,16 +182,11 @@ def _week_lines(ctx: Context, week: list[Checkin]) -> list[str]:
     if ratio is None:
         return []  # nothing prescribed on the week's check-ins
     done, total = set_counts(exercises)
-    lines = [ctx.t("progress_week", done=done, total=total, percent=percent(ratio))]
+    lines = [ctx.t("progress_week", done=done, total=total, percent=percent(ratio, ctx.locale))]
     goal = ctx.bot.thresholds.progression_adherence_min
     if ratio >= goal and not any(row.severity in FLAGGED for row in week):  # no praise on a flag
-        lines.append(ctx.t("progress_week_goal", goal=percent(goal)))
+        lines.append(ctx.t("progress_week_goal", goal=percent(goal, ctx.locale)))
     return lines
-
-
-def _number(value: float) -> str:
-    """2.0 -> "2", 2.33 -> "2.3"."""
-    return f"{value:.1f}".removesuffix(".0")
 
 
 def _trend_lines(ctx: Context, pains: list[int]) -> list[str]:
@@ -197,8 +199,8 @@ def _trend_lines(ctx: Context, pains: list[int]) -> list[str]:
             "progress_trend_plural",
             trend.size,
             direction=ctx.t(TREND_TEXTS[trend.direction]),
-            recent=_number(trend.recent),
-            before=_number(trend.before),
+            recent=decimal(trend.recent, ctx.locale),
+            before=decimal(trend.before, ctx.locale),
             size=trend.size,
         )
     ]

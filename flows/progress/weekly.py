@@ -17,11 +17,12 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from flows.checkin.daily import current_streak
+from flows.engine.numbers import percent
 from flows.engine.schedule import WEEKLY_DAY, WEEKLY_TIME, at_local, local_date, zone_of
 from flows.engine.texts import t, tn
 from flows.engine.ticks import Outcome, RowErrors, Tick, isolated
 from flows.progress.chartdata import chart_png
-from flows.progress.trends import adherence, percent
+from flows.progress.trends import adherence
 from storage.alerts import open_alert_counts
 from storage.checkins import checkins_between, latest_checkin_dates
 from storage.failures import waiting
@@ -111,7 +112,7 @@ async def _caption(store: Store, client: Person, today: date) -> str:
         tn("weekly_header", "weekly_header_plural", count, locale, name=client.name, count=count)
     ]
     if ratio is not None:
-        lines.append(t("weekly_adherence", locale, adherence=percent(ratio)))
+        lines.append(t("weekly_adherence", locale, adherence=percent(ratio, locale)))
     lines.append(tn("weekly_streak", "weekly_streak_plural", streak, locale, days=streak))
     if not rows:
         lines.append(t("weekly_cheer_none", locale))
@@ -152,7 +153,7 @@ async def _roster(store: Store, trainer: Person, now: datetime, default_zone: st
             trainer.locale,
             light=light,
             client=client.name,
-            adherence=percent(ratio),
+            adherence=percent(ratio, trainer.locale),
             alerts=sum(alerts.values()),
         )
         entries.append((rank, client.name.casefold(), line))

@@ -35,9 +35,10 @@ from flows.engine.buttons import (
 from flows.engine.conversation import Command, Context, start
 from flows.engine.core import Keyboard, keyboard
 from flows.engine.localtime import local
+from flows.engine.numbers import percent
 from flows.engine.texts import N_
 from flows.progress.staffchart import staff_chart
-from flows.progress.trends import adherence, percent
+from flows.progress.trends import adherence
 from flows.progress.week import exercises_of, light_mark, skip_reason, week_checkins
 from flows.staff import program
 from storage.alerts import open_alert_counts
@@ -185,7 +186,7 @@ async def _week_numbers(ctx: Context, entry: Entry) -> tuple[str, int]:
     first = entry.today - timedelta(days=6)
     rows = await checkins_between(ctx.store, client_id, first, entry.today)
     ratio = adherence(exercises_of(week_checkins(rows, entry.today)))
-    return percent(ratio), await current_streak(ctx.store, client_id, entry.today)
+    return percent(ratio, ctx.locale), await current_streak(ctx.store, client_id, entry.today)
 
 
 def _when(ctx: Context, days: int) -> str:

@@ -30,8 +30,14 @@ from flows.library.entries import (
     SETS,
     clean_name,
     parse_cues,
-    parse_phases,
     parse_region,
+)
+from flows.library.labels import (
+    phases_label,
+    region_label,
+    region_labels,
+    typed_phases,
+    typed_region,
 )
 from flows.library.staffonly import staff_step
 from flows.library.video import video_button, web_link
@@ -79,15 +85,11 @@ class Data(FlowData):
 
 
 # -- values: each field's question and its parsing (shared by adding and editing) --------------
-def _phases_label(phases: tuple[str, ...] | list[str]) -> str:
-    return " + ".join(phases)
-
-
 def _field_keyboard(ctx: Context, field: str) -> Keyboard:
     if field == "region":
-        return buttons(ctx, [(r, r) for r in REGIONS], per_row=4)
+        return buttons(ctx, [(r, region_label(r, ctx.locale)) for r in REGIONS], per_row=4)
     if field == "phases":
-        options = [(";".join(p), _phases_label(p)) for p in PHASE_CHOICES]
+        options = [(";".join(p), phases_label(p, ctx.locale)) for p in PHASE_CHOICES]
         return buttons(ctx, options, per_row=3)
     if field == "sets":
         return buttons(ctx, [(str(n), str(n)) for n in range(1, 6)], per_row=5)
@@ -129,12 +131,12 @@ async def parse_value(
             raise Retry(ctx.t("lib_name_taken", name=other.name))
         return {"name": name}
     if field == "region":
-        region = parse_region(given)
+        region = parse_region(given) or typed_region(given, ctx.locale)
         if region is None:
-            raise Retry(ctx.t("lib_bad_region", regions=", ".join(REGIONS)))
+            raise Retry(ctx.t("lib_bad_region", regions=region_labels(ctx.locale)))
         return {"region": region}
     if field == "phases":
-        phases = parse_phases(given)
+        phases = typed_phases(given, ctx.locale)
         if phases is None:
             raise Retry(ctx.t("lib_bad_phases"))
         return {"phases": list(phases)}
@@ -171,8 +173,8 @@ def entry_text(ctx: Context, row: LibraryExercise) -> str:
     text = ctx.t(
         "lib_entry",
         name=row.name,
-        region=row.region,
-        phases=_phases_label(row.phases),
+        region=region_label(row.region, ctx.locale),
+        phases=phases_label(row.phases, ctx.locale),
         dose=dose(ctx, row),
         cues=row.cues or ctx.t("lib_no_cues"),
         video=row.video or ctx.t("lib_no_video"),
@@ -190,8 +192,10 @@ async def ask_list(ctx: Context, data: Data) -> None:
     pages = max((len(rows) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     page = min(max(data.page, 0), pages - 1)
     shown = rows[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    loc = ctx.locale
     options = [
-        (f"e{row.id}", ctx.t("lib_list_item", name=row.name, region=row.region)) for row in shown
+        (f"e{row.id}", ctx.t("lib_list_item", name=row.name, region=region_label(row.region, loc)))
+        for row in shown
     ]
     nav = []
     if page > 0:
@@ -207,9 +211,9 @@ async def ask_list(ctx: Context, data: Data) -> None:
     if data.retired:
         text = ctx.t("lib_list_retired", count=len(rows))
     else:
-        text = ctx.t("lib_list", count=len(rows), regions=", ".join(REGIONS))
+        text = ctx.t("lib_list", count=len(rows), regions=region_labels(ctx.locale))
     if data.search:
-        text += "\n" + ctx.t("lib_list_search", search=data.search)
+        text += "\n" + ctx.t("lib_list_search", search=region_label(data.search, ctx.locale))
     if pages > 1:
         text += "\n" + ctx.t("program_page", page=page + 1, pages=pages)
     ctx.say(text, (*buttons(ctx, options, per_row=1), *keyboard(nav), tuple(more)))
@@ -222,9 +226,10 @@ async def answer_list(ctx: Context, data: Data, answer: Answer) -> Result:
         search = " ".join(answer.text.split())[:60]
         if not search or search.startswith("/"):
             raise Retry(ctx.t("lib_search_hint"))
+        search = typed_region(search, ctx.locale) or search  # "rodilla": the knee's entries
         found = await entries(ctx.store, search=search, retired=data.retired)
         if not found:
-            raise Retry(ctx.t("lib_no_match", search=search))
+            raise Retry(ctx.t("lib_no_match", search=region_label(search, ctx.locale)))
         data.search, data.page = search, 0
         return Next(Step.LIST)
     if choice.startswith("page:"):

@@ -25,6 +25,7 @@ from enum import StrEnum
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from flows.account.language import chosen_language, language_name, language_options, set_for_client
 from flows.checkin.questions import OPTIONAL_QUESTIONS
 from flows.engine.buttons import Actions
 from flows.engine.choices import Option, buttons, pick
@@ -47,6 +48,7 @@ from flows.engine.sanitize import clean_label
 from flows.engine.texts import N_
 from flows.library import changes as told
 from flows.library import myprogram
+from flows.library.labels import PHASE_TEXTS, phase_label
 from flows.staff import templates
 from storage.models import STAFF, ClientProfile, Exercise, Person, Program, Role
 from storage.phases import record_phase_change
@@ -66,12 +68,7 @@ from storage.programs import (
 MAX_EXERCISES = 12
 CLINICIAN_MAX = 200  # the column's length
 PAGE_SIZE = 8
-PHASE_TEXTS = {  # our phases: value -> its text key (a trainer may type their own too)
-    "rehab": N_("program_phase_rehab"),
-    "strength": N_("program_phase_strength"),
-    "performance": N_("program_phase_performance"),
-}
-PHASES = tuple(PHASE_TEXTS)
+PHASES = tuple(PHASE_TEXTS)  # a trainer may type their own phase too
 NAME_MAX, NOTES_MAX, PHASE_MAX, LINK_MAX = 60, 200, 30, 300
 SETS_RANGE = range(1, 11)
 REPS_RANGE = range(1, 101)
@@ -115,6 +112,7 @@ class Step(StrEnum):
     PHASE = "phase"
     CLINICIAN = "clinician"
     QUESTIONS = "questions"
+    LANGUAGE = "language"
 
 
 class Draft(FlowData):
@@ -318,7 +316,7 @@ def screen(ctx: Context, target: Target, exercises: list[Exercise]) -> str:
     text = ctx.t(
         "program_screen",
         client=target.client.name,
-        phase=program.phase if program else PHASES[0],
+        phase=phase_label(program.phase if program else PHASES[0], ctx.locale),
         post_op=ctx.t("yes") if post_op else ctx.t("no"),
         questions=questions or ctx.t("program_questions_none"),
         questions_note=ctx.t("program_questions_post_op") if post_op else "",
@@ -342,6 +340,7 @@ def _menu_options(ctx: Context, target: Target, has_exercises: bool) -> list[Opt
         ("questions", ctx.t("program_questions")),
         ("post_op", post_op),
         ("clinician", ctx.t("program_clinician")),
+        ("language", ctx.t("program_language", language=language_name(target.client.locale))),
         ("done", ctx.t("program_done")),
     ]
     return options
@@ -478,6 +477,7 @@ MENU_STEPS = {
     "phase": Step.PHASE,
     "questions": Step.QUESTIONS,
     "clinician": Step.CLINICIAN,
+    "language": Step.LANGUAGE,
 }
 
 
@@ -742,7 +742,7 @@ async def answer_phase(ctx: Context, data: Data, target: Target, answer: Answer)
             ctx.store, target.client_id, from_phase=before, to_phase=phase, now=ctx.now, by=_by(ctx)
         )
     await told.phase(ctx, target.client, target.profile, phase)
-    ctx.say(ctx.t("program_phase_set", phase=phase))
+    ctx.say(ctx.t("program_phase_set", phase=phase_label(phase, ctx.locale)))
     return Next(Step.MENU)
 
 
@@ -793,6 +793,23 @@ async def answer_questions(ctx: Context, data: Data, target: Target, answer: Ans
     return Next(Step.QUESTIONS)
 
 
+# language --------------------------------------------------------------------------------------
+async def ask_language(ctx: Context, data: Data, target: Target) -> None:
+    rows = buttons(ctx, language_options())
+    ctx.say(ctx.t("program_ask_language", client=target.client.name), _with_back(ctx, rows))
+
+
+async def answer_language(ctx: Context, data: Data, target: Target, answer: Answer) -> Result:
+    """The language the client's messages come in (flows.account.language); they are told."""
+    if answer.choice == "back" or _typed_is(answer, ctx.t("program_back")):
+        return Next(Step.MENU)
+    locale = chosen_language(ctx, answer)
+    await set_for_client(ctx, target.client, locale)
+    name = language_name(locale)
+    ctx.say(ctx.t("program_language_set", client=target.client.name, language=name))
+    return Next(Step.MENU)
+
+
 def _client_label(ctx: Context, person: Person, profile: ClientProfile) -> str:
     if profile.onboarded_at is None:
         return ctx.t("program_client_joining", name=person.name)
@@ -819,6 +836,7 @@ PROGRAM = register(
             Step.PHASE: _client_step(ask_phase, answer_phase),
             Step.CLINICIAN: _client_step(ask_clinician, answer_clinician),
             Step.QUESTIONS: _client_step(ask_questions, answer_questions),
+            Step.LANGUAGE: _client_step(ask_language, answer_language),
         },
     )
 )

@@ -24,6 +24,7 @@ from flows.engine.notify import notify_person
 from flows.engine.parse import ID_MAX, exact_int
 from flows.engine.texts import N_
 from flows.library.entries import PHASES, clean_name
+from flows.library.labels import phase_label
 from flows.library.staffonly import staff_step
 from storage.library import entries, entry
 from storage.models import STAFF, ClientProfile, LibraryExercise, Person, ProgramTemplate, Role
@@ -60,9 +61,17 @@ class Data(FlowData):
 
 
 # -- /templates ---------------------------------------------------------------------------------
+def _template_options(ctx: Context, found: list[ProgramTemplate]) -> list[Option]:
+    """A button per template: its name and phase, in the reader's words."""
+    return [
+        (f"t{t.id}", ctx.t("tpl_item", name=t.name, phase=phase_label(t.phase, ctx.locale)))
+        for t in found
+    ]
+
+
 async def ask_list(ctx: Context, data: Data) -> None:
     found = await templates(ctx.store)
-    options = [(f"t{t.id}", ctx.t("tpl_item", name=t.name, phase=t.phase)) for t in found]
+    options = _template_options(ctx, found)
     rows = buttons(ctx, [*options, ("new", ctx.t("tpl_new")), ("done", ctx.t("program_done"))], 1)
     if found:
         ctx.say(ctx.tn("tpl_list", "tpl_list_plural", len(found), count=len(found)), rows)
@@ -83,7 +92,7 @@ async def answer_list(ctx: Context, data: Data, answer: Answer) -> Result:
 
 
 async def describe(ctx: Context, chosen: ProgramTemplate) -> str:
-    lines = [ctx.t("tpl_header", name=chosen.name, phase=chosen.phase)]
+    lines = [ctx.t("tpl_header", name=chosen.name, phase=phase_label(chosen.phase, ctx.locale))]
     for position, (item, entry_) in enumerate(await items_of(ctx.store, chosen.id or 0), 1):
         amount = (
             ctx.t("lib_dose_seconds", sets=item.sets, seconds=item.seconds)
@@ -121,16 +130,16 @@ async def answer_new_name(ctx: Context, data: Data, answer: Answer) -> Result:
     return Next(Step.NEW_PHASE)
 
 
-def _phase_options() -> list[Option]:
-    return [(phase, phase) for phase in PHASES]
+def _phase_options(ctx: Context) -> list[Option]:
+    return [(phase, phase_label(phase, ctx.locale)) for phase in PHASES]
 
 
 async def ask_new_phase(ctx: Context, data: Data) -> None:
-    ctx.say(ctx.t("tpl_ask_phase", name=data.name or ""), buttons(ctx, _phase_options(), 3))
+    ctx.say(ctx.t("tpl_ask_phase", name=data.name or ""), buttons(ctx, _phase_options(ctx), 3))
 
 
 async def answer_new_phase(ctx: Context, data: Data, answer: Answer) -> Result:
-    data.phase = pick(ctx, answer, _phase_options())
+    data.phase = pick(ctx, answer, _phase_options(ctx))
     return Next(Step.NEW_PICK)
 
 
@@ -259,7 +268,7 @@ async def ask_pick(ctx: Context, data: ApplyData) -> Result | None:
     if not found:
         ctx.say(ctx.t("tpl_none_yet"))
         return _back_to_program(data)
-    options = [(f"t{t.id}", ctx.t("tpl_item", name=t.name, phase=t.phase)) for t in found]
+    options = _template_options(ctx, found)
     ctx.say(ctx.t("tpl_apply_pick"), buttons(ctx, [*options, ("back", ctx.t("program_back"))], 1))
     return None
 
@@ -315,8 +324,9 @@ async def answer_confirm(ctx: Context, data: ApplyData, answer: Answer) -> Resul
     )
     if profile.onboarded_at is not None and ctx.person is not None:
         names = ", ".join(c.name for c in copies)
+        phase = phase_label(chosen.phase, client.locale)
         await notify_person(
-            ctx, client, "tpl_client_told", by=ctx.person.name, phase=chosen.phase, names=names
+            ctx, client, "tpl_client_told", by=ctx.person.name, phase=phase, names=names
         )
     ctx.say(ctx.t("tpl_applied", name=chosen.name, client=client.name))
     return _back_to_program(data)

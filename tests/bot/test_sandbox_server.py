@@ -747,6 +747,31 @@ async def test_injected_update_arrives_verbatim_by_webhook(
         assert injected == {"update_id": injected["update_id"], **UNDECODABLE[1]}
 
 
+async def test_a_new_visitor_brings_their_telegram_language_and_sees_its_menu(
+    http: httpx.AsyncClient,
+) -> None:
+    """from.language_code is what the page picked; setMyCommands per language_code is what a
+    chat in that language shows (a chat-scoped menu wins over it, as in Telegram)."""
+    body = {"first_name": "Lucía", "language_code": "es-MX"}
+    visitor = (await http.post("/api/visitors", json=body)).json()["user_id"]
+    people = (await http.get("/api/personas")).json()
+    assert [v["language_code"] for v in people["visitors"]] == ["es-MX"]
+    await http.post("/api/send", json={"user_id": visitor, "text": "hola"})
+    [update] = await ok(http, "getUpdates")
+    assert update["message"]["from"]["language_code"] == "es-MX"
+
+    english = [{"command": "help", "description": "What I can do"}]
+    spanish = [{"command": "help", "description": "Lo que puedo hacer"}]
+    await ok(http, "setMyCommands", commands=english)
+    await ok(http, "setMyCommands", commands=spanish, language_code="es")
+    chat = (await http.get(f"/api/chat/{visitor}")).json()
+    assert chat["commands"] == spanish and chat["user"]["language_code"] == "es-MX"
+    assert (await http.get(f"/api/chat/{CLIENT}")).json()["commands"] == english
+
+    bad = await http.post("/api/visitors", json={"first_name": "X", "language_code": "<b>"})
+    assert bad.status_code == 400
+
+
 async def test_the_page_has_an_icon_at_both_paths(http: httpx.AsyncClient) -> None:
     page = (await http.get("/")).text
     assert '<link rel="icon" href="/favicon.svg"' in page
@@ -758,7 +783,7 @@ async def test_the_page_has_an_icon_at_both_paths(http: httpx.AsyncClient) -> No
 
 
 async def test_people_known_before_are_listed_and_their_ids_never_given_out() -> None:
-    known = [Persona(5_000_001, "Riley", "Client"), Persona(5_000_004, "Vic", "Visitor")]
+    known = [Persona(5_000_001, "Riley", "Client", "es"), Persona(5_000_004, "Vic", "Visitor")]
     server = SandboxServer(TOKEN, personas=PERSONAS, people=known, visitor_ids_above=5_000_006)
     async with server, httpx.AsyncClient(base_url=server.base_url) as http:
         listed = (await http.get("/api/personas")).json()
@@ -766,6 +791,8 @@ async def test_people_known_before_are_listed_and_their_ids_never_given_out() ->
             (5_000_001, "Client"),
             (5_000_004, "Visitor"),
         ]
+        # the language stored for them stands in for their Telegram app's
+        assert [v["language_code"] for v in listed["visitors"]] == ["es", "en"]
         new = (await http.post("/api/visitors", json={"first_name": "Nina"})).json()
         assert new["user_id"] == 5_000_007
 

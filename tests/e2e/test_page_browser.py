@@ -234,3 +234,31 @@ async def test_the_drawer_on_a_phone(app: MendBot, browser: Browser) -> None:
     await tab.pick("Sam")  # switching closes it again
     await expect(page.locator("#app")).not_to_have_class(re.compile("side-open"))
     assert tab.failures == []
+
+
+async def test_a_spanish_visitor_sees_the_page_and_the_bot_in_spanish(
+    app: MendBot, browser: Browser
+) -> None:
+    """Picking the Telegram language of a new visitor turns the page's own words to it; the bot
+    answers in it, and a person set to English turns the page back."""
+    assert app.sandbox is not None
+    tab = await _open(browser, app.sandbox.base_url, "spanish")
+    page = tab.page
+    await page.locator("#join-lang").select_option("es")
+    await expect(page.locator(".join h2")).to_have_text("Nuevo visitante")
+    await expect(page.locator("#join-form button[type=submit]")).to_have_text(
+        "Empezar como nuevo visitante"
+    )
+    await expect(page.locator(".person", has_text="Jordan")).to_contain_text("Cliente de la demo")
+    await page.locator("#join-name").fill("Lucía")
+    await page.locator("#join-form button[type=submit]").click()
+    await expect(page.locator("#me")).to_contain_text("Eres Lucía · Nuevo visitante")
+    await expect(page.locator("#commands .chip", has_text="/book")).to_be_visible()
+    await page.locator("#start-btn").click()
+    await tab.wait_bot("¿Cuál es tu nombre?")
+    await tab.shot("visitor-spanish")
+
+    await tab.pick("Jordan")  # his Telegram is in English
+    await expect(page.locator(".join h2")).to_have_text("New visitor")
+    await expect(page.locator("#me")).to_contain_text("You are Jordan · Demo client")
+    assert tab.failures == []

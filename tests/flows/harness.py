@@ -39,6 +39,7 @@ class User:
     user_id: int
     first_name: str = "Test"
     last: list[Reply] = field(default_factory=list)
+    language_code: str = ""  # as Telegram sends it ("es-MX"); "" when not sent
 
     async def _handle(self, **kwargs: object) -> list[Reply]:
         event = Event(
@@ -46,6 +47,7 @@ class User:
             user_id=self.user_id,
             chat_id=self.user_id,
             first_name=self.first_name,
+            language_code=self.language_code,
             **kwargs,  # type: ignore[arg-type]
         )
         self.last = await self.router.handle(event)

@@ -269,8 +269,10 @@ async def _fill(sessions: SessionFactory, clock: FakeClock) -> None:
                 expires_at=now,
             )
         )
-        session.add(
-            Conversation(chat_id=3, user_id=3, data={"a": 1}, offered=["x"], updated_at=now)
+        await (await session.connection()).execute(  # the columns 0006 has, not later ones
+            insert(Conversation).values(
+                chat_id=3, user_id=3, data={"a": 1}, offered=["x"], version=0, updated_at=now
+            )
         )
         session.add(ProcessedUpdate(update_id=77, processed_at=now))
         session.add(InboxUpdate(update_id=78, chat_id=3, event={"k": "v"}, received_at=now))
@@ -483,6 +485,8 @@ async def test_0007_keeps_every_row_and_constraint_and_ids_grow_past_every_known
             assert "AUTOINCREMENT" not in await _run(engine, lambda c: _sqlite_sql(c, "person"))
         await migrate(engine, "0007")  # later revisions add columns and tables of their own
         assert await _run(engine, _dump) == after
+        await migrate(engine, "head")  # later revisions add columns: the rows are still there
+        assert len((await _run(engine, _dump))["conversation"]) == len(after["conversation"])
     finally:
         await engine.dispose()
 

@@ -13,15 +13,18 @@ from bot.clock import FakeClock
 from bot.demo import ADMIN, CLIENT, TRAINER, seed_demo_centre
 from flows.checkin.alert import (
     ALERT_WORDS,
+    BLANK,
     ESCALATED_WHY,
     SENT_AT_ONCE,
     SEVERITY_NAMES,
+    _light,
     ack_data,
     alert_words,
     escalate_overdue,
     raise_alerts,
 )
 from flows.checkin.day import RED_FLAG_ITEMS
+from flows.checkin.labels import told_record
 from flows.checkin.triage import Assessment, Severity, rule_severity
 from flows.engine.buttons import AckAlerts, AckCheckin, History, MessageClient
 from flows.engine.conversation import Context
@@ -77,6 +80,7 @@ async def _raise(
     red_flags: tuple[str, ...] = (),
     note: str | None = None,
     pain_now: int = 8,
+    told: str = TOLD,
 ) -> list[int]:
     """A finished check-in with these rules, handed to raise_alerts as the check-in would."""
     now = clock.now()
@@ -110,7 +114,7 @@ async def _raise(
         ctx = Context(event, now, BOT, store, convo, client)
         severity = rule_severity(rules[0])
         assessment = Assessment(severity, rules, "red")
-        alerts = await raise_alerts(ctx, client, checkin, assessment, _series(local_date), TOLD)
+        alerts = await raise_alerts(ctx, client, checkin, assessment, _series(local_date), told)
         ids = [alert.id for alert in alerts]
         await store.commit()
     assert all(isinstance(i, int) for i in ids)
@@ -542,3 +546,35 @@ def test_every_alert_sent_at_once_has_its_words_for_clients_and_visitors() -> No
     assert alert_words(True, "urgent") == ALERT_WORDS[True, "urgent"]
     with pytest.raises(KeyError):
         alert_words(False, "routine")  # waits for /alerts and the digest: never sent at once
+
+
+def test_history_lights_are_in_the_readers_words() -> None:
+    assert [_light(light, "en") for light in ("green", "amber", "red")] == ["green", "amber", "red"]
+    assert [_light(light, "es") for light in ("green", "amber", "red")] == [
+        "verde",
+        "ámbar",
+        "rojo",
+    ]
+    assert _light(None, "es") == BLANK and _light("purple", "es") == "purple"
+
+
+async def test_a_spanish_trainer_reads_an_english_clients_alert_in_spanish(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    """The alert is written for its reader: the trainer's language, whatever the client's."""
+    await User(router, TRAINER.user_id, "Sam").command("language", "es")
+    told = told_record("emergency", "999")
+    await _raise(sessions, clock, ("E1",), red_flags=("chest_pain",), told=told)
+    [row] = await _outbox(sessions)
+    assert row.text.split("\n")[0] == "Alerta de EMERGENCIA: Jordan necesita tu atención ahora."
+    assert "E1: dolor u opresión en el pecho" in row.text
+    assert "Marcado en la lista de síntomas: dolor u opresión en el pecho" in row.text
+    assert "Jordan: se le dijo que llamara al 999 ahora." in row.text
+    assert "23 nov 2026, 9:00" in row.text or "23 nov 2026, 09:00" in row.text
+    assert [b["text"] for line in row.buttons for b in line] == [
+        "Confirmar recibido",
+        "Escribir al cliente",
+        "Historial",
+    ]
+    [alert] = await _alerts(sessions)
+    assert alert.client_told == "told to call 999 now"  # the record stays in English

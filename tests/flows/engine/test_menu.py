@@ -24,11 +24,12 @@ def test_a_name_declared_twice_fails_when_the_table_is_built() -> None:
 
 def test_each_role_sees_its_own_commands_main_ones_first() -> None:
     names = {role: [name for name, _ in commands_for(role)] for role in (VISITOR, *Role)}
-    assert names[VISITOR] == ["book", "start", "help", "privacy"]
+    assert names[VISITOR] == ["book", "start", "language", "help", "privacy"]
     assert names[Role.CLIENT] == [
         *("program", "checkin", "progress", "pause", "resume", "settings"),
-        *("mydata", "deleteme", "help", "privacy", "cancel"),
+        *("language", "mydata", "deleteme", "help", "privacy", "cancel"),
     ]
+    assert all("language" in names[role] for role in names)
     assert names[Role.TRAINER][:8] == [
         "alerts",
         "clients",
