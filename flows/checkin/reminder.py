@@ -18,7 +18,7 @@ late rather than never if the cause was passing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -189,19 +189,7 @@ async def plan_due_in_bulk_tick(
     plan_due_tick, which decides client by client. Returns the zones done and reminders queued."""
     async with stores() as store:
         pairs = await bulk.due_zones(store, now)
-    locales: dict[str | None, set[str]] = {}
-    for stored_zone, locale in pairs:
-        locales.setdefault(stored_zone, set()).add(locale)
-    zones = queued = 0
-    for stored_zone, wanted in locales.items():
-        try:
-            async with stores() as store:
-                queued += await plan_zone_in_bulk(store, stored_zone, sorted(wanted), now, rules)
-                await store.commit()
-            zones += 1
-        except Exception as exc:  # the batch path takes these clients one by one
-            log.warning("zone planned client by client (%s)", type(exc).__name__)
-    return Outcome(zones, queued)
+    return await _zone_by_zone(stores, pairs, plan_zone_in_bulk, now, rules)
 
 
 async def plan_zone_in_bulk(
@@ -430,6 +418,21 @@ async def plan_nudges_in_bulk_tick(
     hours, a longer missed run, a zone that fails). Returns the zones done and nudges queued."""
     async with stores() as store:
         pairs = await bulk.zone_locales(store)
+    return await _zone_by_zone(stores, pairs, nudge_zone_in_bulk, now, rules)
+
+
+ZonePlan = Callable[[Store, str | None, Sequence[str], datetime, ReminderRules], Awaitable[int]]
+
+
+async def _zone_by_zone(
+    stores: StoreFactory,
+    pairs: Iterable[tuple[str | None, str]],
+    plan: ZonePlan,
+    now: datetime,
+    rules: ReminderRules,
+) -> Outcome:
+    """`plan` each zone (with the locales its clients read) in a transaction of its own; a zone
+    that fails is left to the client-by-client tick, the other zones go on."""
     locales: dict[str | None, set[str]] = {}
     for stored_zone, locale in pairs:
         locales.setdefault(stored_zone, set()).add(locale)
@@ -437,11 +440,11 @@ async def plan_nudges_in_bulk_tick(
     for stored_zone, wanted in locales.items():
         try:
             async with stores() as store:
-                queued += await nudge_zone_in_bulk(store, stored_zone, sorted(wanted), now, rules)
+                queued += await plan(store, stored_zone, sorted(wanted), now, rules)
                 await store.commit()
             zones += 1
         except Exception as exc:  # the batch path takes these clients one by one
-            log.warning("zone nudged client by client (%s)", type(exc).__name__)
+            log.warning("zone left to the client-by-client tick (%s)", type(exc).__name__)
     return Outcome(zones, queued)
 
 

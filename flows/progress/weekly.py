@@ -23,6 +23,7 @@ from flows.engine.texts import t, tn
 from flows.engine.ticks import Outcome, RowErrors, Tick, isolated
 from flows.progress.chartdata import chart_png
 from flows.progress.trends import adherence
+from flows.progress.week import light_mark
 from storage.alerts import open_alert_counts
 from storage.checkins import checkins_between, latest_checkin_dates
 from storage.failures import waiting
@@ -145,9 +146,7 @@ async def _roster(store: Store, trainer: Person, now: datetime, default_zone: st
             next((n for n, s in enumerate(SEVERITIES) if alerts.get(s)), len(SEVERITIES)),
             -1.0 if ratio is None else ratio,
         )
-        light = {"green": "🟢", "amber": "🟡", "red": "🔴"}.get(
-            (last.light if last else "") or "", "–"
-        )
+        light = light_mark(last) or "–"  # a flagged day is red here as on every screen
         line = t(
             "weekly_roster_line",
             trainer.locale,
