@@ -16,13 +16,16 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import statistics
+import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager
+from asyncio.subprocess import PIPE
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlmodel import select
@@ -72,6 +75,7 @@ class Run:
     mode: str
     latencies: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    cpu: float = 0.0  # the bot process's CPU seconds over the rounds (0: not measured)
 
     @property
     def rate(self) -> float:
@@ -98,6 +102,7 @@ class Run:
             f"{rate:.0f}",
             f"{p50:.1f}",
             f"{p99:.1f}",
+            f"{1000 * self.cpu / len(ms):.1f}" if self.cpu else "-",
         )
         return "| " + " | ".join(map(str, cells)) + " |"
 
@@ -111,7 +116,7 @@ def free_port() -> int:
         return port
 
 
-def settings_for(runtime: str, mode: str, sandbox: SandboxServer, db: Path) -> Settings:
+def settings_for(runtime: str, mode: str, base_url: str, db: Path) -> Settings:
     webhook = {}
     if mode == "webhook":
         port = free_port()
@@ -124,7 +129,7 @@ def settings_for(runtime: str, mode: str, sandbox: SandboxServer, db: Path) -> S
     return load_settings(
         _env_file=None,
         telegram_bot_token=TOKEN,
-        telegram_api_base_url=sandbox.base_url,
+        telegram_api_base_url=base_url,
         database_url=f"sqlite:///{db}",
         bot_runtime=runtime,
         **webhook,
@@ -272,45 +277,108 @@ async def drive(sandbox: SandboxServer, ids: list[int], person: Script, run: Run
             await user.aclose()
 
 
-async def bench_mendbot(runtime: str, mode: str, users: int, rounds: int) -> Run:
-    run = Run("mendbot", runtime, mode)
-    personas = [Persona(p.user_id, p.name, p.label) for p in DEMO_PEOPLE]
+@asynccontextmanager
+async def running_mendbot(
+    runtime: str, mode: str, base_url: str, ids: list[int], db: Path
+) -> AsyncIterator[None]:
+    """mendbot on `runtime`, its clients (one per id) seeded like the demo's Jordan."""
+    clock = FakeClock(START)
+    bot = MendBot(settings_for(runtime, mode, base_url, db), clock=clock, seed_demo=True)
+    await bot.start()
+    try:
+        await seed_clients(bot.sessions, ids, clock.now())
+        yield
+    finally:
+        await bot.stop()
+
+
+@asynccontextmanager
+async def running_echo(
+    runtime: str, mode: str, base_url: str, ids: list[int], db: Path
+) -> AsyncIterator[None]:
+    """The echo bot on `runtime`, behind the same intake as mendbot."""
+    settings = settings_for(runtime, mode, base_url, db)
+    bot = make_runtime(runtime, TOKEN, base_url)
+    await bot.initialize()
+    intake = Intake(bot, EchoInbox(), concurrency=settings.update_concurrency)
+    await intake.start()
+    receiving = await receive(bot, intake, settings, base_url)
+    try:
+        yield
+    finally:
+        await receiving.stop()
+        await intake.stop()
+        await bot.close()
+
+
+Running = Callable[[str, str, str, list[int], Path], AbstractAsyncContextManager[None]]
+BOTS: dict[str, tuple[Running, Script]] = {
+    "mendbot": (running_mendbot, checkin_person),
+    "echo": (running_echo, echo_person),
+}
+
+
+@asynccontextmanager
+async def apart(
+    bot: str, runtime: str, mode: str, base_url: str, ids: list[int], db: Path, run: Run
+) -> AsyncIterator[None]:
+    """The bot in a process of its own, as in production (Telegram does not run on the bot's
+    CPU): this script with --serve. It says "ready" once receiving; closing its stdin stops
+    it. `run.cpu` gets the CPU time it used while the people checked in."""
+    command = [sys.executable, __file__, "--serve", bot, runtime, mode, base_url, str(db)]
+    process = await asyncio.create_subprocess_exec(
+        *command, ",".join(map(str, ids)), stdin=PIPE, stdout=PIPE
+    )
+    assert process.stdin is not None and process.stdout is not None
+    try:
+        ready = await asyncio.wait_for(process.stdout.readline(), 120)
+        if ready.strip() != b"ready":
+            raise RuntimeError(f"the {bot} process did not start")
+        started = cpu_seconds(process.pid)
+        yield
+        run.cpu += cpu_seconds(process.pid) - started
+    finally:
+        process.stdin.close()
+        try:
+            await asyncio.wait_for(process.wait(), 60)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, all threads) a process has used so far, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def serve(bot: str, runtime: str, mode: str, base_url: str, db: str, ids: str) -> None:
+    """The --serve side of `apart`."""
+    running, _ = BOTS[bot]
+    async with running(runtime, mode, base_url, [int(n) for n in ids.split(",")], Path(db)):
+        print("ready", flush=True)
+        await asyncio.to_thread(sys.stdin.read)
+
+
+async def bench(bot: str, runtime: str, mode: str, users: int, rounds: int, together: bool) -> Run:
+    """One row: a fresh sandbox, the bot, and `rounds` crowds of `users` new people each."""
+    run = Run(bot, runtime, mode)
+    running, script = BOTS[bot]
+    demo = bot == "mendbot"
+    personas = [Persona(p.user_id, p.name, p.label) for p in DEMO_PEOPLE] if demo else []
     async with SandboxServer(
         TOKEN, personas=personas, bot_username=SANDBOX_BOT_USERNAME
     ) as sandbox:
-        ids = [sandbox.add_visitor(f"Bench{n}") for n in range(users)]
+        ids = [sandbox.add_visitor(f"Bench{n}") for n in range(users * rounds)]
         with tempfile.TemporaryDirectory() as tmp:
-            clock = FakeClock(START)
-            settings = settings_for(runtime, mode, sandbox, Path(tmp) / "bench.sqlite3")
-            bot = MendBot(settings, clock=clock, seed_demo=True)
-            await bot.start()
-            try:
-                await seed_clients(bot.sessions, ids, clock.now())
-                for _ in range(rounds):
-                    await drive(sandbox, ids, checkin_person, run)
-                    clock.advance(timedelta(days=1))
-            finally:
-                await bot.stop()
-    return run
-
-
-async def bench_echo(runtime: str, mode: str, users: int, rounds: int) -> Run:
-    run = Run("echo", runtime, mode)
-    async with SandboxServer(TOKEN, bot_username=SANDBOX_BOT_USERNAME) as sandbox:
-        ids = [sandbox.add_visitor(f"Echo{n}") for n in range(users)]
-        settings = settings_for(runtime, mode, sandbox, Path("unused.sqlite3"))
-        bot = make_runtime(runtime, TOKEN, sandbox.base_url)
-        await bot.initialize()
-        intake = Intake(bot, EchoInbox(), concurrency=settings.update_concurrency)
-        await intake.start()
-        receiving = await receive(bot, intake, settings, sandbox.base_url)
-        try:
-            for _ in range(rounds):
-                await drive(sandbox, ids, echo_person, run)
-        finally:
-            await receiving.stop()
-            await intake.stop()
-            await bot.close()
+            db = Path(tmp) / "bench.sqlite3"
+            if together:
+                serving = running(runtime, mode, sandbox.base_url, ids, db)
+            else:
+                serving = apart(bot, runtime, mode, sandbox.base_url, ids, db, run)
+            async with serving:
+                for n in range(rounds):
+                    await drive(sandbox, ids[n * users : (n + 1) * users], script, run)
     return run
 
 
@@ -330,17 +398,18 @@ async def receive(
     return poller
 
 
-async def main(crowds: list[int], rounds: int) -> None:
-    print(f"{rounds} check-ins each ({len(CHECKIN)} updates per check-in), SQLite")
-    print("| people | bot | runtime | mode | updates | updates/s | p50 ms | p99 ms |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+async def main(crowds: list[int], rounds: int, together: bool) -> None:
+    where = "all in one process" if together else "each bot in a process of its own"
+    print(f"{rounds} check-ins each ({len(CHECKIN)} updates per check-in), SQLite, {where}")
+    print("| people | bot | runtime | mode | updates | updates/s | p50 ms | p99 ms | CPU ms |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     ratios: list[str] = []
     for users in crowds:
         for runtime in ("ptb", "aiogram"):
             for mode in ("polling", "webhook"):
-                reference = await bench_echo(runtime, mode, users, rounds)
+                reference = await bench("echo", runtime, mode, users, rounds, together)
                 print(f"| {users} {reference.row()}", flush=True)
-                ours = await bench_mendbot(runtime, mode, users, rounds)
+                ours = await bench("mendbot", runtime, mode, users, rounds, together)
                 print(f"| {users} {ours.row()}", flush=True)
                 ratios.append(f"| {users} | {runtime} | {mode} | {ours.compare(reference)} |")
     print(
@@ -355,6 +424,15 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, nargs="+", default=[10, 50])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--together",
+        action="store_true",
+        help="run each bot in this process, beside the sandbox and the people (the old way)",
+    )
+    parser.add_argument("--serve", nargs=6, help=argparse.SUPPRESS)  # see `apart`
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
-    asyncio.run(main(args.users, args.rounds))
+    if args.serve:
+        asyncio.run(serve(*args.serve))
+    else:
+        asyncio.run(main(args.users, args.rounds, args.together))

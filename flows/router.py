@@ -13,6 +13,7 @@ import time
 import traceback
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from flows.account import language, mydata, onboarding, preferences
 from flows.booking import availability
@@ -20,6 +21,7 @@ from flows.booking import staff as booking_staff
 from flows.booking import visitor as booking
 from flows.checkin import alert, pause, reminder
 from flows.checkin import daily as checkin
+from flows.engine.batches import Batches
 from flows.engine.buttons import ButtonData, Handler, action_table, unpack
 from flows.engine.conversation import (
     STATE_PREFIX,
@@ -101,6 +103,9 @@ class Router:
         self.clock = clock
         self._writer: asyncio.Lock | None = asyncio.Lock() if one_writer else None
         self.writer_wait = 0.0  # seconds transactions spent waiting for their turn (a measure)
+        self._receiving = Batches(self._store_received, self._write_turn)
+        self._answering = Batches(self._forget_answered, self._write_turn)
+        self._stored_here: set[int] = set()  # stored by this process, not yet taken up
 
     @contextlib.asynccontextmanager
     async def _write_turn(self) -> AsyncIterator[None]:
@@ -117,15 +122,21 @@ class Router:
     async def receive(self, events: Sequence[Event]) -> list[Event]:
         """Store received updates durably; returns those still to be answered, in order (new
         ones, and any stored before but not answered). Only after this returns may the update
-        be confirmed to Telegram."""
+        be confirmed to Telegram. Updates received at the same moment (several webhook calls)
+        are stored in one transaction."""
         rows = [
             {"update_id": e.update_id, "chat_id": e.chat_id, "event": event_to_json(e)}
             for e in events
         ]
-        async with self._write_turn(), self.stores() as store:
-            due = await inbox.store_received(store, rows, self.clock())
-            await store.commit()
+        due = await self._receiving.add(rows)
         return [e for e in events if e.update_id in due]
+
+    async def _store_received(self, rows: list[dict[str, Any]]) -> set[int]:
+        async with self.stores() as store:
+            due, stored = await inbox.store_received(store, rows, self.clock())
+            await store.commit()
+        self._stored_here |= stored
+        return due
 
     @contextlib.asynccontextmanager
     async def turn(self, chat_id: int) -> AsyncIterator[None]:
@@ -140,14 +151,20 @@ class Router:
         `turn`, so what another process stored and could not finish is taken up in order.
 
         Taking one up to handle counts an attempt; an update taken up MAX_ATTEMPTS times
-        before (it crashes the process) is answered with the apology instead."""
+        before (it crashes the process) is answered with the apology instead. The usual case,
+        an update this process just stored, was counted when it was stored: only a read."""
         while True:
-            async with self._write_turn(), self.stores() as store:
+            async with self.stores() as store:
                 row = await inbox.next_of_chat(store, chat_id, up_to)
-                if row is None:
-                    return None
-                taken = row.attempts  # before this time
-                if row.replies is None and taken < MAX_ATTEMPTS:
+            if row is None:
+                self._stored_here.discard(up_to)  # another process answered it
+                return None
+            taken = row.attempts  # before this time
+            if row.update_id in self._stored_here:
+                self._stored_here.discard(row.update_id)
+                taken -= 1  # this take-up was counted when it was stored
+            elif row.replies is None and taken < MAX_ATTEMPTS:
+                async with self._write_turn(), self.stores() as store:
                     await inbox.count_attempt(store, row.update_id)
                     await store.commit()
             try:
@@ -202,9 +219,14 @@ class Router:
             log.error("update %d: could not record its failure (%s)", event.update_id, _name(exc))
 
     async def answered(self, update_id: int) -> None:
-        """The replies of `update_id` were sent: its inbox row goes."""
-        async with self._write_turn(), self.stores() as store:
-            await inbox.answered(store, update_id)
+        """The replies of `update_id` were sent: its inbox row goes. Returns once that is
+        committed (the caller holds the chat's turn until then, so no other process sends the
+        replies again); chats answered at the same moment go in one transaction."""
+        await self._answering.add([update_id])
+
+    async def _forget_answered(self, update_ids: list[int]) -> None:
+        async with self.stores() as store:
+            await inbox.answered(store, update_ids)
             await store.commit()
 
     async def waiting(self) -> list[tuple[int, int]]:

@@ -157,7 +157,8 @@ class Intake:
                 self.observe("failed", time.perf_counter() - started)
                 raise
         try:
-            await self.runtime.send(event, replies)
+            if replies:  # none: handled before (a redelivery), nothing to say again
+                await self.runtime.send(event, replies)
         except Exception as exc:  # sending is best effort; the answer is stored
             log.warning("update %d: replies failed (%s)", event.update_id, type(exc).__name__)
             outcome = "replies_failed"

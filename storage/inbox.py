@@ -2,8 +2,8 @@
 
 A row is written when an update is received (before the polling offset moves on or the webhook
 answers 200), gets its replies in the transaction that handles it, and is deleted once they are
-sent. Whatever a crash interrupts is still here at the next start. Update ids that were handled
-before (processed_update) or are already waiting here are not stored twice.
+sent. Whatever a crash interrupts is still here at the next start. Update ids already waiting
+or handled before (processed_update) are not stored twice.
 
 Several processes may store one chat's updates (webhooks behind a load balancer); whoever holds
 the chat's turn (storage/db.py `chat_turn`) takes them up oldest first (`next_of_chat`).
@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import delete, update
+from sqlalchemy import Executable, Result, delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
@@ -23,40 +23,49 @@ from storage.models import InboxUpdate, ProcessedUpdate
 from storage.repo import Store
 
 
-async def store_received(store: Store, rows: Sequence[dict[str, Any]], now: datetime) -> set[int]:
-    """Store new updates ({update_id, chat_id, event}); returns the ids still to be answered:
-    the new ones, and those already waiting (Telegram sends an update again when the process
-    that stored it died before answering 200, and then nobody else may know of it).
+async def store_received(
+    store: Store, rows: Sequence[dict[str, Any]], now: datetime
+) -> tuple[set[int], set[int]]:
+    """Store new updates ({update_id, chat_id, event}); returns (due, stored): the ids still to
+    be answered, and those of them stored just now. `due` has the new ones and those already
+    waiting (Telegram sends an update again when the process that stored it died before
+    answering 200, and then nobody else may know of it).
 
+    A new row counts as taken up once (attempts 1): the process that stores it takes it up next
+    without writing again (flows/router.py), so a crash before that counts as an attempt too.
     An id handled before is skipped; a row another process stores at the same moment is
-    skipped by the database (ON CONFLICT DO NOTHING) rather than failing the batch.
+    skipped by the database (ON CONFLICT DO NOTHING) rather than failing the batch. Only a
+    redelivery reads what is already waiting.
     """
-    ids = [row["update_id"] for row in rows]
+    ids = {row["update_id"] for row in rows}
     if not ids:
-        return set()
-    waiting = set(
-        (
-            await store.session.exec(
-                select(InboxUpdate.update_id).where(col(InboxUpdate.update_id).in_(ids))
-            )
-        ).all()
-    )
+        return set(), set()
     handled = set(
         (
-            await store.session.exec(
-                select(ProcessedUpdate.update_id).where(col(ProcessedUpdate.update_id).in_(ids))
+            await _execute(
+                store,
+                select(ProcessedUpdate.update_id).where(col(ProcessedUpdate.update_id).in_(ids)),
             )
-        ).all()
+        ).scalars()
     )
-    seen = waiting | handled
-    fresh = {row["update_id"]: row for row in rows if row["update_id"] not in seen}
-    if fresh:
-        values = [{**row, "received_at": now, "attempts": 0} for row in fresh.values()]
+    values = [
+        {**row, "received_at": now, "attempts": 1}
+        for row in {r["update_id"]: r for r in rows if r["update_id"] not in handled}.values()
+    ]
+    stored: set[int] = set()
+    if values:
         connection = await store.session.connection()
         dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(InboxUpdate).on_conflict_do_nothing()
-        await connection.execute(statement, values)
-    return set(ids) - handled
+        insert = dialect.insert(InboxUpdate).on_conflict_do_nothing()
+        returning = insert.returning(col(InboxUpdate.update_id))
+        stored = set((await connection.execute(returning, values)).scalars())
+    known = ids - handled - stored
+    if not known:
+        return stored, stored
+    waiting = await _execute(
+        store, select(InboxUpdate.update_id).where(col(InboxUpdate.update_id).in_(known))
+    )
+    return stored | set(waiting.scalars()), stored
 
 
 async def record_replies(
@@ -64,16 +73,18 @@ async def record_replies(
 ) -> None:
     """The update's answer, in the transaction of its effects (an update handled without an
     inbox row, as in unit tests, just has nothing to record)."""
-    await store.session.exec(
+    await _execute(
+        store,
         update(InboxUpdate)
         .where(col(InboxUpdate.update_id) == update_id)
-        .values(replies=replies, handled_at=now)
+        .values(replies=replies, handled_at=now),
     )
 
 
-async def answered(store: Store, update_id: int) -> None:
-    """Its replies went out: nothing of the update is kept (processed_update keeps its id)."""
-    await store.session.exec(delete(InboxUpdate).where(col(InboxUpdate.update_id) == update_id))
+async def answered(store: Store, update_ids: Sequence[int]) -> None:
+    """Their replies went out: nothing of these updates is kept (processed_update keeps the
+    ids)."""
+    await _execute(store, delete(InboxUpdate).where(col(InboxUpdate.update_id).in_(update_ids)))
 
 
 async def waiting(store: Store) -> list[InboxUpdate]:
@@ -82,25 +93,41 @@ async def waiting(store: Store) -> list[InboxUpdate]:
     return list((await store.session.exec(query)).all())
 
 
-async def next_of_chat(store: Store, chat_id: int, up_to: int) -> InboxUpdate | None:
+class Due(NamedTuple):
+    """An update waiting in a chat: its Event and replies as stored (flows/engine/wire.py)."""
+
+    update_id: int
+    event: dict[str, Any]
+    replies: list[dict[str, Any]] | None
+    attempts: int
+
+
+async def next_of_chat(store: Store, chat_id: int, up_to: int) -> Due | None:
     """The chat's oldest update not yet answered, if its id is at most `up_to` (called while
     holding the chat's turn)."""
     query = (
-        select(InboxUpdate)
+        select(
+            col(InboxUpdate.update_id),
+            col(InboxUpdate.event),
+            col(InboxUpdate.replies),
+            col(InboxUpdate.attempts),
+        )
         .where(col(InboxUpdate.chat_id) == chat_id, col(InboxUpdate.update_id) <= up_to)
         .order_by(col(InboxUpdate.update_id))
         .limit(1)
     )
-    return (await store.session.exec(query)).first()
+    row = (await _execute(store, query)).first()
+    return None if row is None else Due._make(row)
 
 
 async def count_attempt(store: Store, update_id: int) -> None:
-    """It is being taken up to be handled: one more attempt (committed before handling, so a
-    crash while handling it counts)."""
-    await store.session.exec(
+    """It is being taken up to be handled again, or by a process that did not store it: one
+    more attempt (committed before handling, so a crash while handling it counts)."""
+    await _execute(
+        store,
         update(InboxUpdate)
         .where(col(InboxUpdate.update_id) == update_id)
-        .values(attempts=InboxUpdate.attempts + 1)
+        .values(attempts=InboxUpdate.attempts + 1),
     )
 
 
@@ -111,3 +138,11 @@ async def forget_chat(store: Store, chat_id: int, keep: int | None = None) -> No
     if keep is not None:
         query = query.where(col(InboxUpdate.update_id) != keep)
     await store.session.exec(query)
+
+
+async def _execute(store: Store, statement: Executable) -> Result[Any]:
+    """On the session's connection, in its transaction, without the ORM: the inbox's rows are
+    never objects in the session, and the ORM's bookkeeping for a bulk UPDATE or DELETE cost
+    more than the statement (these run for every update)."""
+    connection = await store.session.connection()
+    return await connection.execute(statement)

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import delete, func
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -56,16 +56,13 @@ class Store:
 
     # updates ---------------------------------------------------------------------------------
     async def claim_update(self, update_id: int, now: datetime) -> bool:
-        """Record the update id; False if it was processed before (a redelivery)."""
-        if await self.session.get(ProcessedUpdate, update_id) is not None:
-            return False
-        self.session.add(ProcessedUpdate(update_id=update_id, processed_at=now))
-        try:
-            await self.session.flush()
-        except IntegrityError:  # a concurrent worker got it first
-            await self.session.rollback()
-            return False
-        return True
+        """Record the update id; False if it was processed before (a redelivery) or another
+        worker records it at the same moment. One statement: the database decides."""
+        connection = await self.session.connection()
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        claim = dialect.insert(ProcessedUpdate).on_conflict_do_nothing()
+        result = await connection.execute(claim, {"update_id": update_id, "processed_at": now})
+        return bool(result.rowcount)
 
     async def last_update_id(self) -> int:
         """The highest update id processed (0 if none): a new sandbox numbers on from it."""

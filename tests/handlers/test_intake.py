@@ -11,6 +11,8 @@ import logging
 from collections.abc import Sequence
 
 import pytest
+from sqlalchemy import event as sa_event
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import select
 
 from bot.clock import FakeClock
@@ -359,3 +361,74 @@ async def test_two_intakes_on_one_database_take_turns_on_each_chat(
     assert watched.order == {c: [100 * c + r for r in range(6)] for c in chats}
     assert outcomes == ["answered"] * len(chats) * 6
     assert await inbox_rows(seeded) == []
+
+
+class Statements:
+    """The SQL statements a database runs, by their first words (never their parameters)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.seen: list[str] = []
+        sa_event.listen(engine.sync_engine, "before_cursor_execute", self._record)
+
+    def _record(self, _conn: object, _cursor: object, statement: str, *_: object) -> None:
+        self.seen.append(" ".join(statement.split()[:3]))
+
+    def count(self, start: str) -> int:
+        return sum(s.startswith(start) for s in self.seen)
+
+
+async def test_updates_received_at_the_same_moment_are_stored_in_one_transaction(
+    seeded: SessionFactory, clock: FakeClock, engine: AsyncEngine
+) -> None:
+    """Webhook calls of several chats arriving together: one insert for all, and each call
+    returns (may answer 200) only once its update is stored."""
+    intake = Intake(Runtime(), make_router(seeded, clock))  # not started: only storing
+    statements = Statements(engine)
+    await asyncio.gather(
+        *(intake.accept([{"update_id": n, "text": "/help", "chat": 900 + n}]) for n in range(6))
+    )
+    assert statements.count("INSERT INTO inbox") == 1
+    assert sorted(r.update_id for r in await inbox_rows(seeded)) == list(range(6))
+
+
+async def test_answers_sent_at_the_same_moment_are_forgotten_in_one_transaction(
+    seeded: SessionFactory, clock: FakeClock, engine: AsyncEngine
+) -> None:
+    router = make_router(seeded, clock)
+    await Intake(Runtime(), router).accept(
+        [{"update_id": n, "text": "/help", "chat": 900 + n} for n in range(6)]
+    )
+    statements = Statements(engine)
+    await asyncio.gather(*(router.answered(n) for n in range(6)))
+    assert statements.count("DELETE FROM inbox") == 1
+    assert await inbox_rows(seeded) == []  # committed before any answered() returned
+
+
+async def test_taking_up_an_update_this_process_stored_writes_nothing(
+    seeded: SessionFactory, clock: FakeClock, engine: AsyncEngine
+) -> None:
+    """Its first attempt was counted when it was stored; only another process (or this one
+    after a restart) taking it up counts one more."""
+    router = make_router(seeded, clock)
+    await Intake(Runtime(), router).accept([{"update_id": 71, "text": "/help"}])
+    statements = Statements(engine)
+    due = await router.next_due(CLIENT.user_id, 71)
+    assert due is not None and due[0].update_id == 71 and due[1] is None
+    assert statements.count("UPDATE") == statements.count("INSERT") == 0
+    assert [r.attempts for r in await inbox_rows(seeded)] == [1]
+    restarted = make_router(seeded, clock)  # the process died handling it
+    assert await restarted.next_due(CLIENT.user_id, 71) is not None
+    assert [r.attempts for r in await inbox_rows(seeded)] == [2]
+
+
+async def test_an_update_stored_by_a_process_that_died_at_once_still_gets_its_attempts(
+    seeded: SessionFactory, clock: FakeClock
+) -> None:
+    """Stored, then the process died before taking it up: that counts as one attempt, so
+    the next processes may try MAX_ATTEMPTS - 1 times more before the apology."""
+    await Intake(Runtime(), make_router(seeded, clock)).accept([{"update_id": 81, "text": "/x"}])
+    for _ in range(MAX_ATTEMPTS - 1):
+        due = await make_router(seeded, clock).next_due(CLIENT.user_id, 81)
+        assert due is not None and due[1] is None
+    due = await make_router(seeded, clock).next_due(CLIENT.user_id, 81)
+    assert due is not None and due[1] is not None  # the apology, stored to be sent
