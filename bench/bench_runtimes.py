@@ -1,13 +1,18 @@
 """mendbot on python-telegram-bot and on aiogram, long polling and webhook, side by side.
 
 Each row runs the same script against a fresh sandbox: USERS clients check in at the same time, each
-the whole daily check-in (13 updates: /checkin, pain, three exercises, ... "Skip"), for ROUNDS days.
-Latency is from a person's action (send or button press) to the bot's answer showing in their chat;
-throughput is all updates over the wall time of the run. The echo rows are the reference: a bare
-bot on the same runtime adapter answering each of the same 13 steps typed as text, with no flows
-and no database, so the gap to them is mendbot's own cost.
+the whole daily check-in (13 updates: /checkin, pain, three exercises, ... "Skip"), then ROUNDS - 1
+more crowds of USERS new clients. Latency is from a person's action (send or button press) to the
+bot's answer showing in their chat; throughput is all updates over the wall time of the run. The
+echo rows are the reference: a bare bot on the same runtime adapter and intake answering each of
+the same 13 steps with the calls mendbot makes, with no flows and no database, so the gap to them
+is mendbot's own cost.
 
-    .venv/bin/python bench/bench_runtimes.py [--users 10] [--rounds 3]
+Each bot runs in a process of its own, as in production, where Telegram does not share the bot's
+CPU; its CPU time per update is the last column. --together runs it in this process beside the
+sandbox and the simulated people instead, where their work counts against both bots.
+
+    .venv/bin/python bench/bench_runtimes.py [--users 10 50] [--rounds 3] [--together]
 """
 
 from __future__ import annotations
