@@ -35,7 +35,13 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from bot.app import SANDBOX_BOT_USERNAME, MendBot, make_runtime, webhook_config
+from bot.app import (
+    SANDBOX_BOT_USERNAME,
+    MendBot,
+    freeze_startup,
+    make_runtime,
+    webhook_config,
+)
 from bot.clock import FakeClock
 from bot.demo import DEMO_PEOPLE, TRAINER, seed_demo_program
 from bot.sandbox.driver import ChatUser, Message
@@ -361,6 +367,7 @@ async def serve(bot: str, runtime: str, mode: str, base_url: str, db: str, ids: 
     """The --serve side of `apart`."""
     running, _ = BOTS[bot]
     async with running(runtime, mode, base_url, [int(n) for n in ids.split(",")], Path(db)):
+        freeze_startup()  # as `mendbot run` does
         print("ready", flush=True)
         await asyncio.to_thread(sys.stdin.read)
 

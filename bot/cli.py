@@ -116,7 +116,7 @@ def _maintain(settings: Settings, command: str, path: Path) -> int:
 
 
 async def _run(settings: Settings) -> int:
-    from bot.app import MendBot
+    from bot.app import MendBot, freeze_startup
     from bot.clock import clock_starting_at
     from bot.logs import setup_logging
 
@@ -130,6 +130,7 @@ async def _run(settings: Settings) -> int:
             loop.add_signal_handler(sig, stopping.set)
     try:
         await app.start()
+        freeze_startup()
         if app.sandbox is not None:
             print(
                 f"\nmendbot sandbox is running: open {app.sandbox.page_url} to chat with the bot."
