@@ -620,11 +620,14 @@ async def _show_upcoming(ctx: Context, person: Person) -> bool:
     zone = ctx.zone(person)
     for booking in found:
         trainer = await ctx.store.person(booking.trainer_id)
+        name = trainer.name if trainer else "?"
+        place = await location_of(ctx.store, booking.trainer_id)
         text = ctx.t(
             "bk_upcoming",
             when=when(booking.starts_at, zone, ctx.locale),
             zone=zone,
-            trainer=trainer.name if trainer else "?",
+            trainer=name,
+            where=where(ctx.locale, place, name),
         )
         ctx.say(text, prospect_buttons(ctx, booking.id or 0))
     return bool(found)

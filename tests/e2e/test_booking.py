@@ -81,7 +81,8 @@ async def test_a_visitor_books_a_consult_end_to_end(
         await vera.wait_for_toast("stays booked")
         await vera.wait_for(contains="» Keep it")  # recorded on the question, buttons gone
         await vera.send("/mybooking")
-        await vera.wait_for(contains="Your free consult with Sam: Tue 24 Nov, 14:30")
+        upcoming = await vera.wait_for(contains="Your free consult with Sam: Tue 24 Nov, 14:30")
+        assert "Where: Sam will send you the details before it starts." in upcoming["text"]
 
         await vera.press("Cancel", confirmed["message_id"])
         asked = await vera.wait_for(contains="Cancel your consult on Tue 24 Nov, 14:30?")
@@ -143,6 +144,9 @@ async def test_the_trainer_sets_where_and_cancels_from_bookings_and_the_event_le
             booked = (await http.get(ics["document"]["url"])).content
         assert b"LOCATION:https://www.meet.example/sam" in booked
         _, uid, _, _ = _event(booked)
+        await vera.send("/mybooking")  # where it happens is there too, not only in the booking
+        upcoming = await vera.wait_for(contains="Your free consult with Sam: Wed 25 Nov, 14:30")
+        assert "Where: https://www.meet.example/sam" in upcoming["text"]
 
         await sam.send("/bookings")
         listed = await sam.wait_for(contains="1. Wed 25 Nov, 09:00: Vera with Sam")
