@@ -37,6 +37,7 @@ from flows.engine.core import BotInfo, Event, EventKind, Replies, Reply, Send, T
 from flows.engine.languages import from_telegram
 from flows.engine.menu import VISITOR, command_table, help_text, install, menu_for
 from flows.engine.notify import mark_reachable
+from flows.engine.sanitize import visible
 from flows.engine.texts import N_, t
 from flows.engine.wire import event_from_json, event_to_json, replies_from_json, replies_to_json
 from flows.progress import progression, reportview, staffchart, week
@@ -351,8 +352,8 @@ async def on_start(ctx: Context) -> None:
 
 
 async def on_text(ctx: Context) -> None:
-    if ctx.convo.flow:
-        await give(ctx, Answer(text=ctx.event.text))
+    if ctx.convo.flow:  # nothing visible (zero-width characters only) is no answer
+        await give(ctx, Answer(text=ctx.event.text if visible(ctx.event.text) else ""))
     elif ctx.person is None:
         ctx.say(ctx.t("visitor_welcome", name=ctx.event.first_name or "there"))
     elif not await onboarding.begin(ctx):

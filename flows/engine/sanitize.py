@@ -5,7 +5,8 @@ every control and format character (Unicode Cc and Cf: zero-width spaces and joi
 overrides and isolates, the BOM) and blank-looking fillers, so nobody can be called "" or
 look like someone else; what is left must have a letter or a digit. Free text that is passed on
 as written (notes, relayed messages) keeps its content but loses the bidi controls, which could
-reorder what the reader sees (U+202E then "gnp.exe" reads as "exe.png").
+reorder what the reader sees (U+202E then "gnp.exe" reads as "exe.png"); typed text with
+nothing visible in it counts as empty (the question is asked again).
 """
 
 from __future__ import annotations
@@ -23,6 +24,17 @@ _BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 def without_bidi_controls(text: str) -> str:
     """`text` as written, minus the bidi controls that could reorder it for the reader."""
     return text.translate(_DROP_BIDI)
+
+
+def visible(text: str) -> bool:
+    """Whether `text` shows anything at all: a message of zero-width or format characters,
+    blank-looking fillers and spaces reads as empty, so a question takes it as no answer."""
+    return any(
+        not char.isspace()
+        and char not in _BLANK_LOOKING
+        and unicodedata.category(char) not in ("Cc", "Cf")
+        for char in text
+    )
 
 
 def clean_label(text: str, most: int) -> str | None:

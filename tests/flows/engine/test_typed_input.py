@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from bot.clock import FakeClock
 from bot.demo import CLIENT, TRAINER, seed_demo_centre
 from flows.engine.core import Event, EventKind, Reply, Send
-from flows.engine.sanitize import clean_label, without_bidi_controls
+from flows.engine.sanitize import clean_label, visible, without_bidi_controls
 from flows.engine.texts import t
 from flows.router import Router
 from flows.staff.invite import clean_name
@@ -260,3 +260,29 @@ async def test_a_checkin_note_and_a_relayed_message_carry_no_bidi_controls(
         query = select(Outbox).where(Outbox.chat_id == CLIENT.user_id).order_by(col(Outbox.id))
         relayed = (await session.exec(query)).all()[-1]
     assert relayed.text.endswith("Call me at 5")
+
+
+@pytest.mark.parametrize("blank", [text for text in INVISIBLE if visible(text) is False])
+async def test_a_note_or_message_with_nothing_visible_is_asked_again(
+    router: Router, sessions: SessionFactory, clock: FakeClock, blank: str
+) -> None:
+    """Zero-width characters alone would reach the trainer as an empty-looking note."""
+    await make_client(sessions, clock, sets=())
+    pat = User(router, CLIENT_ID)
+    await pat.command("checkin")
+    await pat.press("2")
+    replies = await pat.text(blank)
+    assert asked_again(replies, t("ci_note_hint"), t("ci_note"))
+    assert all(checkin.note is None for checkin in await rows(sessions, Checkin))
+
+    jordan = await person_of(sessions, CLIENT.user_id)
+    sam = User(router, TRAINER.user_id)
+    await sam.press_data(f"msg:{jordan.id}", "Message client")
+    before = len(await rows(sessions, Outbox))
+    assert t("relay_empty") in texts(await sam.text(blank))
+    assert len(await rows(sessions, Outbox)) == before
+
+
+def test_visible_text() -> None:
+    assert visible("ok") and visible("\u200e!") and visible(" 5 ")
+    assert not any(visible(text) for text in ("", "  ", "\u200b\u200c", "\u3164", "\ufeff \u2060"))
