@@ -764,7 +764,8 @@ async def escalate_overdue(
     errors: RowErrors | None = None,
 ) -> int:
     """Open emergency / urgent alerts nobody acknowledged in time (`only`: of these ids) go to
-    every admin, once.
+    every admin, once; in a centre with no admin, back to the alert's trainer, once (escalating
+    to nobody would let an unread flag sit).
 
     Returns how many alerts were escalated. escalated_at marks them, so a second call sends
     nothing; the outbox dedupe key (alert, admin) makes a repeated row impossible as well. With
@@ -782,7 +783,7 @@ async def escalate_overdue(
         after = emergency_after if alert.severity == "emergency" else urgent_after
         visitor = is_visitor(client)
         complete = True
-        for admin in admins:
+        for admin in admins or ([trainer] if trainer is not None else []):
             clinician = await _clinician_line(store, client, admin.locale)
             try:
                 text = _escalation_text(alert, client, trainer, admin, after, clinician)

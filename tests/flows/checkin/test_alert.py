@@ -525,6 +525,27 @@ async def test_escalation_boundaries_go_to_every_admin_once(
     assert alerts[emergency].acknowledged_by == boss.id
 
 
+async def test_with_no_admin_an_overdue_alert_goes_back_to_its_trainer_once(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    """A centre run by trainers alone: escalating to nobody would leave the flag unread."""
+    async with sessions() as session:
+        admin = (await session.exec(select(Person).where(Person.role == Role.ADMIN))).one()
+        admin.role = Role.TRAINER
+        await session.commit()
+    start = clock.now()
+    [emergency] = await _raise(sessions, clock, ("E1",), red_flags=("chest_pain",))
+    sent_to_trainer = len(await _outbox(sessions))
+    clock.set(start + timedelta(minutes=15))
+    assert await _escalate(sessions, clock) == 1
+    trainer = await person_of(sessions, TRAINER.user_id)
+    [row] = (await _outbox(sessions))[sent_to_trainer:]
+    assert (row.chat_id, row.priority) == (TRAINER.user_id, 0)
+    assert row.dedupe_key == f"escalate:{emergency}:{trainer.id}"
+    assert row.text.startswith("Escalated EMERGENCY alert: Jordan needs attention now.")
+    assert await _escalate(sessions, clock) == 0  # once
+
+
 async def test_acknowledged_alerts_are_not_escalated(
     router: Router, sessions: SessionFactory, clock: FakeClock
 ) -> None:
