@@ -168,7 +168,8 @@ async def test_the_tour_on_a_desktop(app: MendBot, browser: Browser) -> None:
         assert sent.json()["ok"], sent.text
     photo = page.locator(".msg.bot img.photo").last
     await expect(photo).to_be_visible(timeout=WAIT_MS)
-    assert await photo.evaluate("img => img.complete && img.naturalWidth") == 320
+    # loaded and decoded (visible comes first: the image may still be on its way)
+    await expect(photo).to_have_js_property("naturalWidth", 320, timeout=WAIT_MS)
     await expect(tab.bot_says("Your knee, week 2")).to_be_visible()
     await tab.shot("jordan-files")
 
