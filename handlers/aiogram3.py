@@ -12,22 +12,11 @@ import logging
 from collections.abc import Sequence
 from dataclasses import replace
 
-from aiogram import Bot
+from aiogram import Bot, methods
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import Response
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
-from aiogram.methods import (
-    AnswerCallbackQuery,
-    DeleteWebhook,
-    EditMessageText,
-    GetMe,
-    SendDocument,
-    SendMessage,
-    SendPhoto,
-    SetMyCommands,
-    SetWebhook,
-)
 from aiogram.types import (
     BotCommand,
     BotCommandScopeChat,
@@ -67,15 +56,15 @@ log = logging.getLogger(__name__)
 RESPONSE_MODELS = tuple(
     Response[method.__returning__]  # type: ignore[name-defined]
     for method in (
-        AnswerCallbackQuery,
-        DeleteWebhook,
-        EditMessageText,
-        GetMe,
-        SendDocument,
-        SendMessage,
-        SendPhoto,
-        SetMyCommands,
-        SetWebhook,
+        methods.AnswerCallbackQuery,
+        methods.DeleteWebhook,
+        methods.EditMessageText,
+        methods.GetMe,
+        methods.SendDocument,
+        methods.SendMessage,
+        methods.SendPhoto,
+        methods.SetMyCommands,
+        methods.SetWebhook,
     )
 )
 

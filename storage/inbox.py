@@ -15,8 +15,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Executable, Result, delete, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 
 from storage.models import InboxUpdate, ProcessedUpdate
@@ -42,8 +41,7 @@ async def store_received(
         return set(), set()
     handled = set(
         (
-            await _execute(
-                store,
+            await store.core(
                 select(ProcessedUpdate.update_id).where(col(ProcessedUpdate.update_id).in_(ids)),
             )
         ).scalars()
@@ -54,16 +52,13 @@ async def store_received(
     ]
     stored: set[int] = set()
     if values:
-        connection = await store.session.connection()
-        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-        insert = dialect.insert(InboxUpdate).on_conflict_do_nothing()
-        returning = insert.returning(col(InboxUpdate.update_id))
-        stored = set((await connection.execute(returning, values)).scalars())
+        inserted = await store.insert_new(InboxUpdate, values, col(InboxUpdate.update_id))
+        stored = set(inserted.scalars())
     known = ids - handled - stored
     if not known:
         return stored, stored
-    waiting = await _execute(
-        store, select(InboxUpdate.update_id).where(col(InboxUpdate.update_id).in_(known))
+    waiting = await store.core(
+        select(InboxUpdate.update_id).where(col(InboxUpdate.update_id).in_(known))
     )
     return stored | set(waiting.scalars()), stored
 
@@ -73,8 +68,7 @@ async def record_replies(
 ) -> None:
     """The update's answer, in the transaction of its effects (an update handled without an
     inbox row, as in unit tests, just has nothing to record)."""
-    await _execute(
-        store,
+    await store.core(
         update(InboxUpdate)
         .where(col(InboxUpdate.update_id) == update_id)
         .values(replies=replies, handled_at=now),
@@ -84,7 +78,7 @@ async def record_replies(
 async def answered(store: Store, update_ids: Sequence[int]) -> None:
     """Their replies went out: nothing of these updates is kept (processed_update keeps the
     ids)."""
-    await _execute(store, delete(InboxUpdate).where(col(InboxUpdate.update_id).in_(update_ids)))
+    await store.core(delete(InboxUpdate).where(col(InboxUpdate.update_id).in_(update_ids)))
 
 
 async def waiting(store: Store) -> list[InboxUpdate]:
@@ -116,15 +110,14 @@ async def next_of_chat(store: Store, chat_id: int, up_to: int) -> Due | None:
         .order_by(col(InboxUpdate.update_id))
         .limit(1)
     )
-    row = (await _execute(store, query)).first()
+    row = (await store.core(query)).first()
     return None if row is None else Due._make(row)
 
 
 async def count_attempt(store: Store, update_id: int) -> None:
     """It is being taken up to be handled again, or by a process that did not store it: one
     more attempt (committed before handling, so a crash while handling it counts)."""
-    await _execute(
-        store,
+    await store.core(
         update(InboxUpdate)
         .where(col(InboxUpdate.update_id) == update_id)
         .values(attempts=InboxUpdate.attempts + 1),
@@ -138,11 +131,3 @@ async def forget_chat(store: Store, chat_id: int, keep: int | None = None) -> No
     if keep is not None:
         query = query.where(col(InboxUpdate.update_id) != keep)
     await store.session.exec(query)
-
-
-async def _execute(store: Store, statement: Executable) -> Result[Any]:
-    """On the session's connection, in its transaction, without the ORM: the inbox's rows are
-    never objects in the session, and the ORM's bookkeeping for a bulk UPDATE or DELETE cost
-    more than the statement (these run for every update)."""
-    connection = await store.session.connection()
-    return await connection.execute(statement)

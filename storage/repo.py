@@ -10,9 +10,9 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import delete, func
+from sqlalchemy import CursorResult, Executable, delete, func
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import col, select
+from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import SessionFactory, scrub
@@ -28,6 +28,9 @@ from storage.models import (
     ProcessedUpdate,
     Role,
 )
+
+Rows = dict[str, Any] | list[dict[str, Any]]
+"""A statement's parameters: one row, or many (executemany)."""
 
 
 class Attachment(NamedTuple):
@@ -58,11 +61,29 @@ class Store:
     async def claim_update(self, update_id: int, now: datetime) -> bool:
         """Record the update id; False if it was processed before (a redelivery) or another
         worker records it at the same moment. One statement: the database decides."""
+        claimed = await self.insert_new(
+            ProcessedUpdate, {"update_id": update_id, "processed_at": now}
+        )
+        return bool(claimed.rowcount)
+
+    async def core(self, statement: Executable, rows: Rows | None = None) -> CursorResult[Any]:
+        """A Core statement in the session's transaction, without the ORM (rows that are never
+        objects in the session, and statements that run for every update)."""
+        connection = await self.session.connection()
+        return await connection.execute(statement, rows)
+
+    async def insert_new(
+        self, model: type[SQLModel], rows: Rows, returning: Any = None
+    ) -> CursorResult[Any]:
+        """INSERT ... ON CONFLICT DO NOTHING on SQLite or PostgreSQL: a row whose key is taken
+        (by another process at the same moment, too) is skipped by the database, not an error.
+        One row (a dict) or many (a list); `returning`: a column of the rows inserted."""
         connection = await self.session.connection()
         dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-        claim = dialect.insert(ProcessedUpdate).on_conflict_do_nothing()
-        result = await connection.execute(claim, {"update_id": update_id, "processed_at": now})
-        return bool(result.rowcount)
+        statement = dialect.insert(model).on_conflict_do_nothing()
+        if returning is not None:
+            statement = statement.returning(returning)
+        return await connection.execute(statement, rows)
 
     async def last_update_id(self) -> int:
         """The highest update id processed (0 if none): a new sandbox numbers on from it."""

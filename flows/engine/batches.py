@@ -35,7 +35,6 @@ class Batches(Generic[Item, Result]):
         self._write = write
         self._turn = turn
         self._open: _Batch[Item, Result] | None = None
-        self.written = self.items_written = 0  # batches and items so far (a measure)
 
     async def add(self, items: Sequence[Item]) -> Result:
         """Returns once `items` are written, with their batch's result; raises its error."""
@@ -53,10 +52,7 @@ class Batches(Generic[Item, Result]):
         async with self._turn():
             if self._open is batch:
                 self._open = None  # from here on, callers open the next batch
-            result = await self._write(batch.items)
-            self.written += 1
-            self.items_written += len(batch.items)
-            return result
+            return await self._write(batch.items)
 
 
 def _retrieve(task: asyncio.Future[Any]) -> None:

@@ -38,6 +38,7 @@ from bot.sandbox.server import SandboxServer
 from flows.engine.texts import t
 from storage.db import make_engine, session_factory
 from storage.models import Alert, Checkin, Outbox, OutboxStatus, ProcessedUpdate
+from tests.conftest import postgres_admin_url
 
 from .balancer import BotPool, Nginx, nginx_binary
 from .burst import DUE, TOKEN, until
@@ -116,17 +117,17 @@ async def count(db_url: str, query: Any) -> Counter[Any]:
         await engine.dispose()
 
 
-def needs_postgres_and_nginx(db_url: str) -> None:
-    if not db_url.startswith("postgresql"):
-        pytest.skip("needs PostgreSQL: set MENDBOT_TEST_POSTGRES_URL (README, PostgreSQL)")
-    if nginx_binary() is None:
-        pytest.skip("needs nginx (not on PATH nor /usr/sbin/nginx)")
+needs_postgres_and_nginx = pytest.mark.skipif(
+    postgres_admin_url() is None or nginx_binary() is None,
+    reason="waits for PostgreSQL (MENDBOT_TEST_POSTGRES_URL, which `make test-pg` and .ci/run "
+    "set) and nginx (.ci/run installs it with apt-get)",
+)
 
 
+@needs_postgres_and_nginx
 async def test_three_processes_behind_nginx_answer_each_chat_once_in_order(
     setup: BotSetup, db_url: str, tmp_path: Path
 ) -> None:
-    needs_postgres_and_nginx(db_url)
     await CROWD.seed(db_url)
     env = {
         "TELEGRAM_BOT_TOKEN": TOKEN,
