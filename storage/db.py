@@ -27,13 +27,15 @@ from sqlalchemy.ext.asyncio import (
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.chatlock import sqlite_chat_turn
+from storage.inline_sqlite import connector
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SessionFactory = async_sessionmaker[AsyncSession]
+BUSY_TIMEOUT_MS = 30_000  # how long a SQLite write waits for another connection's
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
 
-def make_engine(url: str, chats_at_once: int = 16) -> AsyncEngine:
+def make_engine(url: str, chats_at_once: int = 16, inline: bool = False) -> AsyncEngine:
     """Create the engine; for SQLite, make the folder and set the pragmas on every connection.
 
     A plain sqlite:// or postgresql:// URL gets its async driver (aiosqlite, asyncpg), as
@@ -44,6 +46,9 @@ def make_engine(url: str, chats_at_once: int = 16) -> AsyncEngine:
     On PostgreSQL a chat being handled holds two connections (its turn's advisory lock, and
     the update's transaction), so the pool has room for `chats_at_once` (UPDATE_CONCURRENCY)
     chats besides the periodic ticks; connections are opened only when needed.
+
+    `inline` (a SQLite file): statements run on the event loop's thread
+    (storage/inline_sqlite.py), for the short transactions that handle updates.
     """
     parsed = make_url(url)
     parsed = parsed.set(drivername=_ASYNC_DRIVERS.get(parsed.drivername, parsed.drivername))
@@ -58,15 +63,24 @@ def make_engine(url: str, chats_at_once: int = 16) -> AsyncEngine:
         )
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(parsed, hide_parameters=True, connect_args={"timeout": 30})
+    if inline and parsed.database and parsed.database != ":memory:":
+        creator = connector(parsed.database, _pragmas, BUSY_TIMEOUT_MS)
+        return create_async_engine(parsed, hide_parameters=True, async_creator=creator)
+    engine = create_async_engine(
+        parsed, hide_parameters=True, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}
+    )
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    _pragmas(dbapi_connection)
+
+
+def _pragmas(dbapi_connection: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS:d}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA secure_delete=ON")  # a deleted row's bytes are zeroed, not left free

@@ -15,11 +15,41 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, update
+from sqlalchemy import BindParameter, bindparam, delete, update
 from sqlmodel import col, select
 
 from storage.models import InboxUpdate, ProcessedUpdate
 from storage.repo import Store
+
+# Built once: they run for every update, and building a statement costs more CPU than running it.
+_IDS: BindParameter[int] = bindparam("ids", expanding=True)
+_HANDLED = select(ProcessedUpdate.update_id).where(col(ProcessedUpdate.update_id).in_(_IDS))
+_WAITING = select(InboxUpdate.update_id).where(col(InboxUpdate.update_id).in_(_IDS))
+_REPLIES = (
+    update(InboxUpdate)
+    .where(col(InboxUpdate.update_id) == bindparam("id"))
+    .values(replies=bindparam("new_replies"), handled_at=bindparam("now"))
+)
+_ANSWERED = delete(InboxUpdate).where(col(InboxUpdate.update_id).in_(_IDS))
+_NEXT = (
+    select(
+        col(InboxUpdate.update_id),
+        col(InboxUpdate.event),
+        col(InboxUpdate.replies),
+        col(InboxUpdate.attempts),
+    )
+    .where(
+        col(InboxUpdate.chat_id) == bindparam("chat"),
+        col(InboxUpdate.update_id) <= bindparam("up_to"),
+    )
+    .order_by(col(InboxUpdate.update_id))
+    .limit(1)
+)
+_ATTEMPT = (
+    update(InboxUpdate)
+    .where(col(InboxUpdate.update_id) == bindparam("id"))
+    .values(attempts=InboxUpdate.attempts + 1)
+)
 
 
 async def store_received(
@@ -39,13 +69,7 @@ async def store_received(
     ids = {row["update_id"] for row in rows}
     if not ids:
         return set(), set()
-    handled = set(
-        (
-            await store.core(
-                select(ProcessedUpdate.update_id).where(col(ProcessedUpdate.update_id).in_(ids)),
-            )
-        ).scalars()
-    )
+    handled = set((await store.core(_HANDLED, {"ids": list(ids)})).scalars())
     values = [
         {**row, "received_at": now, "attempts": 1}
         for row in {r["update_id"]: r for r in rows if r["update_id"] not in handled}.values()
@@ -57,9 +81,7 @@ async def store_received(
     known = ids - handled - stored
     if not known:
         return stored, stored
-    waiting = await store.core(
-        select(InboxUpdate.update_id).where(col(InboxUpdate.update_id).in_(known))
-    )
+    waiting = await store.core(_WAITING, {"ids": list(known)})
     return stored | set(waiting.scalars()), stored
 
 
@@ -68,17 +90,13 @@ async def record_replies(
 ) -> None:
     """The update's answer, in the transaction of its effects (an update handled without an
     inbox row, as in unit tests, just has nothing to record)."""
-    await store.core(
-        update(InboxUpdate)
-        .where(col(InboxUpdate.update_id) == update_id)
-        .values(replies=replies, handled_at=now),
-    )
+    await store.core(_REPLIES, {"id": update_id, "new_replies": replies, "now": now})
 
 
 async def answered(store: Store, update_ids: Sequence[int]) -> None:
     """Their replies went out: nothing of these updates is kept (processed_update keeps the
     ids)."""
-    await store.core(delete(InboxUpdate).where(col(InboxUpdate.update_id).in_(update_ids)))
+    await store.core(_ANSWERED, {"ids": list(update_ids)})
 
 
 async def waiting(store: Store) -> list[InboxUpdate]:
@@ -99,29 +117,14 @@ class Due(NamedTuple):
 async def next_of_chat(store: Store, chat_id: int, up_to: int) -> Due | None:
     """The chat's oldest update not yet answered, if its id is at most `up_to` (called while
     holding the chat's turn)."""
-    query = (
-        select(
-            col(InboxUpdate.update_id),
-            col(InboxUpdate.event),
-            col(InboxUpdate.replies),
-            col(InboxUpdate.attempts),
-        )
-        .where(col(InboxUpdate.chat_id) == chat_id, col(InboxUpdate.update_id) <= up_to)
-        .order_by(col(InboxUpdate.update_id))
-        .limit(1)
-    )
-    row = (await store.core(query)).first()
+    row = (await store.core(_NEXT, {"chat": chat_id, "up_to": up_to})).first()
     return None if row is None else Due._make(row)
 
 
 async def count_attempt(store: Store, update_id: int) -> None:
     """It is being taken up to be handled again, or by a process that did not store it: one
     more attempt (committed before handling, so a crash while handling it counts)."""
-    await store.core(
-        update(InboxUpdate)
-        .where(col(InboxUpdate.update_id) == update_id)
-        .values(attempts=InboxUpdate.attempts + 1),
-    )
+    await store.core(_ATTEMPT, {"id": update_id})
 
 
 async def forget_chat(store: Store, chat_id: int, keep: int | None = None) -> None:

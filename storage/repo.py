@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
+from functools import cache
 from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import CursorResult, Executable, delete, func
+from sqlalchemy import CursorResult, Executable, bindparam, delete, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -79,11 +80,9 @@ class Store:
         (by another process at the same moment, too) is skipped by the database, not an error.
         One row (a dict) or many (a list); `returning`: a column of the rows inserted."""
         connection = await self.session.connection()
-        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(model).on_conflict_do_nothing()
-        if returning is not None:
-            statement = statement.returning(returning)
-        return await connection.execute(statement, rows)
+        return await connection.execute(
+            _insert_new(connection.dialect.name, model, returning), rows
+        )
 
     async def last_update_id(self) -> int:
         """The highest update id processed (0 if none): a new sandbox numbers on from it."""
@@ -100,7 +99,7 @@ class Store:
 
     # people ----------------------------------------------------------------------------------
     async def person_by_user(self, user_id: int) -> Person | None:
-        result = await self.session.exec(select(Person).where(Person.telegram_user_id == user_id))
+        result = await self.session.exec(_PERSON_BY_USER, params={"user": user_id})
         return result.first()
 
     async def person(self, person_id: int) -> Person | None:
@@ -149,7 +148,7 @@ class Store:
     async def conversation(self, chat_id: int, user_id: int, now: datetime) -> Conversation:
         """The chat's state, locked until commit on PostgreSQL (FOR UPDATE), so two processes
         handling one chat's updates take turns instead of overwriting each other."""
-        convo = await self.session.get(Conversation, chat_id, with_for_update=True)
+        convo = (await self.session.exec(_CONVERSATION, params={"chat": chat_id})).first()
         if convo is None:
             convo = Conversation(chat_id=chat_id, user_id=user_id, data={}, updated_at=now)
             self.session.add(convo)
@@ -205,6 +204,19 @@ class Store:
 
 
 StoreFactory = Callable[[], AbstractAsyncContextManager[Store]]
+
+# Built once, as they run for every update: building a statement costs more than running it.
+_PERSON_BY_USER = select(Person).where(Person.telegram_user_id == bindparam("user"))
+_CONVERSATION = (
+    select(Conversation).where(Conversation.chat_id == bindparam("chat")).with_for_update()
+)
+
+
+@cache
+def _insert_new(dialect: str, model: type[SQLModel], returning: Any) -> Executable:
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(model).on_conflict_do_nothing()
+    return statement if returning is None else statement.returning(returning)
 
 
 def store_factory(sessions: SessionFactory) -> StoreFactory:

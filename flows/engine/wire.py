@@ -8,7 +8,7 @@ transaction as the update's effects; after a restart they are read back from her
 from __future__ import annotations
 
 import base64
-from dataclasses import asdict, fields
+from dataclasses import fields
 from typing import Any
 
 from flows.engine.core import (
@@ -26,11 +26,15 @@ from flows.engine.core import (
     Toast,
 )
 
-_EVENT_FIELDS = frozenset(f.name for f in fields(Event))
+_EVENT_NAMES = tuple(f.name for f in fields(Event))
+_EVENT_FIELDS = frozenset(_EVENT_NAMES)
 
 
 def event_to_json(event: Event) -> dict[str, Any]:
-    return {k: v for k, v in asdict(event).items() if v not in (None, "")}
+    """Its set fields (field by field: dataclasses.asdict deep-copies every value, and this
+    runs for every update)."""
+    values = ((name, getattr(event, name)) for name in _EVENT_NAMES)
+    return {k: v for k, v in values if v is not None and v != ""}
 
 
 def event_from_json(data: dict[str, Any]) -> Event:
@@ -41,7 +45,16 @@ def event_from_json(data: dict[str, Any]) -> Event:
 
 
 def _keyboard_to_json(buttons: Keyboard) -> list[list[dict[str, str]]]:
-    return [[{k: v for k, v in asdict(b).items() if v is not None} for b in row] for row in buttons]
+    return [[_button_to_json(b) for b in row] for row in buttons]
+
+
+def _button_to_json(button: Button) -> dict[str, str]:
+    out = {"text": button.text}
+    if button.data is not None:
+        out["data"] = button.data
+    if button.url is not None:
+        out["url"] = button.url
+    return out
 
 
 def _keyboard_from_json(rows: list[list[dict[str, str]]]) -> Keyboard:
