@@ -10,7 +10,7 @@ import asyncio
 import gc
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import ExitStack, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -131,6 +131,7 @@ class MendBot:
         self._escalate_lock = asyncio.Lock()
         self._plan_lock = asyncio.Lock()
         self._booking_lock = asyncio.Lock()
+        self._ticking: set[asyncio.Task[object]] = set()  # the scheduler's ticks under way
         self._running = ExitStack()  # the running lock: a restore refuses while it is held
 
     @property
@@ -202,7 +203,7 @@ class MendBot:
         for tick, seconds, job_id, first_run in ticks:
             options = {"next_run_time": first_run} if first_run else {}
             self.scheduler.add_job(
-                self.metrics.timed(job_id, tick),  # its duration, labelled by the job's id
+                self._tracked(self.metrics.timed(job_id, tick)),  # timed, by the job's id
                 "interval",
                 seconds=seconds,
                 id=job_id,
@@ -395,15 +396,31 @@ class MendBot:
             await store.commit()
         return count
 
+    def _tracked(self, tick: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        """`tick`, known to `stop` while it runs (to let it finish instead of cancelling it)."""
+
+        async def tracked() -> None:
+            task = asyncio.current_task()
+            assert task is not None
+            self._ticking.add(task)
+            try:
+                await tick()
+            finally:
+                self._ticking.discard(task)
+
+        return tracked
+
     async def stop(self) -> None:
         if self.metrics_server is not None:
             await self.metrics_server.stop()
             self.metrics_server = None
         if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
-            self.sender.close()
+            self.scheduler.pause()  # no tick starts from here on
+            self.sender.close()  # the outbox tick stops after the send under way
+            await asyncio.gather(*self._ticking, return_exceptions=True)  # the rest finish
+            self.scheduler.shutdown(wait=False)  # nothing runs: nothing is cancelled
             async with self._send_lock, self._escalate_lock, self._booking_lock, self._plan_lock:
-                pass  # let a tick that is under way finish before the engine goes
+                pass  # nor a tick a caller started itself
         await self._stop_receiving()
         if self.intake is not None:
             await self.intake.stop()

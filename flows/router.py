@@ -45,7 +45,7 @@ from flows.staff import clients, invite, library, program, relay, templates
 from storage import inbox
 from storage.db import chat_turn
 from storage.models import STAFF, Role
-from storage.repo import StoreFactory
+from storage.repo import Store, StoreFactory
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +107,8 @@ class Router:
         self._receiving = Batches(self._store_received, self._write_turn)
         self._answering = Batches(self._forget_answered, self._write_turn)
         self._stored_here: set[int] = set()  # stored by this process, not yet taken up
+        self._fresh: dict[int, Event] = {}  # their events: their turn reads nothing
+        self._unchecked: set[int] = set()  # taken up so: `handle` looks for older ones first
 
     @contextlib.asynccontextmanager
     async def _write_turn(self) -> AsyncIterator[None]:
@@ -129,15 +131,18 @@ class Router:
             {"update_id": e.update_id, "chat_id": e.chat_id, "event": event_to_json(e)}
             for e in events
         ]
-        due = await self._receiving.add(rows)
-        return [e for e in events if e.update_id in due]
+        received = await self._receiving.add(rows)
+        for event in events:
+            if event.update_id in received.stored:
+                self._fresh[event.update_id] = event
+        return [e for e in events if e.update_id in received.due]
 
-    async def _store_received(self, rows: list[dict[str, Any]]) -> set[int]:
+    async def _store_received(self, rows: list[dict[str, Any]]) -> inbox.Received:
         async with self.stores() as store:
-            due, stored = await inbox.store_received(store, rows, self.clock())
+            received = await inbox.store_received(store, rows, self.clock())
             await store.commit()
-        self._stored_here |= stored
-        return due
+        self._stored_here |= received.stored
+        return received
 
     @contextlib.asynccontextmanager
     async def turn(self, chat_id: int) -> AsyncIterator[None]:
@@ -152,8 +157,17 @@ class Router:
         `turn`, so what another process stored and could not finish is taken up in order.
 
         Taking one up to handle counts an attempt; an update taken up MAX_ATTEMPTS times
-        before (it crashes the process) is answered with the apology instead. The usual case,
-        an update this process just stored, was counted when it was stored: only a read."""
+        before (it crashes the process) is answered with the apology instead.
+
+        The usual case, an update this process just stored, needs no statement here: its
+        attempt was counted when it was stored, and whether anything older of its chat still
+        waits is asked by `handle`, in its own transaction (if so, it hands it back, and this
+        reads as above). One another process took up meanwhile (it reached an older update of
+        the chat first) is handled again harmlessly: its update id is claimed already."""
+        fresh = self._fresh.pop(up_to, None)
+        if fresh is not None:
+            self._unchecked.add(up_to)
+            return fresh, None
         while True:
             async with self.stores() as store:
                 row = await inbox.next_of_chat(store, chat_id, up_to)
@@ -185,13 +199,20 @@ class Router:
                 await self._settle(event, replies, self.clock())
             return event, replies
 
-    async def handle(self, event: Event) -> list[Reply]:
+    async def handle(self, event: Event) -> list[Reply] | None:
+        """Its replies, with its effects committed; None (nothing done) when `next_due` gave it
+        without a read and an older update of its chat is still waiting: that one goes first."""
         now = self.clock()
+        unchecked = event.update_id in self._unchecked
+        self._unchecked.discard(event.update_id)
         try:
             async with self._write_turn(), self.stores() as store:
+                if unchecked and await inbox.older_waiting(store, event.chat_id, event.update_id):
+                    return None  # still in `_stored_here`: its attempt stays counted once
+                self._stored_here.discard(event.update_id)
                 if not await store.claim_update(event.update_id, now):
                     log.info("update %d was processed before; skipped", event.update_id)
-                    return []
+                    return await _stored_replies(store, event.update_id)
                 convo = await store.conversation(event.chat_id, event.user_id, now)
                 person = await store.person_by_user(event.user_id)
                 ctx = Context(event, now, self.bot, store, convo, person, Replies())
@@ -237,6 +258,17 @@ class Router:
         async with self.stores() as store:
             rows = await inbox.waiting(store)
         return [(row.chat_id, row.update_id) for row in rows]
+
+
+async def _stored_replies(store: Store, update_id: int) -> list[Reply]:
+    """What was answered to an update handled before and not yet confirmed sent (another
+    process handled it and died before sending): to send now. None for a redelivery."""
+    stored = await inbox.replies_of(store, update_id)
+    try:
+        return [] if stored is None else replies_from_json(stored)
+    except (KeyError, TypeError, ValueError) as exc:
+        log.error("inbox update %d unreadable (%s); dropped", update_id, _name(exc))
+        return []
 
 
 def _with_toast(event: Event, replies: list[Reply]) -> list[Reply]:

@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 
 
 BACKLOG_LIMIT = 1000  # waiting updates past which a webhook answers 503 and polling slows down
-OUTCOMES = ("answered", "resent", "replies_failed", "failed", "undecodable")
+OUTCOMES = ("answered", "resent", "skipped", "replies_failed", "failed", "undecodable")
 """What became of an update: the `outcome` of its log line, and what the metrics count."""
 
 Observe = Callable[[str, float | None], None]
@@ -75,7 +75,9 @@ class Inbox(Protocol):
     async def next_due(
         self, chat_id: int, up_to: int
     ) -> tuple[Event, list[Reply] | None] | None: ...
-    async def handle(self, event: Event) -> list[Reply]: ...
+    async def handle(self, event: Event) -> list[Reply] | None:
+        """None: not handled, an older update of the chat waits (next_due gives it now)."""
+
     async def answered(self, update_id: int) -> None: ...
     async def waiting(self) -> Sequence[Turn]: ...
 
@@ -137,25 +139,38 @@ class Intake:
         (usually just this one; none if another process got to it first)."""
         chat_id, up_to = turn
         done: set[int] = set()
+        behind: set[int] = set()
         async with self.inbox.turn(chat_id):
             while (due := await self.inbox.next_due(chat_id, up_to)) is not None:
                 event, replies = due
                 if event.update_id in done:  # still there after it was answered: leave it
                     log.error("update %d answered but still waiting", event.update_id)
                     return
-                await self._process(event, replies)
+                if not await self._process(event, replies):
+                    if event.update_id in behind:  # the router contradicts itself: stop
+                        log.error("update %d keeps waiting behind another", event.update_id)
+                        return
+                    behind.add(event.update_id)
+                    continue  # an older update of the chat goes first
                 if event.update_id == up_to:  # the oldest first: none up to it is left
                     return
                 done.add(event.update_id)
 
-    async def _process(self, event: Event, replies: list[Reply] | None) -> None:
+    async def _process(self, event: Event, replies: list[Reply] | None) -> bool:
+        """Handle (unless `replies` were stored), send and forget `event`; False when it is
+        not its turn yet (nothing was done)."""
         started, outcome = time.perf_counter(), "answered" if replies is None else "resent"
         if replies is None:
             try:
-                replies = await self.inbox.handle(event)
+                handled = await self.inbox.handle(event)
             except Exception:  # the worker logs it
                 self.observe("failed", time.perf_counter() - started)
                 raise
+            if handled is None:
+                return False
+            replies = handled
+            if not replies:  # handled before: a redelivery, or another process got to it
+                outcome = "skipped"
         try:
             if replies:  # none: handled before (a redelivery), nothing to say again
                 await self.runtime.send(event, replies)
@@ -175,6 +190,7 @@ class Intake:
             duration_ms,
             extra={**fields, "duration_ms": duration_ms},
         )
+        return True
 
 
 def _chat_of(turn: Turn) -> int:

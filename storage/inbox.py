@@ -45,6 +45,14 @@ _NEXT = (
     .order_by(col(InboxUpdate.update_id))
     .limit(1)
 )
+_OLDER = (
+    select(col(InboxUpdate.update_id))
+    .where(
+        col(InboxUpdate.chat_id) == bindparam("chat"), col(InboxUpdate.update_id) < bindparam("id")
+    )
+    .limit(1)
+)
+_REPLIES_OF = select(col(InboxUpdate.replies)).where(col(InboxUpdate.update_id) == bindparam("id"))
 _ATTEMPT = (
     update(InboxUpdate)
     .where(col(InboxUpdate.update_id) == bindparam("id"))
@@ -52,12 +60,16 @@ _ATTEMPT = (
 )
 
 
-async def store_received(
-    store: Store, rows: Sequence[dict[str, Any]], now: datetime
-) -> tuple[set[int], set[int]]:
-    """Store new updates ({update_id, chat_id, event}); returns (due, stored): the ids still to
-    be answered, and those of them stored just now. `due` has the new ones and those already
-    waiting (Telegram sends an update again when the process that stored it died before
+class Received(NamedTuple):
+    """What `store_received` did with a batch of updates (sets of update ids)."""
+
+    due: set[int]  # still to be answered: stored now, or waiting from before
+    stored: set[int]  # stored just now
+
+
+async def store_received(store: Store, rows: Sequence[dict[str, Any]], now: datetime) -> Received:
+    """Store new updates ({update_id, chat_id, event}). `due` has the new ones and those
+    already waiting (Telegram sends an update again when the process that stored it died before
     answering 200, and then nobody else may know of it).
 
     A new row counts as taken up once (attempts 1): the process that stores it takes it up next
@@ -68,7 +80,7 @@ async def store_received(
     """
     ids = {row["update_id"] for row in rows}
     if not ids:
-        return set(), set()
+        return Received(set(), set())
     handled = set((await store.core(_HANDLED, {"ids": list(ids)})).scalars())
     values = [
         {**row, "received_at": now, "attempts": 1}
@@ -80,9 +92,9 @@ async def store_received(
         stored = set(inserted.scalars())
     known = ids - handled - stored
     if not known:
-        return stored, stored
+        return Received(stored, stored)
     waiting = await store.core(_WAITING, {"ids": list(known)})
-    return stored | set(waiting.scalars()), stored
+    return Received(stored | set(waiting.scalars()), stored)
 
 
 async def record_replies(
@@ -119,6 +131,19 @@ async def next_of_chat(store: Store, chat_id: int, up_to: int) -> Due | None:
     holding the chat's turn)."""
     row = (await store.core(_NEXT, {"chat": chat_id, "up_to": up_to})).first()
     return None if row is None else Due._make(row)
+
+
+async def older_waiting(store: Store, chat_id: int, update_id: int) -> bool:
+    """Whether an update of the chat older than `update_id` is still waiting (called while
+    holding the chat's turn: one another process stored and could not finish, or one of this
+    process whose turn failed)."""
+    return (await store.core(_OLDER, {"chat": chat_id, "id": update_id})).first() is not None
+
+
+async def replies_of(store: Store, update_id: int) -> list[dict[str, Any]] | None:
+    """The replies stored for a waiting update (None: not handled, or not waiting)."""
+    found = await store.core(_REPLIES_OF, {"id": update_id})
+    return found.scalar()
 
 
 async def count_attempt(store: Store, update_id: int) -> None:

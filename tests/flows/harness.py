@@ -50,7 +50,9 @@ class User:
             language_code=self.language_code,
             **kwargs,  # type: ignore[arg-type]
         )
-        self.last = await self.router.handle(event)
+        replies = await self.router.handle(event)
+        assert replies is not None  # only an update the router stored itself can wait its turn
+        self.last = replies
         return self.last
 
     async def text(self, text: str) -> list[Reply]:

@@ -706,6 +706,7 @@ class World:
         if event is None:
             return None, []
         replies = await self.router.handle(event)
+        assert replies is not None  # only an update the router stored itself can wait its turn
         self.remember(who, replies)
         return event, replies
 
