@@ -5,8 +5,9 @@ the whole daily check-in (13 updates: /checkin, pain, three exercises, ... "Skip
 more crowds of USERS new clients. Latency is from a person's action (send or button press) to the
 bot's answer showing in their chat; throughput is all updates over the wall time of the run. The
 echo rows are the reference: a bare bot on the same runtime adapter and intake answering each of
-the same 13 steps with the calls mendbot makes, with no flows and no database, so the gap to them
-is mendbot's own cost.
+the same 13 steps with what mendbot answers there (recorded from its router at start: the same
+calls, texts and buttons), with no flows and no database, so the gap to them is mendbot's own
+cost.
 
 Each bot runs in a process of its own, as in production, where Telegram does not share the bot's
 CPU; its CPU time per update is the last column. --together runs it in this process beside the
@@ -29,7 +30,7 @@ import time
 from asyncio.subprocess import PIPE
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -43,18 +44,20 @@ from bot.app import (
     webhook_config,
 )
 from bot.clock import FakeClock
-from bot.demo import DEMO_PEOPLE, TRAINER, seed_demo_program
+from bot.demo import DEMO_PEOPLE, TRAINER, seed_demo_centre, seed_demo_program
+from bot.proactive import bot_info
 from bot.sandbox.driver import ChatUser, Message
 from bot.sandbox.server import Persona, SandboxServer
 from bot.settings import Settings, load_settings
-from flows.engine.core import Button, Edit, Event, EventKind, Reply, Send, Toast, keyboard
+from flows.engine.core import Button, Edit, Event, EventKind, Reply, Send
+from flows.router import Router
 from handlers import ALLOWED_UPDATES
 from handlers.intake import Intake, Runtime
 from handlers.polling import Poller
 from handlers.webhook import WebhookEndpoint
-from storage.db import SessionFactory
+from storage.db import SessionFactory, make_engine, migrate, session_factory
 from storage.models import Clearance, ClientProfile, Person, Role
-from storage.repo import Store
+from storage.repo import Store, store_factory
 
 TOKEN = "424242:bench-sandbox-token"
 SECRET = "bench_webhook_secret"
@@ -208,41 +211,73 @@ async def checkin_person(user: ChatUser, run: Run) -> None:
         run.latencies.append(seconds)
 
 
-async def echo_person(user: ChatUser, run: Run) -> None:
-    """The same 13 steps, typed or pressed as in the check-in; each answer is a new message."""
-    last: Message | None = None
-    for how, text, _ in CHECKIN:
-        after = last["message_id"] if last is not None else 0
-
-        def fresh(m: Message, after: int = after, text: str = text) -> bool:
-            return m["message_id"] > after and m["text"] == f"echo {text}"
-
-        seconds, last = await act(user, how, text, fresh, last)
-        run.latencies.append(seconds)
+TRANSCRIPT_USER = 4_999_999  # the client whose check-in the echo's answers are recorded from
 
 
-# every label the check-in script presses, offered under each echo answer as a question would be
-ECHO_BUTTONS = keyboard(
-    *(
-        [Button(label, data=label) for label in labels]
-        for labels in (
-            ("1", "2", "7"),
-            ("Done", "As usual", "Not stiff"),
-            ("Same", "No", "None of these", "Skip"),
-        )
-    )
-)
+async def mendbot_transcript() -> list[list[Reply]]:
+    """What mendbot answers at each step of CHECKIN, recorded from its router on a scratch
+    database: the echo says exactly this, so both make the same Bot API calls with the same
+    texts and buttons (bigger messages cost the runtime more to send and to read back), and
+    the gap between them is mendbot's flows and storage alone."""
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{tmp}/transcript.sqlite3")
+        try:
+            await migrate(engine)
+            sessions = session_factory(engine)
+            await seed_demo_centre(sessions, "Europe/London", START)
+            await seed_clients(sessions, [TRANSCRIPT_USER], START)
+            info = bot_info(load_settings(_env_file=None), SANDBOX_BOT_USERNAME)
+            router = Router(store_factory(sessions), info, lambda: START)
+            return await _record(router)
+        finally:
+            await engine.dispose()
+
+
+async def _record(router: Router) -> list[list[Reply]]:
+    user, transcript = TRANSCRIPT_USER, []
+    last: list[Reply] = []
+    for update_id, (how, text, expect) in enumerate(CHECKIN, start=1):
+        if how == "send":
+            event = Event(update_id, user, user, EventKind.COMMAND, text=text, command=text[1:])
+        else:
+            message, button = _button(last, text)
+            event = Event(
+                update_id,
+                user,
+                user,
+                EventKind.BUTTON,
+                payload=button.data or "",
+                callback_id=str(update_id),
+                message_id=update_id,
+                message_text=message.text,
+                button_text=text,
+            )
+        replies = await router.handle(event)
+        assert replies and any(expect in getattr(r, "text", "") for r in replies), (text, replies)
+        transcript.append(replies)
+        last = replies
+    return transcript
+
+
+def _button(replies: list[Reply], label: str) -> tuple[Send | Edit, Button]:
+    for reply in reversed(replies):
+        if isinstance(reply, Send | Edit):
+            for button in (b for row in reply.buttons for b in row if b.text == label):
+                return reply, button
+    raise AssertionError(f"no button {label!r}")
 
 
 class EchoInbox:
     """The reference bot behind the same intake as mendbot (handlers/intake.py, same worker and
-    concurrency) but with no flows and no database: a typed text gets one message with buttons;
-    a press the calls mendbot makes for an answer: the toast, an edit recording the label on the
-    question, and the next question. Its inbox is a dict in memory and its chat turn takes no
-    lock: one process, nothing shared."""
+    concurrency) but with no flows and no database: at each step of a chat it answers what
+    mendbot answered at that step (`mendbot_transcript`), the same calls with the same texts
+    and buttons. Its inbox is a dict in memory and its chat turn takes no lock: one process,
+    nothing shared."""
 
-    def __init__(self) -> None:
+    def __init__(self, transcript: list[list[Reply]]) -> None:
+        self.transcript = transcript
         self.pending: dict[int, Event] = {}
+        self.steps: dict[int, int] = {}  # chat id: answers given
 
     async def receive(self, events: Sequence[Event]) -> list[Event]:
         self.pending.update((e.update_id, e) for e in events)
@@ -256,14 +291,14 @@ class EchoInbox:
         return (min(due, key=lambda e: e.update_id), None) if due else None
 
     async def handle(self, event: Event) -> list[Reply]:
-        if event.kind == EventKind.BUTTON and event.message_id is not None:
-            record = f"{event.message_text}\n\n» {event.button_text}"
-            return [
-                Toast(),
-                Edit(event.message_id, record),
-                Send(f"echo {event.payload}", ECHO_BUTTONS),
-            ]
-        return [Send(f"echo {event.text}", ECHO_BUTTONS)]
+        step = self.steps.get(event.chat_id, 0)
+        self.steps[event.chat_id] = step + 1
+        replies = self.transcript[step % len(self.transcript)]
+        if event.message_id is None:
+            return replies
+        return [
+            replace(r, message_id=event.message_id) if isinstance(r, Edit) else r for r in replies
+        ]
 
     async def answered(self, update_id: int) -> None:
         self.pending.pop(update_id, None)
@@ -308,10 +343,11 @@ async def running_echo(
     runtime: str, mode: str, base_url: str, ids: list[int], db: Path
 ) -> AsyncIterator[None]:
     """The echo bot on `runtime`, behind the same intake as mendbot."""
+    transcript = await mendbot_transcript()
     settings = settings_for(runtime, mode, base_url, db)
     bot = make_runtime(runtime, TOKEN, base_url)
     await bot.initialize()
-    intake = Intake(bot, EchoInbox(), concurrency=settings.update_concurrency)
+    intake = Intake(bot, EchoInbox(transcript), concurrency=settings.update_concurrency)
     await intake.start()
     receiving = await receive(bot, intake, settings, base_url)
     try:
@@ -325,7 +361,7 @@ async def running_echo(
 Running = Callable[[str, str, str, list[int], Path], AbstractAsyncContextManager[None]]
 BOTS: dict[str, tuple[Running, Script]] = {
     "mendbot": (running_mendbot, checkin_person),
-    "echo": (running_echo, echo_person),
+    "echo": (running_echo, checkin_person),
 }
 
 

@@ -43,7 +43,8 @@ from flows.engine.wire import event_from_json, event_to_json, replies_from_json,
 from flows.progress import progression, reportview, staffchart, week
 from flows.staff import clients, invite, library, program, relay, templates
 from storage import inbox
-from storage.db import chat_turn
+from storage.chatlock import sqlite_chat_turn
+from storage.db import chat_turn, sqlite_file
 from storage.models import STAFF, Role
 from storage.repo import Store, StoreFactory
 
@@ -109,6 +110,9 @@ class Router:
         self._stored_here: set[int] = set()  # stored by this process, not yet taken up
         self._fresh: dict[int, Event] = {}  # their events: their turn reads nothing
         self._unchecked: set[int] = set()  # taken up so: `handle` looks for older ones first
+        self._turn_file: str | None = (
+            None  # the SQLite file turns lock ("": none; None: not known yet)
+        )
 
     @contextlib.asynccontextmanager
     async def _write_turn(self) -> AsyncIterator[None]:
@@ -147,7 +151,15 @@ class Router:
     @contextlib.asynccontextmanager
     async def turn(self, chat_id: int) -> AsyncIterator[None]:
         """While held, no other process handles or answers this chat's updates (they may
-        reach several processes behind a load balancer): see `next_due`."""
+        reach several processes behind a load balancer): see `next_due`. On a SQLite file the
+        turn is a file lock (storage/chatlock.py): no session is opened for it."""
+        if self._turn_file is None:
+            async with self.stores() as store:
+                self._turn_file = sqlite_file(store.session) or ""
+        if self._turn_file:
+            async with sqlite_chat_turn(self._turn_file, chat_id):
+                yield
+            return
         async with self.stores() as store, chat_turn(store.session, chat_id):
             yield
 
@@ -207,14 +219,15 @@ class Router:
         self._unchecked.discard(event.update_id)
         try:
             async with self._write_turn(), self.stores() as store:
-                if unchecked and await inbox.older_waiting(store, event.chat_id, event.update_id):
-                    return None  # still in `_stored_here`: its attempt stays counted once
-                self._stored_here.discard(event.update_id)
-                if not await store.claim_update(event.update_id, now):
+                chat = event.chat_id if unchecked else None  # and nothing older waits
+                if not await store.claim_update(event.update_id, now, chat):
+                    if chat is not None and await inbox.older_waiting(store, chat, event.update_id):
+                        return None  # still in `_stored_here`: its attempt stays counted once
+                    self._stored_here.discard(event.update_id)
                     log.info("update %d was processed before; skipped", event.update_id)
                     return await _stored_replies(store, event.update_id)
-                convo = await store.conversation(event.chat_id, event.user_id, now)
-                person = await store.person_by_user(event.user_id)
+                self._stored_here.discard(event.update_id)
+                convo, person = await store.chat_of(event.chat_id, event.user_id, now)
                 ctx = Context(event, now, self.bot, store, convo, person, Replies())
                 await mark_reachable(ctx)
                 language.refresh_menu(ctx)

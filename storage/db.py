@@ -221,12 +221,21 @@ async def chat_turn(session: AsyncSession, chat_id: int) -> AsyncIterator[None]:
         await connection.execute(text("SELECT pg_advisory_xact_lock(:space, :chat)"), key)
         yield
         return
-    database = bind.url.database if isinstance(bind, AsyncEngine) else None
-    if not database or database == ":memory:":
+    database = sqlite_file(session)
+    if database is None:
         yield  # an in-memory database lives in one process
         return
     async with sqlite_chat_turn(database, chat_id):
         yield
+
+
+def sqlite_file(session: AsyncSession) -> str | None:
+    """The SQLite file `session` works on; None for PostgreSQL or an in-memory database."""
+    bind = session.bind
+    if not isinstance(bind, AsyncEngine) or bind.dialect.name != "sqlite":
+        return None
+    database = bind.url.database
+    return database if database and database != ":memory:" else None
 
 
 @contextmanager

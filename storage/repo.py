@@ -11,8 +11,9 @@ from datetime import datetime
 from functools import cache
 from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import CursorResult, Executable, bindparam, delete, func
+from sqlalchemy import CursorResult, Executable, bindparam, delete, exists, func
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,6 +23,7 @@ from storage.models import (
     Centre,
     ClientProfile,
     Conversation,
+    InboxUpdate,
     Invite,
     Outbox,
     OutboxSubject,
@@ -48,29 +50,46 @@ class Store:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self.erased = False  # someone's data was deleted: scrub its traces once committed
+        self._connection: AsyncConnection | None = None  # the transaction's, once asked for
 
     async def commit(self) -> None:
+        self._connection = None
         await self.session.commit()
         if self.erased:
             self.erased = False
             await scrub(self.session)
 
     async def rollback(self) -> None:
+        self._connection = None
         await self.session.rollback()
 
     # updates ---------------------------------------------------------------------------------
-    async def claim_update(self, update_id: int, now: datetime) -> bool:
+    async def claim_update(self, update_id: int, now: datetime, chat_id: int | None = None) -> bool:
         """Record the update id; False if it was processed before (a redelivery) or another
-        worker records it at the same moment. One statement: the database decides."""
-        claimed = await self.insert_new(
-            ProcessedUpdate, {"update_id": update_id, "processed_at": now}
-        )
+        worker records it at the same moment. One statement: the database decides.
+
+        With `chat_id`: also False (nothing recorded) while an older update of the chat waits
+        in the inbox, which is to be handled first (flows/router.py `handle`)."""
+        row = {"update_id": update_id, "processed_at": now}
+        if chat_id is None:
+            claimed = await self.insert_new(ProcessedUpdate, row)
+        else:
+            connection = await self.connection()
+            statement = _claim_unless_behind(connection.dialect.name)
+            claimed = await connection.execute(statement, {**row, "chat_id": chat_id})
         return bool(claimed.rowcount)
+
+    async def connection(self) -> AsyncConnection:
+        """The session's connection, in its transaction (asked of the session once per
+        transaction: every update runs several statements on it)."""
+        if self._connection is None:
+            self._connection = await self.session.connection()
+        return self._connection
 
     async def core(self, statement: Executable, rows: Rows | None = None) -> CursorResult[Any]:
         """A Core statement in the session's transaction, without the ORM (rows that are never
         objects in the session, and statements that run for every update)."""
-        connection = await self.session.connection()
+        connection = await self.connection()
         return await connection.execute(statement, rows)
 
     async def insert_new(
@@ -79,7 +98,7 @@ class Store:
         """INSERT ... ON CONFLICT DO NOTHING on SQLite or PostgreSQL: a row whose key is taken
         (by another process at the same moment, too) is skipped by the database, not an error.
         One row (a dict) or many (a list); `returning`: a column of the rows inserted."""
-        connection = await self.session.connection()
+        connection = await self.connection()
         return await connection.execute(
             _insert_new(connection.dialect.name, model, returning), rows
         )
@@ -154,6 +173,21 @@ class Store:
             self.session.add(convo)
         return convo
 
+    async def chat_of(
+        self, chat_id: int, user_id: int, now: datetime
+    ) -> tuple[Conversation, Person | None]:
+        """`conversation` and `person_by_user` at once: one statement for every update (the
+        person rides along on the conversation's row; only a first message asks twice)."""
+        found = (
+            await self.session.exec(_CHAT_OF, params={"chat": chat_id, "user": user_id})
+        ).first()
+        if found is None:
+            return await self.conversation(chat_id, user_id, now), await self.person_by_user(
+                user_id
+            )
+        convo, person = found
+        return convo, person
+
     # outbox ----------------------------------------------------------------------------------
     async def enqueue(
         self,
@@ -210,6 +244,30 @@ _PERSON_BY_USER = select(Person).where(Person.telegram_user_id == bindparam("use
 _CONVERSATION = (
     select(Conversation).where(Conversation.chat_id == bindparam("chat")).with_for_update()
 )
+_CHAT_OF = (
+    select(Conversation, Person)
+    .outerjoin(Person, col(Person.telegram_user_id) == bindparam("user"))
+    .where(Conversation.chat_id == bindparam("chat"))
+    .with_for_update(of=Conversation)  # PostgreSQL: the conversation's row, not the person's
+)
+
+
+@cache
+def _claim_unless_behind(dialect: str) -> Executable:
+    """INSERT INTO processed_update SELECT :update_id, :processed_at WHERE NOT EXISTS (an older
+    update of :chat_id in the inbox) ON CONFLICT DO NOTHING."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    columns = ProcessedUpdate.__table__.c  # type: ignore[attr-defined]
+    update_id = bindparam("update_id", type_=columns.update_id.type)
+    older = select(InboxUpdate.update_id).where(
+        InboxUpdate.chat_id == bindparam("chat_id", type_=columns.update_id.type),
+        col(InboxUpdate.update_id) < update_id,
+    )
+    rows = select(update_id, bindparam("processed_at", type_=columns.processed_at.type)).where(
+        ~exists(older)
+    )
+    statement = insert(ProcessedUpdate).from_select(["update_id", "processed_at"], rows)
+    return statement.on_conflict_do_nothing()
 
 
 @cache
