@@ -46,7 +46,7 @@ from storage import inbox
 from storage.chatlock import sqlite_chat_turn
 from storage.db import chat_turn, sqlite_file
 from storage.models import STAFF, Role
-from storage.repo import Store, StoreFactory
+from storage.repo import Store, Stores
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ class Router:
 
     def __init__(
         self,
-        stores: StoreFactory,
+        stores: Stores,
         bot: BotInfo,
         clock: Callable[[], datetime],
         one_writer: bool = False,
@@ -142,9 +142,8 @@ class Router:
         return [e for e in events if e.update_id in received.due]
 
     async def _store_received(self, rows: list[dict[str, Any]]) -> inbox.Received:
-        async with self.stores() as store:
-            received = await inbox.store_received(store, rows, self.clock())
-            await store.commit()
+        async with self.stores.writes() as writes:
+            received = await inbox.store_received(writes, rows, self.clock())
         self._stored_here |= received.stored
         return received
 
@@ -260,9 +259,8 @@ class Router:
         await self._answering.add([update_id])
 
     async def _forget_answered(self, update_ids: list[int]) -> None:
-        async with self.stores() as store:
-            await inbox.answered(store, update_ids)
-            await store.commit()
+        async with self.stores.writes() as writes:
+            await inbox.answered(writes, update_ids)
 
     async def waiting(self) -> list[tuple[int, int]]:
         """(chat id, update id) of every update stored and not answered, oldest first: what a

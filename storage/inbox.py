@@ -3,7 +3,7 @@
 A row is written when an update is received (before the polling offset moves on or the webhook
 answers 200), gets its replies in the transaction that handles it, and is deleted once they are
 sent. Whatever a crash interrupts is still here at the next start. Update ids already waiting
-or handled before (processed_update) are not stored twice.
+are not stored twice; one handled before (processed_update) is skipped in its turn.
 
 Several processes may store one chat's updates (webhooks behind a load balancer); whoever holds
 the chat's turn (storage/db.py `chat_turn`) takes them up oldest first (`next_of_chat`).
@@ -18,12 +18,11 @@ from typing import Any, NamedTuple
 from sqlalchemy import BindParameter, bindparam, delete, update
 from sqlmodel import col, select
 
-from storage.models import InboxUpdate, ProcessedUpdate
-from storage.repo import Store
+from storage.models import InboxUpdate
+from storage.repo import Core, Store
 
 # Built once: they run for every update, and building a statement costs more CPU than running it.
 _IDS: BindParameter[int] = bindparam("ids", expanding=True)
-_HANDLED = select(ProcessedUpdate.update_id).where(col(ProcessedUpdate.update_id).in_(_IDS))
 _WAITING = select(InboxUpdate.update_id).where(col(InboxUpdate.update_id).in_(_IDS))
 _REPLIES = (
     update(InboxUpdate)
@@ -67,30 +66,27 @@ class Received(NamedTuple):
     stored: set[int]  # stored just now
 
 
-async def store_received(store: Store, rows: Sequence[dict[str, Any]], now: datetime) -> Received:
+async def store_received(store: Core, rows: Sequence[dict[str, Any]], now: datetime) -> Received:
     """Store new updates ({update_id, chat_id, event}). `due` has the new ones and those
     already waiting (Telegram sends an update again when the process that stored it died before
     answering 200, and then nobody else may know of it).
 
     A new row counts as taken up once (attempts 1): the process that stores it takes it up next
     without writing again (flows/router.py), so a crash before that counts as an attempt too.
-    An id handled before is skipped; a row another process stores at the same moment is
-    skipped by the database (ON CONFLICT DO NOTHING) rather than failing the batch. Only a
-    redelivery reads what is already waiting.
+    A row another process stores at the same moment is skipped by the database (ON CONFLICT DO
+    NOTHING) rather than failing the batch; only a redelivery reads what is already waiting.
+    An update handled and answered before is stored again and skipped in its turn (its claim
+    finds it), rather than looked for here in every batch.
     """
-    ids = {row["update_id"] for row in rows}
-    if not ids:
+    if not rows:
         return Received(set(), set())
-    handled = set((await store.core(_HANDLED, {"ids": list(ids)})).scalars())
     values = [
         {**row, "received_at": now, "attempts": 1}
-        for row in {r["update_id"]: r for r in rows if r["update_id"] not in handled}.values()
+        for row in {r["update_id"]: r for r in rows}.values()
     ]
-    stored: set[int] = set()
-    if values:
-        inserted = await store.insert_new(InboxUpdate, values, col(InboxUpdate.update_id))
-        stored = set(inserted.scalars())
-    known = ids - handled - stored
+    inserted = await store.insert_new(InboxUpdate, values, col(InboxUpdate.update_id))
+    stored = set(inserted.scalars())
+    known = {row["update_id"] for row in values} - stored
     if not known:
         return Received(stored, stored)
     waiting = await store.core(_WAITING, {"ids": list(known)})
@@ -98,14 +94,14 @@ async def store_received(store: Store, rows: Sequence[dict[str, Any]], now: date
 
 
 async def record_replies(
-    store: Store, update_id: int, replies: list[dict[str, Any]], now: datetime
+    store: Core, update_id: int, replies: list[dict[str, Any]], now: datetime
 ) -> None:
     """The update's answer, in the transaction of its effects (an update handled without an
     inbox row, as in unit tests, just has nothing to record)."""
     await store.core(_REPLIES, {"id": update_id, "new_replies": replies, "now": now})
 
 
-async def answered(store: Store, update_ids: Sequence[int]) -> None:
+async def answered(store: Core, update_ids: Sequence[int]) -> None:
     """Their replies went out: nothing of these updates is kept (processed_update keeps the
     ids)."""
     await store.core(_ANSWERED, {"ids": list(update_ids)})
@@ -126,27 +122,27 @@ class Due(NamedTuple):
     attempts: int
 
 
-async def next_of_chat(store: Store, chat_id: int, up_to: int) -> Due | None:
+async def next_of_chat(store: Core, chat_id: int, up_to: int) -> Due | None:
     """The chat's oldest update not yet answered, if its id is at most `up_to` (called while
     holding the chat's turn)."""
     row = (await store.core(_NEXT, {"chat": chat_id, "up_to": up_to})).first()
     return None if row is None else Due._make(row)
 
 
-async def older_waiting(store: Store, chat_id: int, update_id: int) -> bool:
+async def older_waiting(store: Core, chat_id: int, update_id: int) -> bool:
     """Whether an update of the chat older than `update_id` is still waiting (called while
     holding the chat's turn: one another process stored and could not finish, or one of this
     process whose turn failed)."""
     return (await store.core(_OLDER, {"chat": chat_id, "id": update_id})).first() is not None
 
 
-async def replies_of(store: Store, update_id: int) -> list[dict[str, Any]] | None:
+async def replies_of(store: Core, update_id: int) -> list[dict[str, Any]] | None:
     """The replies stored for a waiting update (None: not handled, or not waiting)."""
     found = await store.core(_REPLIES_OF, {"id": update_id})
     return found.scalar()
 
 
-async def count_attempt(store: Store, update_id: int) -> None:
+async def count_attempt(store: Core, update_id: int) -> None:
     """It is being taken up to be handled again, or by a process that did not store it: one
     more attempt (committed before handling, so a crash while handling it counts)."""
     await store.core(_ATTEMPT, {"id": update_id})

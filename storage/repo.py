@@ -13,7 +13,7 @@ from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import CursorResult, Executable, bindparam, delete, exists, func
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -44,13 +44,44 @@ class Attachment(NamedTuple):
     content: bytes
 
 
-class Store:
+class Core:
+    """Core statements (no ORM) in one transaction: the inbox's, which run for every update.
+    On its own (`Stores.writes`) it wraps a bare connection: no session, which costs more
+    than the statements it would carry."""
+
+    def __init__(self, connection: AsyncConnection | None = None) -> None:
+        self._connection = connection  # the transaction's, once asked for
+
+    async def connection(self) -> AsyncConnection:
+        if self._connection is None:
+            raise RuntimeError("no connection")
+        return self._connection
+
+    async def core(self, statement: Executable, rows: Rows | None = None) -> CursorResult[Any]:
+        """A Core statement in the transaction, without the ORM (rows that are never objects
+        in a session, and statements that run for every update)."""
+        connection = await self.connection()
+        return await connection.execute(statement, rows)
+
+    async def insert_new(
+        self, model: type[SQLModel], rows: Rows, returning: Any = None
+    ) -> CursorResult[Any]:
+        """INSERT ... ON CONFLICT DO NOTHING on SQLite or PostgreSQL: a row whose key is taken
+        (by another process at the same moment, too) is skipped by the database, not an error.
+        One row (a dict) or many (a list); `returning`: a column of the rows inserted."""
+        connection = await self.connection()
+        return await connection.execute(
+            _insert_new(connection.dialect.name, model, returning), rows
+        )
+
+
+class Store(Core):
     """The repository flows talk to; it never commits on its own."""
 
     def __init__(self, session: AsyncSession) -> None:
+        super().__init__()
         self.session = session
         self.erased = False  # someone's data was deleted: scrub its traces once committed
-        self._connection: AsyncConnection | None = None  # the transaction's, once asked for
 
     async def commit(self) -> None:
         self._connection = None
@@ -62,6 +93,13 @@ class Store:
     async def rollback(self) -> None:
         self._connection = None
         await self.session.rollback()
+
+    async def connection(self) -> AsyncConnection:
+        """The session's connection, in its transaction (asked of the session once per
+        transaction: every update runs several statements on it)."""
+        if self._connection is None:
+            self._connection = await self.session.connection()
+        return self._connection
 
     # updates ---------------------------------------------------------------------------------
     async def claim_update(self, update_id: int, now: datetime, chat_id: int | None = None) -> bool:
@@ -78,30 +116,6 @@ class Store:
             statement = _claim_unless_behind(connection.dialect.name)
             claimed = await connection.execute(statement, {**row, "chat_id": chat_id})
         return bool(claimed.rowcount)
-
-    async def connection(self) -> AsyncConnection:
-        """The session's connection, in its transaction (asked of the session once per
-        transaction: every update runs several statements on it)."""
-        if self._connection is None:
-            self._connection = await self.session.connection()
-        return self._connection
-
-    async def core(self, statement: Executable, rows: Rows | None = None) -> CursorResult[Any]:
-        """A Core statement in the session's transaction, without the ORM (rows that are never
-        objects in the session, and statements that run for every update)."""
-        connection = await self.connection()
-        return await connection.execute(statement, rows)
-
-    async def insert_new(
-        self, model: type[SQLModel], rows: Rows, returning: Any = None
-    ) -> CursorResult[Any]:
-        """INSERT ... ON CONFLICT DO NOTHING on SQLite or PostgreSQL: a row whose key is taken
-        (by another process at the same moment, too) is skipped by the database, not an error.
-        One row (a dict) or many (a list); `returning`: a column of the rows inserted."""
-        connection = await self.connection()
-        return await connection.execute(
-            _insert_new(connection.dialect.name, model, returning), rows
-        )
 
     async def last_update_id(self) -> int:
         """The highest update id processed (0 if none): a new sandbox numbers on from it."""
@@ -277,12 +291,25 @@ def _insert_new(dialect: str, model: type[SQLModel], returning: Any) -> Executab
     return statement if returning is None else statement.returning(returning)
 
 
-def store_factory(sessions: SessionFactory) -> StoreFactory:
-    """`async with stores() as store`: one session each, rolled back unless committed."""
+class Stores:
+    """`async with stores() as store`: a Store on a session of its own, rolled back unless
+    committed. `async with stores.writes() as core`: a bare transaction for Core statements,
+    committed when the block ends without an error."""
+
+    def __init__(self, sessions: SessionFactory) -> None:
+        self.sessions = sessions
+        self.engine: AsyncEngine = sessions.kw["bind"]
 
     @asynccontextmanager
-    async def open_store() -> AsyncIterator[Store]:
-        async with sessions() as session:
+    async def __call__(self) -> AsyncIterator[Store]:
+        async with self.sessions() as session:
             yield Store(session)
 
-    return open_store
+    @asynccontextmanager
+    async def writes(self) -> AsyncIterator[Core]:
+        async with self.engine.begin() as connection:
+            yield Core(connection)
+
+
+def store_factory(sessions: SessionFactory) -> Stores:
+    return Stores(sessions)
