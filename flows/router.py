@@ -105,8 +105,9 @@ class Router:
         self.clock = clock
         self._writer: asyncio.Lock | None = asyncio.Lock() if one_writer else None
         self.writer_wait = 0.0  # seconds transactions spent waiting for their turn (a measure)
-        self._receiving = Batches(self._store_received, self._write_turn)
-        self._answering = Batches(self._forget_answered, self._write_turn)
+        taken = self._writer.locked if self._writer is not None else None
+        self._receiving = Batches(self._store_received, self._write_turn, taken)
+        self._answering = Batches(self._forget_answered, self._write_turn, taken)
         self._stored_here: set[int] = set()  # stored by this process, not yet taken up
         self._fresh: dict[int, Event] = {}  # their events: their turn reads nothing
         self._unchecked: set[int] = set()  # taken up so: `handle` looks for older ones first

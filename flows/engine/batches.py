@@ -31,13 +31,22 @@ class Batches(Generic[Item, Result]):
         self,
         write: Callable[[list[Item]], Awaitable[Result]],
         turn: Callable[[], AbstractAsyncContextManager[None]],
+        taken: Callable[[], bool] | None = None,
     ) -> None:
+        """`taken`: whether the turn is held right now. When given, a caller that finds it
+        free and no batch open writes at once in its own task: nobody could join it (a free
+        turn is taken without waiting), and a task of its own would only add a round through
+        the event loop to that caller's wait."""
         self._write = write
         self._turn = turn
+        self._taken = taken
         self._open: _Batch[Item, Result] | None = None
 
     async def add(self, items: Sequence[Item]) -> Result:
         """Returns once `items` are written, with their batch's result; raises its error."""
+        if self._open is None and self._taken is not None and not self._taken():
+            async with self._turn():
+                return await self._write(list(items))
         batch = self._open
         if batch is None:
             batch = self._open = _Batch()

@@ -75,3 +75,27 @@ async def test_a_cancelled_caller_does_not_cancel_the_others_write() -> None:
         leaving.cancel()
     assert await staying == {1, 2}
     assert writer.batches == [[1, 2]]
+
+
+async def test_a_caller_finding_the_turn_free_writes_at_once_in_its_own_task() -> None:
+    """No batch to join and nobody writing: no task of its own (a round through the event
+    loop for nothing); the write still takes the turn, so those that come meanwhile batch."""
+    writer, tasks, gate = Writer(), [], asyncio.Event()
+    write = writer.write
+
+    async def recorded(items: list[int]) -> set[int]:
+        tasks.append(asyncio.current_task())
+        if items == [2]:
+            await gate.wait()  # a slow transaction
+        return await write(items)
+
+    batches = Batches(recorded, writer.turn, writer.lock.locked)
+    assert await batches.add([1]) == {1}
+    assert tasks == [asyncio.current_task()]
+    first = asyncio.ensure_future(batches.add([2]))
+    await asyncio.sleep(0)  # it holds the turn
+    later = [asyncio.ensure_future(batches.add([n])) for n in (3, 4)]
+    await asyncio.sleep(0)
+    gate.set()
+    await asyncio.gather(first, *later)
+    assert writer.batches == [[1], [2], [3, 4]]
