@@ -298,7 +298,6 @@ class Stores:
 
     def __init__(self, sessions: SessionFactory) -> None:
         self.sessions = sessions
-        self.engine: AsyncEngine = sessions.kw["bind"]
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[Store]:
@@ -307,7 +306,8 @@ class Stores:
 
     @asynccontextmanager
     async def writes(self) -> AsyncIterator[Core]:
-        async with self.engine.begin() as connection:
+        engine: AsyncEngine = self.sessions.kw["bind"]  # the one the sessions are made on
+        async with engine.begin() as connection:
             yield Core(connection)
 
 
