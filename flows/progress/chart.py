@@ -16,12 +16,10 @@ import asyncio
 import io
 from dataclasses import dataclass
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import PolyCollection
-from matplotlib.figure import Figure
+if TYPE_CHECKING:  # matplotlib (with numpy, some 50 MB) is imported by the first drawing
+    from matplotlib.axes import Axes
 
 DayStatus = Literal["checkin", "paused", "skipped", "missing", "before"]
 
@@ -72,6 +70,9 @@ class Chart:
 
 def render(chart: Chart) -> bytes:
     """The chart as PNG bytes (CPU-bound: call it off the event loop)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=SIZE, dpi=DPI)
     FigureCanvasAgg(figure)
     grid = figure.add_gridspec(2, 1, height_ratios=(2.3, 1), hspace=0.12)
@@ -161,6 +162,8 @@ def _line(
 
 
 def _adherence(axes: Axes, chart: Chart) -> None:
+    from matplotlib.collections import PolyCollection
+
     ax = axes
     xs = [x for x, d in enumerate(chart.days) if d.adherence is not None]
     heights = [round((chart.days[x].adherence or 0) * 100) for x in xs]

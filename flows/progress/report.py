@@ -17,9 +17,8 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib
-from fpdf import FPDF
 from sqlmodel import col, select
 
 from flows.checkin.labels import rule_label, told_for
@@ -37,8 +36,10 @@ from storage.models import Alert, Checkin, Exercise, Person
 from storage.programs import exercises_of, program_for
 from storage.repo import Store
 
+if TYPE_CHECKING:  # fpdf2 and matplotlib's fonts are imported by the first PDF drawn
+    from fpdf import FPDF
+
 WEEKS: tuple[Weeks, ...] = (2, 4, 8, 12)
-FONTS = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 BLANK = "–"
 SEVERITY_WORDS = {  # an alert's severity as a flag line names it
     "emergency": N_("report_severity_emergency"),
@@ -195,9 +196,13 @@ def _severity(severity: str, locale: str) -> str:
 
 def pdf_bytes(report: Report) -> bytes:
     """The report as a PDF (CPU-bound: call it off the event loop, `render_pdf`)."""
+    import matplotlib
+    from fpdf import FPDF
+
+    fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
     pdf = FPDF(format="A4")
-    pdf.add_font("DejaVu", "", str(FONTS / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    pdf.add_font("DejaVu", "", str(fonts / "DejaVuSans.ttf"))
+    pdf.add_font("DejaVu", "B", str(fonts / "DejaVuSans-Bold.ttf"))
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_page()
     pdf.set_font("DejaVu", "B", 16)
