@@ -233,6 +233,7 @@ class Router:
                 language.refresh_menu(ctx)
                 await route(ctx)
                 replies = _with_toast(event, ctx.replies.items)
+                await store.save_chat(ctx.convo)
                 await inbox.record_replies(store, event.update_id, replies_to_json(replies), now)
                 await store.commit()
         except Exception as exc:

@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, Literal, NamedTuple
 
-from sqlalchemy import CursorResult, Executable, bindparam, delete, exists, func
+from sqlalchemy import CursorResult, Executable, bindparam, delete, exists, func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import SQLModel, col, select
@@ -187,6 +187,30 @@ class Store(Core):
             self.session.add(convo)
         return convo
 
+    async def save_chat(self, convo: Conversation) -> None:
+        """The conversation's changes (every update makes some) as one plain UPDATE instead of
+        the session's flush, whose bookkeeping costs more than the statement; a new one, or
+        one being deleted, is left to the session. The object leaves the session after."""
+        if convo not in self.session or convo in self.session.new or convo in self.session.deleted:
+            return
+        if not self.session.is_modified(convo):
+            return
+        await self.core(
+            _SAVE_CHAT,
+            {
+                "key": convo.chat_id,
+                "new_user_id": convo.user_id,
+                "new_flow": convo.flow,
+                "new_step": convo.step,
+                "new_data": convo.data,
+                "new_version": convo.version,
+                "new_offered": convo.offered,
+                "new_updated_at": convo.updated_at,
+                "new_locale": convo.locale,
+            },
+        )
+        self.session.expunge(convo)
+
     async def chat_of(
         self, chat_id: int, user_id: int, now: datetime
     ) -> tuple[Conversation, Person | None]:
@@ -257,6 +281,20 @@ StoreFactory = Callable[[], AbstractAsyncContextManager[Store]]
 _PERSON_BY_USER = select(Person).where(Person.telegram_user_id == bindparam("user"))
 _CONVERSATION = (
     select(Conversation).where(Conversation.chat_id == bindparam("chat")).with_for_update()
+)
+_SAVE_CHAT = (
+    update(Conversation)
+    .where(col(Conversation.chat_id) == bindparam("key"))
+    .values(
+        user_id=bindparam("new_user_id"),
+        flow=bindparam("new_flow"),
+        step=bindparam("new_step"),
+        data=bindparam("new_data"),
+        version=bindparam("new_version"),
+        offered=bindparam("new_offered"),
+        updated_at=bindparam("new_updated_at"),
+        locale=bindparam("new_locale"),
+    )
 )
 _CHAT_OF = (
     select(Conversation, Person)

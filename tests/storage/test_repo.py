@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import FakeClock
 from storage.db import SessionFactory, chat_turn, exclusive, make_engine, session_factory
+from storage.models import Conversation
 from storage.repo import Store
 
 
@@ -29,6 +30,31 @@ async def test_update_ids_are_claimed_once_then_forgotten(
         await store.commit()
         assert await store.claim_update(7, clock.now())  # forgotten: a new update may reuse it
         assert not await store.claim_update(9, clock.now())
+
+
+async def test_a_conversation_is_saved_with_one_update_and_a_new_one_by_the_session(
+    sessions: SessionFactory, clock: FakeClock
+) -> None:
+    async with sessions() as session:
+        store = Store(session)
+        convo = Conversation(chat_id=501, user_id=501, data={}, updated_at=clock.now())
+        session.add(convo)
+        await store.save_chat(convo)  # new: the session inserts it
+        assert convo in session.new
+        await store.commit()
+    async with sessions() as session:
+        store = Store(session)
+        convo, _ = await store.chat_of(501, 501, clock.now())
+        await store.save_chat(convo)  # unchanged: nothing to write
+        assert convo in session
+        convo.flow, convo.step, convo.data, convo.version = "checkin", "pain", {"a": 1}, 3
+        await store.save_chat(convo)
+        assert convo not in session  # written: the session's flush has nothing of it left
+        await store.commit()
+    async with sessions() as session:
+        convo, _ = await Store(session).chat_of(501, 501, clock.now())
+        saved = (convo.flow, convo.step, convo.data, convo.version)
+        assert saved == ("checkin", "pain", {"a": 1}, 3)
 
 
 async def test_one_process_at_a_time_runs_a_job(engine: AsyncEngine, db_url: str) -> None:
