@@ -42,6 +42,7 @@ ADMIN = DemoPerson(1001, "Alex", "Demo admin (Alex)", Role.ADMIN)
 TRAINER = DemoPerson(1002, "Sam", "Demo trainer (Sam)", Role.TRAINER)
 CLIENT = DemoPerson(1003, "Jordan", "Demo client (Jordan, post-op knee)", Role.CLIENT)
 DEMO_PEOPLE = (ADMIN, TRAINER, CLIENT)
+DEMO_CONSULT_PLACE = "Demo studio, 12 Harbour Street (ring the blue door)"  # Sam's consults
 
 
 async def seed_demo_centre(sessions: SessionFactory, timezone: str, now: datetime) -> bool:
@@ -119,8 +120,8 @@ async def _add_missing(session: Any, timezone: str, now: datetime) -> None:
 
 
 def _seed_demo_consults(session: Any, trainer_id: int) -> None:
-    """Sam takes free consults Mon-Fri, 09:00-12:00 and 14:00-17:00 in his zone."""
-    session.add(ConsultSettings(trainer_id=trainer_id))
+    """Sam takes free consults Mon-Fri, 09:00-12:00 and 14:00-17:00 in his zone, at the studio."""
+    session.add(ConsultSettings(trainer_id=trainer_id, location=DEMO_CONSULT_PLACE))
     for weekday in range(5):
         for start, end in (("09:00", "12:00"), ("14:00", "17:00")):
             session.add(Availability(trainer_id=trainer_id, weekday=weekday, start=start, end=end))

@@ -10,7 +10,7 @@ from icalendar import Calendar
 from sqlmodel import col, select
 
 from bot.clock import FakeClock
-from bot.demo import ADMIN, TRAINER, seed_demo_centre
+from bot.demo import ADMIN, DEMO_CONSULT_PLACE, TRAINER, seed_demo_centre
 from flows.booking.tick import REMINDER_TEXTS, REMINDERS, Reminder, plan_booking_reminders
 from flows.checkin.alert import ack_data, escalate_overdue
 from flows.checkin.day import RED_FLAG_ITEMS
@@ -35,6 +35,7 @@ from storage.models import (
     Availability,
     Booking,
     BookingStatus,
+    ConsultSettings,
     Outbox,
     Person,
     Role,
@@ -144,6 +145,21 @@ async def test_a_visitor_books_a_consult_and_the_trainer_hears(
     assert "ACL surgery in May" in told.text and "+447700900123" in told.text
     assert StaffCancel.unpack(told.buttons[0][0]["data"]) is not None
     assert "free consult with Sam" in texts(await vera.command("mybooking"))
+
+
+async def test_the_visitor_is_told_where_or_that_the_trainer_will_say(
+    router: Router, sessions: SessionFactory
+) -> None:
+    vera = await _to_slots(router, 5006, "Vera")
+    assert f"Where: {DEMO_CONSULT_PLACE}" in texts(await _book(vera))
+    async with sessions() as session:  # Sam clears his place (the availability menu's Where)
+        settings = (await session.exec(select(ConsultSettings))).one()
+        settings.location = None
+        session.add(settings)
+        await session.commit()
+    assert "Where: Sam will send you the details before it starts." in texts(
+        await vera.command("mybooking")
+    )
 
 
 async def test_two_visitors_one_slot_the_second_gets_fresh_slots(router: Router) -> None:
@@ -576,7 +592,10 @@ async def test_a_trainer_sets_availability_in_chat(router: Router) -> None:
     assert "like 24 Dec" in texts(await sam.text("someday"))
     menu = texts(await sam.press("Back"))
     assert "Blocked dates: Thu 24 Dec" in menu
-    assert "Where: not set (visitors are told you'll send the details)" in menu
+    assert f"Where: {DEMO_CONSULT_PLACE}" in menu
+    await sam.press("Where")
+    cleared = texts(await sam.text("clear"))
+    assert "Where: not set (visitors are told you'll send the details)" in cleared
     await sam.press("Where")
     assert "one line" in texts(await sam.text("x"))  # too short: asked again
     assert "Where: https://www.meet.example/sam" in texts(await sam.text("www.meet.example/sam"))
