@@ -111,9 +111,8 @@ class Router:
         self._stored_here: set[int] = set()  # stored by this process, not yet taken up
         self._fresh: dict[int, Event] = {}  # their events: their turn reads nothing
         self._unchecked: set[int] = set()  # taken up so: `handle` looks for older ones first
-        self._turn_file: str | None = (
-            None  # the SQLite file turns lock ("": none; None: not known yet)
-        )
+        # the SQLite file whose bytes are the chats' turns ("": none; None: not known yet)
+        self._turn_file: str | None = None
 
     @contextlib.asynccontextmanager
     async def _write_turn(self) -> AsyncIterator[None]:
@@ -174,8 +173,8 @@ class Router:
         The usual case, an update this process just stored, needs no statement here: its
         attempt was counted when it was stored, and whether anything older of its chat still
         waits is asked by `handle`, in its own transaction (if so, it hands it back, and this
-        reads as above). One another process took up meanwhile (it reached an older update of
-        the chat first) is handled again harmlessly: its update id is claimed already."""
+        reads as above). One that another process took up meanwhile (it reached an older update
+        of the chat first) is handled again harmlessly: its update id is claimed already."""
         fresh = self._fresh.pop(up_to, None)
         if fresh is not None:
             self._unchecked.add(up_to)

@@ -220,9 +220,8 @@ class Store(Core):
             await self.session.exec(_CHAT_OF, params={"chat": chat_id, "user": user_id})
         ).first()
         if found is None:
-            return await self.conversation(chat_id, user_id, now), await self.person_by_user(
-                user_id
-            )
+            convo = await self.conversation(chat_id, user_id, now)
+            return convo, await self.person_by_user(user_id)
         convo, person = found
         return convo, person
 
