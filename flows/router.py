@@ -111,8 +111,7 @@ class Router:
         self._stored_here: set[int] = set()  # stored by this process, not yet taken up
         self._fresh: dict[int, Event] = {}  # their events: their turn reads nothing
         self._unchecked: set[int] = set()  # taken up so: `handle` looks for older ones first
-        # the SQLite file whose bytes are the chats' turns ("": none; None: not known yet)
-        self._turn_file: str | None = None
+        self._turn_file = sqlite_file(stores.engine)  # its bytes are the chats' turns
 
     @contextlib.asynccontextmanager
     async def _write_turn(self) -> AsyncIterator[None]:
@@ -152,10 +151,7 @@ class Router:
         """While held, no other process handles or answers this chat's updates (they may
         reach several processes behind a load balancer): see `next_due`. On a SQLite file the
         turn is a file lock (storage/chatlock.py): no session is opened for it."""
-        if self._turn_file is None:
-            async with self.stores() as store:
-                self._turn_file = sqlite_file(store.session) or ""
-        if self._turn_file:
+        if self._turn_file is not None:
             async with sqlite_chat_turn(self._turn_file, chat_id):
                 yield
             return
@@ -186,6 +182,7 @@ class Router:
                 self._stored_here.discard(up_to)  # another process answered it
                 return None
             taken = row.attempts  # before this time
+            self._fresh.pop(row.update_id, None)  # taken up here: its own turn must read too
             if row.update_id in self._stored_here:
                 self._stored_here.discard(row.update_id)
                 taken -= 1  # this take-up was counted when it was stored

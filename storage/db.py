@@ -221,7 +221,7 @@ async def chat_turn(session: AsyncSession, chat_id: int) -> AsyncIterator[None]:
         await connection.execute(text("SELECT pg_advisory_xact_lock(:space, :chat)"), key)
         yield
         return
-    database = sqlite_file(session)
+    database = sqlite_file(bind)
     if database is None:
         yield  # an in-memory database lives in one process
         return
@@ -229,9 +229,8 @@ async def chat_turn(session: AsyncSession, chat_id: int) -> AsyncIterator[None]:
         yield
 
 
-def sqlite_file(session: AsyncSession) -> str | None:
-    """The SQLite file `session` works on; None for PostgreSQL or an in-memory database."""
-    bind = session.bind
+def sqlite_file(bind: object) -> str | None:
+    """The SQLite file an engine works on; None for PostgreSQL or an in-memory database."""
     if not isinstance(bind, AsyncEngine) or bind.dialect.name != "sqlite":
         return None
     database = bind.url.database

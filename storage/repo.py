@@ -341,10 +341,15 @@ class Stores:
         async with self.sessions() as session:
             yield Store(session)
 
+    @property
+    def engine(self) -> AsyncEngine:
+        """The engine the sessions are made on."""
+        engine: AsyncEngine = self.sessions.kw["bind"]
+        return engine
+
     @asynccontextmanager
     async def writes(self) -> AsyncIterator[Core]:
-        engine: AsyncEngine = self.sessions.kw["bind"]  # the one the sessions are made on
-        async with engine.begin() as connection:
+        async with self.engine.begin() as connection:
             yield Core(connection)
 
 

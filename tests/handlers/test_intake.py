@@ -485,3 +485,22 @@ async def test_an_update_stored_by_a_process_that_died_at_once_still_gets_its_at
         assert due is not None and due[1] is None
     due = await make_router(seeded, clock).next_due(CLIENT.user_id, 81)
     assert due is not None and due[1] is not None  # the apology, stored to be sent
+
+
+async def test_an_update_answered_in_a_later_ones_turn_is_not_taken_up_again(
+    seeded: SessionFactory, clock: FakeClock
+) -> None:
+    """92's turn came first and answered 91 before it: 91's own turn then finds nothing,
+    rather than taking 91 up again from what this process remembered when storing it."""
+    router = make_router(seeded, clock)
+    intake = Intake(Runtime(), router)
+    await intake.accept([{"update_id": 91, "text": "/help"}])
+    await intake.accept([{"update_id": 92, "text": "/help"}])
+    due = await router.next_due(CLIENT.user_id, 92)
+    assert due is not None and await router.handle(due[0]) is None  # 91 waits
+    for expected in (91, 92):
+        due = await router.next_due(CLIENT.user_id, 92)
+        assert due is not None and due[0].update_id == expected
+        assert await router.handle(due[0])
+        await router.answered(expected)
+    assert await router.next_due(CLIENT.user_id, 91) is None
