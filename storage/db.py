@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.chatlock import sqlite_chat_turn
+from storage.inline_sqlite import DRIVER as INLINE_DRIVER
 from storage.inline_sqlite import connector
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -65,7 +66,8 @@ def make_engine(url: str, chats_at_once: int = 16, inline: bool = False) -> Asyn
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     if inline and parsed.database and parsed.database != ":memory:":
         creator = connector(parsed.database, _pragmas, BUSY_TIMEOUT_MS)
-        return create_async_engine(parsed, hide_parameters=True, async_creator=creator)
+        inline_url = parsed.set(drivername=INLINE_DRIVER)
+        return create_async_engine(inline_url, hide_parameters=True, creator=creator)
     engine = create_async_engine(
         parsed, hide_parameters=True, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}
     )

@@ -48,8 +48,7 @@ async def queue_many(store: Store, rows: Sequence[dict[str, Any]]) -> None:
     """A burst of outbox rows (a planner batch) in one INSERT of plain values: building ORM
     objects and flushing them one by one cost most of the time of queueing 100k reminders."""
     if rows:
-        connection = await store.session.connection()  # Core executemany: compiled once
-        await connection.execute(insert(Outbox), [{**OUTBOX_DEFAULTS, **row} for row in rows])
+        await store.core(insert(Outbox), [{**OUTBOX_DEFAULTS, **row} for row in rows])
 
 
 async def schedule_of(store: Store, client_id: int) -> ReminderSchedule | None:

@@ -13,6 +13,7 @@ from typing import Any, Literal, NamedTuple
 
 from sqlalchemy import CursorResult, Executable, bindparam, delete, exists, func, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -61,7 +62,7 @@ class Core:
         """A Core statement in the transaction, without the ORM (rows that are never objects
         in a session, and statements that run for every update)."""
         connection = await self.connection()
-        return await connection.execute(statement, rows)
+        return await connection.run_sync(_execute, statement, rows)
 
     async def insert_new(
         self, model: type[SQLModel], rows: Rows, returning: Any = None
@@ -70,9 +71,8 @@ class Core:
         (by another process at the same moment, too) is skipped by the database, not an error.
         One row (a dict) or many (a list); `returning`: a column of the rows inserted."""
         connection = await self.connection()
-        return await connection.execute(
-            _insert_new(connection.dialect.name, model, returning), rows
-        )
+        statement = _insert_new(connection.dialect.name, model, returning)
+        return await connection.run_sync(_execute, statement, rows)
 
 
 class Store(Core):
@@ -114,7 +114,7 @@ class Store(Core):
         else:
             connection = await self.connection()
             statement = _claim_unless_behind(connection.dialect.name)
-            claimed = await connection.execute(statement, {**row, "chat_id": chat_id})
+            claimed = await self.core(statement, {**row, "chat_id": chat_id})
         return bool(claimed.rowcount)
 
     async def last_update_id(self) -> int:
@@ -272,6 +272,10 @@ class Store(Core):
         for person_id_about in {p for p in about if p is not None and p != person_id}:
             self.session.add(OutboxSubject(outbox_id=row.id or 0, person_id=person_id_about))
         return row
+
+
+def _execute(connection: Connection, statement: Executable, rows: Rows | None) -> Any:
+    return connection.execute(statement, rows)
 
 
 StoreFactory = Callable[[], AbstractAsyncContextManager[Store]]

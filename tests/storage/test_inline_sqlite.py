@@ -1,5 +1,8 @@
 """The inline SQLite driver: what SQLAlchemy needs of a driver, and never waiting on the loop.
 
+A wait (a statement that finds the database locked) needs the greenlet SQLAlchemy runs every
+statement in, so tests at the driver's level run it in one too (`greenlet_spawn`).
+
 Every test opens its own SQLite file: the driver is SQLite's alone (PostgreSQL's is asynchronous).
 """
 
@@ -15,11 +18,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.util import greenlet_spawn
 
 from storage.db import make_engine, migrate, scrub, session_factory
 from storage.inline_sqlite import InlineConnection, connector
 from storage.models import ProcessedUpdate
-from storage.repo import Store
+from storage.repo import Core, Store
 
 NOW = datetime(2026, 12, 5, 9, 0, tzinfo=UTC)
 
@@ -54,7 +58,8 @@ async def test_the_inline_engine_reads_and_writes_as_sqlalchemy_expects(
         assert gone == 3
         await session.rollback()
     async with inline.connect() as conn:
-        assert (await conn.execute(text("SELECT count(*) FROM processed_update"))).scalar() == 3
+        count = await Core(conn).core(text("SELECT count(*) FROM processed_update"))
+        assert count.scalar() == 3
 
 
 async def test_a_write_that_finds_the_lock_taken_waits_off_the_loop(
@@ -74,11 +79,11 @@ async def test_a_write_that_finds_the_lock_taken_waits_off_the_loop(
     async def update() -> None:
         await holding.wait()
         async with inline.begin() as conn:
-            await conn.execute(text("INSERT INTO processed_update VALUES (11, '2026-01-01')"))
+            await Core(conn).core(text("INSERT INTO processed_update VALUES (11, '2026-01-01')"))
 
     await asyncio.wait_for(asyncio.gather(tick(), update()), timeout=10)
     async with inline.connect() as conn:
-        ids = (await conn.execute(text("SELECT update_id FROM processed_update"))).scalars()
+        ids = (await Core(conn).core(text("SELECT update_id FROM processed_update"))).scalars()
         assert sorted(ids) == [10, 11]
 
 
@@ -118,30 +123,45 @@ async def test_a_stale_snapshot_is_not_waited_for(tmp_path: Path) -> None:
         setup.execute("PRAGMA journal_mode=WAL")
         setup.execute("CREATE TABLE t (x INTEGER)")
     make = connector(path, lambda c: None, busy_timeout_ms=5_000)
-    first: InlineConnection = await make()
-    second: InlineConnection = await make()
+    first: InlineConnection = await greenlet_spawn(make)
+    second: InlineConnection = await greenlet_spawn(make)
     try:
         reading = first.cursor()
-        await reading.execute("BEGIN")
-        await reading.execute("SELECT count(*) FROM t")
-        await reading.fetchall()
-        writing = second.cursor()
-        await writing.execute("INSERT INTO t VALUES (1)")
-        await second.commit()
+        await greenlet_spawn(reading.execute, "BEGIN")
+        await greenlet_spawn(reading.execute, "SELECT count(*) FROM t")
+        assert reading.fetchall() == [(0,)]
+        await greenlet_spawn(second.cursor().execute, "INSERT INTO t VALUES (1)")
+        await greenlet_spawn(second.commit)
         started = asyncio.get_running_loop().time()
         with pytest.raises(sqlite3.OperationalError):
-            await reading.execute("INSERT INTO t VALUES (2)")
+            await greenlet_spawn(reading.execute, "INSERT INTO t VALUES (2)")
         assert asyncio.get_running_loop().time() - started < 2
     finally:
-        await first.close()
-        await second.close()
+        first.close()
+        second.close()
+
+
+async def test_rows_are_read_as_the_statement_runs(tmp_path: Path) -> None:
+    """SQLAlchemy reads a result after the statement's greenlet is gone, where no wait is
+    possible: so every row is fetched in it, and reading later touches no database."""
+    make = connector(str(tmp_path / "rows.sqlite3"), lambda c: None, busy_timeout_ms=1_000)
+    connection: InlineConnection = await greenlet_spawn(make)
+    try:
+        cursor = connection.cursor()
+        await greenlet_spawn(cursor.execute, "SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3")
+        connection.close()  # a fetch from sqlite3 now would fail
+        assert cursor.fetchone() == (1,)
+        assert cursor.fetchmany(5) == [(2,), (3,)]
+        assert cursor.fetchall() == [] and cursor.fetchone() is None
+    finally:
+        connection.close()
 
 
 async def test_a_closed_connection_says_so(tmp_path: Path) -> None:
     make = connector(str(tmp_path / "closed.sqlite3"), lambda c: None, busy_timeout_ms=1_000)
-    connection: InlineConnection = await make()
-    await connection.close()
-    await connection.close()  # twice is harmless, as SQLAlchemy may do
+    connection: InlineConnection = await greenlet_spawn(make)
+    connection.close()
+    connection.close()  # twice is harmless, as SQLAlchemy may do
     with pytest.raises(sqlite3.ProgrammingError):
         connection.cursor()
 
@@ -151,7 +171,7 @@ async def test_every_kind_of_busy_is_tried_again_in_a_thread(tmp_path: Path, cod
     """A new transaction gets BUSY_SNAPSHOT when another connection commits between its read
     and its write lock; SQLite's busy handler would retry that, so the thread must too."""
     make = connector(str(tmp_path / "busy.sqlite3"), lambda c: None, busy_timeout_ms=1_000)
-    connection: InlineConnection = await make()
+    connection: InlineConnection = await greenlet_spawn(make)
     loop_thread = threading.get_ident()
     threads: list[int] = []
 
@@ -164,18 +184,18 @@ async def test_every_kind_of_busy_is_tried_again_in_a_thread(tmp_path: Path, cod
         return "done"
 
     try:
-        assert await connection.run(statement) == "done"
+        assert await greenlet_spawn(connection.run, statement) == "done"
     finally:
-        await connection.close()
+        connection.close()
     assert threads[0] == loop_thread and threads[1] != loop_thread
 
 
 async def test_other_errors_are_not_tried_again(tmp_path: Path) -> None:
     make = connector(str(tmp_path / "other.sqlite3"), lambda c: None, busy_timeout_ms=1_000)
-    connection: InlineConnection = await make()
+    connection: InlineConnection = await greenlet_spawn(make)
     cursor = connection.cursor()
     try:
         with pytest.raises(sqlite3.OperationalError, match="no such table"):
-            await cursor.execute("SELECT * FROM nowhere")
+            await greenlet_spawn(cursor.execute, "SELECT * FROM nowhere")
     finally:
-        await connection.close()
+        connection.close()
