@@ -367,11 +367,11 @@ BOTS: dict[str, tuple[Running, Script]] = {
 
 @asynccontextmanager
 async def apart(
-    bot: str, runtime: str, mode: str, base_url: str, ids: list[int], db: Path, run: Run
-) -> AsyncIterator[None]:
+    bot: str, runtime: str, mode: str, base_url: str, ids: list[int], db: Path
+) -> AsyncIterator[int]:
     """The bot in a process of its own, as in production (Telegram does not run on the bot's
     CPU): this script with --serve. It says "ready" once receiving; closing its stdin stops
-    it. `run.cpu` gets the CPU time it used while the people checked in."""
+    it. Yields its process id."""
     command = [sys.executable, __file__, "--serve", bot, runtime, mode, base_url, str(db)]
     process = await asyncio.create_subprocess_exec(
         *command, ",".join(map(str, ids)), stdin=PIPE, stdout=PIPE
@@ -381,9 +381,7 @@ async def apart(
         ready = await asyncio.wait_for(process.stdout.readline(), 120)
         if ready.strip() != b"ready":
             raise RuntimeError(f"the {bot} process did not start")
-        started = cpu_seconds(process.pid)
-        yield
-        run.cpu += cpu_seconds(process.pid) - started
+        yield process.pid
     finally:
         process.stdin.close()
         try:
@@ -408,8 +406,12 @@ async def serve(bot: str, runtime: str, mode: str, base_url: str, db: str, ids: 
         await asyncio.to_thread(sys.stdin.read)
 
 
-async def bench(bot: str, runtime: str, mode: str, users: int, rounds: int, together: bool) -> Run:
-    """One row: a fresh sandbox, the bot, and `rounds` crowds of `users` new people each."""
+async def bench(
+    bot: str, runtime: str, mode: str, users: int, rounds: int, warmup: int, together: bool
+) -> Run:
+    """One row: a fresh sandbox, the bot, `warmup` crowds of `users` new people each that are
+    not counted (a process's first statements, imports and caches), then `rounds` crowds that
+    are: their latencies, and the bot process's CPU time while they checked in."""
     run = Run(bot, runtime, mode)
     running, script = BOTS[bot]
     demo = bot == "mendbot"
@@ -417,16 +419,22 @@ async def bench(bot: str, runtime: str, mode: str, users: int, rounds: int, toge
     async with SandboxServer(
         TOKEN, personas=personas, bot_username=SANDBOX_BOT_USERNAME
     ) as sandbox:
-        ids = [sandbox.add_visitor(f"Bench{n}") for n in range(users * rounds)]
+        ids = [sandbox.add_visitor(f"Bench{n}") for n in range(users * (warmup + rounds))]
+        crowds = [ids[n * users : (n + 1) * users] for n in range(warmup + rounds)]
         with tempfile.TemporaryDirectory() as tmp:
             db = Path(tmp) / "bench.sqlite3"
+            serving: AbstractAsyncContextManager[int | None]
             if together:
                 serving = running(runtime, mode, sandbox.base_url, ids, db)
             else:
-                serving = apart(bot, runtime, mode, sandbox.base_url, ids, db, run)
-            async with serving:
-                for n in range(rounds):
-                    await drive(sandbox, ids[n * users : (n + 1) * users], script, run)
+                serving = apart(bot, runtime, mode, sandbox.base_url, ids, db)
+            async with serving as pid:
+                for crowd in crowds[:warmup]:
+                    await drive(sandbox, crowd, script, Run(bot, runtime, mode))
+                started = cpu_seconds(pid) if pid else 0.0
+                for crowd in crowds[warmup:]:
+                    await drive(sandbox, crowd, script, run)
+                run.cpu = cpu_seconds(pid) - started if pid else 0.0
     return run
 
 
@@ -446,18 +454,21 @@ async def receive(
     return poller
 
 
-async def main(crowds: list[int], rounds: int, together: bool) -> None:
+async def main(crowds: list[int], rounds: int, warmup: int, together: bool) -> None:
     where = "all in one process" if together else "each bot in a process of its own"
-    print(f"{rounds} check-ins each ({len(CHECKIN)} updates per check-in), SQLite, {where}")
+    print(
+        f"{rounds} check-ins each ({len(CHECKIN)} updates per check-in) after {warmup} not"
+        f" counted, SQLite, {where}"
+    )
     print("| people | bot | runtime | mode | updates | updates/s | p50 ms | p99 ms | CPU ms |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     ratios: list[str] = []
     for users in crowds:
         for runtime in ("ptb", "aiogram"):
             for mode in ("polling", "webhook"):
-                reference = await bench("echo", runtime, mode, users, rounds, together)
+                reference = await bench("echo", runtime, mode, users, rounds, warmup, together)
                 print(f"| {users} {reference.row()}", flush=True)
-                ours = await bench("mendbot", runtime, mode, users, rounds, together)
+                ours = await bench("mendbot", runtime, mode, users, rounds, warmup, together)
                 print(f"| {users} {ours.row()}", flush=True)
                 ratios.append(f"| {users} | {runtime} | {mode} | {ours.compare(reference)} |")
     print(
@@ -472,6 +483,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, nargs="+", default=[10, 50])
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=1, help="crowds first, not counted")
     parser.add_argument(
         "--together",
         action="store_true",
@@ -483,4 +495,4 @@ if __name__ == "__main__":
     if args.serve:
         asyncio.run(serve(*args.serve))
     else:
-        asyncio.run(main(args.users, args.rounds, args.together))
+        asyncio.run(main(args.users, args.rounds, args.warmup, args.together))
