@@ -110,6 +110,7 @@ class Router:
         self._writer: asyncio.Lock | None = asyncio.Lock() if one_writer else None
         self._writer_connection: AsyncConnection | None = None  # one_writer: the turns' own
         self._held: AsyncConnection | None = None  # while a write turn is held: its connection
+        self._closed = False  # `close` was called
         self.writer_wait = 0.0  # seconds transactions spent waiting for their turn (a measure)
         taken = self._writer.locked if self._writer is not None else None
         self._receiving = Batches(self._store_received, self._write_turn, taken)
@@ -131,6 +132,9 @@ class Router:
         asked = time.perf_counter()
         async with self._writer:
             self.writer_wait += time.perf_counter() - asked
+            if self._closed:  # a write still finishing at a stop: on the pool's
+                yield None
+                return
             connection = self._writer_connection
             if connection is None or connection.closed or connection.invalidated:
                 connection = self._writer_connection = await self.stores.engine.connect()
@@ -145,10 +149,16 @@ class Router:
                 self._held = None
 
     async def close(self) -> None:
-        """The write turns' connection goes back to the pool (before the engine is disposed)."""
-        connection, self._writer_connection = self._writer_connection, None
-        if connection is not None:
-            await connection.close()
+        """The write turns' connection goes back to the pool (before the engine is disposed),
+        in a turn of its own: never under a transaction still finishing (a group commit the
+        stop did not cancel). Writes after this take one from the pool each."""
+        if self._writer is None:
+            return
+        async with self._writer:
+            self._closed = True
+            connection, self._writer_connection = self._writer_connection, None
+            if connection is not None:
+                await connection.close()
 
     async def receive(self, events: Sequence[Event]) -> list[Event]:
         """Store received updates durably; returns those still to be answered, in order (new

@@ -112,3 +112,5 @@ async def test_write_turns_share_one_connection_and_a_failure_closes_it(
     finally:
         await router.close()
     assert router._writer_connection is None
+    assert await jordan.command("help")  # a write after the close takes a pooled connection
+    assert router._writer_connection is None
