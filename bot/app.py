@@ -120,7 +120,6 @@ class MendBot:
         self.update_engine: AsyncEngine | None = None  # SQLite: the updates' own, inline
         self.runtime: Runtime | None = None
         self.intake: Intake | None = None
-        self.router: Router | None = None
         self.poller: Poller | None = None
         self.endpoint: WebhookEndpoint | None = None
         self.api: BotApi | None = None
@@ -164,7 +163,7 @@ class MendBot:
         token, base_url = await self._telegram()
         self.runtime = make_runtime(self.settings.bot_runtime, token, base_url)
         username = await self.runtime.initialize()
-        self.router = router = Router(
+        router = Router(
             store_factory(session_factory(self.update_engine)),
             bot_info(self.settings, username),
             self.clock.now,
@@ -425,8 +424,6 @@ class MendBot:
         await self._stop_receiving()
         if self.intake is not None:
             await self.intake.stop()
-        if self.router is not None:
-            await self.router.close()
         if self.runtime is not None:
             await self.runtime.close()
         if self.api is not None:

@@ -15,8 +15,6 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from flows.account import language, mydata, onboarding, preferences
 from flows.booking import availability
 from flows.booking import staff as booking_staff
@@ -101,16 +99,11 @@ class Router:
         """`one_writer` (SQLite): updates of different chats are handled at once, but their
         write transactions take turns in this process, so none waits in SQLite's busy handler
         or fails with "database is locked". This is not the chat's `turn`: that keeps one
-        chat's updates in order across processes; this keeps SQLite to one writer. Taking
-        turns, they all run on one connection, kept open (`close` at the end): checking one out
-        of the pool for each cost more than the transaction's statements."""
+        chat's updates in order across processes; this keeps SQLite to one writer."""
         self.stores = stores
         self.bot = bot
         self.clock = clock
         self._writer: asyncio.Lock | None = asyncio.Lock() if one_writer else None
-        self._writer_connection: AsyncConnection | None = None  # one_writer: the turns' own
-        self._held: AsyncConnection | None = None  # while a write turn is held: its connection
-        self._closed = False  # `close` was called
         self.writer_wait = 0.0  # seconds transactions spent waiting for their turn (a measure)
         taken = self._writer.locked if self._writer is not None else None
         self._receiving = Batches(self._store_received, self._write_turn, taken)
@@ -121,44 +114,16 @@ class Router:
         self._turn_file = sqlite_file(stores.engine)  # its bytes are the chats' turns
 
     @contextlib.asynccontextmanager
-    async def _write_turn(self) -> AsyncIterator[AsyncConnection | None]:
-        """This process's write turn (one_writer) and the connection its transaction runs on,
-        or nothing to wait for (None: the pool's). Held only for one transaction, never across
-        a Bot API call, so a slow send holds no other chat up. After an error the connection
-        is closed and the next turn opens another: nothing of a failed one can linger."""
+    async def _write_turn(self) -> AsyncIterator[None]:
+        """This process's write turn (one_writer), or nothing to wait for. Held only for one
+        transaction, never across a Bot API call, so a slow send holds no other chat up."""
         if self._writer is None:
-            yield None
+            yield
             return
         asked = time.perf_counter()
         async with self._writer:
             self.writer_wait += time.perf_counter() - asked
-            if self._closed:  # a write still finishing at a stop: on the pool's
-                yield None
-                return
-            connection = self._writer_connection
-            if connection is None or connection.closed or connection.invalidated:
-                connection = self._writer_connection = await self.stores.engine.connect()
-            self._held = connection
-            try:
-                yield connection
-            except BaseException:
-                self._writer_connection = None
-                await connection.close()
-                raise
-            finally:
-                self._held = None
-
-    async def close(self) -> None:
-        """The write turns' connection goes back to the pool (before the engine is disposed),
-        in a turn of its own: never under a transaction still finishing (a group commit the
-        stop did not cancel). Writes after this take one from the pool each."""
-        if self._writer is None:
-            return
-        async with self._writer:
-            self._closed = True
-            connection, self._writer_connection = self._writer_connection, None
-            if connection is not None:
-                await connection.close()
+            yield
 
     async def receive(self, events: Sequence[Event]) -> list[Event]:
         """Store received updates durably; returns those still to be answered, in order (new
@@ -176,7 +141,7 @@ class Router:
         return [e for e in events if e.update_id in received.due]
 
     async def _store_received(self, rows: list[dict[str, Any]]) -> inbox.Received:
-        async with self.stores.writes(self._held) as writes:  # in the write turn (Batches)
+        async with self.stores.writes() as writes:
             received = await inbox.store_received(writes, rows, self.clock())
         self._stored_here |= received.stored
         return received
@@ -222,7 +187,7 @@ class Router:
                 self._stored_here.discard(row.update_id)
                 taken -= 1  # this take-up was counted when it was stored
             elif row.replies is None and taken < MAX_ATTEMPTS:
-                async with self._write_turn() as connection, self.stores(connection) as store:
+                async with self._write_turn(), self.stores() as store:
                     await inbox.count_attempt(store, row.update_id)
                     await store.commit()
             try:
@@ -249,7 +214,7 @@ class Router:
         unchecked = event.update_id in self._unchecked
         self._unchecked.discard(event.update_id)
         try:
-            async with self._write_turn() as connection, self.stores(connection) as store:
+            async with self._write_turn(), self.stores() as store:
                 chat = event.chat_id if unchecked else None  # and nothing older waits
                 if not await store.claim_update(event.update_id, now, chat):
                     if chat is not None and await inbox.older_waiting(store, chat, event.update_id):
@@ -278,7 +243,7 @@ class Router:
         """A failed update is answered with an apology and not tried again (a retry could
         double what the person sees); if even that can't be stored, the next start retries."""
         try:
-            async with self._write_turn() as connection, self.stores(connection) as store:
+            async with self._write_turn(), self.stores() as store:
                 await store.claim_update(event.update_id, now)
                 await inbox.record_replies(store, event.update_id, replies_to_json(replies), now)
                 await store.commit()
@@ -292,7 +257,7 @@ class Router:
         await self._answering.add([update_id])
 
     async def _forget_answered(self, update_ids: list[int]) -> None:
-        async with self.stores.writes(self._held) as writes:  # in the write turn (Batches)
+        async with self.stores.writes() as writes:
             await inbox.answered(writes, update_ids)
 
     async def waiting(self) -> list[tuple[int, int]]:

@@ -335,16 +335,14 @@ def _insert_new(dialect: str, model: type[SQLModel], returning: Any) -> Executab
 class Stores:
     """`async with stores() as store`: a Store on a session of its own, rolled back unless
     committed. `async with stores.writes() as core`: a bare transaction for Core statements,
-    committed when the block ends without an error. Either runs on a connection of the pool,
-    or on `connection` when given (one the caller keeps, out of any transaction)."""
+    committed when the block ends without an error."""
 
     def __init__(self, sessions: SessionFactory) -> None:
         self.sessions = sessions
 
     @asynccontextmanager
-    async def __call__(self, connection: AsyncConnection | None = None) -> AsyncIterator[Store]:
-        session = self.sessions() if connection is None else self.sessions(bind=connection)
-        async with session:
+    async def __call__(self) -> AsyncIterator[Store]:
+        async with self.sessions() as session:
             yield Store(session)
 
     @property
@@ -354,12 +352,8 @@ class Stores:
         return engine
 
     @asynccontextmanager
-    async def writes(self, connection: AsyncConnection | None = None) -> AsyncIterator[Core]:
-        if connection is None:
-            async with self.engine.begin() as pooled:
-                yield Core(pooled)
-            return
-        async with connection.begin():
+    async def writes(self) -> AsyncIterator[Core]:
+        async with self.engine.begin() as connection:
             yield Core(connection)
 
 

@@ -30,7 +30,7 @@ class Batches(Generic[Item, Result]):
     def __init__(
         self,
         write: Callable[[list[Item]], Awaitable[Result]],
-        turn: Callable[[], AbstractAsyncContextManager[Any]],
+        turn: Callable[[], AbstractAsyncContextManager[None]],
         taken: Callable[[], bool] | None = None,
     ) -> None:
         """`taken`: whether the turn is held right now. When given, a caller that finds it

@@ -6,7 +6,6 @@ import logging
 from datetime import datetime
 
 import pytest
-from sqlalchemy import event
 from sqlmodel import select
 
 import flows.router as router_module
@@ -14,11 +13,9 @@ from bot.clock import FakeClock
 from bot.demo import CLIENT, TRAINER, seed_demo_centre
 from flows.engine.conversation import Command, Context
 from flows.engine.core import Event, EventKind, Send
-from flows.router import Router
 from storage.db import SessionFactory
 from storage.models import Outbox, Person
-from storage.repo import store_factory
-from tests.flows.harness import BOT, User, make_router
+from tests.flows.harness import User, make_router
 
 
 async def test_a_failing_update_apologises_and_logs_no_data(
@@ -79,38 +76,3 @@ async def _set_unreachable(sessions: SessionFactory, value: datetime | None) -> 
         was, jordan.unreachable_at = jordan.unreachable_at, value
         await session.commit()
     return was
-
-
-async def test_write_turns_share_one_connection_and_a_failure_closes_it(
-    sessions: SessionFactory, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """With one writer (SQLite), every write transaction runs on the turns' own connection
-    instead of one from the pool each time; one that fails closes it, so whatever state the
-    failure left on it is gone, and the next turn opens another."""
-    await seed_demo_centre(sessions, "Europe/London", clock.now())
-    router = Router(store_factory(sessions), BOT, clock.now, one_writer=True)
-    checkouts: list[object] = []
-    event.listen(sessions.kw["bind"].sync_engine, "checkout", lambda *a: checkouts.append(a))
-    jordan = User(router, CLIENT.user_id)
-    try:
-        assert await jordan.command("help")
-        assert await jordan.command("help")
-        assert len(checkouts) == 1
-        first = router._writer_connection
-        assert first is not None and not first.closed
-
-        async def explode(ctx: Context) -> None:
-            raise ValueError("a flow failed")
-
-        monkeypatch.setitem(
-            router_module.COMMANDS, "boom", Command("boom", explode, also=frozenset({"client"}))
-        )
-        assert "went wrong" in str(await jordan.command("boom"))  # the apology
-        assert first.closed
-        assert await jordan.command("help")
-        assert router._writer_connection is not None and not router._writer_connection.closed
-    finally:
-        await router.close()
-    assert router._writer_connection is None
-    assert await jordan.command("help")  # a write after the close takes a pooled connection
-    assert router._writer_connection is None

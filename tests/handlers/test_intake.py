@@ -293,7 +293,6 @@ async def test_chats_are_handled_at_once_on_one_database_each_in_order(
         )
     await drained(intake)
     await intake.stop()
-    await router.close()
     assert outcomes == ["answered"] * 100
     assert runtime.overlaps == []
     assert runtime.order == {c: [100 * c + r for r in range(5)] for c in chats}
@@ -347,15 +346,14 @@ async def test_two_intakes_on_one_database_take_turns_on_each_chat(
     locks alone would let both intakes in."""
     watched, outcomes = Watched(), []
     sqlite = (await _dialect(seeded)) == "sqlite"
-    routers = [Router(store_factory(seeded), BOT, clock.now, one_writer=sqlite) for _ in "ab"]
     intakes = [
         Intake(
             Runtime(),
-            watched.watch(router),
+            watched.watch(Router(store_factory(seeded), BOT, clock.now, one_writer=sqlite)),
             lambda outcome, _: outcomes.append(outcome),
             concurrency=4,
         )
-        for router in routers
+        for _ in range(2)
     ]
     chats = [2000 + n for n in range(6)]
     for round_ in range(6):  # stored first, so both intakes find work on every chat at once
@@ -367,8 +365,6 @@ async def test_two_intakes_on_one_database_take_turns_on_each_chat(
     for intake in intakes:
         await drained(intake)
         await intake.stop()
-    for router in routers:
-        await router.close()
     assert watched.overlaps == []
     assert watched.order == {c: [100 * c + r for r in range(6)] for c in chats}
     assert outcomes.count("answered") == len(chats) * 6
