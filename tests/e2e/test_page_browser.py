@@ -206,21 +206,22 @@ async def test_the_drawer_on_a_phone(app: MendBot, browser: Browser) -> None:
     phone = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
     tab = await _open(browser, app.sandbox.base_url, "phone", **phone)
     page = tab.page
-    side = page.locator("#side")
 
-    async def drawer_open() -> bool:
-        box = await side.bounding_box()
-        return box is not None and box["x"] >= 0
+    async def drawer(shown: bool) -> None:
+        """Waits (up to WAIT_MS) until the drawer has slid in or out: its transition takes
+        longer on a loaded machine."""
+        left = "document.querySelector('#side').getBoundingClientRect().x"
+        await page.wait_for_function(
+            f"() => ({left} >= 0) === {str(shown).lower()}", timeout=WAIT_MS
+        )
 
     await expect(page.locator("#app")).to_have_class(re.compile("side-open"))  # pick first
-    await page.wait_for_timeout(300)  # the slide-in transition
-    assert await drawer_open()
+    await drawer(shown=True)
     await tab.shot("drawer")
 
     await tab.pick("Jordan")
     await expect(page.locator("#app")).not_to_have_class(re.compile("side-open"))
-    await page.wait_for_timeout(300)
-    assert not await drawer_open()
+    await drawer(shown=False)
     await page.locator("#start-btn").click()
     await tab.wait_bot("/progress")
     await tab.send("/checkin")
@@ -230,10 +231,10 @@ async def test_the_drawer_on_a_phone(app: MendBot, browser: Browser) -> None:
     assert width <= 0  # nothing wider than the phone
 
     await page.locator("#menu-btn").click()
-    await page.wait_for_timeout(300)
-    assert await drawer_open()
+    await drawer(shown=True)
     await tab.pick("Sam")  # switching closes it again
     await expect(page.locator("#app")).not_to_have_class(re.compile("side-open"))
+    await drawer(shown=False)
     assert tab.failures == []
 
 
