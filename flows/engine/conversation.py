@@ -198,12 +198,12 @@ async def give(ctx: Context, answer: Answer) -> None:
     try:
         result = await flow.run_answer(ctx, step, data, answer)
     except Retry as retry:
-        _save(ctx, flow, data)
         ctx.say(retry.hint)
-        await _ask(ctx, flow, step, data)
+        await _ask(ctx, flow, step, data)  # which saves the data
         return
-    _save(ctx, flow, data)
-    if not isinstance(result, Stay):
+    if isinstance(result, Stay):
+        _save(ctx, flow, data)  # the others save it (asking the next step) or replace it
+    else:
         _record_press(ctx, answer, before)
     await _apply(ctx, flow, data, result)
 
