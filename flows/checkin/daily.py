@@ -470,7 +470,9 @@ async def answer_note(ctx: Context, data: Data, answer: Answer) -> Result:
         if len(note) > NOTE_MAX:
             raise Retry(ctx.t("ci_note_long"))
     data.record(note=note)
-    await _conclude(ctx, data, await _assess(ctx, data), status="done")
+    history = await _history(ctx, data.date)  # read once for the assessment and the alerts
+    assessment = await _assess(ctx, data, history)
+    await _conclude(ctx, data, assessment, status="done", history=history)
     return Done()
 
 
@@ -544,19 +546,28 @@ async def _history(ctx: Context, today: date) -> list[Checkin]:
     return await checkins_between(ctx.store, client_id, first, today - timedelta(days=1))
 
 
-async def _assess(ctx: Context, data: Data) -> Assessment:
-    rows = await _history(ctx, data.date)
+async def _assess(ctx: Context, data: Data, rows: list[Checkin] | None = None) -> Assessment:
+    """Today's answers against the history (`rows`: the earlier check-ins, if read already)."""
+    rows = await _history(ctx, data.date) if rows is None else rows
     history = [day for row in rows if (day := _history_day(row)) is not None]
     return assess(Client(post_op=data.post_op), data.day(), history, ctx.bot.thresholds)
 
 
-async def _conclude(ctx: Context, data: Data, assessment: Assessment, *, status: str) -> None:
-    """Write the day's check-in, raise what is new, and (once finished) show the summary."""
+async def _conclude(
+    ctx: Context,
+    data: Data,
+    assessment: Assessment,
+    *,
+    status: str,
+    history: list[Checkin] | None = None,
+) -> None:
+    """Write the day's check-in, raise what is new, and (once finished) show the summary.
+    `history`: the earlier days' check-ins, if read already (today's write doesn't touch them)."""
     person = ctx.person
     if person is None or person.id is None:
         return
     row = await _write(ctx, person.id, data, assessment, status)
-    history = await _history(ctx, data.date)
+    history = await _history(ctx, data.date) if history is None else history
     days = [_series_day(r) for r in [*history, row]]
     fresh = tuple(rule for rule in assessment.rules if rule not in data.raised)
     if fresh:
