@@ -627,9 +627,11 @@ def _told(ctx: Context, severity: str) -> str:
 async def _share_note(ctx: Context, person: Person, data: Data) -> None:
     """Q10 goes to the trainer as written, behind a neutral first line."""
     note = data.answers.note
+    if not note:
+        return
     profile = await ctx.store.profile(person.id or 0)
     trainer = await ctx.store.person(profile.trainer_id) if profile else None
-    if note and trainer is not None:
+    if trainer is not None:
         await notify_person(
             ctx, trainer, "ci_note_for_trainer", about=[person.id], client=person.name, note=note
         )
