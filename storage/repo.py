@@ -71,8 +71,7 @@ class Core:
         (by another process at the same moment, too) is skipped by the database, not an error.
         One row (a dict) or many (a list); `returning`: a column of the rows inserted."""
         connection = await self.connection()
-        statement = _insert_new(connection.dialect.name, model, returning)
-        return await connection.run_sync(_execute, statement, rows)
+        return await self.core(_insert_new(connection.dialect.name, model, returning), rows)
 
 
 class Store(Core):
