@@ -141,8 +141,8 @@ class Router:
         return [e for e in events if e.update_id in received.due]
 
     async def _store_received(self, rows: list[dict[str, Any]]) -> inbox.Received:
-        async with self.stores.writes() as writes:
-            received = await inbox.store_received(writes, rows, self.clock())
+        now = self.clock()
+        received = await self.stores.write(lambda c: inbox.store_received(c, rows, now))
         self._stored_here |= received.stored
         return received
 
@@ -215,23 +215,29 @@ class Router:
         self._unchecked.discard(event.update_id)
         try:
             async with self._write_turn(), self.stores() as store:
-                chat = event.chat_id if unchecked else None  # and nothing older waits
-                if not await store.claim_update(event.update_id, now, chat):
-                    if chat is not None and await inbox.older_waiting(store, chat, event.update_id):
+                # claimed, and with `unchecked`: nothing older of the chat waits
+                chat = await store.claim_chat(
+                    event.update_id, now, event.chat_id, event.user_id, unchecked
+                )
+                if chat is None:
+                    older = unchecked and await inbox.older_waiting(
+                        store, event.chat_id, event.update_id
+                    )
+                    if older:
                         return None  # still in `_stored_here`: its attempt stays counted once
                     self._stored_here.discard(event.update_id)
                     log.info("update %d was processed before; skipped", event.update_id)
                     return await _stored_replies(store, event.update_id)
                 self._stored_here.discard(event.update_id)
-                convo, person = await store.chat_of(event.chat_id, event.user_id, now)
-                ctx = Context(event, now, self.bot, store, convo, person, Replies())
+                ctx = Context(event, now, self.bot, store, *chat, Replies())
                 await mark_reachable(ctx)
                 language.refresh_menu(ctx)
                 await route(ctx)
                 replies = _with_toast(event, ctx.replies.items)
-                await store.save_chat(ctx.convo)
-                await inbox.record_replies(store, event.update_id, replies_to_json(replies), now)
-                await store.commit()
+                stored = replies_to_json(replies)
+                await store.finish(
+                    ctx.convo, lambda c: inbox.record_replies(c, event.update_id, stored, now)
+                )
         except Exception as exc:
             _log_failure(event, exc)
             failed = _with_toast(event, [Send(t("error", from_telegram(event.language_code)))])
@@ -243,10 +249,9 @@ class Router:
         """A failed update is answered with an apology and not tried again (a retry could
         double what the person sees); if even that can't be stored, the next start retries."""
         try:
-            async with self._write_turn(), self.stores() as store:
-                await store.claim_update(event.update_id, now)
-                await inbox.record_replies(store, event.update_id, replies_to_json(replies), now)
-                await store.commit()
+            stored = replies_to_json(replies)
+            async with self._write_turn():
+                await self.stores.write(lambda c: inbox.settle(c, event.update_id, stored, now))
         except Exception as exc:
             log.error("update %d: could not record its failure (%s)", event.update_id, _name(exc))
 
@@ -257,8 +262,7 @@ class Router:
         await self._answering.add([update_id])
 
     async def _forget_answered(self, update_ids: list[int]) -> None:
-        async with self.stores.writes() as writes:
-            await inbox.answered(writes, update_ids)
+        await self.stores.write(lambda c: inbox.answered(c, update_ids))
 
     async def waiting(self) -> list[tuple[int, int]]:
         """(chat id, update id) of every update stored and not answered, oldest first: what a

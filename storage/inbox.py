@@ -16,10 +16,11 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import BindParameter, bindparam, delete, update
+from sqlalchemy.engine import Connection
 from sqlmodel import col, select
 
-from storage.models import InboxUpdate
-from storage.repo import Core, Store
+from storage.models import InboxUpdate, ProcessedUpdate
+from storage.repo import Core, Store, insert_new
 
 # Built once: they run for every update, and building a statement costs more CPU than running it.
 _IDS: BindParameter[int] = bindparam("ids", expanding=True)
@@ -66,7 +67,9 @@ class Received(NamedTuple):
     stored: set[int]  # stored just now
 
 
-async def store_received(store: Core, rows: Sequence[dict[str, Any]], now: datetime) -> Received:
+def store_received(
+    connection: Connection, rows: Sequence[dict[str, Any]], now: datetime
+) -> Received:
     """Store new updates ({update_id, chat_id, event}). `due` has the new ones and those
     already waiting (Telegram sends an update again when the process that stored it died before
     answering 200, and then nobody else may know of it).
@@ -84,27 +87,36 @@ async def store_received(store: Core, rows: Sequence[dict[str, Any]], now: datet
         {**row, "received_at": now, "attempts": 1}
         for row in {r["update_id"]: r for r in rows}.values()
     ]
-    inserted = await store.insert_new(InboxUpdate, values, col(InboxUpdate.update_id))
+    inserted = insert_new(connection, InboxUpdate, values, col(InboxUpdate.update_id))
     stored = set(inserted.scalars())
     known = {row["update_id"] for row in values} - stored
     if not known:
         return Received(stored, stored)
-    waiting = await store.core(_WAITING, {"ids": list(known)})
+    waiting = connection.execute(_WAITING, {"ids": list(known)})
     return Received(stored | set(waiting.scalars()), stored)
 
 
-async def record_replies(
-    store: Core, update_id: int, replies: list[dict[str, Any]], now: datetime
+def record_replies(
+    connection: Connection, update_id: int, replies: list[dict[str, Any]], now: datetime
 ) -> None:
     """The update's answer, in the transaction of its effects (an update handled without an
     inbox row, as in unit tests, just has nothing to record)."""
-    await store.core(_REPLIES, {"id": update_id, "new_replies": replies, "now": now})
+    connection.execute(_REPLIES, {"id": update_id, "new_replies": replies, "now": now})
 
 
-async def answered(store: Core, update_ids: Sequence[int]) -> None:
+def settle(
+    connection: Connection, update_id: int, replies: list[dict[str, Any]], now: datetime
+) -> None:
+    """The update counts as handled (its id is claimed, if nobody claimed it before) with
+    these replies: the apology of one that failed."""
+    insert_new(connection, ProcessedUpdate, {"update_id": update_id, "processed_at": now})
+    record_replies(connection, update_id, replies, now)
+
+
+def answered(connection: Connection, update_ids: Sequence[int]) -> None:
     """Their replies went out: nothing of these updates is kept (processed_update keeps the
     ids)."""
-    await store.core(_ANSWERED, {"ids": list(update_ids)})
+    connection.execute(_ANSWERED, {"ids": list(update_ids)})
 
 
 async def waiting(store: Store) -> list[InboxUpdate]:

@@ -9,12 +9,14 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from functools import cache
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, TypeVar
 
 from sqlalchemy import CursorResult, Executable, bindparam, delete, exists, func, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.orm import Session
+from sqlalchemy.util import greenlet_spawn
 from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -35,6 +37,7 @@ from storage.models import (
 
 Rows = dict[str, Any] | list[dict[str, Any]]
 """A statement's parameters: one row, or many (executemany)."""
+T = TypeVar("T")
 
 
 class Attachment(NamedTuple):
@@ -71,7 +74,7 @@ class Core:
         (by another process at the same moment, too) is skipped by the database, not an error.
         One row (a dict) or many (a list); `returning`: a column of the rows inserted."""
         connection = await self.connection()
-        return await self.core(_insert_new(connection.dialect.name, model, returning), rows)
+        return await connection.run_sync(insert_new, model, rows, returning)
 
 
 class Store(Core):
@@ -85,6 +88,9 @@ class Store(Core):
     async def commit(self) -> None:
         self._connection = None
         await self.session.commit()
+        await self._after_commit()
+
+    async def _after_commit(self) -> None:
         if self.erased:
             self.erased = False
             await scrub(self.session)
@@ -107,14 +113,15 @@ class Store(Core):
 
         With `chat_id`: also False (nothing recorded) while an older update of the chat waits
         in the inbox, which is to be handled first (flows/router.py `handle`)."""
-        row = {"update_id": update_id, "processed_at": now}
-        if chat_id is None:
-            claimed = await self.insert_new(ProcessedUpdate, row)
-        else:
-            connection = await self.connection()
-            statement = _claim_unless_behind(connection.dialect.name)
-            claimed = await self.core(statement, {**row, "chat_id": chat_id})
-        return bool(claimed.rowcount)
+        return await self.session.run_sync(_claim, update_id, now, chat_id)
+
+    async def claim_chat(
+        self, update_id: int, now: datetime, chat_id: int, user_id: int, unchecked: bool
+    ) -> tuple[Conversation, Person | None] | None:
+        """`claim_update` (with the chat if `unchecked`), then, if claimed, `chat_of`: what
+        every update asks first, in one step into the database instead of three. None: not
+        claimed."""
+        return await self.session.run_sync(_claim_chat, update_id, now, chat_id, user_id, unchecked)
 
     async def last_update_id(self) -> int:
         """The highest update id processed (0 if none): a new sandbox numbers on from it."""
@@ -180,49 +187,27 @@ class Store(Core):
     async def conversation(self, chat_id: int, user_id: int, now: datetime) -> Conversation:
         """The chat's state, locked until commit on PostgreSQL (FOR UPDATE), so two processes
         handling one chat's updates take turns instead of overwriting each other."""
-        convo = (await self.session.exec(_CONVERSATION, params={"chat": chat_id})).first()
-        if convo is None:
-            convo = Conversation(chat_id=chat_id, user_id=user_id, data={}, updated_at=now)
-            self.session.add(convo)
-        return convo
+        return await self.session.run_sync(_conversation, chat_id, user_id, now)
 
     async def save_chat(self, convo: Conversation) -> None:
         """The conversation's changes (every update makes some) as one plain UPDATE instead of
         the session's flush, whose bookkeeping costs more than the statement; a new one, or
         one being deleted, is left to the session. The object leaves the session after."""
-        if convo not in self.session or convo in self.session.new or convo in self.session.deleted:
-            return
-        if not self.session.is_modified(convo):
-            return
-        await self.core(
-            _SAVE_CHAT,
-            {
-                "key": convo.chat_id,
-                "new_user_id": convo.user_id,
-                "new_flow": convo.flow,
-                "new_step": convo.step,
-                "new_data": convo.data,
-                "new_version": convo.version,
-                "new_offered": convo.offered,
-                "new_updated_at": convo.updated_at,
-                "new_locale": convo.locale,
-            },
-        )
-        self.session.expunge(convo)
+        await self.session.run_sync(_save_chat, convo)
 
     async def chat_of(
         self, chat_id: int, user_id: int, now: datetime
     ) -> tuple[Conversation, Person | None]:
         """`conversation` and `person_by_user` at once: one statement for every update (the
         person rides along on the conversation's row; only a first message asks twice)."""
-        found = (
-            await self.session.exec(_CHAT_OF, params={"chat": chat_id, "user": user_id})
-        ).first()
-        if found is None:
-            convo = await self.conversation(chat_id, user_id, now)
-            return convo, await self.person_by_user(user_id)
-        convo, person = found
-        return convo, person
+        return await self.session.run_sync(_chat_of, chat_id, user_id, now)
+
+    async def finish(self, convo: Conversation, last: Callable[[Connection], object]) -> None:
+        """The end of every update in one step into the database: `save_chat`, `last` (plain
+        statements on the transaction's connection), then `commit`."""
+        self._connection = None
+        await self.session.run_sync(_finish, convo, last)
+        await self._after_commit()
 
     # outbox ----------------------------------------------------------------------------------
     async def enqueue(
@@ -275,6 +260,76 @@ class Store(Core):
 
 def _execute(connection: Connection, statement: Executable, rows: Rows | None) -> Any:
     return connection.execute(statement, rows)
+
+
+# The steps every update takes, each run in one go on the sync session (`AsyncSession.run_sync`).
+def _claim(session: Session, update_id: int, now: datetime, chat_id: int | None) -> bool:
+    row = {"update_id": update_id, "processed_at": now}
+    connection = session.connection()
+    if chat_id is None:
+        return bool(insert_new(connection, ProcessedUpdate, row).rowcount)
+    statement = _claim_unless_behind(connection.dialect.name)
+    return bool(connection.execute(statement, {**row, "chat_id": chat_id}).rowcount)
+
+
+def _claim_chat(
+    session: Session, update_id: int, now: datetime, chat_id: int, user_id: int, unchecked: bool
+) -> tuple[Conversation, Person | None] | None:
+    if not _claim(session, update_id, now, chat_id if unchecked else None):
+        return None
+    return _chat_of(session, chat_id, user_id, now)
+
+
+def _chat_of(
+    session: Session, chat_id: int, user_id: int, now: datetime
+) -> tuple[Conversation, Person | None]:
+    found = session.execute(_CHAT_OF, {"chat": chat_id, "user": user_id}).first()
+    if found is None:
+        convo = _conversation(session, chat_id, user_id, now)
+        return convo, session.execute(_PERSON_BY_USER, {"user": user_id}).scalar()
+    convo, person = found
+    return convo, person
+
+
+def _conversation(session: Session, chat_id: int, user_id: int, now: datetime) -> Conversation:
+    convo: Conversation | None = session.execute(_CONVERSATION, {"chat": chat_id}).scalar()
+    if convo is None:
+        convo = Conversation(chat_id=chat_id, user_id=user_id, data={}, updated_at=now)
+        session.add(convo)
+    return convo
+
+
+def _save_chat(session: Session, convo: Conversation) -> None:
+    if convo not in session or convo in session.new or convo in session.deleted:
+        return
+    if not session.is_modified(convo):
+        return
+    changes = {
+        "key": convo.chat_id,
+        "new_user_id": convo.user_id,
+        "new_flow": convo.flow,
+        "new_step": convo.step,
+        "new_data": convo.data,
+        "new_version": convo.version,
+        "new_offered": convo.offered,
+        "new_updated_at": convo.updated_at,
+        "new_locale": convo.locale,
+    }
+    session.connection().execute(_SAVE_CHAT, changes)
+    session.expunge(convo)
+
+
+def _finish(session: Session, convo: Conversation, last: Callable[[Connection], object]) -> None:
+    _save_chat(session, convo)
+    last(session.connection())
+    session.commit()
+
+
+def insert_new(
+    connection: Connection, model: type[SQLModel], rows: Rows, returning: Any = None
+) -> CursorResult[Any]:
+    """`Core.insert_new` on a plain connection (`Stores.write`)."""
+    return connection.execute(_insert_new(connection.dialect.name, model, returning), rows)
 
 
 StoreFactory = Callable[[], AbstractAsyncContextManager[Store]]
@@ -333,8 +388,8 @@ def _insert_new(dialect: str, model: type[SQLModel], returning: Any) -> Executab
 
 class Stores:
     """`async with stores() as store`: a Store on a session of its own, rolled back unless
-    committed. `async with stores.writes() as core`: a bare transaction for Core statements,
-    committed when the block ends without an error."""
+    committed. `await stores.write(work)`: a bare transaction for Core statements, committed
+    when `work` returns."""
 
     def __init__(self, sessions: SessionFactory) -> None:
         self.sessions = sessions
@@ -350,10 +405,17 @@ class Stores:
         engine: AsyncEngine = self.sessions.kw["bind"]
         return engine
 
-    @asynccontextmanager
-    async def writes(self) -> AsyncIterator[Core]:
-        async with self.engine.begin() as connection:
-            yield Core(connection)
+    async def write(self, work: Callable[[Connection], T]) -> T:
+        """`work` (plain Core statements on the connection it is given) in a bare transaction
+        of its own, committed unless it raises. It runs in one go: for the writes every update
+        makes (storing it, forgetting it once answered), stepping in and out of the event loop
+        for the connection, the transaction and each statement cost more than the statements."""
+        return await greenlet_spawn(_in_transaction, self.engine.sync_engine, work)
+
+
+def _in_transaction(engine: Engine, work: Callable[[Connection], T]) -> T:
+    with engine.begin() as connection:
+        return work(connection)
 
 
 def store_factory(sessions: SessionFactory) -> Stores:

@@ -7,12 +7,14 @@ import asyncio
 import sys
 from datetime import timedelta
 
+import pytest
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import FakeClock
 from storage.db import SessionFactory, chat_turn, exclusive, make_engine, session_factory
-from storage.models import Conversation
-from storage.repo import Store
+from storage.models import Conversation, ProcessedUpdate
+from storage.repo import Store, insert_new, store_factory
 
 
 async def test_update_ids_are_claimed_once_then_forgotten(
@@ -126,3 +128,39 @@ async def test_one_process_at_a_time_holds_a_chat(engine: AsyncEngine, db_url: s
         assert await told(after) == "got"
     for child in (waiting, other_chat, after):
         await asyncio.wait_for(child.wait(), 30)
+
+
+async def test_a_write_commits_when_its_work_returns_and_leaves_nothing_when_it_raises(
+    sessions: SessionFactory, clock: FakeClock
+) -> None:
+    """`Stores.write` runs plain statements in one go, in a transaction of its own (storing
+    and forgetting updates): all of it or none."""
+    stores = store_factory(sessions)
+    row = {"update_id": 41, "processed_at": clock.now()}
+
+    def claim_then_fail(connection: Connection) -> None:
+        insert_new(connection, ProcessedUpdate, {**row, "update_id": 42})
+        raise RuntimeError("the work failed")
+
+    assert (await stores.write(lambda c: insert_new(c, ProcessedUpdate, row))).rowcount == 1
+    with pytest.raises(RuntimeError):
+        await stores.write(claim_then_fail)
+    async with stores() as store:
+        assert await store.last_update_id() == 41
+        assert not await store.claim_update(41, clock.now())
+        assert await store.claim_update(42, clock.now())  # 42 was rolled back
+
+
+async def test_the_first_step_of_an_update_claims_it_then_reads_its_chat(
+    sessions: SessionFactory, clock: FakeClock
+) -> None:
+    """`claim_chat`: a new chat gets a conversation; a redelivered update reads nothing."""
+    async with sessions() as session:
+        store = Store(session)
+        chat = await store.claim_chat(5, clock.now(), 777, 777, unchecked=True)
+        assert chat is not None
+        convo, person = chat
+        assert (convo.chat_id, person) == (777, None)
+        await store.finish(convo, lambda c: None)
+        assert await store.claim_chat(5, clock.now(), 777, 777, unchecked=False) is None
+        assert (await store.conversation(777, 777, clock.now())).chat_id == 777
