@@ -19,8 +19,8 @@ from sqlalchemy import BindParameter, bindparam, delete, update
 from sqlalchemy.engine import Connection
 from sqlmodel import col, select
 
-from storage.models import InboxUpdate, ProcessedUpdate
-from storage.repo import Core, Store, insert_new
+from storage.models import InboxUpdate
+from storage.repo import Core, Store, claim, insert_new
 
 # Built once: they run for every update, and building a statement costs more CPU than running it.
 _IDS: BindParameter[int] = bindparam("ids", expanding=True)
@@ -109,7 +109,7 @@ def settle(
 ) -> None:
     """The update counts as handled (its id is claimed, if nobody claimed it before) with
     these replies: the apology of one that failed."""
-    insert_new(connection, ProcessedUpdate, {"update_id": update_id, "processed_at": now})
+    claim(connection, update_id, now)
     record_replies(connection, update_id, replies, now)
 
 

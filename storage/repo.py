@@ -262,14 +262,20 @@ def _execute(connection: Connection, statement: Executable, rows: Rows | None) -
     return connection.execute(statement, rows)
 
 
-# The steps every update takes, each run in one go on the sync session (`AsyncSession.run_sync`).
-def _claim(session: Session, update_id: int, now: datetime, chat_id: int | None) -> bool:
+def claim(
+    connection: Connection, update_id: int, now: datetime, chat_id: int | None = None
+) -> bool:
+    """`Store.claim_update` on a plain connection (`Stores.write`)."""
     row = {"update_id": update_id, "processed_at": now}
-    connection = session.connection()
     if chat_id is None:
         return bool(insert_new(connection, ProcessedUpdate, row).rowcount)
     statement = _claim_unless_behind(connection.dialect.name)
     return bool(connection.execute(statement, {**row, "chat_id": chat_id}).rowcount)
+
+
+# The steps every update takes, each run in one go on the sync session (`AsyncSession.run_sync`).
+def _claim(session: Session, update_id: int, now: datetime, chat_id: int | None) -> bool:
+    return claim(session.connection(), update_id, now, chat_id)
 
 
 def _claim_chat(
