@@ -56,7 +56,9 @@ class PtbRuntime:
             token,
             base_url=f"{api_base_url}/bot",
             base_file_url=f"{api_base_url}/file/bot",
-            request=HTTPXRequest(connection_pool_size=CONNECTIONS),
+            # A call beyond the pool waits for a free connection: the library's default gives
+            # up after a second ("Request was *not* sent"), and a reply would be lost under load.
+            request=HTTPXRequest(connection_pool_size=CONNECTIONS, pool_timeout=None),
         )
         self.username = ""
 
