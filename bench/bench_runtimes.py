@@ -13,11 +13,15 @@ Each bot runs in a process of its own, as in production, where Telegram does not
 CPU; its CPU time per update is the last column. --together runs it in this process beside the
 sandbox and the simulated people instead, where their work counts against both bots.
 
-    .venv/bin/python bench/bench_runtimes.py [--users 10 50] [--checkins 150] [--together]
+    .venv/bin/python bench/bench_runtimes.py [--users 10 50] [--checkins 150] [--pairs 3]
+        [--together]
 
 Every row counts about the same number of check-ins (--checkins; crowds of --users people until
 there are that many, at least --rounds crowds): a row of 10 people over 30 check-ins lasts two
-seconds, too short to tell a change from the shared machine's moods.
+seconds, too short to tell a change from the shared machine's moods. --pairs runs each setting's
+echo and mendbot rows that many times, alternating which goes first, and gives the median of the
+pairs' ratios with their range: on a shared machine one pair's ratio moves by ten points from one
+minute to the next.
 """
 
 from __future__ import annotations
@@ -103,9 +107,9 @@ class Run:
     def p50(self) -> float:
         return statistics.median(self.latencies) * 1000
 
-    def compare(self, reference: Run) -> str:
+    def against(self, reference: Run) -> tuple[float, float]:
         """Updates/s as a share of the reference's, p50 as a multiple of its."""
-        return f"{self.rate / reference.rate:.0%} | {self.p50 / reference.p50:.2f}x"
+        return self.rate / reference.rate, self.p50 / reference.p50
 
     def row(self) -> str:
         ms = sorted(x * 1000 for x in self.latencies)
@@ -458,11 +462,13 @@ async def receive(
     return poller
 
 
-async def main(crowds: list[int], checkins: int, least: int, warmup: int, together: bool) -> None:
+async def main(
+    crowds: list[int], checkins: int, least: int, warmup: int, together: bool, pairs: int
+) -> None:
     where = "all in one process" if together else "each bot in a process of its own"
     print(
         f"about {checkins} check-ins per row (at least {least} crowds), {len(CHECKIN)} updates"
-        f" each, after {warmup} crowd(s) not counted, SQLite, {where}"
+        f" each, after {warmup} crowd(s) not counted, SQLite, {where}, {pairs} pair(s) of rows"
     )
     print("| people | bot | runtime | mode | updates | updates/s | p50 ms | p99 ms | CPU ms |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
@@ -471,17 +477,38 @@ async def main(crowds: list[int], checkins: int, least: int, warmup: int, togeth
         rounds = max(least, -(-checkins // users))
         for runtime in ("ptb", "aiogram"):
             for mode in ("polling", "webhook"):
-                reference = await bench("echo", runtime, mode, users, rounds, warmup, together)
-                print(f"| {users} {reference.row()}", flush=True)
-                ours = await bench("mendbot", runtime, mode, users, rounds, warmup, together)
-                print(f"| {users} {ours.row()}", flush=True)
-                ratios.append(f"| {users} | {runtime} | {mode} | {ours.compare(reference)} |")
+                compared = []
+                for pair in range(pairs):
+                    runs = {}
+                    for bot in PAIR_ORDERS[pair % 2]:
+                        runs[bot] = await bench(bot, runtime, mode, users, rounds, warmup, together)
+                        print(f"| {users} {runs[bot].row()}", flush=True)
+                    compared.append(runs["mendbot"].against(runs["echo"]))
+                ratios.append(f"| {users} | {runtime} | {mode} | {summary(compared)} |")
     print(
         "\nmendbot against the echo in the same run (goals: >= 70 % of its updates/s, p50 <= 1.5x)"
+        + (f"; median of {pairs} pairs (lowest-highest)" if pairs > 1 else "")
     )
     print("| people | runtime | mode | updates/s | p50 |")
     print("| --- | --- | --- | --- | --- |")
     print("\n".join(ratios))
+
+
+# Pairs alternate which bot goes first, so that the machine's drift over a pair (it slows down
+# or speeds up by a fifth within minutes) leans on neither bot.
+PAIR_ORDERS = (("echo", "mendbot"), ("mendbot", "echo"))
+
+
+def summary(compared: Sequence[tuple[float, float]]) -> str:
+    """Updates/s share and p50 multiple: one pair's, or the median of several with their range
+    (each pair's ratio first, then the median: a slow minute affects both rows of its pair)."""
+    shares = [share for share, _ in compared]
+    multiples = [multiple for _, multiple in compared]
+    if len(compared) == 1:
+        return f"{shares[0]:.0%} | {multiples[0]:.2f}x"
+    share = f"{statistics.median(shares):.0%} ({min(shares):.0%}-{max(shares):.0%})"
+    multiple = f"{statistics.median(multiples):.2f}x ({min(multiples):.2f}-{max(multiples):.2f})"
+    return f"{share} | {multiple}"
 
 
 if __name__ == "__main__":
@@ -490,6 +517,9 @@ if __name__ == "__main__":
     parser.add_argument("--checkins", type=int, default=150, help="counted per row, about")
     parser.add_argument("--rounds", type=int, default=3, help="counted crowds per row, at least")
     parser.add_argument("--warmup", type=int, default=1, help="crowds first, not counted")
+    parser.add_argument(
+        "--pairs", type=int, default=1, help="echo and mendbot rows per setting, alternating"
+    )
     parser.add_argument(
         "--together",
         action="store_true",
@@ -501,4 +531,6 @@ if __name__ == "__main__":
     if args.serve:
         asyncio.run(serve(*args.serve))
     else:
-        asyncio.run(main(args.users, args.checkins, args.rounds, args.warmup, args.together))
+        asyncio.run(
+            main(args.users, args.checkins, args.rounds, args.warmup, args.together, args.pairs)
+        )
