@@ -248,7 +248,7 @@ async def _record(router: Router) -> list[list[Reply]]:
         if how == "send":
             event = Event(update_id, user, user, EventKind.COMMAND, text=text, command=text[1:])
         else:
-            message, button = _button(last, text)
+            message, button = button_in(last, text)
             event = Event(
                 update_id,
                 user,
@@ -267,7 +267,8 @@ async def _record(router: Router) -> list[list[Reply]]:
     return transcript
 
 
-def _button(replies: list[Reply], label: str) -> tuple[Send | Edit, Button]:
+def button_in(replies: list[Reply], label: str) -> tuple[Send | Edit, Button]:
+    """The newest message among `replies` with a button labelled `label`, and the button."""
     for reply in reversed(replies):
         if isinstance(reply, Send | Edit):
             for button in (b for row in reply.buttons for b in row if b.text == label):
