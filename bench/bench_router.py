@@ -32,13 +32,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_runtimes import CHECKIN, SANDBOX_BOT_USERNAME, START, button_in, seed_clients
+from bench_runtimes import CHECKIN, SANDBOX_BOT_USERNAME, START, checkin_event, seed_clients
 from sqlalchemy import event as sa_event
 
 from bot.demo import seed_demo_centre
 from bot.proactive import bot_info
 from bot.settings import load_settings
-from flows.engine.core import Event, EventKind, Reply
+from flows.engine.core import Reply
 from flows.router import Router
 from storage.db import make_engine, migrate, session_factory
 from storage.repo import store_factory
@@ -49,22 +49,7 @@ async def check_in(router: Router, user: int, first_update: int) -> None:
     last: list[Reply] = []
     for step, (how, text, _) in enumerate(CHECKIN):
         update_id = first_update + step
-        if how == "send":
-            event = Event(update_id, user, user, EventKind.COMMAND, text=text, command=text[1:])
-        else:
-            message, button = button_in(last, text)
-            event = Event(
-                update_id,
-                user,
-                user,
-                EventKind.BUTTON,
-                payload=button.data or "",
-                callback_id=str(update_id),
-                message_id=update_id,
-                message_text=message.text,
-                button_text=text,
-            )
-        await router.receive([event])
+        await router.receive([checkin_event(update_id, user, how, text, last)])
         async with router.turn(user):
             due = await router.next_due(user, update_id)
             assert due is not None, "the update just stored is due"

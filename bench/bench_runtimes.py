@@ -245,26 +245,30 @@ async def _record(router: Router) -> list[list[Reply]]:
     user, transcript = TRANSCRIPT_USER, []
     last: list[Reply] = []
     for update_id, (how, text, expect) in enumerate(CHECKIN, start=1):
-        if how == "send":
-            event = Event(update_id, user, user, EventKind.COMMAND, text=text, command=text[1:])
-        else:
-            message, button = button_in(last, text)
-            event = Event(
-                update_id,
-                user,
-                user,
-                EventKind.BUTTON,
-                payload=button.data or "",
-                callback_id=str(update_id),
-                message_id=update_id,
-                message_text=message.text,
-                button_text=text,
-            )
-        replies = await router.handle(event)
+        replies = await router.handle(checkin_event(update_id, user, how, text, last))
         assert replies and any(expect in getattr(r, "text", "") for r in replies), (text, replies)
         transcript.append(replies)
         last = replies
     return transcript
+
+
+def checkin_event(update_id: int, user: int, how: str, text: str, last: list[Reply]) -> Event:
+    """A step of CHECKIN as the router receives it: the command typed, or the button labelled
+    `text` pressed on the newest of `last` (the replies to the step before)."""
+    if how == "send":
+        return Event(update_id, user, user, EventKind.COMMAND, text=text, command=text[1:])
+    message, button = button_in(last, text)
+    return Event(
+        update_id,
+        user,
+        user,
+        EventKind.BUTTON,
+        payload=button.data or "",
+        callback_id=str(update_id),
+        message_id=update_id,
+        message_text=message.text,
+        button_text=text,
+    )
 
 
 def button_in(replies: list[Reply], label: str) -> tuple[Send | Edit, Button]:
