@@ -4,16 +4,29 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlmodel import col, select
 
 from storage.models import Checkin, CheckinVersion, ClientProfile
 from storage.repo import Store
 
+# Built once, as every check-in step asks one of them: building costs more than running it.
+_DONE = Checkin.status != "in_progress"  # finished or stopped
+_IN_RANGE = (
+    Checkin.client_id == bindparam("client"),
+    col(Checkin.local_date) >= bindparam("first"),
+    col(Checkin.local_date) <= bindparam("last"),
+    _DONE,
+)
+_ON = select(Checkin).where(
+    Checkin.client_id == bindparam("client"), Checkin.local_date == bindparam("day")
+)
+_BETWEEN = select(Checkin).where(*_IN_RANGE).order_by(col(Checkin.local_date))
+_DATES = select(col(Checkin.local_date)).where(*_IN_RANGE)
+
 
 async def checkin_on(store: Store, client_id: int, day: date) -> Checkin | None:
-    query = select(Checkin).where(Checkin.client_id == client_id, Checkin.local_date == day)
-    return (await store.session.exec(query)).first()
+    return (await store.session.exec(_ON, params={"client": client_id, "day": day})).first()
 
 
 ANSWER_COLUMNS = (
@@ -74,28 +87,17 @@ async def replaced_versions(
 
 async def checkins_between(store: Store, client_id: int, first: date, last: date) -> list[Checkin]:
     """Check-ins from `first` to `last` inclusive, oldest first (finished or stopped ones)."""
-    query = (
-        select(Checkin)
-        .where(
-            Checkin.client_id == client_id,
-            col(Checkin.local_date) >= first,
-            col(Checkin.local_date) <= last,
-            Checkin.status != "in_progress",
-        )
-        .order_by(col(Checkin.local_date))
-    )
-    return list((await store.session.exec(query)).all())
+    found = await store.session.exec(_BETWEEN, params=_range(client_id, first, last))
+    return list(found.all())
 
 
 async def checkin_dates(store: Store, client_id: int, first: date, last: date) -> set[date]:
     """The local dates from `first` to `last` with a finished or stopped check-in (streaks)."""
-    query = select(col(Checkin.local_date)).where(
-        Checkin.client_id == client_id,
-        col(Checkin.local_date) >= first,
-        col(Checkin.local_date) <= last,
-        Checkin.status != "in_progress",
-    )
-    return set((await store.session.exec(query)).all())
+    return set((await store.session.exec(_DATES, params=_range(client_id, first, last))).all())
+
+
+def _range(client_id: int, first: date, last: date) -> dict[str, object]:
+    return {"client": client_id, "first": first, "last": last}
 
 
 async def has_checkins(store: Store, client_id: int) -> bool:

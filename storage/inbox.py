@@ -31,6 +31,7 @@ _REPLIES = (
     .values(replies=bindparam("new_replies"), handled_at=bindparam("now"))
 )
 _ANSWERED = delete(InboxUpdate).where(col(InboxUpdate.update_id).in_(_IDS))
+_ANSWERED_ONE = delete(InboxUpdate).where(col(InboxUpdate.update_id) == bindparam("id"))
 _NEXT = (
     select(
         col(InboxUpdate.update_id),
@@ -115,8 +116,11 @@ def settle(
 
 def answered(connection: Connection, update_ids: Sequence[int]) -> None:
     """Their replies went out: nothing of these updates is kept (processed_update keeps the
-    ids)."""
-    connection.execute(_ANSWERED, {"ids": list(update_ids)})
+    ids). One alone, the usual case, skips the expanding IN's rendering for every call."""
+    if len(update_ids) == 1:
+        connection.execute(_ANSWERED_ONE, {"id": update_ids[0]})
+    else:
+        connection.execute(_ANSWERED, {"ids": list(update_ids)})
 
 
 async def waiting(store: Store) -> list[InboxUpdate]:

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 
 from storage.models import ClientProfile, Pause
 from storage.repo import Store
+
+# Built once: a check-in asks them for its day and its streak.
+_OVERLAPPING = select(Pause).where(
+    Pause.client_id == bindparam("client"),
+    col(Pause.first_day) <= bindparam("last"),
+    col(Pause.last_day) >= bindparam("first"),
+)
 
 SKIP_PREFIX = "skip:"
 """Pause.reason of a one-day pause from a reminder's "Skip today" ("skip:sick")."""
@@ -32,18 +40,14 @@ async def skipped_days(store: Store, client_id: int, first: date, last: date) ->
 
 
 async def pause_on(store: Store, client_id: int, day: date) -> Pause | None:
-    query = select(Pause).where(
-        Pause.client_id == client_id, col(Pause.first_day) <= day, col(Pause.last_day) >= day
-    )
-    return (await store.session.exec(query)).first()
+    params = {"client": client_id, "first": day, "last": day}
+    return (await store.session.exec(_OVERLAPPING, params=params)).first()
 
 
 async def paused_days(store: Store, client_id: int, first: date, last: date) -> set[date]:
-    query = select(Pause).where(
-        Pause.client_id == client_id, col(Pause.first_day) <= last, col(Pause.last_day) >= first
-    )
+    params = {"client": client_id, "first": first, "last": last}
     days: set[date] = set()
-    for pause in (await store.session.exec(query)).all():
+    for pause in (await store.session.exec(_OVERLAPPING, params=params)).all():
         day = max(pause.first_day, first)
         while day <= min(pause.last_day, last):
             days.add(day)

@@ -9,28 +9,30 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import col, select
 
 from storage.models import ClientProfile, Exercise, Person, Program
 from storage.repo import Store
 
 EDITABLE = frozenset({"name", "sets", "reps", "seconds", "link", "notes"})
+# Built once: every check-in asks them.
+_PROGRAM = select(Program).where(Program.client_id == bindparam("client"))
+_EXERCISES = (
+    select(Exercise)
+    .where(Exercise.program_id == bindparam("program"))
+    .order_by(col(Exercise.position), col(Exercise.id))
+)
 
 
 async def program_for(store: Store, client_id: int) -> Program | None:
     """The client's current program, or None if nobody has set one yet."""
-    query = select(Program).where(Program.client_id == client_id)
-    return (await store.session.exec(query)).first()
+    return (await store.session.exec(_PROGRAM, params={"client": client_id})).first()
 
 
 async def exercises_of(store: Store, program_id: int) -> list[Exercise]:
     """The program's exercises in the order the client sees them."""
-    query = (
-        select(Exercise)
-        .where(Exercise.program_id == program_id)
-        .order_by(col(Exercise.position), col(Exercise.id))
-    )
-    return list((await store.session.exec(query)).all())
+    return list((await store.session.exec(_EXERCISES, params={"program": program_id})).all())
 
 
 async def ensure_program(

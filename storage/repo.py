@@ -402,8 +402,15 @@ class Stores:
 
     @asynccontextmanager
     async def __call__(self) -> AsyncIterator[Store]:
-        async with self.sessions() as session:
+        opened = self.sessions()
+        session = await opened.__aenter__()
+        try:
             yield Store(session)
+        finally:
+            if session.sync_session.in_transaction():
+                await opened.__aexit__(None, None, None)  # ends it, even if cancelled
+            else:  # committed (every update): only objects to let go, no database call
+                session.sync_session.close()
 
     @property
     def engine(self) -> AsyncEngine:

@@ -68,13 +68,18 @@ class Context:
     convo: Conversation
     person: Person | None
     replies: Replies = field(default_factory=Replies)
+    _growing: list[str] | None = field(default=None, repr=False)  # convo.offered, this update's
 
     def choice(self, text: str, value: str) -> Button:
         """A button answering the current question of this conversation; its value is recorded
         as offered, so a press of it (and of no value the question didn't offer) is accepted."""
         made = Button(text, data=f"{STATE_PREFIX}{self.convo.version}:{value}")
-        if value not in self.convo.offered:
-            self.convo.offered = [*self.convo.offered, value]  # JSON: reassign, don't mutate
+        offered = self.convo.offered
+        if value not in offered:
+            if offered is not self._growing:  # JSON: a new list is assigned, once an update
+                offered = self._growing = [*offered]
+                self.convo.offered = offered
+            offered.append(value)
         return made
 
     def say(self, text: str, buttons: Any = ()) -> None:
