@@ -5,11 +5,13 @@ bench_runtimes (13 updates each), driven as the intake drives the router: store 
 take the chat's turn, handle it, forget it once answered. No Bot API calls and no framework: what
 is left is mendbot's flows and storage on a real SQLite file, on the engine the bot uses for
 updates (inline). A first crowd is not counted (first statements, caches). Prints the CPU time
-and the statements an update costs, median of --runs runs.
+an update costs, median of --runs runs; --statements counts and lists the statements (with a
+listener that costs CPU of its own: not in the timed figure otherwise).
 
 bench_runtimes measures mendbot against an echo bot in a process of its own; this one says how
 much of that is the router, and judges a change to it in seconds rather than minutes (alternate
-runs of two trees: the machine's pace drifts).
+runs of two trees: the machine's pace drifts). --profile also counts the Python calls an update
+makes: a count does not drift with the machine, so it shows a change that time hides in noise.
 
     .venv/bin/python bench/bench_router.py [--clients 40] [--runs 3] [--statements] [--profile]
 """
@@ -60,8 +62,11 @@ async def check_in(router: Router, user: int, first_update: int) -> None:
             await router.answered(update_id)
 
 
-async def run(clients: int, statements: Counter[str], profile: cProfile.Profile | None) -> float:
-    """CPU milliseconds an update, over one counted crowd of `clients`."""
+async def run(
+    clients: int, statements: Counter[str] | None, profile: cProfile.Profile | None
+) -> float:
+    """CPU milliseconds an update, over one counted crowd of `clients`; `statements` counts
+    them (a listener on every statement: it costs CPU of its own, so only when asked)."""
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.sqlite3"
         setup = make_engine(url)
@@ -77,10 +82,12 @@ async def run(clients: int, statements: Counter[str], profile: cProfile.Profile 
         first, counted = users[:clients], users[clients:]
         await asyncio.gather(*(check_in(router, u, 1_000 + n * 100) for n, u in enumerate(first)))
 
-        def count(*args: Any) -> None:
-            statements[args[2].split("\n")[0][:100]] += 1
+        if statements is not None:
 
-        sa_event.listen(engine.sync_engine, "before_cursor_execute", count)
+            def count(*args: Any) -> None:
+                statements[args[2].split("\n")[0][:100]] += 1
+
+            sa_event.listen(engine.sync_engine, "before_cursor_execute", count)
         started = time.process_time()
         if profile:
             profile.enable()
@@ -103,20 +110,26 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     profile = cProfile.Profile() if args.profile else None
-    statements: Counter[str] = Counter()
+    statements: Counter[str] | None = Counter() if args.statements else None
     figures = [asyncio.run(run(args.clients, statements, profile)) for _ in range(args.runs)]
     updates = args.runs * args.clients * len(CHECKIN)
     print(
         f"router, {args.clients} clients at once, {len(CHECKIN)} updates each: "
         f"{statistics.median(figures):.2f} ms CPU an update (median of {args.runs}: "
-        f"{', '.join(f'{f:.2f}' for f in figures)}), "
-        f"{sum(statements.values()) / updates:.1f} statements an update"
+        f"{', '.join(f'{f:.2f}' for f in figures)})"
     )
-    if args.statements:
+    if statements is not None:
+        print(f"{sum(statements.values()) / updates:.1f} statements an update")
         for text, times in statements.most_common():
             print(f"{times / updates:6.2f}  {text}")
     if profile:
-        pstats.Stats(profile).sort_stats("tottime").print_stats(40)
+        stats = pstats.Stats(profile)
+        print(
+            f"{sum(e.callcount for e in profile.getstats()) / updates:.0f} Python calls an update"
+            " (a count, not a time:"
+            " on a shared machine the steady way to compare two trees)"
+        )
+        stats.sort_stats("tottime").print_stats(40)
 
 
 if __name__ == "__main__":
