@@ -448,20 +448,10 @@ async def bench(
                 for crowd in crowds[warmup:]:
                     await drive(sandbox, crowd, script, run)
                 run.cpu = cpu_seconds(pid) - started if pid else 0.0
-        release(sandbox)
+        # aiohttp's handler cache keeps the stopped sandbox alive: 700 MB of old rows by the
+        # 50-people rows, whose collections held up people and sandbox (p99 of 2-3 s)
+        sandbox.forget_records()
     return run
-
-
-def release(sandbox: SandboxServer) -> None:
-    """Drop what a finished row's sandbox recorded (chats, updates, its record of calls).
-    aiohttp caches request handlers module-wide (up to 1024 of them), which keeps every stopped
-    sandbox of a run alive: the bench process grew by ~4 MB a row of 10 people, to 700 MB by the
-    50-people rows, whose garbage collections then held up the people and the sandbox (p99 of
-    2-3 s for both bots)."""
-    sandbox.calls.clear()
-    sandbox.chats.chats.clear()
-    sandbox.chats.callbacks.clear()
-    sandbox.updates.by_id.clear()
 
 
 async def receive(

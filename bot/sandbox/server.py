@@ -166,6 +166,15 @@ class SandboxServer:
             await self._runner.cleanup()
             self._runner = None
 
+    def forget_records(self) -> None:
+        """Drop what it recorded (chats, updates, the calls made), once stopped and read.
+        aiohttp caches request handlers module-wide (up to 1024), which keeps a stopped server
+        alive with all of it: a long benchmark of many servers grew by megabytes a row."""
+        self.calls.clear()
+        self.chats.chats.clear()
+        self.chats.callbacks.clear()
+        self.updates.by_id.clear()
+
     async def __aenter__(self) -> SandboxServer:
         await self.start()
         return self

@@ -257,6 +257,23 @@ async def test_press_makes_a_callback_query_and_answer_shows_a_toast(
     assert [(t["text"], t["show_alert"]) for t in toasts] == [("Saved", False)]
 
 
+async def test_a_stopped_sandbox_forgets_what_it_recorded_when_told() -> None:
+    """aiohttp keeps stopped servers alive in its handler cache: a long benchmark frees their
+    chats, updates and calls this way."""
+    async with SandboxServer(TOKEN, personas=PERSONAS) as sandbox:
+        async with httpx.AsyncClient(base_url=sandbox.base_url, timeout=10) as http:
+            sent = await ok(
+                http, "sendMessage", chat_id=CLIENT, text="Ready?", reply_markup=KEYBOARD
+            )
+            press = {"user_id": CLIENT, "message_id": sent["message_id"], "data": "yes"}
+            assert (await http.post("/api/press", json=press)).status_code == 200
+    assert sandbox.calls and sandbox.chats.chats and sandbox.chats.callbacks
+    assert sandbox.updates.by_id
+    sandbox.forget_records()
+    assert not sandbox.calls and not sandbox.chats.chats and not sandbox.chats.callbacks
+    assert not sandbox.updates.by_id
+
+
 # ----------------------------------------------------------------------------- controls
 
 
