@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
@@ -37,6 +38,41 @@ async def test_upgrade_downgrade_upgrade_through_every_revision(db_url: str) -> 
     assert await _tables(engine) <= {"alembic_version"}
     await migrate(engine, "head")
     assert "person" in await _tables(engine)
+    await engine.dispose()
+
+
+async def test_a_queued_document_with_a_long_name_survives_the_downgrade_to_0008(
+    db_url: str,
+) -> None:
+    """0009 let file names grow to 100 characters; going back must not fail on one (PostgreSQL
+    refuses to shrink the column over it) nor drop the queued document."""
+    engine = make_engine(db_url)
+    for revision in _revisions():
+        await migrate(engine, revision)
+        if revision == "0009":
+            break
+    name = "progress-report-" + "x" * 80 + ".pdf"
+    row = {
+        "chat": 1,
+        "kind": "report",
+        "text": "Your report",
+        "status": "pending",
+        "at": datetime(2026, 12, 1, tzinfo=UTC).replace(tzinfo=None),
+        "name": name,
+        "content": b"%PDF",
+    }
+    insert = text(
+        "INSERT INTO outbox (chat_id, kind, priority, text, buttons, status, attempts, not_before,"
+        " created_at, erase_after_send, file_name, file_kind, file_content) VALUES (:chat, :kind,"
+        " 0, :text, '[]', :status, 0, :at, :at, false, :name, 'document', :content)"
+    )
+    async with engine.begin() as conn:
+        await conn.execute(insert, row)
+    await migrate(engine, "-1")  # to 0008
+    async with engine.connect() as conn:
+        found = (await conn.execute(text("SELECT file_name, document FROM outbox"))).one()
+    assert found.file_name == name[:64] and bytes(found.document) == b"%PDF"
+    await migrate(engine, "head")
     await engine.dispose()
 
 

@@ -79,6 +79,10 @@ def downgrade() -> None:
     # 0008 could carry documents only: a queued chart goes as a plain message (its caption)
     op.execute("UPDATE outbox SET document = file_content WHERE file_kind = 'document'")
     op.execute("UPDATE outbox SET file_name = NULL WHERE document IS NULL")
+    # 0008's names are 64 characters at most: PostgreSQL refuses to shrink over a longer one
+    op.execute(
+        "UPDATE outbox SET file_name = substr(file_name, 1, 64) WHERE length(file_name) > 64"
+    )
     with op.batch_alter_table("outbox", table_kwargs=KEEP_IDS) as batch_op:
         batch_op.drop_column("file_content")
         batch_op.drop_column("file_kind")
