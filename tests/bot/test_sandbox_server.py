@@ -260,13 +260,11 @@ async def test_press_makes_a_callback_query_and_answer_shows_a_toast(
 async def test_a_stopped_sandbox_forgets_what_it_recorded_when_told() -> None:
     """aiohttp keeps stopped servers alive in its handler cache: a long benchmark frees their
     chats, updates and calls this way."""
-    async with SandboxServer(TOKEN, personas=PERSONAS) as sandbox:
-        async with httpx.AsyncClient(base_url=sandbox.base_url, timeout=10) as http:
-            sent = await ok(
-                http, "sendMessage", chat_id=CLIENT, text="Ready?", reply_markup=KEYBOARD
-            )
-            press = {"user_id": CLIENT, "message_id": sent["message_id"], "data": "yes"}
-            assert (await http.post("/api/press", json=press)).status_code == 200
+    sandbox = SandboxServer(TOKEN, personas=PERSONAS)
+    async with sandbox, httpx.AsyncClient(base_url=sandbox.base_url, timeout=10) as http:
+        sent = await ok(http, "sendMessage", chat_id=CLIENT, text="Ready?", reply_markup=KEYBOARD)
+        press = {"user_id": CLIENT, "message_id": sent["message_id"], "data": "yes"}
+        assert (await http.post("/api/press", json=press)).status_code == 200
     assert sandbox.calls and sandbox.chats.chats and sandbox.chats.callbacks
     assert sandbox.updates.by_id
     sandbox.forget_records()
