@@ -590,11 +590,25 @@ async def _conclude(
 async def _write(
     ctx: Context, client_id: int, data: Data, assessment: Assessment, status: str
 ) -> Checkin:
+    """The day's check-in with these answers. While a submitted day's answers are being
+    changed (an urgent flag raised on the way) the day keeps what was submitted until the
+    change is: the answers so far go to the alerts only, on a copy never stored."""
     row = await checkin_on(ctx.store, client_id, data.date)
+    if row is not None and status == "in_progress" and row.status != "in_progress":
+        changing = Checkin(
+            id=row.id, client_id=client_id, local_date=data.date, started_at=row.started_at
+        )
+        return _filled(ctx, changing, data, assessment, status)
     if row is None:
         row = Checkin(client_id=client_id, local_date=data.date, started_at=ctx.now)
         ctx.store.session.add(row)
     await keep_submitted(ctx.store, row, ctx.now)  # "Change answers" keeps the earlier one
+    _filled(ctx, row, data, assessment, status)
+    await ctx.store.session.flush()
+    return row
+
+
+def _filled(ctx: Context, row: Checkin, data: Data, assessment: Assessment, status: str) -> Checkin:
     for name, value in data.answers.model_dump(mode="json").items():
         setattr(row, name, value)
     row.exercises = [item.model_dump(mode="json", exclude=SHOWN_ONLY) for item in data.exercises]
@@ -605,7 +619,6 @@ async def _write(
     )
     row.status = status
     row.completed_at = ctx.now if status != "in_progress" else None
-    await ctx.store.session.flush()
     return row
 
 
