@@ -257,36 +257,11 @@ async def test_red_flag_ticks_toggle_in_place(
     assert await alerts(sessions) == []  # nothing is raised until Done
 
 
-async def test_a_change_left_unfinished_keeps_the_day_and_still_alerts_at_once(
+async def _changing_with_an_urgent_flag(
     router: Router, sessions: SessionFactory, clock: FakeClock
-) -> None:
-    """An urgent flag raised while changing a submitted day's answers reaches the trainer with
-    the new answers, but the day stays checked in with what was submitted until the change
-    is: left unfinished, it is not turned into a day without a check-in."""
-    await make_client(sessions, clock, post_op=True, sets=(3,))
-    pat, sam = User(router, CLIENT_ID), User(router, TRAINER.user_id, "Sam")
-    await pat.command("checkin")
-    for label in ("4", "Done", "2", "As usual", "Not stiff", "Same", "No", "6", "None of"):
-        await pat.press(label)
-    await pat.text("all good")
-    await pat.command("checkin")
-    await pat.press("Change answers")
-    for label in ("5", "Done", "2", "As usual", "Not stiff", "Same", "No", "6", "calf/thigh"):
-        await pat.press(label)
-    await pat.press("Done")  # urgent: raised at once, mid-way
-    await pat.command("cancel")
-    [row] = await checkins(sessions)
-    assert (row.status, row.pain_now, row.red_flags, row.note) == ("done", 4, [], "all good")
-    [alert] = await alerts(sessions)
-    assert (alert.rule, alert.severity, alert.checkin_id) == ("U1", "urgent", row.id)
-    assert alert.answers["pain_now"] == 5 and alert.answers["red_flags"] == ["calf_swelling"]
-    history = texts(await sam.press_data(History(row.client_id).pack(), "History"))
-    assert history.endswith("Mon 23 Nov: 4 / 2 / 100% / green / –")
-
-
-async def test_a_change_finished_after_an_urgent_flag_replaces_the_day_and_alerts_once(
-    router: Router, sessions: SessionFactory, clock: FakeClock
-) -> None:
+) -> User:
+    """A post-op client checked in (pain 4, no flags) and is changing today's answers: pain 5
+    and the calf flag ticked, Done (urgent, raised at once); the note is asked next."""
     await make_client(sessions, clock, post_op=True, sets=(3,))
     pat = User(router, CLIENT_ID)
     await pat.command("checkin")
@@ -297,7 +272,32 @@ async def test_a_change_finished_after_an_urgent_flag_replaces_the_day_and_alert
     await pat.press("Change answers")
     for label in ("5", "Done", "2", "As usual", "Not stiff", "Same", "No", "6", "calf/thigh"):
         await pat.press(label)
-    await pat.press("Done")  # urgent: raised at once, mid-way
+    await pat.press("Done")
+    return pat
+
+
+async def test_a_change_left_unfinished_keeps_the_day_and_still_alerts_at_once(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    """An urgent flag raised while changing a submitted day's answers reaches the trainer with
+    the new answers, but the day stays checked in with what was submitted until the change
+    is: left unfinished, it is not turned into a day without a check-in."""
+    pat = await _changing_with_an_urgent_flag(router, sessions, clock)
+    await pat.command("cancel")
+    [row] = await checkins(sessions)
+    assert (row.status, row.pain_now, row.red_flags, row.note) == ("done", 4, [], "all good")
+    [alert] = await alerts(sessions)
+    assert (alert.rule, alert.severity, alert.checkin_id) == ("U1", "urgent", row.id)
+    assert alert.answers["pain_now"] == 5 and alert.answers["red_flags"] == ["calf_swelling"]
+    sam = User(router, TRAINER.user_id, "Sam")
+    history = texts(await sam.press_data(History(row.client_id).pack(), "History"))
+    assert history.endswith("Mon 23 Nov: 4 / 2 / 100% / green / –")
+
+
+async def test_a_change_finished_after_an_urgent_flag_replaces_the_day_and_alerts_once(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    pat = await _changing_with_an_urgent_flag(router, sessions, clock)
     await pat.text("calf is sore")
     [row] = await checkins(sessions)
     assert (row.status, row.pain_now, row.red_flags, row.rules) == (
