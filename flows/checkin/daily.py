@@ -44,7 +44,16 @@ from flows.checkin.day import (
 from flows.checkin.flag_screen import flag_keyboard, flag_question, flags_record
 from flows.checkin.labels import told_record
 from flows.checkin.questions import OPTIONAL_QUESTIONS, questions_for
-from flows.checkin.triage import Assessment, Light, assess, day_light, rule_severity
+from flows.checkin.triage import (
+    FLAGGED,
+    SEVERITIES,
+    Assessment,
+    Light,
+    assess,
+    day_light,
+    rule_severity,
+    sort_rules,
+)
 from flows.engine import dates
 from flows.engine.buttons import Actions
 from flows.engine.choices import Option, buttons, pick
@@ -209,6 +218,7 @@ class Data(FlowData):
     raised: list[str] = Field(default_factory=list)  # rules already alerted today
     flags_asked: bool = False
     worry_return: Step | None = None  # the question "something worrying" came from
+    kept: bool = False  # the day's earlier submission is kept as a version (a change under way)
 
     def day(self) -> Day:
         """Today's answers so far as triage's Day (unanswered = not asked)."""
@@ -590,22 +600,38 @@ async def _conclude(
 async def _write(
     ctx: Context, client_id: int, data: Data, assessment: Assessment, status: str
 ) -> Checkin:
-    """The day's check-in with these answers. While a submitted day's answers are being
-    changed (an urgent flag raised on the way) the day keeps what was submitted until the
-    change is: the answers so far go to the alerts only, on a copy never stored."""
+    """The day's check-in with these answers.
+
+    While a submitted day's answers are being changed and a flag is raised on the way, the
+    day keeps what was submitted until the change is, with that flag added (it is red now, as
+    its alert says); the answers so far go to the alerts on a copy never stored. The earlier
+    submission is kept as a version once per change."""
     row = await checkin_on(ctx.store, client_id, data.date)
-    if row is not None and status == "in_progress" and row.status != "in_progress":
+    if row is None:
+        row = Checkin(client_id=client_id, local_date=data.date, started_at=ctx.now)
+        ctx.store.session.add(row)
+    if not data.kept:
+        data.kept = await keep_submitted(ctx.store, row, ctx.now) is not None
+    if status == "in_progress" and row.status != "in_progress":
+        _flag_added(row, data, assessment)
+        await ctx.store.session.flush()
         changing = Checkin(
             id=row.id, client_id=client_id, local_date=data.date, started_at=row.started_at
         )
         return _filled(ctx, changing, data, assessment, status)
-    if row is None:
-        row = Checkin(client_id=client_id, local_date=data.date, started_at=ctx.now)
-        ctx.store.session.add(row)
-    await keep_submitted(ctx.store, row, ctx.now)  # "Change answers" keeps the earlier one
     _filled(ctx, row, data, assessment, status)
     await ctx.store.session.flush()
     return row
+
+
+def _flag_added(row: Checkin, data: Data, assessment: Assessment) -> None:
+    """A flag raised while the day's answers are being changed, onto what was submitted."""
+    flags = list(row.red_flags or [])
+    row.red_flags = flags + [f for f in data.answers.red_flags if f not in flags]
+    flagged = [rule for rule in assessment.rules if rule_severity(rule) in FLAGGED]
+    row.rules = list(sort_rules([*(row.rules or []), *flagged]))
+    if SEVERITIES.index(assessment.severity) < SEVERITIES.index(row.severity or "none"):
+        row.severity, row.light = assessment.severity, assessment.light
 
 
 def _filled(ctx: Context, row: Checkin, data: Data, assessment: Assessment, status: str) -> Checkin:

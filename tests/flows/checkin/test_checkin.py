@@ -280,18 +280,23 @@ async def test_a_change_left_unfinished_keeps_the_day_and_still_alerts_at_once(
     router: Router, sessions: SessionFactory, clock: FakeClock
 ) -> None:
     """An urgent flag raised while changing a submitted day's answers reaches the trainer with
-    the new answers, but the day stays checked in with what was submitted until the change
-    is: left unfinished, it is not turned into a day without a check-in."""
+    the new answers at once, and the day turns red with it; the rest of the day stays as
+    submitted until the change is: left unfinished, it is not turned into a day without a
+    check-in."""
     pat = await _changing_with_an_urgent_flag(router, sessions, clock)
     await pat.command("cancel")
     [row] = await checkins(sessions)
-    assert (row.status, row.pain_now, row.red_flags, row.note) == ("done", 4, [], "all good")
+    assert (row.status, row.pain_now, row.note) == ("done", 4, "all good")
+    assert (row.red_flags, row.rules, row.severity) == (["calf_swelling"], ["U1"], "urgent")
     [alert] = await alerts(sessions)
     assert (alert.rule, alert.severity, alert.checkin_id) == ("U1", "urgent", row.id)
     assert alert.answers["pain_now"] == 5 and alert.answers["red_flags"] == ["calf_swelling"]
     sam = User(router, TRAINER.user_id, "Sam")
     history = texts(await sam.press_data(History(row.client_id).pack(), "History"))
-    assert history.endswith("Mon 23 Nov: 4 / 2 / 100% / green / –")
+    assert history.endswith(
+        "Mon 23 Nov: 4 / 2 / 100% / red / U1\n"
+        "   earlier answers, later changed: 4 / 2 / 100% / green / –"
+    )
 
 
 async def test_a_change_finished_after_an_urgent_flag_replaces_the_day_and_alerts_once(
