@@ -132,6 +132,7 @@ class MendBot:
         self._plan_lock = asyncio.Lock()
         self._booking_lock = asyncio.Lock()
         self._ticking: set[asyncio.Task[object]] = set()  # the scheduler's ticks under way
+        self._stopping = False  # long ticks end between pages (flows/engine/ticks.py paged)
         self._running = ExitStack()  # the running lock: a restore refuses while it is held
 
     @property
@@ -189,6 +190,7 @@ class MendBot:
         await self.intake.start()  # what a crash left comes first
         await self._receive(self.runtime, self.intake, token, base_url)
         self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self._stopping = False
         every = self.settings  # each tick's interval is a setting (*_INTERVAL_SECONDS)
         ticks = (
             (self.deliver_outbox, every.outbox_interval_seconds, "outbox", None),
@@ -383,8 +385,8 @@ class MendBot:
                 return 0
             stores = store_factory(self.sessions)
             zone, thresholds = settings.default_timezone, settings.thresholds()
-            done = await plan_suggestions_tick(stores, now, zone, thresholds)
-            weekly = await plan_weekly_tick(stores, now, zone)
+            done = await plan_suggestions_tick(stores, now, zone, thresholds, self._going)
+            weekly = await plan_weekly_tick(stores, now, zone, self._going)
         return done.done + weekly.done
 
     async def forget_updates(self) -> int:
@@ -395,6 +397,9 @@ class MendBot:
             await forget_failures(store, self.clock.now() - KEEP_TICK_FAILURES)
             await store.commit()
         return count
+
+    def _going(self) -> bool:
+        return not self._stopping
 
     def _tracked(self, tick: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         """`tick`, known to `stop` while it runs (to let it finish instead of cancelling it)."""
@@ -416,6 +421,7 @@ class MendBot:
             self.metrics_server = None
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.pause()  # no tick starts from here on
+            self._stopping = True  # a tick walking every client ends after its page
             self.sender.close()  # the outbox tick stops after the send under way
             await asyncio.gather(*self._ticking, return_exceptions=True)  # the rest finish
             self.scheduler.shutdown(wait=False)  # nothing runs: nothing is cancelled

@@ -66,6 +66,10 @@ class Outcome:
 
 
 Work = Callable[[Store, Sequence[int], RowErrors], Awaitable[int]]
+Page = Callable[[Store, int, int, str, datetime], Awaitable[list[int]]]
+"""(store, after, limit, tick, now) -> up to `limit` row ids above `after`, in order, leaving
+out those `tick` waits to retry."""
+PAGE = 500  # rows a paged tick holds at once, in one transaction
 
 
 def describe(exc: BaseException) -> str:
@@ -119,6 +123,34 @@ async def isolated(
         except Exception as exc:
             unmarked += not await _record(stores, tick, now, row_id, exc)
     return Outcome(len(ids), done, unmarked)
+
+
+Going = Callable[[], bool]
+"""Whether a long tick may take its next page (False once the bot is stopping)."""
+
+
+def always() -> bool:
+    return True
+
+
+async def paged(
+    stores: StoreFactory, tick: Tick, now: datetime, page: Page, work: Work, going: Going = always
+) -> Outcome:
+    """`isolated` over every row `page` lists, PAGE at a time: memory holds one page, however
+    many rows there are, and a failing row sends only its own page one by one. A stop ends it
+    between pages (`going`): the rest waits for the next run, as a crash would leave it."""
+    rows = done = unmarked = 0
+    after = 0
+    while going():
+        async with stores() as store:
+            ids = await page(store, after, PAGE, tick.name, now)
+        if not ids:
+            break
+        outcome = await isolated(stores, tick, now, ids, work)
+        rows, done = rows + outcome.rows, done + outcome.done
+        unmarked += outcome.unmarked
+        after = ids[-1]
+    return Outcome(rows, done, unmarked)
 
 
 async def _work(store: Store, tick: Tick, now: datetime, ids: Sequence[int], work: Work) -> int:

@@ -25,15 +25,14 @@ from flows.engine.conversation import Command, Context, start
 from flows.engine.numbers import percent
 from flows.engine.schedule import local_date, zone_of
 from flows.engine.texts import t
-from flows.engine.ticks import Outcome, RowErrors, Tick, isolated
+from flows.engine.ticks import Going, Outcome, RowErrors, Tick, always, paged
 from flows.progress.chartdata import flagged
 from flows.progress.trends import adherence
 from flows.staff import program
 from storage.checkins import checkins_between
-from storage.failures import waiting
 from storage.models import Checkin, ClientProfile, Person
 from storage.pauses import paused_days
-from storage.programs import clients_of
+from storage.programs import clients_with_ids, onboarded_client_ids
 from storage.progression import add_suggestion, last_suggested, suggestion
 from storage.repo import Store, StoreFactory
 
@@ -88,21 +87,19 @@ def suggestion_due(
 
 
 async def plan_suggestions_tick(
-    stores: StoreFactory, now: datetime, default_zone: str, thresholds: Thresholds
+    stores: StoreFactory,
+    now: datetime,
+    default_zone: str,
+    thresholds: Thresholds,
+    going: Going = always,
 ) -> Outcome:
-    """plan_suggestions for every client at once, one at a time only if that fails."""
-    async with stores() as store:
-        skip = await waiting(store, PROGRESS_TICK.name, now)
-        ids = [
-            client.id
-            for client, profile in await clients_of(store, None)
-            if client.id is not None and profile.onboarded_at is not None and client.id not in skip
-        ]
+    """plan_suggestions for every onboarded client, a page at a time (one by one only where
+    a page fails)."""
 
     async def work(store: Store, batch: Sequence[int], _: RowErrors) -> int:
         return await plan_suggestions(store, now, default_zone, thresholds, batch)
 
-    return await isolated(stores, PROGRESS_TICK, now, ids, work)
+    return await paged(stores, PROGRESS_TICK, now, onboarded_client_ids, work, going)
 
 
 async def plan_suggestions(
@@ -110,9 +107,8 @@ async def plan_suggestions(
 ) -> int:
     """Queue a suggestion for each of these clients whose thresholds hold; returns how many."""
     queued = 0
-    for client, profile in await clients_of(store, None):
-        if client.id in ids:
-            queued += await _suggest(store, client, profile, now, default_zone, thresholds)
+    for client, profile in await clients_with_ids(store, ids):
+        queued += await _suggest(store, client, profile, now, default_zone, thresholds)
     return queued
 
 

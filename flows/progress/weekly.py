@@ -20,7 +20,7 @@ from flows.checkin.daily import current_streak
 from flows.engine.numbers import percent
 from flows.engine.schedule import WEEKLY_DAY, WEEKLY_TIME, at_local, local_date, zone_of
 from flows.engine.texts import t, tn
-from flows.engine.ticks import Outcome, RowErrors, Tick, isolated
+from flows.engine.ticks import Going, Outcome, RowErrors, Tick, always, isolated, paged
 from flows.progress.chartdata import chart_png
 from flows.progress.trends import adherence
 from flows.progress.week import light_mark
@@ -29,7 +29,7 @@ from storage.checkins import checkins_between, latest_checkin_dates
 from storage.failures import waiting
 from storage.models import ClientProfile, Person, Role
 from storage.pauses import pause_on
-from storage.programs import clients_of
+from storage.programs import clients_of, clients_with_ids, onboarded_client_ids
 from storage.reminders import existing_keys, staff_members
 from storage.repo import Attachment, Store, StoreFactory
 
@@ -52,26 +52,33 @@ def due_week(now: datetime, zone: str, weekday: int, hhmm: str) -> str | None:
     return None
 
 
-async def plan_weekly_tick(stores: StoreFactory, now: datetime, default_zone: str) -> Outcome:
-    """plan_weekly for everyone at once, one at a time only if that fails."""
+async def plan_weekly_tick(
+    stores: StoreFactory, now: datetime, default_zone: str, going: Going = always
+) -> Outcome:
+    """plan_weekly for every onboarded client, a page at a time, then for the trainers (one by
+    one only where a page fails)."""
     async with stores() as store:
         skip = await waiting(store, WEEKLY_TICK.name, now)
-        clients = [c.id for c, p in await clients_of(store, None) if p.onboarded_at is not None]
         staff = [p.id for p in await staff_members(store) if p.role == Role.TRAINER]
-        ids = [i for i in (*clients, *staff) if i is not None and i not in skip]
+        trainers = [i for i in staff if i is not None and i not in skip]
 
     async def work(store: Store, batch: Sequence[int], _: RowErrors) -> int:
         return await plan_weekly(store, now, default_zone, batch)
 
-    return await isolated(stores, WEEKLY_TICK, now, ids, work)
+    clients = await paged(stores, WEEKLY_TICK, now, onboarded_client_ids, work, going)
+    rosters = await isolated(stores, WEEKLY_TICK, now, trainers, work)
+    return Outcome(
+        clients.rows + rosters.rows,
+        clients.done + rosters.done,
+        clients.unmarked + rosters.unmarked,
+    )
 
 
 async def plan_weekly(store: Store, now: datetime, zone: str, ids: Sequence[int]) -> int:
     """Queue this week's summary for each of these people whose time has come."""
     queued = 0
-    for client, profile in await clients_of(store, None):
-        if client.id in ids:
-            queued += await _client_summary(store, client, profile, now, zone)
+    for client, profile in await clients_with_ids(store, ids):
+        queued += await _client_summary(store, client, profile, now, zone)
     for trainer in await staff_members(store, ids):
         if trainer.role == Role.TRAINER:
             queued += await _roster(store, trainer, now, zone)

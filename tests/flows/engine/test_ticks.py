@@ -6,7 +6,7 @@ message) and recorded, later ticks skip it until its retry time, and a success c
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,7 +22,8 @@ from flows.checkin.reminder import (
     plan_due_tick,
     plan_nudges_tick,
 )
-from flows.engine.ticks import Outcome
+from flows.engine import ticks
+from flows.engine.ticks import Outcome, RowErrors, Tick, paged
 from storage.db import SessionFactory
 from storage.models import (
     Alert,
@@ -34,7 +35,7 @@ from storage.models import (
     ReminderSchedule,
     Role,
 )
-from storage.repo import StoreFactory, store_factory
+from storage.repo import Store, StoreFactory, store_factory
 from tests.flows.checkin.test_checkin import make_client
 from tests.flows.engine.poison import assert_no_content, failure_lines, failures, poison
 from tests.flows.harness import add_person, person_of, planner_rules
@@ -321,3 +322,53 @@ async def test_booking_reminders_go_out_when_one_visitors_zone_is_unusable(
     clock.advance(timedelta(minutes=5))
     assert (await plan_booking_reminders_tick(stores, clock.now(), "Europe/London")).done == 1
     assert await failures(sessions) == {}
+
+
+async def test_a_paged_tick_visits_every_row_once_and_a_bad_row_costs_only_its_page(
+    stores: StoreFactory,
+    sessions: SessionFactory,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`paged` (the ticks over every client): pages of PAGE rows in order, each in one
+    transaction; where a page fails, that page's rows go one by one and the bad one is
+    recorded, while the pages before and after it stay whole."""
+    monkeypatch.setattr(ticks, "PAGE", 3)
+    tick = Tick("test", "row", timedelta(minutes=1), timedelta(hours=1))
+    rows = list(range(1, 8))
+    batches: list[list[int]] = []
+
+    async def page(store: Store, after: int, limit: int, name: str, now: datetime) -> list[int]:
+        assert (name, now) == (tick.name, clock.now())
+        return [row for row in rows if row > after][:limit]
+
+    async def work(store: Store, batch: Sequence[int], _: RowErrors) -> int:
+        batches.append(list(batch))
+        if 5 in batch:
+            raise ValueError("a row no code can use")
+        return len(batch)
+
+    outcome = await paged(stores, tick, clock.now(), page, work)
+    assert batches == [[1, 2, 3], [4, 5, 6], [4], [5], [6], [7]]
+    assert outcome == Outcome(rows=7, done=6)
+    assert await failures(sessions) == {("test", 5): 1}
+
+
+async def test_a_paged_tick_ends_between_pages_when_the_bot_stops(
+    stores: StoreFactory, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stop waits for the ticks under way: one walking a million clients ends after the page
+    it is on, and the next run starts from the first row again (the work is idempotent)."""
+    monkeypatch.setattr(ticks, "PAGE", 2)
+    tick = Tick("test", "row", timedelta(minutes=1), timedelta(hours=1))
+    batches: list[list[int]] = []
+
+    async def page(store: Store, after: int, limit: int, name: str, now: datetime) -> list[int]:
+        return [row for row in range(1, 10) if row > after][:limit]
+
+    async def work(store: Store, batch: Sequence[int], _: RowErrors) -> int:
+        batches.append(list(batch))
+        return len(batch)
+
+    outcome = await paged(stores, tick, clock.now(), page, work, lambda: len(batches) < 2)
+    assert batches == [[1, 2], [3, 4]] and outcome == Outcome(rows=4, done=4)

@@ -9,12 +9,13 @@ from sqlmodel import col, select
 
 from bot.clock import FakeClock
 from bot.demo import CLIENT, TRAINER, seed_demo_centre
+from flows.engine import ticks
 from flows.progress.weekly import due_week, plan_weekly_tick
 from flows.router import Router
 from storage.db import SessionFactory
-from storage.models import Checkin, ClientProfile, Outbox
+from storage.models import Checkin, ClientProfile, Outbox, Role
 from storage.repo import store_factory
-from tests.flows.harness import User, make_router, person_of, texts
+from tests.flows.harness import User, add_person, make_router, person_of, texts
 from tests.flows.progress.test_progress import add_checkin, add_pause, days_ago, joined_on
 
 ZONE = "Europe/London"
@@ -81,6 +82,32 @@ async def test_once_a_week_at_the_clients_time_with_the_chart(
 
     clock.advance(timedelta(days=7))  # the next Sunday: the next week's
     assert await tick(sessions, clock) == 2
+
+
+async def test_every_client_gets_theirs_when_they_fill_several_pages(
+    router: Router, sessions: SessionFactory, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tick walks the clients a page at a time (a million would not fit in memory at
+    once): none is left out or queued twice across the pages, and the roster lists them all."""
+    monkeypatch.setattr(ticks, "PAGE", 2)
+    sam = await person_of(sessions, TRAINER.user_id)
+    for n in range(4):
+        client = await add_person(sessions, clock, 700 + n, f"Client {n}", Role.CLIENT)
+        profile = ClientProfile(
+            person_id=client.id or 0, trainer_id=sam.id or 0, onboarded_at=clock.now()
+        )
+        async with sessions() as session:
+            session.add(profile)
+            await session.commit()
+    clock.set(SUNDAY_6PM + timedelta(minutes=5))
+    assert await tick(sessions, clock) == 6  # five clients' summaries and Sam's roster
+    assert await tick(sessions, clock) == 0
+    rows = await weekly_rows(sessions)
+    summaries = sorted(row.chat_id for row in rows if row.kind == "weekly_summary")
+    jordan = await person_of(sessions, CLIENT.user_id)
+    assert summaries == sorted([jordan.chat_id, 700, 701, 702, 703])
+    [roster] = [row for row in rows if row.chat_id == sam.chat_id]
+    assert roster.text.startswith("Your clients this week (5)")
 
 
 async def test_the_roster_shows_a_flagged_day_red_whatever_its_answers_light(
