@@ -66,7 +66,7 @@ async def plan_weekly_tick(
         return await plan_weekly(store, now, default_zone, batch)
 
     clients = await paged(stores, WEEKLY_TICK, now, onboarded_client_ids, work, going)
-    rosters = await isolated(stores, WEEKLY_TICK, now, trainers, work)
+    rosters = await isolated(stores, WEEKLY_TICK, now, trainers if going() else [], work)
     return Outcome(
         clients.rows + rosters.rows,
         clients.done + rosters.done,
@@ -136,8 +136,10 @@ async def _roster(store: Store, trainer: Person, now: datetime, default_zone: st
     zone = zone_of(trainer, default_zone)
     week = due_week(now, zone, DEFAULT_DAY, DEFAULT_TIME)
     key = f"weekly:{trainer.id}:{week}"
+    if week is None or await existing_keys(store, [key]):
+        return 0  # asked before loading the clients: the tick runs every minute
     clients = await clients_of(store, trainer.id)
-    if week is None or not clients or await existing_keys(store, [key]):
+    if not clients:
         return 0
     counts = await open_alert_counts(store, trainer.id)
     latest = await latest_checkin_dates(store, trainer.id)

@@ -110,6 +110,15 @@ async def test_every_client_gets_theirs_when_they_fill_several_pages(
     assert roster.text.startswith("Your clients this week (5)")
 
 
+async def test_a_stopping_bot_queues_nothing_more_and_the_next_run_catches_up(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    clock.set(SUNDAY_6PM + timedelta(minutes=5))
+    stopping = await plan_weekly_tick(store_factory(sessions), clock.now(), ZONE, lambda: False)
+    assert stopping.done == 0 and await weekly_rows(sessions) == []
+    assert await tick(sessions, clock) == 2  # Jordan's summary and Sam's roster
+
+
 async def test_the_roster_shows_a_flagged_day_red_whatever_its_answers_light(
     router: Router, sessions: SessionFactory, clock: FakeClock
 ) -> None:
