@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Container, Mapping, Sequence
 from datetime import date, datetime, timedelta
 
-from flows.checkin.triage import Thresholds, day_light
+from flows.checkin.triage import FLAGGED, Thresholds, day_light
 from flows.engine.buttons import Actions, ProgressionAnswer, Route, outbox_button
 from flows.engine.conversation import Command, Context, start
 from flows.engine.numbers import percent
@@ -32,8 +32,8 @@ from flows.staff import program
 from storage.checkins import checkins_between
 from storage.models import Checkin, ClientProfile, Person
 from storage.pauses import paused_days
-from storage.programs import clients_with_ids, onboarded_client_ids
-from storage.progression import add_suggestion, last_suggested, suggestion
+from storage.programs import clients_with_ids
+from storage.progression import add_suggestion, candidate_ids, last_suggested, suggestion
 from storage.repo import Store, StoreFactory
 
 PROGRESS_TICK = Tick("progress", "client", timedelta(minutes=10), timedelta(days=1))
@@ -93,13 +93,20 @@ async def plan_suggestions_tick(
     thresholds: Thresholds,
     going: Going = always,
 ) -> Outcome:
-    """plan_suggestions for every onboarded client, a page at a time (one by one only where
-    a page fails)."""
+    """plan_suggestions for every client who may be due (enough green days since their last
+    suggestion, asked of the database), a page at a time (one by one only where a page
+    fails): every minute, so not a query per client for everyone."""
 
     async def work(store: Store, batch: Sequence[int], _: RowErrors) -> int:
         return await plan_suggestions(store, now, default_zone, thresholds, batch)
 
-    return await paged(stores, PROGRESS_TICK, now, onboarded_client_ids, work, going)
+    async def page(store: Store, after: int, limit: int, tick: str, at: datetime) -> list[int]:
+        need, lookback = thresholds.progression_green_days, LOOKBACK_DAYS
+        return await candidate_ids(
+            store, after, limit, tick, at, need=need, lookback_days=lookback, flagged=FLAGGED
+        )
+
+    return await paged(stores, PROGRESS_TICK, now, page, work, going)
 
 
 async def plan_suggestions(

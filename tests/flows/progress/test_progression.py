@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from bot.clock import FakeClock
 from bot.demo import ADMIN, CLIENT, TRAINER, seed_demo_centre
 from flows.account.mydata import export
-from flows.checkin.triage import Thresholds
+from flows.checkin.triage import FLAGGED, Thresholds
 from flows.engine.buttons import ProgressionAnswer
 from flows.engine.core import Edit, Send, Toast
 from flows.progress.progression import green_run, plan_suggestions_tick, suggestion_due
@@ -18,6 +18,7 @@ from flows.router import Router
 from storage.db import SessionFactory
 from storage.models import Checkin, ClientProfile, Conversation, Outbox, ProgressionSuggestion, Role
 from storage.personal import delete_person, stored_about
+from storage.progression import candidate_ids
 from storage.repo import Store, store_factory
 from tests.flows.harness import User, add_person, make_router, person_of
 from tests.flows.progress.test_progress import (
@@ -119,6 +120,34 @@ async def test_seven_green_days_suggest_once_to_the_trainer(
     clock.advance(timedelta(days=1))  # a new day with one more green check-in: still not again
     await add_checkin(sessions, TODAY, 1)
     assert await tick(sessions, clock) == 0
+
+
+async def test_only_clients_with_enough_green_days_since_their_last_suggestion_are_read(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    """The tick runs every minute: the database narrows it to clients with enough green
+    days since their last suggestion, so everyone else costs no query of their own."""
+
+    async def candidates() -> list[int]:
+        async with store_factory(sessions)() as store:
+            return await candidate_ids(
+                store, 0, 10, "progress", clock.now(), need=7, lookback_days=60, flagged=FLAGGED
+            )
+
+    jordan = await person_of(sessions, CLIENT.user_id)
+    for n in range(6, 0, -1):
+        await add_checkin(sessions, days_ago(n), 2)
+    await add_checkin(sessions, days_ago(7), 2, light="amber")
+    assert await candidates() == []  # six green days: not enough
+    await add_checkin(sessions, days_ago(8), 2)
+    assert await candidates() == [jordan.id]  # seven, though not in a row: the tick decides
+    assert await tick(sessions, clock) == 0
+    async with sessions() as session:  # the amber day turns green: a run of 8
+        [amber] = (await session.exec(select(Checkin).where(Checkin.light == "amber"))).all()
+        amber.light = "green"
+        await session.commit()
+    assert await tick(sessions, clock) == 1
+    assert await candidates() == []  # every green day is counted by that suggestion
 
 
 async def test_not_for_a_client_with_a_red_or_amber_day_and_the_count_restarts(
