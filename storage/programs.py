@@ -6,7 +6,6 @@ here never changes the past. Positions run 1..n in the order the client sees the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -174,17 +173,6 @@ async def onboarded_client_ids(
         )
         .order_by(col(ClientProfile.person_id))
         .limit(limit)
-    )
-    return list((await store.session.exec(query)).all())
-
-
-async def clients_with_ids(store: Store, ids: Sequence[int]) -> list[tuple[Person, ClientProfile]]:
-    """These clients with their profiles, by id (a tick's page)."""
-    query = (
-        select(Person, ClientProfile)
-        .join(ClientProfile, col(ClientProfile.person_id) == col(Person.id))
-        .where(col(Person.id).in_(list(ids)))
-        .order_by(col(Person.id))
     )
     return list((await store.session.exec(query)).all())
 

@@ -486,14 +486,13 @@ async def plan_nudges_tick(stores: StoreFactory, now: datetime, rules: ReminderR
     async def work(store: Store, batch: Sequence[int], _: RowErrors) -> int:
         return await _queue_nudges(store, await clients_with_profiles(store, batch), now, rules)
 
-    rows = queued = unmarked = 0
+    total = Outcome()
     for stored_zone in zones:
         async with stores() as store:
             ids = await _nudge_ids(store, stored_zone, now, rules)
         for start in range(0, len(ids), rules.batch):
-            done = await isolated(stores, NUDGE_TICK, now, ids[start : start + rules.batch], work)
-            rows, queued, unmarked = rows + done.rows, queued + done.done, unmarked + done.unmarked
-    return Outcome(rows, queued, unmarked)
+            total += await isolated(stores, NUDGE_TICK, now, ids[start : start + rules.batch], work)
+    return total
 
 
 async def _nudge_ids(

@@ -64,6 +64,12 @@ class Outcome:
     done: int = 0  # what the work counted (messages queued, alerts escalated)
     unmarked: int = 0  # rows that failed and could not even be recorded (the database is down)
 
+    def __add__(self, other: Outcome) -> Outcome:
+        """Two runs' outcomes as one (a paged tick's pages, a tick of two kinds of rows)."""
+        return Outcome(
+            self.rows + other.rows, self.done + other.done, self.unmarked + other.unmarked
+        )
+
 
 Work = Callable[[Store, Sequence[int], RowErrors], Awaitable[int]]
 Page = Callable[[Store, int, int, str, datetime], Awaitable[list[int]]]
@@ -139,18 +145,15 @@ async def paged(
     """`isolated` over every row `page` lists, PAGE at a time: memory holds one page, however
     many rows there are, and a failing row sends only its own page one by one. A stop ends it
     between pages (`going`): the rest waits for the next run, as a crash would leave it."""
-    rows = done = unmarked = 0
-    after = 0
+    total, after = Outcome(), 0
     while going():
         async with stores() as store:
             ids = await page(store, after, PAGE, tick.name, now)
         if not ids:
             break
-        outcome = await isolated(stores, tick, now, ids, work)
-        rows, done = rows + outcome.rows, done + outcome.done
-        unmarked += outcome.unmarked
+        total += await isolated(stores, tick, now, ids, work)
         after = ids[-1]
-    return Outcome(rows, done, unmarked)
+    return total
 
 
 async def _work(store: Store, tick: Tick, now: datetime, ids: Sequence[int], work: Work) -> int:

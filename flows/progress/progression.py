@@ -32,8 +32,8 @@ from flows.staff import program
 from storage.checkins import checkins_between
 from storage.models import Checkin, ClientProfile, Person
 from storage.pauses import paused_days
-from storage.programs import clients_with_ids
 from storage.progression import add_suggestion, candidate_ids, last_suggested, suggestion
+from storage.reminders import clients_with_profiles
 from storage.repo import Store, StoreFactory
 
 PROGRESS_TICK = Tick("progress", "client", timedelta(minutes=10), timedelta(days=1))
@@ -114,7 +114,7 @@ async def plan_suggestions(
 ) -> int:
     """Queue a suggestion for each of these clients whose thresholds hold; returns how many."""
     queued = 0
-    for client, profile in await clients_with_ids(store, ids):
+    for client, profile in await clients_with_profiles(store, ids):
         queued += await _suggest(store, client, profile, now, default_zone, thresholds)
     return queued
 

@@ -29,8 +29,8 @@ from storage.checkins import checkins_between, latest_checkin_dates
 from storage.failures import waiting
 from storage.models import ClientProfile, Person, Role
 from storage.pauses import pause_on
-from storage.programs import clients_of, clients_with_ids, onboarded_client_ids
-from storage.reminders import existing_keys, staff_members
+from storage.programs import clients_of, onboarded_client_ids
+from storage.reminders import clients_with_profiles, existing_keys, staff_members
 from storage.repo import Attachment, Store, StoreFactory
 
 DEFAULT_DAY, DEFAULT_TIME = WEEKLY_DAY, WEEKLY_TIME
@@ -66,18 +66,13 @@ async def plan_weekly_tick(
         return await plan_weekly(store, now, default_zone, batch)
 
     clients = await paged(stores, WEEKLY_TICK, now, onboarded_client_ids, work, going)
-    rosters = await isolated(stores, WEEKLY_TICK, now, trainers if going() else [], work)
-    return Outcome(
-        clients.rows + rosters.rows,
-        clients.done + rosters.done,
-        clients.unmarked + rosters.unmarked,
-    )
+    return clients + await isolated(stores, WEEKLY_TICK, now, trainers if going() else [], work)
 
 
 async def plan_weekly(store: Store, now: datetime, zone: str, ids: Sequence[int]) -> int:
     """Queue this week's summary for each of these people whose time has come."""
     queued = 0
-    for client, profile in await clients_with_ids(store, ids):
+    for client, profile in await clients_with_profiles(store, ids):
         queued += await _client_summary(store, client, profile, now, zone)
     for trainer in await staff_members(store, ids):
         if trainer.role == Role.TRAINER:
