@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import bindparam
 from sqlmodel import col, select
 
-from storage.failures import not_failing
 from storage.models import ClientProfile, Exercise, Person, Program
 from storage.repo import Store
 
@@ -156,25 +155,6 @@ async def set_questions(
     program.questions = list(questions)  # JSON columns only notice reassignment
     touch(program, now, by)
     await store.add(program)
-
-
-async def onboarded_client_ids(
-    store: Store, after: int, limit: int, tick: str, now: datetime
-) -> list[int]:
-    """Up to `limit` onboarded clients' ids above `after`, in order, leaving out those `tick`
-    waits to retry: a tick over every client walks them a page at a time, never holding all
-    of them (a million clients would be gigabytes of rows)."""
-    query = (
-        select(col(ClientProfile.person_id))
-        .where(
-            col(ClientProfile.onboarded_at).is_not(None),
-            col(ClientProfile.person_id) > after,
-            not_failing(tick, ClientProfile.person_id, now),
-        )
-        .order_by(col(ClientProfile.person_id))
-        .limit(limit)
-    )
-    return list((await store.session.exec(query)).all())
 
 
 async def clients_of(store: Store, trainer_id: int | None) -> list[tuple[Person, ClientProfile]]:

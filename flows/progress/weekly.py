@@ -8,13 +8,17 @@ adherence and open alerts, most in need first. A client paused that day gets non
 
 Through the outbox, so quiet hours hold it (the sender) and a restart loses nothing; the outbox
 key (person, ISO week) makes it once per week per person, however often the tick runs. Within
-WINDOW of the time only: a bot down longer sends that week's next week.
+WINDOW of the time only: a bot down longer sends that week's next week. The tick runs every
+minute: it decides per weekly setting (zone, day, time) which are due, and the database hands over
+only those settings' clients whose summary of the week is not queued (storage/weekly.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from flows.checkin.daily import current_streak
 from flows.engine.numbers import percent
@@ -29,14 +33,17 @@ from storage.checkins import checkins_between, latest_checkin_dates
 from storage.failures import waiting
 from storage.models import ClientProfile, Person, Role
 from storage.pauses import pause_on
-from storage.programs import clients_of, onboarded_client_ids
+from storage.programs import clients_of
 from storage.reminders import clients_with_profiles, existing_keys, staff_members
 from storage.repo import Attachment, Store, StoreFactory
+from storage.weekly import WeeklyTime, weekly_due_ids, weekly_times
 
 DEFAULT_DAY, DEFAULT_TIME = WEEKLY_DAY, WEEKLY_TIME
 WINDOW = timedelta(hours=6)
 WEEKLY_TICK = Tick("weekly", "person", timedelta(minutes=10), timedelta(hours=6))
 SEVERITIES = ("emergency", "urgent", "routine")
+KEY_PREFIX = "weekly:"  # the outbox key: weekly:<person id>:<ISO week>
+SETTINGS_AT_ONCE = 100  # an OR of that many per query stays far below SQLite's depth limit
 DAYS = 7
 
 
@@ -55,18 +62,42 @@ def due_week(now: datetime, zone: str, weekday: int, hhmm: str) -> str | None:
 async def plan_weekly_tick(
     stores: StoreFactory, now: datetime, default_zone: str, going: Going = always
 ) -> Outcome:
-    """plan_weekly for every onboarded client, a page at a time, then for the trainers (one by
-    one only where a page fails)."""
+    """plan_weekly for the clients whose summary may be due and is not queued (asked of the
+    database per weekly setting: the tick runs every minute), a page at a time, then for the
+    trainers (one by one only where a page fails)."""
     async with stores() as store:
         skip = await waiting(store, WEEKLY_TICK.name, now)
         staff = [p.id for p in await staff_members(store) if p.role == Role.TRAINER]
         trainers = [i for i in staff if i is not None and i not in skip]
+        due = due_settings(await weekly_times(store, WEEKLY_TICK.name, now), now, default_zone)
 
     async def work(store: Store, batch: Sequence[int], _: RowErrors) -> int:
         return await plan_weekly(store, now, default_zone, batch)
 
-    clients = await paged(stores, WEEKLY_TICK, now, onboarded_client_ids, work, going)
+    clients = Outcome()
+    for first in range(0, len(due), SETTINGS_AT_ONCE):
+        chunk = due[first : first + SETTINGS_AT_ONCE]
+        page = partial(weekly_due_ids, due=chunk, key_prefix=KEY_PREFIX)
+        clients += await paged(stores, WEEKLY_TICK, now, page, work, going)
     return clients + await isolated(stores, WEEKLY_TICK, now, trainers if going() else [], work)
+
+
+def due_settings(
+    settings: Sequence[WeeklyTime], now: datetime, default_zone: str
+) -> list[WeeklyTime]:
+    """The settings whose summary is due now, each with its week; a setting whose zone or time
+    cannot be read is kept without one, for its clients' own rows to fail and be recorded."""
+    due = []
+    for setting in settings:
+        day = DEFAULT_DAY if setting.day is None else setting.day
+        try:
+            week = due_week(now, setting.zone or default_zone, day, setting.time or DEFAULT_TIME)
+        except (KeyError, ValueError):  # ZoneInfoNotFoundError is a KeyError
+            due.append(setting)
+            continue
+        if week is not None:
+            due.append(replace(setting, week=week))
+    return due
 
 
 async def plan_weekly(store: Store, now: datetime, zone: str, ids: Sequence[int]) -> int:
@@ -86,7 +117,7 @@ async def _client_summary(
     zone = zone_of(client, default_zone)
     weekday = DEFAULT_DAY if profile.weekly_day is None else profile.weekly_day
     week = due_week(now, zone, weekday, profile.weekly_time or DEFAULT_TIME)
-    key = f"weekly:{client.id}:{week}"
+    key = f"{KEY_PREFIX}{client.id}:{week}"
     if week is None or await existing_keys(store, [key]):
         return 0
     today = local_date(now, zone)
@@ -130,7 +161,7 @@ async def _roster(store: Store, trainer: Person, now: datetime, default_zone: st
     """The trainer's clients, most in need first: open alerts by severity, then adherence."""
     zone = zone_of(trainer, default_zone)
     week = due_week(now, zone, DEFAULT_DAY, DEFAULT_TIME)
-    key = f"weekly:{trainer.id}:{week}"
+    key = f"{KEY_PREFIX}{trainer.id}:{week}"
     if week is None or await existing_keys(store, [key]):
         return 0  # asked before loading the clients: the tick runs every minute
     clients = await clients_of(store, trainer.id)
@@ -141,7 +172,7 @@ async def _roster(store: Store, trainer: Person, now: datetime, default_zone: st
     entries = []
     for client, _ in clients:
         client_id = client.id or 0
-        today = local_date(now, zone_of(client, default_zone))
+        today = _today_of(client, now, default_zone, zone)
         rows = await checkins_between(store, client_id, today - timedelta(days=DAYS - 1), today)
         ratio = adherence(e for row in rows for e in row.exercises or [])
         alerts = counts.get(client_id, {})
@@ -172,3 +203,12 @@ async def _roster(store: Store, trainer: Person, now: datetime, default_zone: st
         about=[c.id for c, _ in clients],
     )
     return 1
+
+
+def _today_of(client: Person, now: datetime, default_zone: str, trainer_zone: str) -> date:
+    """The client's local date; the trainer's where the client's zone cannot be read (their
+    own summary fails and is recorded: the roster still goes)."""
+    try:
+        return local_date(now, zone_of(client, default_zone))
+    except (KeyError, ValueError):  # ZoneInfoNotFoundError is a KeyError
+        return local_date(now, trainer_zone)

@@ -10,11 +10,13 @@ from sqlmodel import col, select
 from bot.clock import FakeClock
 from bot.demo import CLIENT, TRAINER, seed_demo_centre
 from flows.engine import ticks
-from flows.progress.weekly import due_week, plan_weekly_tick
+from flows.progress import weekly
+from flows.progress.weekly import WEEKLY_TICK, due_week, plan_weekly_tick
 from flows.router import Router
 from storage.db import SessionFactory
-from storage.models import Checkin, ClientProfile, Outbox, Role
+from storage.models import Checkin, ClientProfile, Outbox, Person, Role, TickFailure
 from storage.repo import store_factory
+from storage.weekly import weekly_due_ids
 from tests.flows.harness import User, add_person, make_router, person_of, texts
 from tests.flows.progress.test_progress import add_checkin, add_pause, days_ago, joined_on
 
@@ -158,3 +160,94 @@ async def test_a_paused_client_gets_none_and_a_client_may_move_it(
     clock.set(datetime(2026, 12, 2, 7, 1, tzinfo=UTC))  # Wednesday 07:01 London
     assert await tick(sessions, clock) == 1
     assert [row.kind for row in await weekly_rows(sessions)] == ["weekly_roster", "weekly_summary"]
+
+
+async def add_client(
+    sessions: SessionFactory,
+    clock: FakeClock,
+    user_id: int,
+    zone: str | None,
+    day: int | None = None,
+    hhmm: str | None = None,
+) -> int:
+    """An onboarded client of Sam's with this zone and weekly day and time (None: defaults)."""
+    sam = await person_of(sessions, TRAINER.user_id)
+    client = await add_person(sessions, clock, user_id, f"Client {user_id}", Role.CLIENT)
+    async with sessions() as session:
+        person = await session.get(Person, client.id)
+        assert person is not None
+        person.timezone = zone
+        session.add(person)
+        session.add(
+            ClientProfile(
+                person_id=client.id or 0,
+                trainer_id=sam.id or 0,
+                onboarded_at=clock.now(),
+                weekly_day=day,
+                weekly_time=hhmm,
+            )
+        )
+        await session.commit()
+    return client.id or 0
+
+
+async def test_the_database_hands_over_only_clients_whose_time_has_come_once_a_week(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    """The tick runs every minute: it must not read every client to find the few due. Each
+    setting is decided in its own zone, unset ones as the centre's defaults."""
+    unset = await add_client(sessions, clock, 801, None)  # London by default, Sunday 18:00
+    london = await add_client(sessions, clock, 802, ZONE, 6, "18:00")
+    await add_client(sessions, clock, 803, "America/New_York")  # 18:00 there is 23:00 here
+    tokyo = await add_client(sessions, clock, 804, "Asia/Tokyo", 0, "01:00")  # its Monday
+    await add_client(sessions, clock, 805, ZONE, 0)  # Monday 18:00
+    noon = await add_client(sessions, clock, 806, ZONE, 6, "12:00")  # over six hours ago
+
+    async def due_ids(at: datetime) -> list[int]:
+        async with store_factory(sessions)() as store:
+            settings = weekly.due_settings(
+                await weekly.weekly_times(store, WEEKLY_TICK.name, at), at, ZONE
+            )
+            return await weekly_due_ids(
+                store, 0, 100, WEEKLY_TICK.name, at, due=settings, key_prefix=weekly.KEY_PREFIX
+            )
+
+    jordan = (await person_of(sessions, CLIENT.user_id)).id or 0
+    at = SUNDAY_6PM + timedelta(minutes=30)  # 01:30 on Monday in Tokyo
+    assert await due_ids(at) == sorted([jordan, unset, london, tokyo])
+    clock.set(at)
+    assert await tick(sessions, clock) == 5  # their four summaries and Sam's roster
+    assert await due_ids(at) == []  # queued: not handed over again this week
+    assert await due_ids(SUNDAY_6PM - timedelta(minutes=1)) == [noon]  # its window, earlier
+    assert await due_ids(SUNDAY_6PM - timedelta(hours=6, minutes=1)) == []
+
+
+async def test_a_zone_the_tick_cannot_read_fails_alone_and_everyone_else_gets_theirs(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    """One bad row never stops a tick: the setting's clients go through their own rows, which
+    fail and are recorded (retried later), while every other summary is queued."""
+    broken = await add_client(sessions, clock, 811, "Mars/Olympus_Mons")
+    fine = await add_client(sessions, clock, 812, None)
+    clock.set(SUNDAY_6PM + timedelta(minutes=5))
+    assert await tick(sessions, clock) == 3  # Jordan's, the fine client's and Sam's roster
+    rows = await weekly_rows(sessions)
+    assert {row.person_id for row in rows if row.kind == "weekly_summary"} == {
+        (await person_of(sessions, CLIENT.user_id)).id,
+        fine,
+    }
+    async with sessions() as session:
+        failed = (await session.exec(select(TickFailure))).all()
+    assert [(f.tick, f.row_id) for f in failed] == [(WEEKLY_TICK.name, broken)]
+
+
+async def test_many_different_settings_are_asked_for_a_share_at_a_time(
+    router: Router, sessions: SessionFactory, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(weekly, "SETTINGS_AT_ONCE", 1)
+    times = ("17:00", "17:30", "18:00", "15:00")
+    ids = [await add_client(sessions, clock, 820 + n, ZONE, 6, t) for n, t in enumerate(times)]
+    clock.set(SUNDAY_6PM + timedelta(minutes=5))
+    assert await tick(sessions, clock) == 6  # four clients, Jordan, Sam's roster
+    rows = await weekly_rows(sessions)
+    assert set(ids) <= {row.person_id for row in rows}
