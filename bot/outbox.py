@@ -108,7 +108,11 @@ class OutboxSender:
             result = await session.exec(
                 update(Outbox)
                 .where(sending)
-                .values(status=OutboxStatus.FAILED, last_error="uncertain: interrupted mid-send")
+                .values(
+                    status=OutboxStatus.FAILED,
+                    last_error="uncertain: interrupted mid-send",
+                    file_content=None,
+                )
             )
             await session.exec(
                 delete(Outbox).where(
@@ -296,6 +300,8 @@ class OutboxSender:
         else:
             row.status = OutboxStatus.FAILED
             log.warning("outbox %d (%s) not delivered: %s", row.id, row.kind, outcome)
+        if row.status != OutboxStatus.PENDING:
+            row.file_content = None  # final: a week's chart per client would pile up for good
 
     async def _unreachable(
         self, session: AsyncSession, row: Outbox, person: Person | None, now: datetime

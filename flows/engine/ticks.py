@@ -140,15 +140,23 @@ def always() -> bool:
 
 
 async def paged(
-    stores: StoreFactory, tick: Tick, now: datetime, page: Page, work: Work, going: Going = always
+    stores: StoreFactory,
+    tick: Tick,
+    now: datetime,
+    page: Page,
+    work: Work,
+    going: Going = always,
+    size: int | None = None,
 ) -> Outcome:
-    """`isolated` over every row `page` lists, PAGE at a time: memory holds one page, however
-    many rows there are, and a failing row sends only its own page one by one. A stop ends it
-    between pages (`going`): the rest waits for the next run, as a crash would leave it."""
+    """`isolated` over every row `page` lists, `size` (PAGE) at a time: memory holds one page,
+    however many rows there are, and a failing row sends only its own page one by one. A stop
+    ends it between pages (`going`): the rest waits for the next run, as a crash would leave
+    it."""
     total, after = Outcome(), 0
+    limit = PAGE if size is None else size
     while going():
         async with stores() as store:
-            ids = await page(store, after, PAGE, tick.name, now)
+            ids = await page(store, after, limit, tick.name, now)
         if not ids:
             break
         total += await isolated(stores, tick, now, ids, work)

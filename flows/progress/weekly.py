@@ -16,7 +16,7 @@ only those settings' clients whose summary of the week is not queued (storage/we
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import partial
 
@@ -44,6 +44,7 @@ WEEKLY_TICK = Tick("weekly", "person", timedelta(minutes=10), timedelta(hours=6)
 SEVERITIES = ("emergency", "urgent", "routine")
 KEY_PREFIX = "weekly:"  # the outbox key: weekly:<person id>:<ISO week>
 SETTINGS_AT_ONCE = 100  # an OR of that many per query stays far below SQLite's depth limit
+DRAWN_AT_ONCE = 20  # clients a page: their charts (~70 KB each) held, then written at once
 DAYS = 7
 
 
@@ -78,7 +79,7 @@ async def plan_weekly_tick(
     for first in range(0, len(due), SETTINGS_AT_ONCE):
         chunk = due[first : first + SETTINGS_AT_ONCE]
         page = partial(weekly_due_ids, due=chunk, key_prefix=KEY_PREFIX)
-        clients += await paged(stores, WEEKLY_TICK, now, page, work, going)
+        clients += await paged(stores, WEEKLY_TICK, now, page, work, going, DRAWN_AT_ONCE)
     return clients + await isolated(stores, WEEKLY_TICK, now, trainers if going() else [], work)
 
 
@@ -101,39 +102,58 @@ def due_settings(
 
 
 async def plan_weekly(store: Store, now: datetime, zone: str, ids: Sequence[int]) -> int:
-    """Queue this week's summary for each of these people whose time has come."""
-    queued = 0
+    """Queue this week's summary for each of these people whose time has come. Every chart is
+    drawn before anything is written: on SQLite a transaction's first write holds the file's
+    one write lock until its commit, and every chat's next answer would wait for the drawing
+    (about 0.1 s a chart: 11 s for a hundred clients on a Sunday at 18:00)."""
+    summaries = []
     for client, profile in await clients_with_profiles(store, ids):
-        queued += await _client_summary(store, client, profile, now, zone)
+        summary = await _client_summary(store, client, profile, now, zone)
+        if summary is not None:
+            summaries.append(summary)
+    for summary in summaries:
+        await summary.queue(store, now)
+    queued = len(summaries)
     for trainer in await staff_members(store, ids):
         if trainer.role == Role.TRAINER:
             queued += await _roster(store, trainer, now, zone)
     return queued
 
 
+@dataclass(frozen=True)
+class Summary:
+    """A client's weekly summary, drawn and not yet queued."""
+
+    client: Person
+    week: str
+    caption: str
+    png: bytes
+
+    async def queue(self, store: Store, now: datetime) -> None:
+        await store.enqueue(
+            chat_id=self.client.chat_id,
+            person_id=self.client.id,
+            text=self.caption,
+            kind="weekly_summary",
+            now=now,
+            dedupe_key=f"{KEY_PREFIX}{self.client.id}:{self.week}",
+            attachment=Attachment("photo", f"week-{self.week}.png", self.png),
+        )
+
+
 async def _client_summary(
     store: Store, client: Person, profile: ClientProfile, now: datetime, default_zone: str
-) -> int:
+) -> Summary | None:
     zone = zone_of(client, default_zone)
     weekday = DEFAULT_DAY if profile.weekly_day is None else profile.weekly_day
     week = due_week(now, zone, weekday, profile.weekly_time or DEFAULT_TIME)
-    key = f"{KEY_PREFIX}{client.id}:{week}"
-    if week is None or await existing_keys(store, [key]):
-        return 0
+    if week is None or await existing_keys(store, [f"{KEY_PREFIX}{client.id}:{week}"]):
+        return None
     today = local_date(now, zone)
     if await pause_on(store, client.id or 0, today) is not None:
-        return 0
+        return None
     png = await chart_png(store, client, zone, today, DAYS, client.locale)
-    await store.enqueue(
-        chat_id=client.chat_id,
-        person_id=client.id,
-        text=await _caption(store, client, today),
-        kind="weekly_summary",
-        now=now,
-        dedupe_key=key,
-        attachment=Attachment("photo", f"week-{week}.png", png),
-    )
-    return 1
+    return Summary(client, week, await _caption(store, client, today), png)
 
 
 async def _caption(store: Store, client: Person, today: date) -> str:

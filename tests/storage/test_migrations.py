@@ -76,6 +76,39 @@ async def test_a_queued_document_with_a_long_name_survives_the_downgrade_to_0008
     await engine.dispose()
 
 
+async def test_files_already_delivered_lose_their_bytes_and_queued_ones_keep_them(
+    db_url: str,
+) -> None:
+    """0014: rows sent or given up before the sender dropped their files' bytes."""
+    engine = make_engine(db_url)
+    await migrate(engine, "0013")
+    insert = text(
+        "INSERT INTO outbox (chat_id, kind, priority, text, buttons, status, attempts, not_before,"
+        " created_at, erase_after_send, file_name, file_kind, file_content) VALUES (1, 'weekly',"
+        " 5, 'Your week', '[]', :status, 0, :at, :at, false, 'week.png', 'photo', :content)"
+    )
+    at = datetime(2026, 12, 1, tzinfo=UTC).replace(tzinfo=None)
+    async with engine.begin() as conn:
+        for status in ("sent", "failed", "pending"):
+            await conn.execute(insert, {"status": status, "at": at, "content": b"PNG"})
+    await migrate(engine, "head")
+    async with engine.connect() as conn:
+        rows = await conn.execute(text("SELECT status, file_name, file_content FROM outbox"))
+        found = {
+            row.status: (
+                row.file_name,
+                None if row.file_content is None else bytes(row.file_content),
+            )
+            for row in rows
+        }
+    assert found == {
+        "sent": ("week.png", None),
+        "failed": ("week.png", None),
+        "pending": ("week.png", b"PNG"),
+    }
+    await engine.dispose()
+
+
 async def test_head_matches_the_models(engine: AsyncEngine) -> None:
     def diff(conn: Connection) -> list[object]:
         context = MigrationContext.configure(conn, opts={"compare_type": True})

@@ -5,15 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
 from bot.clock import FakeClock
 from bot.demo import CLIENT, TRAINER, seed_demo_centre
 from flows.engine import ticks
-from flows.progress import weekly
+from flows.progress import chartdata, weekly
+from flows.progress.chart import Chart
 from flows.progress.weekly import WEEKLY_TICK, due_week, plan_weekly_tick
 from flows.router import Router
-from storage.db import SessionFactory
+from storage.db import BUSY_TIMEOUT_MS, SessionFactory
 from storage.models import Checkin, ClientProfile, Outbox, Person, Role, TickFailure
 from storage.repo import store_factory
 from storage.weekly import weekly_due_ids
@@ -251,3 +254,44 @@ async def test_many_different_settings_are_asked_for_a_share_at_a_time(
     assert await tick(sessions, clock) == 6  # four clients, Jordan, Sam's roster
     rows = await weekly_rows(sessions)
     assert set(ids) <= {row.person_id for row in rows}
+
+
+async def a_write_goes_through_at_once(sessions: SessionFactory) -> bool:
+    """Whether another connection may write right now, without waiting (SQLite's one write
+    lock is free); a chat's update writes like this."""
+    async with sessions() as session:
+        sqlite = session.bind is not None and session.bind.dialect.name == "sqlite"
+        if sqlite:
+            await session.exec(text("PRAGMA busy_timeout=0"))  # type: ignore[call-overload]
+        try:
+            await session.exec(text("UPDATE person SET name = name WHERE id = 1"))  # type: ignore[call-overload]
+            await session.commit()
+            return True
+        except OperationalError as exc:
+            assert "locked" in str(exc)
+            return False
+        finally:
+            await session.rollback()
+            if sqlite:
+                await session.exec(text(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}"))  # type: ignore[call-overload]
+
+
+async def test_charts_are_drawn_before_the_tick_writes_so_no_chat_waits_for_them(
+    router: Router, sessions: SessionFactory, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite a transaction's first write holds the file's one write lock until it commits:
+    a summary queued before the next client's chart was drawn made every chat's answer wait
+    for all of a page's drawing (11 s for a hundred clients at Sunday 18:00)."""
+    for n in range(3):
+        await add_client(sessions, clock, 830 + n, None)
+    free_while_drawing = []
+    draw = chartdata.render_async
+
+    async def drawing(chart: Chart) -> bytes:
+        free_while_drawing.append(await a_write_goes_through_at_once(sessions))
+        return await draw(chart)
+
+    monkeypatch.setattr(chartdata, "render_async", drawing)
+    clock.set(SUNDAY_6PM + timedelta(minutes=5))
+    assert await tick(sessions, clock) == 5  # four summaries and Sam's roster
+    assert free_while_drawing == [True] * 4
