@@ -33,7 +33,7 @@ from flows.engine.conversation import (
     resume,
     stop,
 )
-from flows.engine.core import BotInfo, Event, EventKind, Replies, Reply, Send, Toast
+from flows.engine.core import BotInfo, Drawing, Event, EventKind, Replies, Reply, Send, Toast
 from flows.engine.languages import from_telegram
 from flows.engine.menu import VISITOR, command_table, help_text, install, menu_for
 from flows.engine.notify import mark_reachable
@@ -243,7 +243,40 @@ class Router:
             failed = _with_toast(event, [Send(t("error", from_telegram(event.language_code)))])
             await self._settle(event, failed, now)
             return failed
+        if ctx.replies.drawings:
+            return await self._drawn(event, replies, ctx.replies.drawings, now)
         return replies
+
+    async def _drawn(
+        self,
+        event: Event,
+        replies: list[Reply],
+        drawings: list[tuple[Send, Drawing]],
+        now: datetime,
+    ) -> list[Reply]:
+        """The replies with their charts and reports drawn, after the update's transaction and
+        outside the write turn (other chats go on meanwhile), then stored in place of the stand-
+        ins that were stored with it. If drawing fails, the stand-ins (caption, "could not be
+        drawn") are the answer, as stored; if storing fails, a crash would resend them."""
+        try:
+            drawn = {
+                id(stand_in): drawing.drawn(await drawing.draw()) for stand_in, drawing in drawings
+            }
+        except Exception as exc:
+            _log_failure(event, exc)
+            return replies
+        final = [drawn.get(id(reply), reply) for reply in replies]
+        stored = replies_to_json(final)
+        try:
+            async with self._write_turn():
+                await self.stores.write(
+                    lambda c: inbox.record_replies(c, event.update_id, stored, now)
+                )
+        except Exception as exc:
+            log.error(
+                "update %d: its drawing could not be stored (%s)", event.update_id, _name(exc)
+            )
+        return final
 
     async def _settle(self, event: Event, replies: list[Reply], now: datetime) -> None:
         """A failed update is answered with an apology and not tried again (a retry could

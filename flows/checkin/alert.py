@@ -721,7 +721,7 @@ async def show_history(ctx: Context, data: History) -> None:
         return
     ctx.replies.toast()
     ctx.say(await history_text(ctx, client))
-    ctx.replies.add(await staff_chart(ctx, client))
+    await staff_chart(ctx, client)
 
 
 async def _clinician_line(store: Store, client: Person | None, locale: str) -> str:

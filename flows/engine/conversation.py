@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from flows.engine.core import BotInfo, Button, Edit, Event, Replies
+from flows.engine.core import BotInfo, Button, Drawing, Edit, Event, Replies
 from flows.engine.flow import Done, Flow, FlowData, Next, Result, Retry, Stay, Stop, Switch
 from flows.engine.languages import from_telegram, supported
 from flows.engine.parse import ID_MAX, exact_int
@@ -84,6 +84,10 @@ class Context:
 
     def say(self, text: str, buttons: Any = ()) -> None:
         self.replies.say(text, buttons)
+
+    def draw(self, drawing: Drawing) -> None:
+        """A chart or report, drawn after this update's transaction (Replies.draw)."""
+        self.replies.draw(drawing, self.t("drawing_unavailable"))
 
     def redraw(self, text: str, buttons: Any = ()) -> None:
         """Replace the pressed message (paging, a wider window); a new one if there is none."""

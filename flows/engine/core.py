@@ -7,7 +7,7 @@ between is framework-free so one conversation runs unchanged on python-telegram-
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -199,11 +199,31 @@ class Menu:
 Reply = Send | Edit | Toast | Photo | Document | Menu
 
 
+@dataclass(frozen=True)
+class Drawing:
+    """A photo or document drawn once the update's transaction is over (a chart, a report:
+    tens to hundreds of milliseconds of CPU). Drawn inside it, every other chat would wait: on
+    SQLite that transaction holds the database's one writer. `draw` must only compute: what it
+    needs was read before (flows/router.py draws it after the commit)."""
+
+    draw: Callable[[], Awaitable[bytes]]
+    filename: str
+    caption: str = ""
+    buttons: Keyboard = ()
+    document: bool = False  # a photo otherwise
+
+    def drawn(self, content: bytes) -> Photo | Document:
+        made = Document if self.document else Photo
+        return made(content, self.filename, self.caption, self.buttons)
+
+
 @dataclass
 class Replies:
     """Collects what the bot answers to one update, in order."""
 
     items: list[Reply] = field(default_factory=list)
+    # each Drawing with the reply that stands in for it until drawn (and for good if it can't be)
+    drawings: list[tuple[Send, Drawing]] = field(default_factory=list)
 
     def say(self, text: str, buttons: Keyboard = ()) -> None:
         self.items.append(Send(text, buttons))
@@ -216,6 +236,13 @@ class Replies:
 
     def add(self, reply: Reply) -> None:
         self.items.append(reply)
+
+    def draw(self, drawing: Drawing, unavailable: str) -> None:
+        """`drawing` in this place once drawn; stored until then (a crash in between resends
+        it) and sent if it cannot be drawn: its caption with `unavailable`, and its buttons."""
+        stand_in = Send(f"{drawing.caption}\n\n{unavailable}".strip(), drawing.buttons)
+        self.items.append(stand_in)
+        self.drawings.append((stand_in, drawing))
 
 
 @dataclass(frozen=True)

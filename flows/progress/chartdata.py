@@ -10,12 +10,13 @@ a day without a check-in, or a day before the client joined. Words come in the r
 from __future__ import annotations
 
 from datetime import date, timedelta
+from functools import partial
 
 from babel.dates import format_skeleton
 
 from flows.checkin.triage import FLAGGED
 from flows.engine import dates
-from flows.engine.core import Keyboard, Photo
+from flows.engine.core import Drawing, Keyboard
 from flows.engine.localtime import local
 from flows.engine.texts import t
 from flows.progress.chart import Chart, ChartDay, ChartLabels, DayStatus, render_async
@@ -119,7 +120,7 @@ async def chart_png(
     return await render_async(await client_chart(store, client, zone, today, days, locale))
 
 
-async def chart_photo(
+async def chart_drawing(
     store: Store,
     client: Person,
     zone: str,
@@ -127,8 +128,9 @@ async def chart_photo(
     days: int,
     locale: str,
     buttons: Keyboard = (),
-) -> Photo:
-    """The chart as a photo reply, captioned with what it shows."""
-    png = await chart_png(store, client, zone, today, days, locale)
+) -> Drawing:
+    """The chart as a photo reply, captioned with what it shows: read now, drawn after the
+    update's transaction (Context.draw)."""
+    chart = await client_chart(store, client, zone, today, days, locale)
     caption = t("chart_caption", locale, name=client.name, days=days)
-    return Photo(png, f"progress-{days}d.png", caption, buttons)
+    return Drawing(partial(render_async, chart), f"progress-{days}d.png", caption, buttons)

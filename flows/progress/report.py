@@ -28,7 +28,7 @@ from flows.engine.localtime import local
 from flows.engine.numbers import percent
 from flows.engine.texts import N_, t
 from flows.library.labels import phase_label
-from flows.progress.chart import render
+from flows.progress.chart import Chart, render
 from flows.progress.chartdata import client_chart
 from flows.progress.trends import adherence
 from storage.checkins import checkins_between
@@ -57,7 +57,7 @@ class Report:
     about: list[str]
     program: list[str]
     numbers: list[str]
-    chart_png: bytes
+    chart: Chart  # drawn with the PDF
     flags: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     headings: dict[str, str] = field(default_factory=dict)
@@ -88,7 +88,7 @@ async def build_report(
         about=await _about(store, client_id, locale),
         program=await _program(store, client_id, zone, locale),
         numbers=_numbers(locale, rows, days),
-        chart_png=await asyncio.to_thread(render, chart),
+        chart=chart,
         flags=await _flags(store, client_id, first, zone, locale),
         notes=[
             t("report_note", locale, date=dates.day(row.local_date, locale), note=row.note)
@@ -212,7 +212,7 @@ def pdf_bytes(report: Report) -> bytes:
     _section(pdf, report.headings["client"], report.about)
     _section(pdf, report.headings["program"], report.program)
     _section(pdf, report.headings["progress"], report.numbers)
-    pdf.image(io.BytesIO(report.chart_png), w=pdf.epw)
+    pdf.image(io.BytesIO(render(report.chart)), w=pdf.epw)
     _section(pdf, report.headings["flags"], report.flags or [BLANK])
     _section(pdf, report.headings["notes"], report.notes or [BLANK])
     pdf.ln(4)

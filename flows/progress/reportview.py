@@ -7,9 +7,11 @@ Buttons carry the client's id, so every press checks again that the presser may 
 
 from __future__ import annotations
 
+from functools import partial
+
 from flows.engine.buttons import Actions, ReportClient, ReportWeeks, Route, button
 from flows.engine.conversation import Command, Context
-from flows.engine.core import Document, keyboard
+from flows.engine.core import Drawing, keyboard
 from flows.engine.texts import N_
 from flows.progress.report import WEEKS, build_report, filename, render_pdf
 from flows.staff.program import may_see
@@ -62,7 +64,7 @@ async def send_report(ctx: Context, data: ReportWeeks) -> None:
     report = await build_report(ctx.store, client, ctx.now, data.weeks, ctx.locale, zone)
     name = filename(client, ctx.today(client), data.weeks)
     caption = ctx.t("report_caption", client=client.name, weeks=data.weeks)
-    ctx.replies.add(Document(await render_pdf(report), name, caption))
+    ctx.draw(Drawing(partial(render_pdf, report), name, caption, document=True))
 
 
 COMMANDS = (

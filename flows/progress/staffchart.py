@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from flows.engine.buttons import Actions, ClientChart, Route, Window, button
 from flows.engine.conversation import Context
-from flows.engine.core import Keyboard, Photo, keyboard
-from flows.progress.chartdata import chart_photo
+from flows.engine.core import Keyboard, keyboard
+from flows.progress.chartdata import chart_drawing
 from flows.staff.program import may_see
 from storage.models import Person, Role
 
@@ -25,12 +25,12 @@ def window_buttons(ctx: Context, client_id: int, days: int) -> Keyboard:
     )
 
 
-async def staff_chart(ctx: Context, client: Person, days: int = DEFAULT_DAYS) -> Photo:
+async def staff_chart(ctx: Context, client: Person, days: int = DEFAULT_DAYS) -> None:
     """The client's chart over `days` days, for the staff member handling this update."""
     client_id = client.id or 0
     buttons = window_buttons(ctx, client_id, days)
     today, zone = ctx.today(client), ctx.zone(client)
-    return await chart_photo(ctx.store, client, zone, today, days, ctx.locale, buttons)
+    ctx.draw(await chart_drawing(ctx.store, client, zone, today, days, ctx.locale, buttons))
 
 
 async def _visible(ctx: Context, client_id: int) -> Person | None:
@@ -48,7 +48,7 @@ async def show_chart(ctx: Context, data: ClientChart) -> None:
         ctx.replies.toast(ctx.t("button_expired"))
         return
     ctx.replies.toast()
-    ctx.replies.add(await staff_chart(ctx, client, data.days))
+    await staff_chart(ctx, client, data.days)
 
 
 COMMANDS = ()

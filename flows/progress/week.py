@@ -26,7 +26,7 @@ from flows.engine.core import Keyboard, keyboard
 from flows.engine.localtime import local
 from flows.engine.numbers import decimal, percent
 from flows.engine.texts import N_
-from flows.progress.chartdata import chart_photo
+from flows.progress.chartdata import chart_drawing
 from flows.progress.trends import Direction, adherence, pain_trend, set_counts
 from storage.checkins import checkins_between, has_checkins
 from storage.models import Checkin, Pause, Person, Role
@@ -215,8 +215,7 @@ async def send_progress(ctx: Context, person: Person, days: int) -> None:
     ctx.say(text)
     if buttons:
         zone, today = ctx.zone(person), ctx.today(person)
-        photo = await chart_photo(ctx.store, person, zone, today, days, ctx.locale, buttons)
-        ctx.replies.add(photo)
+        ctx.draw(await chart_drawing(ctx.store, person, zone, today, days, ctx.locale, buttons))
 
 
 async def show_progress(ctx: Context) -> None:

@@ -316,7 +316,7 @@ async def show_card(ctx: Context, data: ClientCard) -> None:
         ],
     )
     ctx.say("\n".join(lines), buttons)
-    ctx.replies.add(await staff_chart(ctx, client))
+    await staff_chart(ctx, client)
 
 
 async def open_program(ctx: Context, data: ClientProgram) -> None:

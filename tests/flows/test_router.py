@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from datetime import datetime
+from datetime import UTC, datetime, time
 
 import pytest
 from sqlmodel import select
@@ -12,10 +13,15 @@ import flows.router as router_module
 from bot.clock import FakeClock
 from bot.demo import CLIENT, TRAINER, seed_demo_centre
 from flows.engine.conversation import Command, Context
-from flows.engine.core import Event, EventKind, Send
+from flows.engine.core import Event, EventKind, Photo, Send
+from flows.progress import chartdata
+from flows.progress.chart import Chart
+from flows.router import Router
 from storage.db import SessionFactory
-from storage.models import Outbox, Person
-from tests.flows.harness import User, make_router
+from storage.models import InboxUpdate, Outbox, Person
+from storage.repo import store_factory
+from tests.flows.harness import BOT, User, make_router, texts
+from tests.flows.progress.test_progress import TODAY, add_checkin, days_ago, joined_on
 
 
 async def test_a_failing_update_apologises_and_logs_no_data(
@@ -76,3 +82,90 @@ async def _set_unreachable(sessions: SessionFactory, value: datetime | None) -> 
         was, jordan.unreachable_at = jordan.unreachable_at, value
         await session.commit()
     return was
+
+
+async def charting_router(
+    sessions: SessionFactory, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Router, asyncio.Event, asyncio.Event]:
+    """The demo centre with a week of Jordan's check-ins, a router taking write turns (as on
+    SQLite), and chart drawing that says when it starts and waits to be let go on."""
+    clock.set(datetime.combine(TODAY, time(12), UTC))
+    await seed_demo_centre(sessions, "Europe/London", clock.now())
+    await joined_on(sessions, days_ago(10))
+    for n in range(1, 8):
+        await add_checkin(sessions, days_ago(n), n % 4)
+    started, go_on = asyncio.Event(), asyncio.Event()
+    draw = chartdata.render_async
+
+    async def held(chart: Chart) -> bytes:
+        started.set()
+        await go_on.wait()
+        return await draw(chart)
+
+    monkeypatch.setattr(chartdata, "render_async", held)
+    return Router(store_factory(sessions), BOT, clock.now, one_writer=True), started, go_on
+
+
+async def test_a_chart_is_drawn_after_its_transaction_so_other_chats_go_on_meanwhile(
+    sessions: SessionFactory, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Drawing takes ~0.1 s (a report more): inside the update's transaction it held the one
+    write turn, and every other chat's answer waited for the picture."""
+    router, started, go_on = await charting_router(sessions, clock, monkeypatch)
+    jordan, sam = User(router, CLIENT.user_id), User(router, TRAINER.user_id)
+    charting = asyncio.create_task(jordan.command("progress"))
+    await asyncio.wait_for(started.wait(), 10)
+    answered = await asyncio.wait_for(sam.command("help"), 10)  # while the chart is drawn
+    assert "/clients" in texts(answered)
+    go_on.set()
+    replies = await charting
+    assert isinstance(replies[-1], Photo) and replies[-1].content.startswith(b"\x89PNG")
+
+
+async def test_a_drawn_chart_replaces_its_stand_in_among_the_stored_replies(
+    sessions: SessionFactory, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The replies are stored with the update's effects, before the drawing (the caption and
+    "could not be drawn" stand in); once drawn, the picture is stored in its place, so a crash
+    before the send resends the picture."""
+    router, _, go_on = await charting_router(sessions, clock, monkeypatch)
+    go_on.set()
+    event = Event(
+        update_id=91,
+        user_id=CLIENT.user_id,
+        chat_id=CLIENT.user_id,
+        kind=EventKind.COMMAND,
+        text="/progress",
+        command="progress",
+    )
+    await router.receive([event])
+    replies = await router.handle(event)
+    assert replies is not None and isinstance(replies[-1], Photo)
+    async with sessions() as session:
+        row = await session.get(InboxUpdate, 91)
+        assert row is not None and row.replies is not None
+        assert [r["type"] for r in row.replies] == ["send", "photo"]
+
+
+async def test_a_chart_that_cannot_be_drawn_leaves_its_caption_and_a_word_of_it(
+    sessions: SessionFactory,
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    router, _, _ = await charting_router(sessions, clock, monkeypatch)
+
+    async def broken(chart: Chart) -> bytes:
+        raise RuntimeError(f"no font for {chart.labels.title!r}")  # data in a message
+
+    monkeypatch.setattr(chartdata, "render_async", broken)
+    with caplog.at_level(logging.INFO):
+        replies = await User(router, CLIENT.user_id).command("progress")
+    assert texts(replies[-1:]).splitlines() == [
+        "Jordan: pain and exercises, last 7 days",
+        "",
+        "(The picture could not be drawn just now: please ask again in a moment.)",
+    ]
+    stand_in = replies[-1]
+    assert isinstance(stand_in, Send) and stand_in.buttons  # the other windows, to ask again
+    assert "RuntimeError" in caplog.text and "Jordan" not in caplog.text
