@@ -130,6 +130,8 @@ class MendBot:
         self._send_lock = asyncio.Lock()
         self._escalate_lock = asyncio.Lock()
         self._plan_lock = asyncio.Lock()
+        # its own: on a Sunday evening the weekly charts take minutes, and reminders must not wait
+        self._progress_lock = asyncio.Lock()
         self._booking_lock = asyncio.Lock()
         self._ticking: set[asyncio.Task[object]] = set()  # the scheduler's ticks under way
         self._stopping = False  # long ticks end between pages (flows/engine/ticks.py paged)
@@ -380,7 +382,7 @@ class MendBot:
         """The progress tick: progression suggestions to trainers (TRIAGE.md section 3) and the
         weekly summaries."""
         settings, now = self.settings, self.clock.now()
-        async with self._turn(self._plan_lock, "progress") as mine:
+        async with self._turn(self._progress_lock, "progress") as mine:
             if not mine:
                 return 0
             stores = store_factory(self.sessions)
@@ -425,8 +427,9 @@ class MendBot:
             self.sender.close()  # the outbox tick stops after the send under way
             await asyncio.gather(*self._ticking, return_exceptions=True)  # the rest finish
             self.scheduler.shutdown(wait=False)  # nothing runs: nothing is cancelled
-            async with self._send_lock, self._escalate_lock, self._booking_lock, self._plan_lock:
-                pass  # nor a tick a caller started itself
+            async with self._send_lock, self._escalate_lock, self._booking_lock:
+                async with self._plan_lock, self._progress_lock:
+                    pass  # nor a tick a caller started itself
         await self._stop_receiving()
         if self.intake is not None:
             await self.intake.stop()

@@ -4,6 +4,7 @@ the next tick doesn't raise either."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,8 @@ from bot.outbox import MAX_ATTEMPTS, OutboxSender
 from bot.proactive import sender_rules
 from bot.settings import load_settings
 from bot.telegram_api import ApiResult, BotApi, Outcome
+from flows.progress import chartdata
+from flows.progress.chart import Chart
 from storage.db import SessionFactory
 from storage.models import (
     Alert,
@@ -322,3 +325,34 @@ async def test_every_tick_of_the_app_goes_on_past_a_bad_row(
     async with sessions() as session:
         assert (await session.exec(select(TickFailure))).all() == []
         assert (await session.exec(select(ReminderSchedule))).all()  # Jordan's, untouched
+
+
+async def test_reminders_are_planned_while_the_weekly_charts_are_drawn(
+    engine: AsyncEngine,
+    db_url: str,
+    sessions: SessionFactory,
+    clock: FakeClock,
+    api: FakeApi,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """At a Sunday's summary time every client's chart is drawn (~0.1 s each: minutes for a
+    big centre): the progress tick shared the planner's turn, so reminders and digests waited."""
+    clock.set(datetime(2026, 11, 30, 2, 5, tzinfo=UTC))  # Sunday 18:05 in LA
+    await seed_demo_centre(sessions, LA, clock.now())
+    app = await _app(engine, clock, api, db_url)
+    drawing, go_on = asyncio.Event(), asyncio.Event()
+    draw = chartdata.render_async
+
+    async def held(chart: Chart) -> bytes:
+        drawing.set()
+        await go_on.wait()
+        return await draw(chart)
+
+    monkeypatch.setattr(chartdata, "render_async", held)
+    progress = asyncio.create_task(app.plan_progress())
+    await asyncio.wait_for(drawing.wait(), 10)
+    await asyncio.wait_for(app.plan_reminders(), 10)  # Jordan's schedule, while drawing
+    async with sessions() as session:
+        assert (await session.exec(select(ReminderSchedule))).all()
+    go_on.set()
+    assert await progress == 2  # Jordan's summary and Sam's roster
