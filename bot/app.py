@@ -427,8 +427,9 @@ class MendBot:
             self.sender.close()  # the outbox tick stops after the send under way
             await asyncio.gather(*self._ticking, return_exceptions=True)  # the rest finish
             self.scheduler.shutdown(wait=False)  # nothing runs: nothing is cancelled
-            async with self._send_lock, self._escalate_lock, self._booking_lock:
-                async with self._plan_lock, self._progress_lock:
+            locks = (self._send_lock, self._escalate_lock, self._booking_lock, self._plan_lock)
+            for lock in (*locks, self._progress_lock):
+                async with lock:
                     pass  # nor a tick a caller started itself
         await self._stop_receiving()
         if self.intake is not None:
