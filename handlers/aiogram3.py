@@ -16,7 +16,12 @@ from aiogram import Bot, methods
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.base import Response
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.types import (
     BotCommand,
     BotCommandScopeChat,
@@ -45,7 +50,7 @@ from flows.engine.core import (
     keyboard_key,
 )
 from handlers import RawUpdate, command_event
-from handlers.replies import perform
+from handlers.replies import backoff, perform
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +121,7 @@ class AiogramRuntime:
     # ------------------------------------------------------------------ replying
 
     async def send(self, event: Event, replies: Sequence[Reply]) -> None:
-        await perform(event, replies, self._send_one, _refused)
+        await perform(event, replies, self._send_one, _refused, _again)
 
     async def _send_one(self, event: Event, reply: Reply) -> None:
         bot, chat_id = self.bot, event.chat_id
@@ -158,6 +163,16 @@ def _refused(reply: Reply, exc: Exception) -> bool:
         log.warning("reply %s failed: %s", type(reply).__name__, type(exc).__name__)
         return True
     return False
+
+
+def _again(exc: Exception, attempt: int) -> float | None:
+    """A 429's wait; a backoff after a 5xx; None after a refusal or a network error (which
+    includes a timeout: it may have arrived)."""
+    if isinstance(exc, TelegramRetryAfter):
+        return float(exc.retry_after)
+    if isinstance(exc, TelegramServerError):
+        return backoff(attempt)
+    return None
 
 
 def send_markup(

@@ -8,8 +8,10 @@ no ConversationHandler: state lives in our database).
 from __future__ import annotations
 
 import logging
+import warnings
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import timedelta
 
 from telegram import (
     Bot,
@@ -25,8 +27,9 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
 
 from flows.engine.core import (
     Document,
@@ -42,9 +45,12 @@ from flows.engine.core import (
     keyboard_key,
 )
 from handlers import RawUpdate, command_event
-from handlers.replies import perform
+from handlers.replies import backoff, perform
 
 log = logging.getLogger(__name__)
+# RetryAfter warns, as it is made and read, that its retry_after becomes a timedelta in a later
+# major version: `_again` reads either
+warnings.filterwarnings("ignore", r".*`retry_after`", PTBDeprecationWarning)
 CONNECTIONS = 8
 
 
@@ -91,7 +97,7 @@ class PtbRuntime:
         await self.bot.shutdown()
 
     async def send(self, event: Event, replies: Sequence[Reply]) -> None:
-        await perform(event, replies, self._send_one, _refused)
+        await perform(event, replies, self._send_one, _refused, _again)
 
     async def _send_one(self, event: Event, reply: Reply) -> None:
         bot, chat_id = self.bot, event.chat_id
@@ -133,6 +139,17 @@ def _refused(reply: Reply, exc: Exception) -> bool:
         log.warning("reply %s failed: %s", type(reply).__name__, type(exc).__name__)
         return True
     return False
+
+
+def _again(exc: Exception, attempt: int) -> float | None:
+    """A 429's wait; a backoff after a 5xx or a connection that failed (python-telegram-bot
+    says NetworkError for both); None after a timeout (it may have arrived) or a refusal."""
+    if isinstance(exc, RetryAfter):
+        after = exc.retry_after  # an int until python-telegram-bot 23: either is read here
+        return after.total_seconds() if isinstance(after, timedelta) else float(after)
+    if isinstance(exc, NetworkError) and not isinstance(exc, TimedOut):
+        return backoff(attempt)
+    return None
 
 
 def send_markup(

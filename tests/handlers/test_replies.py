@@ -8,7 +8,7 @@ import asyncio
 import pytest
 
 from flows.engine.core import Button, Edit, Event, EventKind, Reply, Send, Toast, key_of, keyboard
-from handlers.replies import perform, unchanged
+from handlers.replies import PATIENCE, perform, unchanged
 
 BUTTONS = keyboard([Button("Yes", data="y"), Button("No", data="n")])
 PRESS = Event(
@@ -28,6 +28,10 @@ def never_refused(reply: Reply, exc: Exception) -> bool:
     return False
 
 
+def never_again(exc: Exception, attempt: int) -> float | None:
+    return None
+
+
 async def test_the_toast_goes_while_the_chats_calls_are_made() -> None:
     toast_started = asyncio.Event()
     calls: list[str] = []
@@ -42,7 +46,7 @@ async def test_the_toast_goes_while_the_chats_calls_are_made() -> None:
                 await toast_started.wait()
 
     replies: list[Reply] = [Toast(), Edit(5, "Did you sleep?\n\n» Yes"), Send("How was your pain?")]
-    await perform(PRESS, replies, send_one, never_refused)
+    await perform(PRESS, replies, send_one, never_refused, never_again)
     assert sorted(calls) == ["Edit", "Send", "Toast"]
 
 
@@ -54,7 +58,7 @@ async def test_the_chats_calls_keep_their_order() -> None:
         calls.append(reply)
 
     replies: list[Reply] = [Edit(5, "changed"), Send("one"), Send("two")]
-    await perform(PRESS, [Toast(), *replies], send_one, never_refused)
+    await perform(PRESS, [Toast(), *replies], send_one, never_refused, never_again)
     assert [r for r in calls if not isinstance(r, Toast)] == replies
 
 
@@ -68,7 +72,8 @@ async def test_an_edit_to_what_the_message_shows_is_not_made() -> None:
     other_text = Edit(5, "Did you sleep? » Yes", BUTTONS)
     other_buttons = Edit(5, "Did you sleep?")
     other_message = Edit(6, "Did you sleep?", BUTTONS)
-    await perform(PRESS, [same, other_text, other_buttons, other_message], send_one, never_refused)
+    everything = [same, other_text, other_buttons, other_message]
+    await perform(PRESS, everything, send_one, never_refused, never_again)
     assert calls == [other_text, other_buttons, other_message]
 
 
@@ -87,7 +92,9 @@ async def test_a_refused_call_does_not_stop_the_others() -> None:
             raise ValueError("query is too old")
         calls.append(type(reply).__name__)
 
-    await perform(PRESS, [Toast(), Edit(5, "x"), Send("y")], send_one, lambda r, e: True)
+    await perform(
+        PRESS, [Toast(), Edit(5, "x"), Send("y")], send_one, lambda r, e: True, never_again
+    )
     assert calls == ["Edit", "Send"]
 
 
@@ -96,4 +103,57 @@ async def test_an_error_nobody_expects_reaches_the_caller() -> None:
         raise RuntimeError("bug")
 
     with pytest.raises(RuntimeError):
-        await perform(PRESS, [Send("y")], send_one, never_refused)
+        await perform(PRESS, [Send("y")], send_one, never_refused, never_again)
+
+
+class NotTaken(Exception):
+    """Telegram did not take the call (a 429 or a 5xx)."""
+
+
+async def test_a_call_telegram_did_not_take_is_made_again_and_the_order_holds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Dropped, a reply left the person without their next question."""
+    waits: list[float] = []
+
+    async def no_wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr(asyncio, "sleep", no_wait)
+    calls: list[str] = []
+    failures = {"one": 2}
+
+    async def send_one(event: Event, reply: Reply) -> None:
+        assert isinstance(reply, Send)
+        if failures.get(reply.text, 0):
+            failures[reply.text] -= 1
+            raise NotTaken
+        calls.append(reply.text)
+
+    def again(exc: Exception, attempt: int) -> float | None:
+        return 1.5 * attempt if isinstance(exc, NotTaken) else None
+
+    await perform(PRESS, [Send("one"), Send("two")], send_one, never_refused, again)
+    assert calls == ["one", "two"] and waits == [1.5, 3.0]
+
+
+async def test_a_reply_waits_no_longer_than_its_patience_then_is_given_up(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    waits: list[float] = []
+
+    async def no_wait(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr(asyncio, "sleep", no_wait)
+    given_up: list[Exception] = []
+
+    async def send_one(event: Event, reply: Reply) -> None:
+        raise NotTaken
+
+    def refused(reply: Reply, exc: Exception) -> bool:
+        given_up.append(exc)
+        return True
+
+    await perform(PRESS, [Send("one")], send_one, refused, lambda exc, attempt: 10.0)
+    assert waits == [10.0] * int(PATIENCE // 10) and len(given_up) == 1

@@ -44,3 +44,24 @@ async def test_more_replies_at_once_than_connections_all_arrive(name: str) -> No
         texts = {m.get("text", "") for chat in chats for m in sandbox.history(chat)}
     assert [c.status for c in sent] == [200] * len(chats)
     assert {f"Hello {n}" for n in range(1, len(chats) + 1)} <= texts
+
+
+@pytest.mark.parametrize("name", ["ptb", "aiogram"])
+@pytest.mark.parametrize("status", [429, 500])
+async def test_a_reply_telegram_did_not_take_is_sent_again(name: str, status: int) -> None:
+    """A 429 (flood control: retry after a second) or a 500 answered the next question: it
+    was logged and dropped, and the person waited for a question that never came."""
+    async with SandboxServer(TOKEN) as sandbox:
+        chat = sandbox.add_visitor("Visitor")
+        sandbox.user_sends(chat, "hi")
+        runtime = make_runtime(name, TOKEN, sandbox.base_url)
+        await runtime.initialize()
+        sandbox.inject_faults(status, 1, retry_after=1)
+        try:
+            await runtime.send(Event(1, chat, chat, EventKind.TEXT, text="hi"), [Send("Hello")])
+        finally:
+            await runtime.close()
+        sent = [c.status for c in sandbox.calls if c.method == "sendMessage"]
+        texts = [m.get("text", "") for m in sandbox.history(chat)]
+    assert sent == [status, 200]
+    assert texts.count("Hello") == 1
