@@ -22,8 +22,6 @@ from bot.outbox import MAX_ATTEMPTS, OutboxSender
 from bot.proactive import sender_rules
 from bot.settings import load_settings
 from bot.telegram_api import ApiResult, BotApi, Outcome
-from flows.progress import chartdata
-from flows.progress.chart import Chart
 from storage.db import SessionFactory
 from storage.models import (
     Alert,
@@ -40,6 +38,7 @@ from storage.models import (
 from storage.repo import Store
 from tests.flows.engine.poison import assert_no_content, failure_lines, failures, poison
 from tests.flows.harness import add_person, person_of
+from tests.flows.progress.drawing import hold_drawing
 
 LA = "America/Los_Angeles"
 SECRET = "SECRET-TEXT-4411"
@@ -340,19 +339,11 @@ async def test_reminders_are_planned_while_the_weekly_charts_are_drawn(
     clock.set(datetime(2026, 11, 30, 2, 5, tzinfo=UTC))  # Sunday 18:05 in LA
     await seed_demo_centre(sessions, LA, clock.now())
     app = await _app(engine, clock, api, db_url)
-    drawing, go_on = asyncio.Event(), asyncio.Event()
-    draw = chartdata.render_async
-
-    async def held(chart: Chart) -> bytes:
-        drawing.set()
-        await go_on.wait()
-        return await draw(chart)
-
-    monkeypatch.setattr(chartdata, "render_async", held)
+    held = hold_drawing(monkeypatch)
     progress = asyncio.create_task(app.plan_progress())
-    await asyncio.wait_for(drawing.wait(), 10)
+    await asyncio.wait_for(held.started.wait(), 10)
     await asyncio.wait_for(app.plan_reminders(), 10)  # Jordan's schedule, while drawing
     async with sessions() as session:
         assert (await session.exec(select(ReminderSchedule))).all()
-    go_on.set()
+    held.go_on.set()
     assert await progress == 2  # Jordan's summary and Sam's roster

@@ -21,6 +21,7 @@ from storage.db import SessionFactory
 from storage.models import InboxUpdate, Outbox, Person
 from storage.repo import store_factory
 from tests.flows.harness import BOT, User, make_router, texts
+from tests.flows.progress.drawing import HeldDrawing, hold_drawing
 from tests.flows.progress.test_progress import TODAY, add_checkin, days_ago, joined_on
 
 
@@ -86,7 +87,7 @@ async def _set_unreachable(sessions: SessionFactory, value: datetime | None) -> 
 
 async def charting_router(
     sessions: SessionFactory, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
-) -> tuple[Router, asyncio.Event, asyncio.Event]:
+) -> tuple[Router, HeldDrawing]:
     """The demo centre with a week of Jordan's check-ins, a router taking write turns (as on
     SQLite), and chart drawing that says when it starts and waits to be let go on."""
     clock.set(datetime.combine(TODAY, time(12), UTC))
@@ -94,16 +95,8 @@ async def charting_router(
     await joined_on(sessions, days_ago(10))
     for n in range(1, 8):
         await add_checkin(sessions, days_ago(n), n % 4)
-    started, go_on = asyncio.Event(), asyncio.Event()
-    draw = chartdata.render_async
-
-    async def held(chart: Chart) -> bytes:
-        started.set()
-        await go_on.wait()
-        return await draw(chart)
-
-    monkeypatch.setattr(chartdata, "render_async", held)
-    return Router(store_factory(sessions), BOT, clock.now, one_writer=True), started, go_on
+    held = hold_drawing(monkeypatch)
+    return Router(store_factory(sessions), BOT, clock.now, one_writer=True), held
 
 
 async def test_a_chart_is_drawn_after_its_transaction_so_other_chats_go_on_meanwhile(
@@ -111,13 +104,13 @@ async def test_a_chart_is_drawn_after_its_transaction_so_other_chats_go_on_meanw
 ) -> None:
     """Drawing takes ~0.1 s (a report more): inside the update's transaction it held the one
     write turn, and every other chat's answer waited for the picture."""
-    router, started, go_on = await charting_router(sessions, clock, monkeypatch)
+    router, held = await charting_router(sessions, clock, monkeypatch)
     jordan, sam = User(router, CLIENT.user_id), User(router, TRAINER.user_id)
     charting = asyncio.create_task(jordan.command("progress"))
-    await asyncio.wait_for(started.wait(), 10)
+    await asyncio.wait_for(held.started.wait(), 10)
     answered = await asyncio.wait_for(sam.command("help"), 10)  # while the chart is drawn
     assert "/clients" in texts(answered)
-    go_on.set()
+    held.go_on.set()
     replies = await charting
     assert isinstance(replies[-1], Photo) and replies[-1].content.startswith(b"\x89PNG")
 
@@ -128,8 +121,8 @@ async def test_a_drawn_chart_replaces_its_stand_in_among_the_stored_replies(
     """The replies are stored with the update's effects, before the drawing (the caption and
     "could not be drawn" stand in); once drawn, the picture is stored in its place, so a crash
     before the send resends the picture."""
-    router, _, go_on = await charting_router(sessions, clock, monkeypatch)
-    go_on.set()
+    router, held = await charting_router(sessions, clock, monkeypatch)
+    held.go_on.set()
     event = Event(
         update_id=91,
         user_id=CLIENT.user_id,
@@ -153,7 +146,7 @@ async def test_a_chart_that_cannot_be_drawn_leaves_its_caption_and_a_word_of_it(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    router, _, _ = await charting_router(sessions, clock, monkeypatch)
+    router, _ = await charting_router(sessions, clock, monkeypatch)
 
     async def broken(chart: Chart) -> bytes:
         raise RuntimeError(f"no font for {chart.labels.title!r}")  # data in a message

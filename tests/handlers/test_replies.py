@@ -110,16 +110,22 @@ class NotTaken(Exception):
     """Telegram did not take the call (a 429 or a 5xx)."""
 
 
-async def test_a_call_telegram_did_not_take_is_made_again_and_the_order_holds(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Dropped, a reply left the person without their next question."""
-    waits: list[float] = []
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The waits asked of asyncio.sleep, which returns at once."""
+    asked: list[float] = []
 
     async def no_wait(seconds: float) -> None:
-        waits.append(seconds)
+        asked.append(seconds)
 
     monkeypatch.setattr(asyncio, "sleep", no_wait)
+    return asked
+
+
+async def test_a_call_telegram_did_not_take_is_made_again_and_the_order_holds(
+    waits: list[float],
+) -> None:
+    """Dropped, a reply left the person without their next question."""
     calls: list[str] = []
     failures = {"one": 2}
 
@@ -138,14 +144,8 @@ async def test_a_call_telegram_did_not_take_is_made_again_and_the_order_holds(
 
 
 async def test_a_reply_waits_no_longer_than_its_patience_then_is_given_up(
-    monkeypatch: pytest.MonkeyPatch,
+    waits: list[float],
 ) -> None:
-    waits: list[float] = []
-
-    async def no_wait(seconds: float) -> None:
-        waits.append(seconds)
-
-    monkeypatch.setattr(asyncio, "sleep", no_wait)
     given_up: list[Exception] = []
 
     async def send_one(event: Event, reply: Reply) -> None:
