@@ -33,7 +33,17 @@ from flows.engine.conversation import (
     resume,
     stop,
 )
-from flows.engine.core import BotInfo, Drawing, Event, EventKind, Replies, Reply, Send, Toast
+from flows.engine.core import (
+    BotInfo,
+    Drawing,
+    Event,
+    EventKind,
+    Replies,
+    Reply,
+    Send,
+    Toast,
+    fitted,
+)
 from flows.engine.languages import from_telegram
 from flows.engine.menu import VISITOR, command_table, help_text, install, menu_for
 from flows.engine.notify import mark_reachable
@@ -233,7 +243,7 @@ class Router:
                 await mark_reachable(ctx)
                 language.refresh_menu(ctx)
                 await route(ctx)
-                replies = _with_toast(event, ctx.replies.items)
+                replies = fitted(_with_toast(event, ctx.replies.items))
                 stored = replies_to_json(replies)
                 await store.finish(
                     ctx.convo, lambda c: inbox.record_replies(c, event.update_id, stored, now)
@@ -265,7 +275,7 @@ class Router:
         except Exception as exc:
             _log_failure(event, exc)
             return replies
-        final = [drawn.get(id(reply), reply) for reply in replies]
+        final = fitted(drawn.get(id(reply), reply) for reply in replies)
         stored = replies_to_json(final)
         try:
             async with self._write_turn():

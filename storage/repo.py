@@ -21,6 +21,7 @@ from sqlmodel import SQLModel, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.db import SessionFactory, scrub
+from storage.messages import caption_parts, parts
 from storage.models import (
     NORMAL_PRIORITY,
     Centre,
@@ -231,31 +232,44 @@ class Store(Core):
         `about`: the people a message to someone else quotes or names (a client in an alert to
         their trainer), so that deleting one of them deletes it. `erase_after_send`: a notice
         about someone already gone (they left): delivered, then deleted. `attachment`: a photo
-        or document sent with `text` as its caption."""
+        or document sent with `text` as its caption.
+
+        A text longer than Telegram takes goes as several messages, one row each, in order
+        (storage/messages.py): the buttons under the last, the file with the first; the first
+        row is returned and holds the key (the others: the key and ":part<n>")."""
         if dedupe_key is not None:
             existing = await self.session.exec(
                 select(Outbox).where(Outbox.dedupe_key == dedupe_key)
             )
             if existing.first() is not None:
                 return None
-        row = Outbox(
-            chat_id=chat_id,
-            text=text,
-            kind=kind,
-            buttons=buttons or [],
-            priority=priority,
-            person_id=person_id,
-            dedupe_key=dedupe_key,
-            not_before=not_before or now,
-            created_at=now,
-            erase_after_send=erase_after_send,
-        )
         if attachment is not None:
-            row.file_kind, row.file_name, row.file_content = attachment
-        await self.add(row)
-        for person_id_about in {p for p in about if p is not None and p != person_id}:
-            self.session.add(OutboxSubject(outbox_id=row.id or 0, person_id=person_id_about))
-        return row
+            first, rest = caption_parts(text)
+            texts = [first, *rest]
+        else:
+            texts = parts(text)
+        rows = []
+        for n, part in enumerate(texts, start=1):
+            last = n == len(texts)
+            row = Outbox(
+                chat_id=chat_id,
+                text=part,
+                kind=kind,
+                buttons=(buttons or []) if last else [],
+                priority=priority,
+                person_id=person_id,
+                dedupe_key=dedupe_key if n == 1 or dedupe_key is None else f"{dedupe_key}:part{n}",
+                not_before=not_before or now,
+                created_at=now,
+                erase_after_send=erase_after_send,
+            )
+            if attachment is not None and n == 1:
+                row.file_kind, row.file_name, row.file_content = attachment
+            await self.add(row)
+            for person_id_about in {p for p in about if p is not None and p != person_id}:
+                self.session.add(OutboxSubject(outbox_id=row.id or 0, person_id=person_id_about))
+            rows.append(row)
+        return rows[0]
 
 
 def _execute(connection: Connection, statement: Executable, rows: Rows | None) -> Any:

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from flows.checkin.triage import Thresholds
 from flows.engine.sanitize import BIDI_CONTROLS, without_bidi_controls
+from storage.messages import caption_parts, parts
 
 CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit on callback_data
 
@@ -166,9 +167,6 @@ class Toast:
     alert: bool = False
 
 
-CAPTION_LIMIT = 1024  # characters, Telegram's limit on a photo's or document's caption
-
-
 @dataclass(frozen=True)
 class Photo:
     """An image (a chart) with a short caption and, optionally, inline buttons under it."""
@@ -197,6 +195,34 @@ class Menu:
 
 
 Reply = Send | Edit | Toast | Photo | Document | Menu
+
+
+def fitted(replies: Iterable[Reply]) -> list[Reply]:
+    """The replies as Telegram takes them: a text or caption over its limit goes on in more
+    messages after it (storage/messages.py), the keyboard under the last; a reply that fits is
+    kept as it is (the same object)."""
+    return [part for reply in replies for part in _fitted(reply)]
+
+
+def _fitted(reply: Reply) -> list[Reply]:
+    if isinstance(reply, Send):
+        first, *rest = parts(reply.text)
+        if not rest:
+            return [reply]
+        return [Send(first), *(Send(p) for p in rest[:-1]), replace(reply, text=rest[-1])]
+    if isinstance(reply, Edit):
+        first, *rest = parts(reply.text)
+        if not rest:
+            return [reply]
+        edit = Edit(reply.message_id, first)
+        return [edit, *(Send(p) for p in rest[:-1]), Send(rest[-1], reply.buttons)]
+    if isinstance(reply, Photo | Document):
+        caption, rest = caption_parts(reply.caption)
+        if not rest:
+            return [reply]
+        file = replace(reply, caption=caption, buttons=())
+        return [file, *(Send(p) for p in rest[:-1]), Send(rest[-1], reply.buttons)]
+    return [reply]
 
 
 @dataclass(frozen=True)

@@ -162,3 +162,21 @@ async def test_a_chart_that_cannot_be_drawn_leaves_its_caption_and_a_word_of_it(
     stand_in = replies[-1]
     assert isinstance(stand_in, Send) and stand_in.buttons  # the other windows, to ask again
     assert "RuntimeError" in caplog.text and "Jordan" not in caplog.text
+
+
+async def test_a_reply_longer_than_telegram_takes_goes_as_several_messages(
+    sessions: SessionFactory, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Refused as "message is too long", a long list (a trainer's clients) never arrived."""
+    await seed_demo_centre(sessions, "Europe/London", clock.now())
+    long = "\n".join(f"Client {n}: 100% of sets, no open alerts" for n in range(300))
+
+    async def say_long(ctx: Context) -> None:
+        ctx.say(long)
+
+    monkeypatch.setitem(
+        router_module.COMMANDS, "long", Command("long", say_long, also=frozenset({"client"}))
+    )
+    replies = await User(make_router(sessions, clock), CLIENT.user_id).command("long")
+    assert len(replies) > 1 and all(isinstance(r, Send) for r in replies)
+    assert "\n".join(r.text for r in replies if isinstance(r, Send)) == long
