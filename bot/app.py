@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock
 from bot.demo import DEMO_PEOPLE, reset_demo_centre, seed_demo_centre
-from bot.metrics import HEALTH_PATH, METRICS_PATH, Metrics, MetricsServer
+from bot.metrics import HEALTH_PATH, LIVE_PATH, METRICS_PATH, Metrics, MetricsServer
 from bot.outbox import OutboxSender
 from bot.people import highest_user_id, set_menus, stored_people
 from bot.proactive import bot_info, reminder_rules, sender_rules
@@ -92,10 +92,10 @@ def webhook_config(settings: Settings) -> WebhookConfig | None:
     """WEBHOOK_* settings as the runtimes need them; None (long polling) without WEBHOOK_URL."""
     if not settings.webhook_url or settings.webhook_secret is None:
         return None
-    if urlsplit(settings.webhook_url).path in (METRICS_PATH, HEALTH_PATH):
+    if urlsplit(settings.webhook_url).path in (METRICS_PATH, HEALTH_PATH, LIVE_PATH):
         raise SettingsError(
-            f"Invalid setting WEBHOOK_URL: its path is {METRICS_PATH} or {HEALTH_PATH}, "
-            "which serve metrics and health"
+            f"Invalid setting WEBHOOK_URL: its path is {METRICS_PATH}, {HEALTH_PATH} or "
+            f"{LIVE_PATH}, which serve metrics and health"
         )
     return WebhookConfig(
         url=settings.webhook_url,

@@ -13,6 +13,9 @@ trivial query within QUERY_TIMEOUT, or the outbox sender is stuck: messages have
 STUCK_AFTER (due, or retried after Bot API failures) and this process's sender delivered
 nothing in that time. While another process holds the sender's turn (several processes on one
 database), that process's own /healthz speaks for the sender. Ages are read on the bot's clock.
+That is readiness: a restart mends neither a database nor Telegram being down. /livez is
+liveness: 200 "alive" whenever the event loop answers at all (the server runs on it), so an
+orchestrator restarts a bot whose loop is stuck, not one waiting out an outage.
 
 Both are served on the webhook listener (handlers/webhook.py) and, with METRICS_PORT, on a
 port of their own (`MetricsServer`; long polling has no web server otherwise).
@@ -42,6 +45,7 @@ log = logging.getLogger(__name__)
 
 METRICS_PATH = "/metrics"
 HEALTH_PATH = "/healthz"
+LIVE_PATH = "/livez"
 QUERY_TIMEOUT = 2.0  # seconds the database has to answer a scrape or a health check
 STUCK_AFTER = timedelta(minutes=5)  # messages waiting this long with none delivered: stuck
 SEVERITIES = ("emergency", "urgent", "routine")
@@ -213,8 +217,12 @@ class Metrics:
     # ------------------------------------------------------------------ HTTP
 
     def routes(self) -> list[web.RouteDef]:
-        """GET /metrics and GET /healthz, for any aiohttp application."""
-        return [web.get(METRICS_PATH, self._metrics), web.get(HEALTH_PATH, self._healthz)]
+        """GET /metrics, /healthz and /livez, for any aiohttp application."""
+        return [
+            web.get(METRICS_PATH, self._metrics),
+            web.get(HEALTH_PATH, self._healthz),
+            web.get(LIVE_PATH, _livez),
+        ]
 
     async def scrape(self) -> bytes:
         """The exposition, the database's gauges read afresh."""
@@ -244,6 +252,10 @@ class Metrics:
         if reason is None:
             return web.Response(text="ok\n")
         return web.Response(status=503, text=f"{reason}\n")
+
+
+async def _livez(_request: web.Request) -> web.Response:
+    return web.Response(text="alive\n")
 
 
 class MetricsServer:

@@ -280,7 +280,7 @@ async def test_a_message_the_bot_api_keeps_failing_counts_as_waiting(
 
 def test_the_webhook_path_cannot_be_a_metrics_path() -> None:
     """GET /metrics and /healthz share the webhook's listener, never its path."""
-    for path in ("/metrics", "/healthz"):
+    for path in ("/metrics", "/healthz", "/livez"):
         settings = load_settings(
             _env_file=None, webhook_url=f"https://bot.example{path}", webhook_secret="abc"
         )

@@ -225,6 +225,8 @@ async def test_healthz_fails_while_the_database_is_unreachable(start_bot: StartB
         # on a loaded machine the refusal may come later than the 2 s /healthz waits
         why = (f"database: unreachable ({error})\n", "database: no answer within 2 s\n")
         assert health.text in why
+        live = await get(app, "/livez")  # not ready, but alive: nothing a restart would mend
+        assert (live.status_code, live.text) == (200, "alive\n")
         _, samples = await scrape(app)  # metrics still answer, saying so
         assert one(samples, "mendbot_database_up") == 0
     await app.engine.dispose()
