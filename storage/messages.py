@@ -20,7 +20,8 @@ def units(text: str) -> int:
 
 
 def parts(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """`text` as it is when it fits, else in parts of at most `limit`, none empty."""
+    """`text` as it is when it fits, else in parts of at most `limit`, none empty (a long
+    blank text: one empty part, which Telegram refuses as it would the whole)."""
     if len(text) * 2 <= limit or units(text) <= limit:  # the first: no encoding, most texts
         return [text]
     found: list[str] = []
@@ -37,7 +38,7 @@ def parts(text: str, limit: int = TEXT_LIMIT) -> list[str]:
             line = line[cut:].lstrip(" ")
         current = line
     found.append(current)
-    return [part.strip("\n") for part in found if part.strip()]
+    return [part.strip("\n") for part in found if part.strip()] or [""]  # blank: as before
 
 
 def caption_parts(text: str) -> tuple[str, list[str]]:
