@@ -9,7 +9,7 @@ come from small fixed sets (outcomes, outbox kinds, severities, tick names), nev
 name or a chat: nothing here identifies a person.
 
 /healthz answers 200 "ok", or 503 with one line saying why: the database did not answer a
-trivial query within QUERY_TIMEOUT, or the outbox sender is stuck: messages have waited past
+trivial query within QUERY_TIMEOUT, its SQLite file is gone, or the outbox sender is stuck: messages have waited past
 STUCK_AFTER (due, or retried after Bot API failures) and this process's sender delivered
 nothing in that time. While another process holds the sender's turn (several processes on one
 database), that process's own /healthz speaks for the sender. Ages are read on the bot's clock.
@@ -39,7 +39,14 @@ from bot.telegram_api import Outcome
 from handlers.intake import OUTCOMES
 from storage.db import SessionFactory
 from storage.repo import store_factory
-from storage.stats import Group, open_alerts, outbox_backlog, outbox_waiting, ping
+from storage.stats import (
+    DatabaseFileGone,
+    Group,
+    open_alerts,
+    outbox_backlog,
+    outbox_waiting,
+    ping,
+)
 
 log = logging.getLogger(__name__)
 
@@ -208,6 +215,8 @@ class Metrics:
                 waiting = await outbox_waiting(store, now, self.stuck_after)
         except TimeoutError:
             return f"database: no answer within {self.timeout:g} s"
+        except DatabaseFileGone:
+            return "database: its file is gone (deleted or moved while the bot ran)"
         except Exception as exc:
             return f"database: unreachable ({type(exc).__name__})"
         if not waiting:

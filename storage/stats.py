@@ -7,10 +7,13 @@ enough to run on every scrape.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import and_, func, or_, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
 from storage.models import OWN_ERROR, Alert, AlertStatus, Outbox, OutboxStatus
@@ -19,9 +22,24 @@ from storage.repo import Store
 UNSENT = (OutboxStatus.PENDING, OutboxStatus.SENDING)
 
 
+class DatabaseFileGone(Exception):
+    """The SQLite file was deleted or moved while the bot had it open."""
+
+
 async def ping(store: Store) -> None:
-    """The most trivial query: raises if the database can't be reached."""
+    """The most trivial query: raises if the database can't be reached. A SQLite file deleted
+    under a running bot still answers (the bot keeps the unlinked file open) while everything
+    written from then on is lost at its exit: DatabaseFileGone."""
     await store.session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+    bind = store.session.bind
+    if bind is None:
+        return
+    url = (bind if isinstance(bind, AsyncEngine) else bind.engine).url
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return
+    if not await asyncio.to_thread(Path(database).exists):
+        raise DatabaseFileGone
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ counters and histograms, and how /healthz decides (database, stuck sender)."""
 from __future__ import annotations
 
 import asyncio
+import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -22,7 +23,7 @@ from bot.outbox import OutboxSender
 from bot.proactive import sender_rules
 from bot.settings import SettingsError, load_settings
 from bot.telegram_api import ApiResult, BotApi, Outcome
-from storage.db import SessionFactory, exclusive, make_engine, session_factory
+from storage.db import SessionFactory, exclusive, make_engine, migrate, session_factory
 from storage.models import Alert, AlertStatus, Outbox, OutboxStatus, Person, Role
 from tests.flows.harness import add_person
 
@@ -211,6 +212,22 @@ async def test_an_unreachable_database_fails_health_and_zeroes_database_up(
     assert value(samples, "mendbot_database_up") == 0
     assert labelled(samples, "mendbot_alerts_open") == {}
     assert value(samples, "mendbot_updates_total", outcome="answered") == 0
+
+
+async def test_a_database_file_deleted_under_the_bot_fails_health(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """The bot keeps the deleted file open and SELECT 1 still answers, while every write from
+    then on is lost when it stops: not ready, so an operator hears of it."""
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'data' / 'mendbot.sqlite3'}")
+    await migrate(engine)
+    metrics = metrics_of(session_factory(engine), clock, Sender(clock.now()))
+    assert await metrics.health() is None
+    shutil.rmtree(tmp_path / "data")
+    assert await metrics.health() == (
+        "database: its file is gone (deleted or moved while the bot ran)"
+    )
+    await engine.dispose()
 
 
 async def test_a_database_that_does_not_answer_in_time_fails_health(clock: FakeClock) -> None:
