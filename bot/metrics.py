@@ -11,8 +11,9 @@ name or a chat: nothing here identifies a person.
 /healthz answers 200 "ok", or 503 with one line saying why: the database did not answer a
 trivial query within QUERY_TIMEOUT, its SQLite file is gone, or the outbox sender is stuck:
 messages have waited past STUCK_AFTER (due, or retried after Bot API failures) and this
-process's sender delivered nothing in that time. While another process holds the sender's turn (several processes on one
-database), that process's own /healthz speaks for the sender. Ages are read on the bot's clock.
+process's sender delivered nothing in that time. While another process holds the sender's
+turn (several processes on one database), that process's own /healthz speaks for the sender.
+Ages are read on the bot's clock.
 That is readiness: a restart mends neither a database nor Telegram being down. /livez is
 liveness: 200 "alive" whenever the event loop answers at all (the server runs on it), so an
 orchestrator restarts a bot whose loop is stuck, not one waiting out an outage.
