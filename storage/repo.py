@@ -248,6 +248,7 @@ class Store(Core):
             texts = [first, *rest]
         else:
             texts = parts(text)
+        subjects = {p for p in about if p is not None and p != person_id}
         rows = []
         for n, part in enumerate(texts, start=1):
             last = n == len(texts)
@@ -266,8 +267,8 @@ class Store(Core):
             if attachment is not None and n == 1:
                 row.file_kind, row.file_name, row.file_content = attachment
             await self.add(row)
-            for person_id_about in {p for p in about if p is not None and p != person_id}:
-                self.session.add(OutboxSubject(outbox_id=row.id or 0, person_id=person_id_about))
+            for subject in subjects:
+                self.session.add(OutboxSubject(outbox_id=row.id or 0, person_id=subject))
             rows.append(row)
         return rows[0]
 

@@ -13,9 +13,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import and_, func, or_, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 
+from storage.db import sqlite_file
 from storage.models import OWN_ERROR, Alert, AlertStatus, Outbox, OutboxStatus
 from storage.repo import Store
 
@@ -32,13 +33,9 @@ async def ping(store: Store) -> None:
     written from then on is lost at its exit: DatabaseFileGone."""
     await store.session.exec(text("SELECT 1"))  # type: ignore[call-overload]
     bind = store.session.bind
-    if bind is None:
-        return
-    url = (bind if isinstance(bind, AsyncEngine) else bind.engine).url
-    database = url.database
-    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
-        return
-    if not await asyncio.to_thread(Path(database).exists):
+    engine = bind.engine if isinstance(bind, AsyncConnection) else bind
+    database = sqlite_file(engine)
+    if database is not None and not await asyncio.to_thread(Path(database).exists):
         raise DatabaseFileGone
 
 

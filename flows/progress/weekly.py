@@ -111,9 +111,9 @@ async def plan_weekly(store: Store, now: datetime, zone: str, ids: Sequence[int]
         summary = await _client_summary(store, client, profile, now, zone)
         if summary is not None:
             summaries.append(summary)
+    queued = 0
     for summary in summaries:
-        await summary.queue(store, now)
-    queued = len(summaries)
+        queued += await summary.queue(store, now)
     for trainer in await staff_members(store, ids):
         if trainer.role == Role.TRAINER:
             queued += await _roster(store, trainer, now, zone)
@@ -129,8 +129,9 @@ class Summary:
     caption: str
     png: bytes
 
-    async def queue(self, store: Store, now: datetime) -> None:
-        await store.enqueue(
+    async def queue(self, store: Store, now: datetime) -> bool:
+        """False if it was queued before (the outbox key says so)."""
+        row = await store.enqueue(
             chat_id=self.client.chat_id,
             person_id=self.client.id,
             text=self.caption,
@@ -139,6 +140,7 @@ class Summary:
             dedupe_key=f"{KEY_PREFIX}{self.client.id}:{self.week}",
             attachment=Attachment("photo", f"week-{self.week}.png", self.png),
         )
+        return row is not None
 
 
 async def _client_summary(
@@ -147,7 +149,7 @@ async def _client_summary(
     zone = zone_of(client, default_zone)
     weekday = DEFAULT_DAY if profile.weekly_day is None else profile.weekly_day
     week = due_week(now, zone, weekday, profile.weekly_time or DEFAULT_TIME)
-    if week is None or await existing_keys(store, [f"{KEY_PREFIX}{client.id}:{week}"]):
+    if week is None:  # the tick asked only for clients whose summary is not queued yet
         return None
     today = local_date(now, zone)
     if await pause_on(store, client.id or 0, today) is not None:
