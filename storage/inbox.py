@@ -15,23 +15,22 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import BindParameter, bindparam, delete, update
-from sqlalchemy.engine import Connection
+from sqlalchemy import bindparam, delete, update
 from sqlmodel import col, select
 
 from storage.models import InboxUpdate
-from storage.repo import Core, Store, claim, insert_new
+from storage.plain import Driver, Plain
+from storage.repo import Core, Store, claim, plain_insert_new
 
 # Built once: they run for every update, and building a statement costs more CPU than running it.
-_IDS: BindParameter[int] = bindparam("ids", expanding=True)
-_WAITING = select(InboxUpdate.update_id).where(col(InboxUpdate.update_id).in_(_IDS))
-_REPLIES = (
+_UPDATE_ID = col(InboxUpdate.update_id)
+_WAITING = Plain(select(_UPDATE_ID).where(bindparam("id") == _UPDATE_ID))
+_REPLIES = Plain(
     update(InboxUpdate)
     .where(col(InboxUpdate.update_id) == bindparam("id"))
     .values(replies=bindparam("new_replies"), handled_at=bindparam("now"))
 )
-_ANSWERED = delete(InboxUpdate).where(col(InboxUpdate.update_id).in_(_IDS))
-_ANSWERED_ONE = delete(InboxUpdate).where(col(InboxUpdate.update_id) == bindparam("id"))
+_ANSWERED = Plain(delete(InboxUpdate).where(col(InboxUpdate.update_id) == bindparam("id")))
 _NEXT = (
     select(
         col(InboxUpdate.update_id),
@@ -68,9 +67,7 @@ class Received(NamedTuple):
     stored: set[int]  # stored just now
 
 
-def store_received(
-    connection: Connection, rows: Sequence[dict[str, Any]], now: datetime
-) -> Received:
+def store_received(driver: Driver, rows: Sequence[dict[str, Any]], now: datetime) -> Received:
     """Store new updates ({update_id, chat_id, event}). `due` has the new ones and those
     already waiting (Telegram sends an update again when the process that stored it died before
     answering 200, and then nobody else may know of it).
@@ -88,39 +85,35 @@ def store_received(
         {**row, "received_at": now, "attempts": 1}
         for row in {r["update_id"]: r for r in rows}.values()
     ]
-    inserted = insert_new(connection, InboxUpdate, values, col(InboxUpdate.update_id))
-    stored = set(inserted.scalars())
-    known = {row["update_id"] for row in values} - stored
-    if not known:
-        return Received(stored, stored)
-    waiting = connection.execute(_WAITING, {"ids": list(known)})
-    return Received(stored | set(waiting.scalars()), stored)
+    stored: set[int] = set()
+    for value in values:
+        inserted = plain_insert_new(driver, InboxUpdate, value, _UPDATE_ID)
+        stored.update(update_id for (update_id,) in inserted.rows)
+    known = [row["update_id"] for row in values if row["update_id"] not in stored]
+    waiting = {update_id for update_id in known if _WAITING.run(driver, {"id": update_id}).rows}
+    return Received(stored | waiting, stored)
 
 
 def record_replies(
-    connection: Connection, update_id: int, replies: list[dict[str, Any]], now: datetime
+    driver: Driver, update_id: int, replies: list[dict[str, Any]], now: datetime
 ) -> None:
     """The update's answer, in the transaction of its effects (an update handled without an
     inbox row, as in unit tests, just has nothing to record)."""
-    connection.execute(_REPLIES, {"id": update_id, "new_replies": replies, "now": now})
+    _REPLIES.run(driver, {"id": update_id, "new_replies": replies, "now": now})
 
 
-def settle(
-    connection: Connection, update_id: int, replies: list[dict[str, Any]], now: datetime
-) -> None:
+def settle(driver: Driver, update_id: int, replies: list[dict[str, Any]], now: datetime) -> None:
     """The update counts as handled (its id is claimed, if nobody claimed it before) with
     these replies: the apology of one that failed."""
-    claim(connection, update_id, now)
-    record_replies(connection, update_id, replies, now)
+    claim(driver, update_id, now)
+    record_replies(driver, update_id, replies, now)
 
 
-def answered(connection: Connection, update_ids: Sequence[int]) -> None:
+def answered(driver: Driver, update_ids: Sequence[int]) -> None:
     """Their replies went out: nothing of these updates is kept (processed_update keeps the
-    ids). One alone, the usual case, skips the expanding IN's rendering for every call."""
-    if len(update_ids) == 1:
-        connection.execute(_ANSWERED_ONE, {"id": update_ids[0]})
-    else:
-        connection.execute(_ANSWERED, {"ids": list(update_ids)})
+    ids)."""
+    for update_id in update_ids:
+        _ANSWERED.run(driver, {"id": update_id})
 
 
 async def waiting(store: Store) -> list[InboxUpdate]:

@@ -11,7 +11,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any, Literal, NamedTuple, TypeVar
 
-from sqlalchemy import CursorResult, Executable, bindparam, delete, exists, func, update
+from sqlalchemy import CursorResult, Executable, bindparam, delete, exists, func, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -35,10 +35,24 @@ from storage.models import (
     ProcessedUpdate,
     Role,
 )
+from storage.plain import Driver, Plain, Ran, detached, loaded
 
 Rows = dict[str, Any] | list[dict[str, Any]]
 """A statement's parameters: one row, or many (executemany)."""
 T = TypeVar("T")
+
+
+Saved = tuple[Any, ...] | None
+"""A conversation's row as read (its columns in table order); None: it has no row yet."""
+
+
+class Chat(NamedTuple):
+    """What every update reads first: its chat's conversation and person, and the
+    conversation's row as read (`_save_chat` writes it if it changed)."""
+
+    convo: Conversation
+    person: Person | None
+    saved: Saved
 
 
 class Attachment(NamedTuple):
@@ -50,9 +64,8 @@ class Attachment(NamedTuple):
 
 
 class Core:
-    """Core statements (no ORM) in one transaction: the inbox's, which run for every update.
-    On its own (`Stores.writes`) it wraps a bare connection: no session, which costs more
-    than the statements it would carry."""
+    """Core statements (no ORM) in the store's transaction: rows that are never objects in a
+    session. (The few every update runs go on the driver's cursor: storage/plain.py.)"""
 
     def __init__(self, connection: AsyncConnection | None = None) -> None:
         self._connection = connection  # the transaction's, once asked for
@@ -85,6 +98,12 @@ class Store(Core):
         super().__init__()
         self.session = session
         self.erased = False  # someone's data was deleted: scrub its traces once committed
+        self._chat: Chat | None = None  # the update's chat, as `chat_of` read it
+
+    def _saved(self, convo: Conversation) -> Saved:
+        """The conversation's row as `chat_of` read it (None: it had none, or not read so)."""
+        chat = self._chat
+        return chat.saved if chat is not None and chat.convo is convo else None
 
     async def commit(self) -> None:
         self._connection = None
@@ -122,7 +141,11 @@ class Store(Core):
         """`claim_update` (with the chat if `unchecked`), then, if claimed, `chat_of`: what
         every update asks first, in one step into the database instead of three. None: not
         claimed."""
-        return await self.session.run_sync(_claim_chat, update_id, now, chat_id, user_id, unchecked)
+        chat = await self.session.run_sync(_claim_chat, update_id, now, chat_id, user_id, unchecked)
+        if chat is None:
+            return None
+        self._chat = chat
+        return chat.convo, chat.person
 
     async def last_update_id(self) -> int:
         """The highest update id processed (0 if none): a new sandbox numbers on from it."""
@@ -194,20 +217,21 @@ class Store(Core):
         """The conversation's changes (every update makes some) as one plain UPDATE instead of
         the session's flush, whose bookkeeping costs more than the statement; a new one, or
         one being deleted, is left to the session. The object leaves the session after."""
-        await self.session.run_sync(_save_chat, convo)
+        await self.session.run_sync(_save_chat, convo, self._saved(convo))
 
     async def chat_of(
         self, chat_id: int, user_id: int, now: datetime
     ) -> tuple[Conversation, Person | None]:
         """`conversation` and `person_by_user` at once: one statement for every update (the
         person rides along on the conversation's row; only a first message asks twice)."""
-        return await self.session.run_sync(_chat_of, chat_id, user_id, now)
+        self._chat = await self.session.run_sync(_chat_of, chat_id, user_id, now)
+        return self._chat.convo, self._chat.person
 
-    async def finish(self, convo: Conversation, last: Callable[[Connection], object]) -> None:
+    async def finish(self, convo: Conversation, last: Callable[[Driver], object]) -> None:
         """The end of every update in one step into the database: `save_chat`, `last` (plain
-        statements on the transaction's connection), then `commit`."""
+        statements on the transaction's driver connection), then `commit`."""
         self._connection = None
-        await self.session.run_sync(_finish, convo, last)
+        await self.session.run_sync(_finish, convo, self._saved(convo), last)
         await self._after_commit()
 
     # outbox ----------------------------------------------------------------------------------
@@ -277,39 +301,44 @@ def _execute(connection: Connection, statement: Executable, rows: Rows | None) -
     return connection.execute(statement, rows)
 
 
-def claim(
-    connection: Connection, update_id: int, now: datetime, chat_id: int | None = None
-) -> bool:
-    """`Store.claim_update` on a plain connection (`Stores.write`)."""
+def claim(driver: Driver, update_id: int, now: datetime, chat_id: int | None = None) -> bool:
+    """`Store.claim_update` on a transaction's driver connection (`Stores.write`)."""
     row = {"update_id": update_id, "processed_at": now}
     if chat_id is None:
-        return bool(insert_new(connection, ProcessedUpdate, row).rowcount)
-    statement = _claim_unless_behind(connection.dialect.name)
-    return bool(connection.execute(statement, {**row, "chat_id": chat_id}).rowcount)
+        return bool(plain_insert_new(driver, ProcessedUpdate, row).rowcount)
+    claimed = _claim_unless_behind(driver.dialect.name).run(driver, {**row, "chat_id": chat_id})
+    return bool(claimed.rowcount)
 
 
-# The steps every update takes, each run in one go on the sync session (`AsyncSession.run_sync`).
+# The steps every update takes, each run in one go on the sync session (`AsyncSession.run_sync`),
+# their statements on the driver's cursor (storage/plain.py).
 def _claim(session: Session, update_id: int, now: datetime, chat_id: int | None) -> bool:
-    return claim(session.connection(), update_id, now, chat_id)
+    return claim(Driver.of(session.connection()), update_id, now, chat_id)
 
 
 def _claim_chat(
     session: Session, update_id: int, now: datetime, chat_id: int, user_id: int, unchecked: bool
-) -> tuple[Conversation, Person | None] | None:
+) -> Chat | None:
     if not _claim(session, update_id, now, chat_id if unchecked else None):
         return None
     return _chat_of(session, chat_id, user_id, now)
 
 
-def _chat_of(
-    session: Session, chat_id: int, user_id: int, now: datetime
-) -> tuple[Conversation, Person | None]:
-    found = session.execute(_CHAT_OF, {"chat": chat_id, "user": user_id}).first()
-    if found is None:
-        convo = _conversation(session, chat_id, user_id, now)
-        return convo, session.execute(_PERSON_BY_USER, {"user": user_id}).scalar()
-    convo, person = found
-    return convo, person
+def _chat_of(session: Session, chat_id: int, user_id: int, now: datetime) -> Chat:
+    """The chat's conversation, as an instance no session holds (`_save_chat` writes it), and
+    its person, as the session would have loaded them."""
+    found = _CHAT_OF.run(Driver.of(session.connection()), {"chat": chat_id, "user": user_id})
+    if not found.rows:
+        convo = Conversation(chat_id=chat_id, user_id=user_id, data={}, updated_at=now)
+        return Chat(convo, session.execute(_PERSON_BY_USER, {"user": user_id}).scalar(), None)
+    row = found.rows[0]
+    saved = row[:_CONVO_WIDTH]
+    convo = detached(Conversation, dict(zip(_CONVO_KEYS, saved, strict=True)))
+    person_row = row[_CONVO_WIDTH:]
+    person = None
+    if person_row[_PERSON_ID] is not None:  # the outer join found them
+        person = loaded(session, Person, dict(zip(_PERSON_KEYS, person_row, strict=True)))
+    return Chat(convo, person, saved)
 
 
 def _conversation(session: Session, chat_id: int, user_id: int, now: datetime) -> Conversation:
@@ -320,29 +349,34 @@ def _conversation(session: Session, chat_id: int, user_id: int, now: datetime) -
     return convo
 
 
-def _save_chat(session: Session, convo: Conversation) -> None:
-    if convo not in session or convo in session.new or convo in session.deleted:
+def _save_chat(session: Session, convo: Conversation, saved: Saved) -> None:
+    """A conversation the session holds (`Store.conversation`, or added to it) is written as
+    one plain UPDATE, or left to the session when new. One `_chat_of` read is written here,
+    if it changed since (`saved`: its row as read; None: there was none). As with the
+    session's JSON columns, only a new value counts as a change, not one changed in place."""
+    driver = Driver.of(session.connection())
+    if convo in session:
+        if convo in session.new or convo in session.deleted or not session.is_modified(convo):
+            return
+        _SAVE_CHAT.run(driver, _chat_values(convo))
+        session.expunge(convo)
         return
-    if not session.is_modified(convo):
-        return
-    changes = {
-        "key": convo.chat_id,
-        "new_user_id": convo.user_id,
-        "new_flow": convo.flow,
-        "new_step": convo.step,
-        "new_data": convo.data,
-        "new_version": convo.version,
-        "new_offered": convo.offered,
-        "new_updated_at": convo.updated_at,
-        "new_locale": convo.locale,
-    }
-    session.connection().execute(_SAVE_CHAT, changes)
-    session.expunge(convo)
+    values = tuple(getattr(convo, key) for key in _CONVO_KEYS)
+    if saved is None:
+        _NEW_CHAT.run(driver, dict(zip(_CONVO_KEYS, values, strict=True)))
+    elif values != saved:
+        _SAVE_CHAT.run(driver, _chat_values(convo))
 
 
-def _finish(session: Session, convo: Conversation, last: Callable[[Connection], object]) -> None:
-    _save_chat(session, convo)
-    last(session.connection())
+def _chat_values(convo: Conversation) -> dict[str, Any]:
+    return {"key": convo.chat_id, **{f"new_{key}": getattr(convo, key) for key in _CONVO_KEYS}}
+
+
+def _finish(
+    session: Session, convo: Conversation, saved: Saved, last: Callable[[Driver], object]
+) -> None:
+    _save_chat(session, convo, saved)
+    last(Driver.of(session.connection()))
     session.commit()
 
 
@@ -360,7 +394,7 @@ _PERSON_BY_USER = select(Person).where(Person.telegram_user_id == bindparam("use
 _CONVERSATION = (
     select(Conversation).where(Conversation.chat_id == bindparam("chat")).with_for_update()
 )
-_SAVE_CHAT = (
+_SAVE_CHAT = Plain(
     update(Conversation)
     .where(col(Conversation.chat_id) == bindparam("key"))
     .values(
@@ -374,8 +408,14 @@ _SAVE_CHAT = (
         locale=bindparam("new_locale"),
     )
 )
-_CHAT_OF = (
-    select(Conversation, Person)
+_NEW_CHAT = Plain(insert(Conversation))
+_CONVO_KEYS = tuple(c.key for c in Conversation.__table__.c)  # type: ignore[attr-defined]
+_CONVO_WIDTH = len(_CONVO_KEYS)
+_PERSON_KEYS = tuple(c.key for c in Person.__table__.c)  # type: ignore[attr-defined]
+_PERSON_ID = _PERSON_KEYS.index("id")
+_CHAT_OF = Plain(
+    select(*Conversation.__table__.c, *Person.__table__.c)  # type: ignore[attr-defined]
+    .select_from(Conversation)
     .outerjoin(Person, col(Person.telegram_user_id) == bindparam("user"))
     .where(Conversation.chat_id == bindparam("chat"))
     .with_for_update(of=Conversation)  # PostgreSQL: the conversation's row, not the person's
@@ -383,10 +423,9 @@ _CHAT_OF = (
 
 
 @cache
-def _claim_unless_behind(dialect: str) -> Executable:
+def _claim_unless_behind(dialect: str) -> Plain:
     """INSERT INTO processed_update SELECT :update_id, :processed_at WHERE NOT EXISTS (an older
     update of :chat_id in the inbox) ON CONFLICT DO NOTHING."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     columns = ProcessedUpdate.__table__.c  # type: ignore[attr-defined]
     update_id = bindparam("update_id", type_=columns.update_id.type)
     older = select(InboxUpdate.update_id).where(
@@ -396,21 +435,36 @@ def _claim_unless_behind(dialect: str) -> Executable:
     rows = select(update_id, bindparam("processed_at", type_=columns.processed_at.type)).where(
         ~exists(older)
     )
-    statement = insert(ProcessedUpdate).from_select(["update_id", "processed_at"], rows)
-    return statement.on_conflict_do_nothing()
+    statement = _INSERTS[dialect](ProcessedUpdate).from_select(["update_id", "processed_at"], rows)
+    return Plain(statement.on_conflict_do_nothing())
 
 
 @cache
 def _insert_new(dialect: str, model: type[SQLModel], returning: Any) -> Executable:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(model).on_conflict_do_nothing()
+    statement = _INSERTS[dialect](model).on_conflict_do_nothing()
     return statement if returning is None else statement.returning(returning)
+
+
+@cache
+def _plain_insert_new(dialect: str, model: type[SQLModel], returning: Any = None) -> Plain:
+    """`insert_new`'s statement, for the driver's cursor (one row at a time)."""
+    return Plain(_insert_new(dialect, model, returning))
+
+
+def plain_insert_new(
+    driver: Driver, model: type[SQLModel], row: dict[str, Any], returning: Any = None
+) -> Ran:
+    """`insert_new` of one row on a transaction's driver connection."""
+    return _plain_insert_new(driver.dialect.name, model, returning).run(driver, row)
+
+
+_INSERTS: dict[str, Any] = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 
 class Stores:
     """`async with stores() as store`: a Store on a session of its own, rolled back unless
-    committed. `await stores.write(work)`: a bare transaction for Core statements, committed
-    when `work` returns."""
+    committed. `await stores.write(work)`: a bare transaction for plain statements
+    (storage/plain.py), committed when `work` returns."""
 
     def __init__(self, sessions: SessionFactory) -> None:
         self.sessions = sessions
@@ -433,17 +487,23 @@ class Stores:
         engine: AsyncEngine = self.sessions.kw["bind"]
         return engine
 
-    async def write(self, work: Callable[[Connection], T]) -> T:
-        """`work` (plain Core statements on the connection it is given) in a bare transaction
-        of its own, committed unless it raises. It runs in one go: for the writes every update
-        makes (storing it, forgetting it once answered), stepping in and out of the event loop
-        for the connection, the transaction and each statement cost more than the statements."""
+    async def write(self, work: Callable[[Driver], T]) -> T:
+        """`work` (plain statements on the driver connection it is given) in a bare
+        transaction of its own, committed unless it raises. It runs in one go: for the writes
+        every update makes (storing it, forgetting it once answered), stepping in and out of
+        the event loop for the connection, the transaction and each statement cost more than
+        the statements."""
         return await greenlet_spawn(_in_transaction, self.engine.sync_engine, work)
 
 
-def _in_transaction(engine: Engine, work: Callable[[Connection], T]) -> T:
-    with engine.begin() as connection:
-        return work(connection)
+def _in_transaction(engine: Engine, work: Callable[[Driver], T]) -> T:
+    connection = engine.raw_connection()
+    try:
+        result = work(Driver(connection, engine.dialect))
+        connection.commit()
+        return result
+    finally:
+        connection.close()  # back to the pool, which rolls back what was not committed
 
 
 def store_factory(sessions: SessionFactory) -> Stores:

@@ -8,13 +8,14 @@ import sys
 from datetime import timedelta
 
 import pytest
-from sqlalchemy.engine import Connection
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import FakeClock
 from storage.db import SessionFactory, chat_turn, exclusive, make_engine, session_factory
 from storage.models import Conversation, ProcessedUpdate
-from storage.repo import Store, insert_new, store_factory
+from storage.plain import Driver
+from storage.repo import Store, plain_insert_new, store_factory
 
 
 async def test_update_ids_are_claimed_once_then_forgotten(
@@ -47,16 +48,31 @@ async def test_a_conversation_is_saved_with_one_update_and_a_new_one_by_the_sess
     async with sessions() as session:
         store = Store(session)
         convo, _ = await store.chat_of(501, 501, clock.now())
-        await store.save_chat(convo)  # unchanged: nothing to write
-        assert convo in session
-        convo.flow, convo.step, convo.data, convo.version = "checkin", "pain", {"a": 1}, 3
+        assert convo not in session  # read on the cursor: written by save_chat alone
+        await session.exec(update(Conversation).values(version=9))  # as if by someone else
+        await store.save_chat(convo)  # unchanged: nothing to write, their change stays
+        convo.flow, convo.step, convo.data = "checkin", "pain", {"a": 1}
         await store.save_chat(convo)
-        assert convo not in session  # written: the session's flush has nothing of it left
         await store.commit()
     async with sessions() as session:
         convo, _ = await Store(session).chat_of(501, 501, clock.now())
         saved = (convo.flow, convo.step, convo.data, convo.version)
-        assert saved == ("checkin", "pain", {"a": 1}, 3)
+        assert saved == ("checkin", "pain", {"a": 1}, 0)
+
+
+async def test_a_new_chat_is_saved_when_its_update_finishes(
+    sessions: SessionFactory, clock: FakeClock
+) -> None:
+    async with sessions() as session:
+        store = Store(session)
+        convo, person = await store.chat_of(502, 502, clock.now())
+        assert person is None
+        convo.flow, convo.locale = "join", "es"
+        await store.finish(convo, lambda d: None)
+    async with sessions() as session:
+        convo, _ = await Store(session).chat_of(502, 502, clock.now())
+        assert (convo.user_id, convo.flow, convo.locale, convo.data) == (502, "join", "es", {})
+        assert convo.updated_at == clock.now()
 
 
 async def test_one_process_at_a_time_runs_a_job(engine: AsyncEngine, db_url: str) -> None:
@@ -138,11 +154,11 @@ async def test_a_write_commits_when_its_work_returns_and_leaves_nothing_when_it_
     stores = store_factory(sessions)
     row = {"update_id": 41, "processed_at": clock.now()}
 
-    def claim_then_fail(connection: Connection) -> None:
-        insert_new(connection, ProcessedUpdate, {**row, "update_id": 42})
+    def claim_then_fail(driver: Driver) -> None:
+        plain_insert_new(driver, ProcessedUpdate, {**row, "update_id": 42})
         raise RuntimeError("the work failed")
 
-    assert (await stores.write(lambda c: insert_new(c, ProcessedUpdate, row))).rowcount == 1
+    assert (await stores.write(lambda d: plain_insert_new(d, ProcessedUpdate, row))).rowcount == 1
     with pytest.raises(RuntimeError):
         await stores.write(claim_then_fail)
     async with stores() as store:

@@ -1,0 +1,137 @@
+"""The statements every update runs, straight on the driver's cursor.
+
+Seven statements carry an update (store it, claim its id, read and save its chat, record its
+replies, forget it once answered), and for each SQLAlchemy's execution (its context, parameter
+and result objects, the ORM's loading) costs several times what the database takes to run it:
+about half of mendbot's CPU for an update (bench/bench_router.py, README Benchmarks). So these
+few are compiled by SQLAlchemy once per database, as any statement is, and run on the cursor
+of the transaction's own connection, with the column types' own converters: the SQL, the
+values, the locks and the transaction are what SQLAlchemy would have used; only its
+bookkeeping is skipped. Everything else goes through SQLAlchemy as usual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple, TypeVar
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.sql import ClauseElement, Executable
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlmodel import SQLModel
+
+M = TypeVar("M", bound=SQLModel)
+Convert = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Driver:
+    """A transaction's connection as the database driver sees it, and its SQL dialect."""
+
+    connection: PoolProxiedConnection
+    dialect: Dialect
+
+    @classmethod
+    def of(cls, connection: Connection) -> Driver:
+        """The driver's side of SQLAlchemy's connection, in the same transaction."""
+        return cls(connection.connection, connection.dialect)
+
+
+class Ran(NamedTuple):
+    rows: list[tuple[Any, ...]]  # a SELECT's or a RETURNING's, converted
+    rowcount: int
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    binds: tuple[tuple[str, Convert | None], ...]  # in the order of the placeholders
+    defaults: Mapping[str, Any]  # values SQLAlchemy bound itself (a LIMIT's)
+    results: tuple[Convert | None, ...]
+
+    def parameters(self, values: Mapping[str, Any]) -> list[Any]:
+        out = []
+        for name, convert in self.binds:
+            value = values[name] if name in values else self.defaults[name]
+            out.append(value if convert is None else convert(value))
+        return out
+
+    def converted(self, rows: Sequence[Any]) -> list[tuple[Any, ...]]:
+        if not any(self.results):
+            return [tuple(row) for row in rows]
+        pairs = tuple(enumerate(self.results))
+        return [tuple(row[i] if c is None else c(row[i]) for i, c in pairs) for row in rows]
+
+
+class Plain:
+    """A Core statement run on the driver's cursor (module docstring); its parameters by name,
+    as with SQLAlchemy. Only positional paramstyles (sqlite3's, asyncpg's) and no expanding
+    IN: what the statements here need."""
+
+    def __init__(self, statement: Executable) -> None:
+        self.statement = statement
+        self._compiled: WeakKeyDictionary[Dialect, _Compiled] = WeakKeyDictionary()
+
+    def run(self, driver: Driver, values: Mapping[str, Any]) -> Ran:
+        compiled = self._for(driver.dialect)
+        cursor = driver.connection.cursor()
+        try:
+            cursor.execute(compiled.sql, compiled.parameters(values))
+            rows = compiled.converted(cursor.fetchall()) if cursor.description else []
+            return Ran(rows, cursor.rowcount)
+        finally:
+            cursor.close()
+
+    def _for(self, dialect: Dialect) -> _Compiled:
+        compiled = self._compiled.get(dialect)
+        if compiled is None:
+            compiled = self._compiled[dialect] = _compile(self.statement, dialect)
+        return compiled
+
+
+def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
+    if not isinstance(statement, ClauseElement):
+        raise TypeError(f"not a statement: {statement!r}")
+    compiled = statement.compile(dialect=dialect)
+    if not isinstance(compiled, SQLCompiler):
+        raise TypeError(f"{dialect.name}: not a statement Plain can run")
+    names = compiled.positiontup
+    if names is None or "POSTCOMPILE" in compiled.string:
+        raise ValueError(f"{dialect.name}: not a statement Plain can run")
+    binds = tuple(
+        (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
+        for name in names
+    )
+    columns = getattr(statement, "exported_columns", ())
+    results = tuple(
+        column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+    )
+    return _Compiled(compiled.string, binds, dict(compiled.params), results)
+
+
+def loaded(session: Session, model: type[M], values: Mapping[str, Any]) -> M:
+    """The row as the session's own loading would give it: persistent in `session`,
+    unchanged, its later changes flushed as usual (the instance the session holds already,
+    if it holds one)."""
+    mapper = inspect(model)
+    key = mapper.identity_key_from_primary_key([values[c.key] for c in mapper.primary_key])
+    held = session.identity_map.get(key)
+    if held is not None:
+        return held
+    instance: M = mapper.class_manager.new_instance()
+    instance.__dict__.update(values)
+    make_transient_to_detached(instance)
+    session.add(instance)
+    return instance
+
+
+def detached(model: type[M], values: Mapping[str, Any]) -> M:
+    """A row as an instance no session holds: its changes are for the caller to write."""
+    instance: M = inspect(model).class_manager.new_instance()
+    instance.__dict__.update(values)
+    return instance

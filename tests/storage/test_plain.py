@@ -1,0 +1,101 @@
+"""Statements on the driver's cursor (storage/plain.py): the same values in and out as through
+SQLAlchemy, in the same transaction, and rows the session takes as its own."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import BindParameter, bindparam, insert, select, update
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
+from sqlmodel import select as select_rows
+
+from bot.clock import FakeClock
+from storage.db import SessionFactory
+from storage.models import Conversation, InboxUpdate, Person, Role
+from storage.plain import Driver, Plain, loaded
+from storage.repo import Store
+
+_COLUMNS = (col(InboxUpdate.event), col(InboxUpdate.replies), col(InboxUpdate.received_at))
+_READ = Plain(
+    select(*_COLUMNS)
+    .where(col(InboxUpdate.update_id) == bindparam("id"))
+    .limit(1)  # a value SQLAlchemy binds itself
+)
+_WRITE = Plain(insert(InboxUpdate))
+
+
+async def test_values_go_in_and_come_out_as_through_sqlalchemy(
+    engine: AsyncEngine, clock: FakeClock
+) -> None:
+    """JSON and aware datetimes through the column types' own converters, both ways: a row
+    written plainly reads the same through SQLAlchemy, and the other way round."""
+    event = {"kind": "text", "text": "knee: 4/10 ✓", "nested": [1, None, {"a": "b"}]}
+    row = {"chat_id": 7, "event": event, "received_at": clock.now(), "attempts": 1}
+    async with engine.begin() as connection:
+        await connection.run_sync(lambda c: _WRITE.run(Driver.of(c), {**row, "update_id": 1}))
+        await connection.execute(insert(InboxUpdate), {**row, "update_id": 2})
+        through_sqlalchemy = (
+            await connection.execute(select(*_COLUMNS).where(col(InboxUpdate.update_id) == 1))
+        ).one()
+        plain = await connection.run_sync(lambda c: _READ.run(Driver.of(c), {"id": 2}).rows)
+    assert tuple(through_sqlalchemy) == (event, None, clock.now())
+    assert plain == [(event, None, clock.now())]
+    assert plain[0][2].utcoffset() == timedelta(0)
+
+
+async def test_they_run_in_the_transaction_they_are_given(
+    sessions: SessionFactory, clock: FakeClock
+) -> None:
+    """A claim made on the cursor goes with the session's transaction: rolled back with it."""
+    async with sessions() as session:
+        store = Store(session)
+        assert await store.claim_chat(9, clock.now(), 70, 70, unchecked=True) is not None
+        await store.rollback()
+    async with sessions() as session:
+        store = Store(session)
+        assert await store.claim_chat(9, clock.now(), 70, 70, unchecked=True) is not None
+
+
+async def test_a_row_read_plainly_is_the_sessions_own(
+    sessions: SessionFactory, clock: FakeClock
+) -> None:
+    """`loaded`: persistent and unchanged, its later changes flushed at commit; the instance
+    the session holds already, if it holds one."""
+    async with sessions() as session:
+        session.add(
+            Person(
+                telegram_user_id=70, chat_id=70, role=Role.CLIENT, name="Jo", created_at=clock.now()
+            )
+        )
+        await session.commit()
+    async with sessions() as session:
+        store = Store(session)
+        chat = await store.claim_chat(9, clock.now(), 70, 70, unchecked=True)
+        assert chat is not None and chat[1] is not None
+        person = chat[1]
+        assert person in session and not session.is_modified(person)
+        assert await session.get(Person, person.id) is person
+        columns = Person.__table__.c  # type: ignore[attr-defined]
+        values = {c.key: getattr(person, c.key) for c in columns}
+        assert loaded(session.sync_session, Person, values) is person
+        person.name = "Jordan"
+        await store.finish(chat[0], lambda d: None)
+    async with sessions() as session:
+        found = (
+            await session.exec(select_rows(Person).where(col(Person.telegram_user_id) == 70))
+        ).one()
+        assert found.name == "Jordan"
+        assert found.created_at == clock.now()
+
+
+def test_a_statement_it_cannot_run_is_refused_when_first_run() -> None:
+    """An expanding IN is rendered per call by SQLAlchemy: not for the cursor."""
+    ids: BindParameter[int] = bindparam("ids", expanding=True)
+    refused = Plain(
+        update(Conversation).where(col(Conversation.chat_id).in_(ids)).values(flow=None)
+    )
+    with pytest.raises(ValueError):
+        refused._for(sqlite.dialect())
