@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import Clock
 from bot.demo import DEMO_PEOPLE, reset_demo_centre, seed_demo_centre
+from bot.failing import TickFailures
 from bot.metrics import HEALTH_PATH, LIVE_PATH, METRICS_PATH, Metrics, MetricsServer
 from bot.outbox import OutboxSender
 from bot.people import highest_user_id, set_menus, stored_people
@@ -134,6 +135,7 @@ class MendBot:
         self._progress_lock = asyncio.Lock()
         self._booking_lock = asyncio.Lock()
         self._ticking: set[asyncio.Task[object]] = set()  # the scheduler's ticks under way
+        self.tick_failures = TickFailures()
         self._stopping = False  # long ticks end between pages (flows/engine/ticks.py paged)
         self._running = ExitStack()  # the running lock: a restore refuses while it is held
 
@@ -207,7 +209,7 @@ class MendBot:
         for tick, seconds, job_id, first_run in ticks:
             options = {"next_run_time": first_run} if first_run else {}
             self.scheduler.add_job(
-                self._tracked(self.metrics.timed(job_id, tick)),  # timed, by the job's id
+                self._tracked(job_id, self.metrics.timed(job_id, tick)),  # timed, by its id
                 "interval",
                 seconds=seconds,
                 id=job_id,
@@ -403,8 +405,11 @@ class MendBot:
     def _going(self) -> bool:
         return not self._stopping
 
-    def _tracked(self, tick: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
-        """`tick`, known to `stop` while it runs (to let it finish instead of cancelling it)."""
+    def _tracked(
+        self, job_id: str, tick: Callable[[], Awaitable[None]]
+    ) -> Callable[[], Awaitable[None]]:
+        """`tick`, known to `stop` while it runs (to let it finish instead of cancelling it),
+        its failures told once, not at every run (bot/failing.py)."""
 
         async def tracked() -> None:
             task = asyncio.current_task()
@@ -412,6 +417,10 @@ class MendBot:
             self._ticking.add(task)
             try:
                 await tick()
+            except Exception as exc:
+                self.tick_failures.failed(job_id, exc)
+            else:
+                self.tick_failures.succeeded(job_id)
             finally:
                 self._ticking.discard(task)
 

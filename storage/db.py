@@ -242,8 +242,8 @@ def sqlite_file(bind: object) -> str | None:
 @contextmanager
 def running(engine: AsyncEngine) -> Iterator[None]:
     """Held (shared) by every process running on a SQLite file, so a restore can tell."""
-    database = engine.url.database if engine.dialect.name == "sqlite" else None
-    if not database or database == ":memory:":
+    database = sqlite_file(engine)
+    if database is None:
         yield
         return
     with Path(f"{database}.running.lock").open("a") as handle:
