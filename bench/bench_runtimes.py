@@ -14,7 +14,7 @@ CPU; its CPU time per update is the last column. --together runs it in this proc
 sandbox and the simulated people instead, where their work counts against both bots.
 
     .venv/bin/python bench/bench_runtimes.py [--users 10 50] [--checkins 150] [--pairs 3]
-        [--together]
+        [--runtimes ptb aiogram] [--modes polling webhook] [--together]
 
 Every row counts about the same number of check-ins (--checkins; crowds of --users people until
 there are that many, at least --rounds crowds): a row of 10 people over 30 check-ins lasts two
@@ -470,8 +470,19 @@ async def receive(
     return poller
 
 
+RUNTIMES = ("ptb", "aiogram")
+MODES = ("polling", "webhook")
+
+
 async def main(
-    crowds: list[int], checkins: int, least: int, warmup: int, together: bool, pairs: int
+    crowds: list[int],
+    checkins: int,
+    least: int,
+    warmup: int,
+    together: bool,
+    pairs: int,
+    runtimes: Sequence[str] = RUNTIMES,
+    modes: Sequence[str] = MODES,
 ) -> None:
     where = "all in one process" if together else "each bot in a process of its own"
     print(
@@ -483,8 +494,8 @@ async def main(
     ratios: list[str] = []
     for users in crowds:
         rounds = max(least, -(-checkins // users))
-        for runtime in ("ptb", "aiogram"):
-            for mode in ("polling", "webhook"):
+        for runtime in runtimes:
+            for mode in modes:
                 compared = []
                 for pair in range(pairs):
                     runs = {}
@@ -533,6 +544,8 @@ if __name__ == "__main__":
         action="store_true",
         help="run each bot in this process, beside the sandbox and the people (the old way)",
     )
+    parser.add_argument("--runtimes", nargs="+", choices=RUNTIMES, default=RUNTIMES)
+    parser.add_argument("--modes", nargs="+", choices=MODES, default=MODES)
     parser.add_argument("--serve", nargs=6, help=argparse.SUPPRESS)  # see `apart`
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
@@ -540,5 +553,14 @@ if __name__ == "__main__":
         asyncio.run(serve(*args.serve))
     else:
         asyncio.run(
-            main(args.users, args.checkins, args.rounds, args.warmup, args.together, args.pairs)
+            main(
+                args.users,
+                args.checkins,
+                args.rounds,
+                args.warmup,
+                args.together,
+                args.pairs,
+                args.runtimes,
+                args.modes,
+            )
         )
