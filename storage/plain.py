@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, NamedTuple, TypeVar
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Mapper, Session, make_transient_to_detached
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql import ClauseElement, Executable
 from sqlalchemy.sql.compiler import SQLCompiler
@@ -52,7 +53,7 @@ class _Compiled:
     sql: str
     binds: tuple[tuple[str, Convert | None], ...]  # in the order of the placeholders
     defaults: Mapping[str, Any]  # values SQLAlchemy bound itself (a LIMIT's)
-    results: tuple[Convert | None, ...]
+    results: tuple[tuple[int, Convert], ...]  # the result columns that have a converter
 
     def parameters(self, values: Mapping[str, Any]) -> list[Any]:
         out = []
@@ -62,10 +63,13 @@ class _Compiled:
         return out
 
     def converted(self, rows: Sequence[Any]) -> list[tuple[Any, ...]]:
-        if not any(self.results):
-            return [tuple(row) for row in rows]
-        pairs = tuple(enumerate(self.results))
-        return [tuple(row[i] if c is None else c(row[i]) for i, c in pairs) for row in rows]
+        out = []
+        for row in rows:
+            values = list(row)
+            for i, convert in self.results:
+                values[i] = convert(values[i])
+            out.append(tuple(values))
+        return out
 
 
 class Plain:
@@ -108,9 +112,8 @@ def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
         for name in names
     )
     columns = getattr(statement, "exported_columns", ())
-    results = tuple(
-        column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
-    )
+    converters = (c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
+    results = tuple((i, convert) for i, convert in enumerate(converters) if convert is not None)
     return _Compiled(compiled.string, binds, dict(compiled.params), results)
 
 
@@ -118,8 +121,8 @@ def loaded(session: Session, model: type[M], values: Mapping[str, Any]) -> M:
     """The row as the session's own loading would give it: persistent in `session`,
     unchanged, its later changes flushed as usual (the instance the session holds already,
     if it holds one)."""
-    mapper = inspect(model)
-    key = mapper.identity_key_from_primary_key([values[c.key] for c in mapper.primary_key])
+    mapper = _mapper(model)
+    key = mapper.identity_key_from_primary_key(tuple(values[k] for k in _primary_key(model)))
     held = session.identity_map.get(key)
     if held is not None:
         return held
@@ -132,6 +135,17 @@ def loaded(session: Session, model: type[M], values: Mapping[str, Any]) -> M:
 
 def detached(model: type[M], values: Mapping[str, Any]) -> M:
     """A row as an instance no session holds: its changes are for the caller to write."""
-    instance: M = inspect(model).class_manager.new_instance()
+    instance: M = _mapper(model).class_manager.new_instance()
     instance.__dict__.update(values)
     return instance
+
+
+@cache
+def _mapper(model: type[SQLModel]) -> Mapper[Any]:
+    return inspect(model)
+
+
+@cache
+def _primary_key(model: type[SQLModel]) -> tuple[str, ...]:
+    mapper = _mapper(model)
+    return tuple(mapper.get_property_by_column(column).key for column in mapper.primary_key)
