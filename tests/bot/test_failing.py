@@ -44,7 +44,8 @@ def test_a_failing_tick_is_told_once_then_a_minute_later_then_when_it_works(
     clock.now += REPEAT_EVERY
     failures.failed("outbox", FileNotFoundError(SECRET))
     [again] = _lines(caplog)
-    assert again.getMessage().startswith("tick outbox still failing (FileNotFoundError): 5 more time")
+    still = "tick outbox still failing (FileNotFoundError): 5 more time(s) in 65 s"
+    assert again.getMessage() == still
     assert again.exc_info is None
 
     failures.failed("outbox", ConnectionError())  # failing another way: told in full
