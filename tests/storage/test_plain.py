@@ -17,6 +17,7 @@ from storage.db import SessionFactory
 from storage.models import Conversation, InboxUpdate, Person, Role
 from storage.plain import Driver, Plain, loaded
 from storage.repo import Store
+from tests.flows.harness import add_person
 
 _COLUMNS = (col(InboxUpdate.event), col(InboxUpdate.replies), col(InboxUpdate.received_at))
 _READ = Plain(
@@ -64,13 +65,7 @@ async def test_a_row_read_plainly_is_the_sessions_own(
 ) -> None:
     """`loaded`: persistent and unchanged, its later changes flushed at commit; the instance
     the session holds already, if it holds one."""
-    async with sessions() as session:
-        session.add(
-            Person(
-                telegram_user_id=70, chat_id=70, role=Role.CLIENT, name="Jo", created_at=clock.now()
-            )
-        )
-        await session.commit()
+    await add_person(sessions, clock, 70, "Jo", Role.CLIENT)
     async with sessions() as session:
         store = Store(session)
         chat = await store.claim_chat(9, clock.now(), 70, 70, unchecked=True)
