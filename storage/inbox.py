@@ -24,7 +24,7 @@ from storage.repo import Core, Store, claim, plain_insert_new
 
 # Built once: they run for every update, and building a statement costs more CPU than running it.
 _UPDATE_ID = col(InboxUpdate.update_id)
-_WAITING = Plain(select(_UPDATE_ID).where(bindparam("id") == _UPDATE_ID))
+_WAITING = Plain(select(_UPDATE_ID).where(col(InboxUpdate.update_id) == bindparam("id")))
 _REPLIES = Plain(
     update(InboxUpdate)
     .where(col(InboxUpdate.update_id) == bindparam("id"))

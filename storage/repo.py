@@ -100,10 +100,10 @@ class Store(Core):
         self.erased = False  # someone's data was deleted: scrub its traces once committed
         self._chat: Chat | None = None  # the update's chat, as `chat_of` read it
 
-    def _saved(self, convo: Conversation) -> Saved:
-        """The conversation's row as `chat_of` read it (None: it had none, or not read so)."""
+    def _read(self, convo: Conversation) -> Chat | None:
+        """The chat `chat_of` read, if `convo` is its conversation."""
         chat = self._chat
-        return chat.saved if chat is not None and chat.convo is convo else None
+        return chat if chat is not None and chat.convo is convo else None
 
     async def commit(self) -> None:
         self._connection = None
@@ -215,9 +215,8 @@ class Store(Core):
 
     async def save_chat(self, convo: Conversation) -> None:
         """The conversation's changes (every update makes some) as one plain UPDATE instead of
-        the session's flush, whose bookkeeping costs more than the statement; a new one, or
-        one being deleted, is left to the session. The object leaves the session after."""
-        await self.session.run_sync(_save_chat, convo, self._saved(convo))
+        the session's flush, whose bookkeeping costs more than the statement (`_save_chat`)."""
+        await self.session.run_sync(_save_chat, convo, self._read(convo))
 
     async def chat_of(
         self, chat_id: int, user_id: int, now: datetime
@@ -231,7 +230,7 @@ class Store(Core):
         """The end of every update in one step into the database: `save_chat`, `last` (plain
         statements on the transaction's driver connection), then `commit`."""
         self._connection = None
-        await self.session.run_sync(_finish, convo, self._saved(convo), last)
+        await self.session.run_sync(_finish, convo, self._read(convo), last)
         await self._after_commit()
 
     # outbox ----------------------------------------------------------------------------------
@@ -349,11 +348,12 @@ def _conversation(session: Session, chat_id: int, user_id: int, now: datetime) -
     return convo
 
 
-def _save_chat(session: Session, convo: Conversation, saved: Saved) -> None:
+def _save_chat(session: Session, convo: Conversation, read: Chat | None) -> None:
     """A conversation the session holds (`Store.conversation`, or added to it) is written as
-    one plain UPDATE, or left to the session when new. One `_chat_of` read is written here,
-    if it changed since (`saved`: its row as read; None: there was none). As with the
-    session's JSON columns, only a new value counts as a change, not one changed in place."""
+    one plain UPDATE (it then leaves the session), or left to the session when new. The one
+    `_chat_of` read (`read`) is written here, inserted if it had no row, updated if it changed
+    since: as with the session's JSON columns, only a new value counts as a change, not one
+    changed in place."""
     driver = Driver.of(session.connection())
     if convo in session:
         if convo in session.new or convo in session.deleted or not session.is_modified(convo):
@@ -361,10 +361,12 @@ def _save_chat(session: Session, convo: Conversation, saved: Saved) -> None:
         _SAVE_CHAT.run(driver, _chat_values(convo))
         session.expunge(convo)
         return
+    if read is None:
+        raise ValueError("a conversation neither read by this store nor held by its session")
     values = tuple(getattr(convo, key) for key in _CONVO_KEYS)
-    if saved is None:
+    if read.saved is None:
         _NEW_CHAT.run(driver, dict(zip(_CONVO_KEYS, values, strict=True)))
-    elif values != saved:
+    elif values != read.saved:
         _SAVE_CHAT.run(driver, _chat_values(convo))
 
 
@@ -373,9 +375,9 @@ def _chat_values(convo: Conversation) -> dict[str, Any]:
 
 
 def _finish(
-    session: Session, convo: Conversation, saved: Saved, last: Callable[[Driver], object]
+    session: Session, convo: Conversation, read: Chat | None, last: Callable[[Driver], object]
 ) -> None:
-    _save_chat(session, convo, saved)
+    _save_chat(session, convo, read)
     last(Driver.of(session.connection()))
     session.commit()
 

@@ -180,3 +180,13 @@ async def test_the_first_step_of_an_update_claims_it_then_reads_its_chat(
         await store.finish(convo, lambda c: None)
         assert await store.claim_chat(5, clock.now(), 777, 777, unchecked=False) is None
         assert (await store.conversation(777, 777, clock.now())).chat_id == 777
+
+
+async def test_a_conversation_neither_read_nor_held_is_refused(
+    sessions: SessionFactory, clock: FakeClock
+) -> None:
+    """Whether it has a row is what its read said: without one, saving it could only guess."""
+    async with sessions() as session:
+        stray = Conversation(chat_id=503, user_id=503, data={}, updated_at=clock.now())
+        with pytest.raises(ValueError):
+            await Store(session).save_chat(stray)
