@@ -52,15 +52,18 @@ class Ran(NamedTuple):
 class _Compiled:
     sql: str
     binds: tuple[tuple[str, Convert | None], ...]  # in the order of the placeholders
+    positional: bool  # qmark, numeric (sqlite3, asyncpg); else by name (psycopg's pyformat)
     defaults: Mapping[str, Any]  # values SQLAlchemy bound itself (a LIMIT's)
     results: tuple[tuple[int, Convert], ...]  # the result columns that have a converter
 
-    def parameters(self, values: Mapping[str, Any]) -> list[Any]:
+    def parameters(self, values: Mapping[str, Any]) -> list[Any] | dict[str, Any]:
         out = []
         for name, convert in self.binds:
             value = values[name] if name in values else self.defaults[name]
             out.append(value if convert is None else convert(value))
-        return out
+        if self.positional:
+            return out
+        return {name: value for (name, _), value in zip(self.binds, out, strict=True)}
 
     def converted(self, rows: Sequence[Any]) -> list[tuple[Any, ...]]:
         out = []
@@ -74,8 +77,8 @@ class _Compiled:
 
 class Plain:
     """A Core statement run on the driver's cursor (module docstring); its parameters by name,
-    as with SQLAlchemy. Only positional paramstyles (sqlite3's, asyncpg's) and no expanding
-    IN: what the statements here need."""
+    as with SQLAlchemy. No expanding IN (SQLAlchemy renders it anew for every call): refused
+    when first run."""
 
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
@@ -104,17 +107,18 @@ def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
     compiled = statement.compile(dialect=dialect)
     if not isinstance(compiled, SQLCompiler):
         raise TypeError(f"{dialect.name}: not a statement Plain can run")
-    names = compiled.positiontup
-    if names is None or "POSTCOMPILE" in compiled.string:
+    if "POSTCOMPILE" in compiled.string:
         raise ValueError(f"{dialect.name}: not a statement Plain can run")
+    by_name = {name: bind for bind, name in compiled.bind_names.items()}
+    positional = compiled.positiontup is not None
+    names = compiled.positiontup if compiled.positiontup is not None else list(by_name)
     binds = tuple(
-        (name, compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect))
-        for name in names
+        (name, by_name[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in names
     )
     columns = getattr(statement, "exported_columns", ())
     converters = (c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns)
     results = tuple((i, convert) for i, convert in enumerate(converters) if convert is not None)
-    return _Compiled(compiled.string, binds, dict(compiled.params), results)
+    return _Compiled(compiled.string, binds, positional, dict(compiled.params), results)
 
 
 def loaded(session: Session, model: type[M], values: Mapping[str, Any]) -> M:

@@ -3,13 +3,14 @@ SQLAlchemy, in the same transaction, and rows the session takes as its own."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
-from sqlalchemy import BindParameter, bindparam, insert, select, update
+from sqlalchemy import BindParameter, bindparam, create_engine, insert, select, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import col
+from sqlmodel import SQLModel, col
 from sqlmodel import select as select_rows
 
 from bot.clock import FakeClock
@@ -94,3 +95,16 @@ def test_a_statement_it_cannot_run_is_refused_when_first_run() -> None:
     )
     with pytest.raises(ValueError):
         refused._for(sqlite.dialect())
+
+
+def test_a_driver_taking_parameters_by_name_gets_them_by_name(tmp_path: Path) -> None:
+    """psycopg's pyformat, here sqlite3's named style: the same statement, run the same."""
+    engine = create_engine(f"sqlite:///{tmp_path}/named.sqlite3", paramstyle="named")
+    SQLModel.metadata.create_all(engine, tables=[InboxUpdate.__table__])  # type: ignore[attr-defined]
+    when = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
+    row = {"update_id": 3, "chat_id": 7, "event": {"a": [1]}, "received_at": when, "attempts": 1}
+    with engine.begin() as connection:
+        driver = Driver.of(connection)
+        assert _WRITE.run(driver, row).rowcount == 1
+        assert _READ.run(driver, {"id": 3}).rows == [({"a": [1]}, None, when)]
+    engine.dispose()
