@@ -134,6 +134,13 @@ class MendBot:
         # its own: on a Sunday evening the weekly charts take minutes, and reminders must not wait
         self._progress_lock = asyncio.Lock()
         self._booking_lock = asyncio.Lock()
+        self._locks = (
+            self._send_lock,
+            self._escalate_lock,
+            self._plan_lock,
+            self._progress_lock,
+            self._booking_lock,
+        )
         self._ticking: set[asyncio.Task[object]] = set()  # the scheduler's ticks under way
         self.tick_failures = TickFailures()
         self._stopping = False  # long ticks end between pages (flows/engine/ticks.py paged)
@@ -436,8 +443,7 @@ class MendBot:
             self.sender.close()  # the outbox tick stops after the send under way
             await asyncio.gather(*self._ticking, return_exceptions=True)  # the rest finish
             self.scheduler.shutdown(wait=False)  # nothing runs: nothing is cancelled
-            locks = (self._send_lock, self._escalate_lock, self._booking_lock, self._plan_lock)
-            for lock in (*locks, self._progress_lock):
+            for lock in self._locks:
                 async with lock:
                     pass  # nor a tick a caller started itself
         await self._stop_receiving()

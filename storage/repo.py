@@ -216,14 +216,17 @@ class Store(Core):
     async def save_chat(self, convo: Conversation) -> None:
         """The conversation's changes (every update makes some) as one plain UPDATE instead of
         the session's flush, whose bookkeeping costs more than the statement (`_save_chat`)."""
-        await self.session.run_sync(_save_chat, convo, self._read(convo))
+        read = self._read(convo)
+        await self.session.run_sync(lambda s: _save_chat(s, Driver.of(s.connection()), convo, read))
 
     async def chat_of(
         self, chat_id: int, user_id: int, now: datetime
     ) -> tuple[Conversation, Person | None]:
         """`conversation` and `person_by_user` at once: one statement for every update (the
         person rides along on the conversation's row; only a first message asks twice)."""
-        self._chat = await self.session.run_sync(_chat_of, chat_id, user_id, now)
+        self._chat = await self.session.run_sync(
+            lambda s: _chat_of(s, Driver.of(s.connection()), chat_id, user_id, now)
+        )
         return self._chat.convo, self._chat.person
 
     async def finish(self, convo: Conversation, last: Callable[[Driver], object]) -> None:
@@ -318,15 +321,16 @@ def _claim(session: Session, update_id: int, now: datetime, chat_id: int | None)
 def _claim_chat(
     session: Session, update_id: int, now: datetime, chat_id: int, user_id: int, unchecked: bool
 ) -> Chat | None:
-    if not _claim(session, update_id, now, chat_id if unchecked else None):
+    driver = Driver.of(session.connection())  # asked once: the session looks it up each time
+    if not claim(driver, update_id, now, chat_id if unchecked else None):
         return None
-    return _chat_of(session, chat_id, user_id, now)
+    return _chat_of(session, driver, chat_id, user_id, now)
 
 
-def _chat_of(session: Session, chat_id: int, user_id: int, now: datetime) -> Chat:
+def _chat_of(session: Session, driver: Driver, chat_id: int, user_id: int, now: datetime) -> Chat:
     """The chat's conversation, as an instance no session holds (`_save_chat` writes it), and
     its person, as the session would have loaded them."""
-    found = _CHAT_OF.run(Driver.of(session.connection()), {"chat": chat_id, "user": user_id})
+    found = _CHAT_OF.run(driver, {"chat": chat_id, "user": user_id})
     if not found.rows:
         convo = Conversation(chat_id=chat_id, user_id=user_id, data={}, updated_at=now)
         return Chat(convo, session.execute(_PERSON_BY_USER, {"user": user_id}).scalar(), None)
@@ -348,13 +352,12 @@ def _conversation(session: Session, chat_id: int, user_id: int, now: datetime) -
     return convo
 
 
-def _save_chat(session: Session, convo: Conversation, read: Chat | None) -> None:
+def _save_chat(session: Session, driver: Driver, convo: Conversation, read: Chat | None) -> None:
     """A conversation the session holds (`Store.conversation`, or added to it) is written as
     one plain UPDATE (it then leaves the session), or left to the session when new. The one
     `_chat_of` read (`read`) is written here, inserted if it had no row, updated if it changed
     since: as with the session's JSON columns, only a new value counts as a change, not one
     changed in place."""
-    driver = Driver.of(session.connection())
     if convo in session:
         if convo in session.new or convo in session.deleted or not session.is_modified(convo):
             return
@@ -377,8 +380,9 @@ def _chat_values(convo: Conversation) -> dict[str, Any]:
 def _finish(
     session: Session, convo: Conversation, read: Chat | None, last: Callable[[Driver], object]
 ) -> None:
-    _save_chat(session, convo, read)
-    last(Driver.of(session.connection()))
+    driver = Driver.of(session.connection())
+    _save_chat(session, driver, convo, read)
+    last(driver)
     session.commit()
 
 
