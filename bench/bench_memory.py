@@ -4,8 +4,10 @@ For each size (BENCH_MEMORY_CLIENTS, default "100000 1000000") a fresh SQLite da
 in set-based SQL (one INSERT ... SELECT over a recursive counter per table: no Python row per
 client), then a real `python -m bot.cli run` starts against the sandbox with every periodic tick
 running each second (the planner, and the weekly and progression ticks that walk every client),
-and answers a few people. Prints its resident memory (VmRSS) after
-BENCH_MEMORY_SECONDS and its peak (VmHWM) from /proc, and how long it takes to stop on SIGTERM.
+and answers a few people, who ask for their progress chart (a week of check-ins each). Prints its
+resident memory (VmRSS) after BENCH_MEMORY_SECONDS and its peak (VmHWM) from /proc, the drawing
+process's (flows/progress/drawer.py: it loads matplotlib, the bot never does), and how long the
+bot takes to stop on SIGTERM.
 
     .venv/bin/python bench/bench_memory.py
 """
@@ -28,7 +30,7 @@ from sqlalchemy import String, cast, insert, literal, select
 
 from bot.sandbox.server import Persona, SandboxServer
 from storage.db import make_engine, migrate
-from storage.models import ClientProfile, Person, ReminderSchedule
+from storage.models import Checkin, ClientProfile, Person, ReminderSchedule
 
 SIZES = [int(n) for n in os.environ.get("BENCH_MEMORY_CLIENTS", "100000 1000000").split()]
 SECONDS = float(os.environ.get("BENCH_MEMORY_SECONDS", "20"))
@@ -104,8 +106,29 @@ async def seed(url: str, clients: int, now: datetime) -> float:
         await conn.execute(
             insert(schedule).from_select(["client_id", "next_due_at", "updated_at"], due)
         )
+        await conn.execute(insert(Checkin.__table__), _week_of_checkins(now))  # type: ignore[attr-defined]
     await engine.dispose()
     return time.perf_counter() - started
+
+
+def _week_of_checkins(now: datetime) -> list[dict[str, Any]]:
+    """The talkers' last seven days, so that their /progress draws a chart."""
+    return [
+        {
+            "client_id": FIRST + talker,
+            "local_date": (now - timedelta(days=day)).date(),
+            "status": "done",
+            "pain_now": (talker + day) % 6,
+            "light": "green",
+            "red_flags": [],
+            "exercises": [],
+            "rules": [],
+            "started_at": now - timedelta(days=day),
+            "completed_at": now - timedelta(days=day),
+        }
+        for talker in range(1, TALKERS + 1)
+        for day in range(1, 8)
+    ]
 
 
 def spawn(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -157,14 +180,23 @@ async def measure(clients: int) -> str:
                 sandbox.user_sends(persona.user_id, "/progress")
             await asyncio.sleep(SECONDS)
             answered = len([c for c in sandbox.calls if c.method == "sendMessage"])
+            charts = len([c for c in sandbox.calls if c.method == "sendPhoto"])
             memory = memory_of(bot.pid)
+            drawing = [memory_of(pid)["VmRSS"] for pid in children_of(bot.pid)]
         finally:
             stopped = await stop(bot)
     size = db.stat().st_size / 1e6
     return (
         f"| {clients:,} | {size:,.0f} MB | {seeded:.1f} s | {memory['VmRSS'] / 1024:.0f} MB "
-        f"| {memory['VmHWM'] / 1024:.0f} MB | {answered} | {stopped} |"
+        f"| {memory['VmHWM'] / 1024:.0f} MB | {answered} | {charts} "
+        f"| {' + '.join(f'{kb / 1024:.0f} MB' for kb in drawing) or 'none'} | {stopped} |"
     )
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes the bot started (its drawing process), from any of its threads."""
+    tasks = Path(f"/proc/{pid}/task").iterdir()
+    return [int(child) for task in tasks for child in (task / "children").read_text().split()]
 
 
 async def stop(bot: subprocess.Popen[bytes]) -> str:
@@ -182,8 +214,11 @@ async def stop(bot: subprocess.Popen[bytes]) -> str:
 
 async def main() -> None:
     print(f"the bot process after {SECONDS:g} s, every tick each second, SQLite")
-    print("| clients | database | seeded in | RSS | peak RSS | messages sent | stopped in |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print(
+        "| clients | database | seeded in | RSS | peak RSS | messages sent | charts sent "
+        "| drawing process RSS | stopped in |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for clients in SIZES:
         print(await measure(clients), flush=True)
 

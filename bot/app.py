@@ -41,6 +41,7 @@ from flows.checkin.reminder import (
 )
 from flows.engine.languages import SUPPORTED
 from flows.engine.menu import VISITOR, menu_for
+from flows.progress.drawer import DRAWER
 from flows.progress.progression import plan_suggestions_tick
 from flows.progress.weekly import plan_weekly_tick
 from flows.router import Router
@@ -459,4 +460,5 @@ class MendBot:
             await self.update_engine.dispose()
         if self.engine is not None:
             await self.engine.dispose()
+        await DRAWER.stop()  # a drawing under way has finished: the worker may go
         self._running.close()

@@ -1,7 +1,8 @@
 """Engine, sessions and start-up migration.
 
 SQLite runs in WAL mode with a busy timeout so the bot, the scheduler and the sender can share one
-file; PostgreSQL is chosen by DATABASE_URL. Start-up always upgrades to the newest Alembic revision.
+file; PostgreSQL is chosen by DATABASE_URL. Start-up always upgrades to the newest Alembic revision;
+Alembic itself (11 MB the process would keep) is loaded only when there is something to migrate.
 """
 
 from __future__ import annotations
@@ -11,12 +12,9 @@ import zlib
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.migration import MigrationContext
-from sqlalchemy import event, text
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -30,7 +28,11 @@ from storage.chatlock import sqlite_chat_turn
 from storage.inline_sqlite import DRIVER as INLINE_DRIVER
 from storage.inline_sqlite import connector
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+HEAD = "0014"  # the newest revision in migrations/versions (tests/storage/test_migrations.py)
 SessionFactory = async_sessionmaker[AsyncSession]
 BUSY_TIMEOUT_MS = 30_000  # how long a SQLite write waits for another connection's
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
@@ -109,6 +111,8 @@ def session_factory(engine: AsyncEngine) -> SessionFactory:
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """Alembic configured in code, so it works from an installed package and from tests."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -116,7 +120,10 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
-    """Upgrade (or, with a revision like "-1" or "base", downgrade) on the app's own engine."""
+    """Upgrade (or, with a revision like "-1" or "base", downgrade) on the app's own engine.
+    A database at HEAD already (every start but the first of a version) needs no Alembic."""
+    if revision == "head" and await revision_of(engine) == HEAD:
+        return
     await in_migration(engine, lambda connection: _run_alembic(connection, revision))
 
 
@@ -165,7 +172,13 @@ async def _check_foreign_keys(conn: AsyncConnection) -> None:
 
 
 def _revision(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+    """Alembic's revision, read as Alembic stores it (one row, since there is one head)."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    version: str | None = connection.execute(
+        text("SELECT version_num FROM alembic_version")
+    ).scalar()
+    return version
 
 
 async def revision_of(engine: AsyncEngine) -> str | None:
@@ -175,6 +188,8 @@ async def revision_of(engine: AsyncEngine) -> str | None:
 
 
 def _run_alembic(connection: Connection, revision: str) -> None:
+    from alembic import command
+
     config = alembic_config(connection)
     if revision == "base" or revision.startswith("-"):
         command.downgrade(config, revision)

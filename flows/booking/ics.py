@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from icalendar import Calendar, Event
-
 PRODID = "-//mendbot//consult//EN"
 
 
@@ -32,6 +30,8 @@ def consult_ics(
     location: str | None = None,
 ) -> bytes:
     """One VEVENT in UTC: PUBLISH to add or update the event, CANCEL to remove it."""
+    from icalendar import Calendar, Event  # 3 MB: loaded by the first booking, not the bot
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

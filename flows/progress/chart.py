@@ -2,8 +2,9 @@
 
 Pure drawing: it gets days already gathered (flows/progress/chartdata.py) and every label already
 in the reader's language, and knows nothing of Telegram, the database or the clock, so the report
-PDF and the weekly summary draw the same picture. Callers in the event loop run `render` in a
-thread (`render_async`): drawing takes tens of milliseconds of CPU.
+PDF and the weekly summary draw the same picture. Callers in the event loop have it drawn by
+the drawing process (`render_async`, flows/progress/drawer.py): drawing takes tens of
+milliseconds of CPU and loads matplotlib, which the bot's process never does.
 
 matplotlib's object API on an Agg canvas, never pyplot: pyplot keeps global state that is not
 thread-safe and picks a backend; Agg needs no display. Sized for a phone: about 1000 px wide,
@@ -12,11 +13,12 @@ large type, the day axis thinned to at most 8 labels.
 
 from __future__ import annotations
 
-import asyncio
 import io
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Literal
+
+from flows.progress.drawer import DRAWER
 
 if TYPE_CHECKING:  # matplotlib (with numpy, some 50 MB) is imported by the first drawing
     from matplotlib.axes import Axes
@@ -90,8 +92,8 @@ def render(chart: Chart) -> bytes:
 
 
 async def render_async(chart: Chart) -> bytes:
-    """`render` in a worker thread, so the event loop keeps answering others meanwhile."""
-    return await asyncio.to_thread(render, chart)
+    """`render` in the drawing process, so the bot keeps answering others meanwhile."""
+    return await DRAWER.draw(render, chart)
 
 
 def _pain(axes: Axes, chart: Chart) -> None:

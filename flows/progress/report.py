@@ -12,7 +12,6 @@ ships, so any name prints) runs in a worker thread like the chart.
 
 from __future__ import annotations
 
-import asyncio
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -30,6 +29,7 @@ from flows.engine.texts import N_, t
 from flows.library.labels import phase_label
 from flows.progress.chart import Chart, render
 from flows.progress.chartdata import client_chart
+from flows.progress.drawer import DRAWER
 from flows.progress.trends import adherence
 from storage.checkins import checkins_between
 from storage.models import Alert, Checkin, Exercise, Person
@@ -222,7 +222,8 @@ def pdf_bytes(report: Report) -> bytes:
 
 
 async def render_pdf(report: Report) -> bytes:
-    return await asyncio.to_thread(pdf_bytes, report)
+    """`pdf_bytes` in the drawing process (flows/progress/drawer.py)."""
+    return await DRAWER.draw(pdf_bytes, report)
 
 
 def _section(pdf: FPDF, heading: str, lines: list[str]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,7 +15,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import SQLModel
 
-from storage.db import alembic_config, make_engine, migrate
+from storage.db import HEAD, alembic_config, make_engine, migrate, revision_of
 
 
 def _revisions() -> list[str]:
@@ -129,3 +131,34 @@ async def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
         await engine.dispose()
     assert mode == "wal"
     assert timeout == 30000
+
+
+def test_head_is_the_newest_migration() -> None:
+    """A start-up trusts HEAD to skip Alembic: a new migration must move it too."""
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD
+
+
+async def test_the_revision_is_read_as_alembic_stores_it(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path}/fresh.sqlite3")
+    assert await revision_of(engine) is None
+    await migrate(engine, "0013")
+    assert await revision_of(engine) == "0013"
+    await migrate(engine)
+    assert await revision_of(engine) == HEAD
+    await engine.dispose()
+
+
+def test_a_start_on_a_database_at_head_loads_no_alembic(tmp_path: Path) -> None:
+    """Alembic is 11 MB a bot keeps once loaded; nor is a booking's calendar library loaded
+    before a booking needs it."""
+    url = f"sqlite:///{tmp_path}/at_head.sqlite3"
+    code = (
+        "import asyncio, sys, bot.app, bot.cli, handlers.ptb, flows.router;"
+        "from storage.db import make_engine, migrate;"
+        f"asyncio.run(migrate(make_engine({url!r})));"
+        "print(sorted(m for m in ('alembic', 'icalendar') if m in sys.modules))"
+    )
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert first.stdout.strip() == "['alembic']"  # a new database: migrated
+    again = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert again.stdout.strip() == "[]"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import date, timedelta
 
 import pytest
@@ -60,16 +58,3 @@ async def test_rendering_off_the_event_loop_gives_the_same_picture() -> None:
 def test_days_without_any_check_in_still_draw() -> None:
     days = tuple(ChartDay(FIRST + timedelta(days=n), "before") for n in range(7))
     assert image_info(render(Chart(days, labels(7)))) is not None
-
-
-def test_the_drawing_libraries_load_with_the_first_drawing_not_with_the_bot() -> None:
-    """matplotlib (with numpy) and fpdf2 are about 60 MB of a running bot's memory; a bot that
-    draws nothing (most of the day) never loads them."""
-    code = (
-        "import sys, bot.app, bot.cli, handlers.ptb, flows.router;"
-        "print(sorted(m for m in ('matplotlib', 'numpy', 'fpdf') if m in sys.modules))"
-    )
-    loaded = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert loaded.stdout.strip() == "[]"
