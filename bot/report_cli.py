@@ -14,7 +14,8 @@ from typing import TextIO
 
 from bot.settings import Settings, SettingsError
 from flows.engine.schedule import zone_of
-from flows.progress.report import build_report, render_pdf
+from flows.progress.report import build_report
+from flows.progress.reportpdf import render_pdf
 from storage.db import make_engine, migrate, session_factory
 from storage.models import Person, Role
 from storage.programs import clients_of

@@ -19,6 +19,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
+    TelegramNetworkError,
     TelegramRetryAfter,
     TelegramServerError,
 )
@@ -165,12 +166,14 @@ def _refused(reply: Reply, exc: Exception) -> bool:
     return False
 
 
-def _again(exc: Exception, attempt: int) -> float | None:
-    """A 429's wait; a backoff after a 5xx; None after a refusal or a network error (which
-    includes a timeout: it may have arrived)."""
+def _again(exc: Exception, attempt: int, repeatable: bool) -> float | None:
+    """A 429's wait; a backoff after a 5xx, and after a network error (which includes a
+    timeout: it may have arrived) if the call may be made twice; None after a refusal."""
     if isinstance(exc, TelegramRetryAfter):
         return float(exc.retry_after)
-    if isinstance(exc, TelegramServerError):
+    if isinstance(exc, TelegramServerError) or (
+        repeatable and isinstance(exc, TelegramNetworkError)
+    ):
         return backoff(attempt)
     return None
 

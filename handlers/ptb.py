@@ -141,13 +141,16 @@ def _refused(reply: Reply, exc: Exception) -> bool:
     return False
 
 
-def _again(exc: Exception, attempt: int) -> float | None:
+def _again(exc: Exception, attempt: int, repeatable: bool) -> float | None:
     """A 429's wait; a backoff after a 5xx or a connection that failed (python-telegram-bot
-    says NetworkError for both); None after a timeout (it may have arrived) or a refusal."""
+    says NetworkError for both), and after a timeout if the call may be made twice; None after
+    a refusal."""
     if isinstance(exc, RetryAfter):
         after = exc.retry_after  # an int until python-telegram-bot 23: either is read here
         return after.total_seconds() if isinstance(after, timedelta) else float(after)
-    if isinstance(exc, NetworkError) and not isinstance(exc, TimedOut):
+    if isinstance(exc, BadRequest):  # a refusal, though python-telegram-bot's is a NetworkError
+        return None
+    if isinstance(exc, NetworkError) and (repeatable or not isinstance(exc, TimedOut)):
         return backoff(attempt)
     return None
 

@@ -8,7 +8,8 @@ made: Telegram would refuse it as "message is not modified" after a round trip.
 
 A call Telegram did not take (429 "retry after", a 5xx) is made again after the wait it asks
 for (or a short backoff), up to PATIENCE seconds a reply: dropped, the person would be left
-without their next question. One that may have arrived (a timeout) is not: it would show twice.
+without their next question. One that may have arrived (a timeout) is made again only if making
+it twice changes nothing: an edit (a second one is "not modified"); a message would show twice.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from flows.engine.core import Edit, Event, Reply, Toast, key_of
 SendOne = Callable[[Event, Reply], Awaitable[None]]
 Refused = Callable[[Reply, Exception], bool]
 """Logs a call Telegram refused and returns True; False for an error that must propagate."""
-Again = Callable[[Exception, int], float | None]
-"""Seconds to wait before making a failed call again (its attempt number given), or None: a
-call Telegram refused or may have performed is not made again."""
+Again = Callable[[Exception, int, bool], float | None]
+"""Seconds to wait before making a failed call again (given its attempt number, and whether
+making it twice changes nothing), or None: a call Telegram refused, or one that may have arrived
+and would show twice, is not made again."""
 PATIENCE = 30.0  # seconds of waiting one reply may spend on calls Telegram did not take
 
 
@@ -59,7 +61,7 @@ async def perform(
                 return
             except Exception as exc:
                 attempt += 1
-                pause = again(exc, attempt)
+                pause = again(exc, attempt, isinstance(reply, Edit))
                 if pause is None or waited + pause > PATIENCE:
                     if not refused(reply, exc):
                         raise

@@ -6,17 +6,13 @@ clinician on file), the program as it stands and when it last changed (the histo
 the pain and adherence chart with the period's numbers, every flag (date, rule, severity, what the
 client was told, who acknowledged it and when) and the client's own notes, as written. Neutral
 wording, no diagnosis (TRIAGE.md section 5): it reports what was recorded and which fixed rule
-flagged it. Gathering reads the database; drawing the PDF (fpdf2, with the DejaVu font matplotlib
-ships, so any name prints) runs in a worker thread like the chart.
+flagged it. Gathering reads the database; the PDF is drawn by the drawing process, like the chart
+(flows/progress/reportpdf.py).
 """
 
 from __future__ import annotations
 
-import io
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 
@@ -27,41 +23,20 @@ from flows.engine.localtime import local
 from flows.engine.numbers import percent
 from flows.engine.texts import N_, t
 from flows.library.labels import phase_label
-from flows.progress.chart import Chart, render
 from flows.progress.chartdata import client_chart
-from flows.progress.drawer import DRAWER
+from flows.progress.reportpdf import BLANK, Report
 from flows.progress.trends import adherence
 from storage.checkins import checkins_between
 from storage.models import Alert, Checkin, Exercise, Person
 from storage.programs import exercises_of, program_for
 from storage.repo import Store
 
-if TYPE_CHECKING:  # fpdf2 and matplotlib's fonts are imported by the first PDF drawn
-    from fpdf import FPDF
-
 WEEKS: tuple[Weeks, ...] = (2, 4, 8, 12)
-BLANK = "–"
 SEVERITY_WORDS = {  # an alert's severity as a flag line names it
     "emergency": N_("report_severity_emergency"),
     "urgent": N_("report_severity_urgent"),
     "routine": N_("report_severity_routine"),
 }
-
-
-@dataclass
-class Report:
-    """Everything the PDF says, already worded in the reader's language."""
-
-    title: str
-    period: str
-    about: list[str]
-    program: list[str]
-    numbers: list[str]
-    chart: Chart  # drawn with the PDF
-    flags: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    headings: dict[str, str] = field(default_factory=dict)
-    footer: str = ""
 
 
 async def build_report(
@@ -189,50 +164,6 @@ async def _flags(store: Store, client_id: int, first: date, zone: str, locale: s
 def _severity(severity: str, locale: str) -> str:
     """ "urgent", "urgente": a stored severity in the reader's words (an unknown one as is)."""
     return t(SEVERITY_WORDS[severity], locale) if severity in SEVERITY_WORDS else severity
-
-
-# --- the PDF -------------------------------------------------------------------------------------
-
-
-def pdf_bytes(report: Report) -> bytes:
-    """The report as a PDF (CPU-bound: call it off the event loop, `render_pdf`)."""
-    import matplotlib
-    from fpdf import FPDF
-
-    fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-    pdf = FPDF(format="A4")
-    pdf.add_font("DejaVu", "", str(fonts / "DejaVuSans.ttf"))
-    pdf.add_font("DejaVu", "B", str(fonts / "DejaVuSans-Bold.ttf"))
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_page()
-    pdf.set_font("DejaVu", "B", 16)
-    pdf.multi_cell(0, 8, report.title, new_x="LMARGIN", new_y="NEXT", align="L")
-    pdf.set_font("DejaVu", "", 10)
-    pdf.multi_cell(0, 5, report.period, new_x="LMARGIN", new_y="NEXT", align="L")
-    _section(pdf, report.headings["client"], report.about)
-    _section(pdf, report.headings["program"], report.program)
-    _section(pdf, report.headings["progress"], report.numbers)
-    pdf.image(io.BytesIO(render(report.chart)), w=pdf.epw)
-    _section(pdf, report.headings["flags"], report.flags or [BLANK])
-    _section(pdf, report.headings["notes"], report.notes or [BLANK])
-    pdf.ln(4)
-    pdf.set_font("DejaVu", "", 8)
-    pdf.multi_cell(0, 4, report.footer, new_x="LMARGIN", new_y="NEXT", align="L")
-    return bytes(pdf.output())
-
-
-async def render_pdf(report: Report) -> bytes:
-    """`pdf_bytes` in the drawing process (flows/progress/drawer.py)."""
-    return await DRAWER.draw(pdf_bytes, report)
-
-
-def _section(pdf: FPDF, heading: str, lines: list[str]) -> None:
-    pdf.ln(3)
-    pdf.set_font("DejaVu", "B", 12)
-    pdf.multi_cell(0, 7, heading, new_x="LMARGIN", new_y="NEXT", align="L")
-    pdf.set_font("DejaVu", "", 10)
-    for line in lines:
-        pdf.multi_cell(0, 5, line, new_x="LMARGIN", new_y="NEXT", align="L")
 
 
 def filename(client: Person, today: date, weeks: int) -> str:

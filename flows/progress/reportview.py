@@ -13,7 +13,8 @@ from flows.engine.buttons import Actions, ReportClient, ReportWeeks, Route, butt
 from flows.engine.conversation import Command, Context
 from flows.engine.core import Drawing, keyboard
 from flows.engine.texts import N_
-from flows.progress.report import WEEKS, build_report, filename, render_pdf
+from flows.progress.report import WEEKS, build_report, filename
+from flows.progress.reportpdf import render_pdf
 from flows.staff.program import may_see
 from storage.models import STAFF, Person, Role
 from storage.programs import clients_of

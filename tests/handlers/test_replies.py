@@ -28,7 +28,7 @@ def never_refused(reply: Reply, exc: Exception) -> bool:
     return False
 
 
-def never_again(exc: Exception, attempt: int) -> float | None:
+def never_again(exc: Exception, attempt: int, repeatable: bool) -> float | None:
     return None
 
 
@@ -136,7 +136,7 @@ async def test_a_call_telegram_did_not_take_is_made_again_and_the_order_holds(
             raise NotTaken
         calls.append(reply.text)
 
-    def again(exc: Exception, attempt: int) -> float | None:
+    def again(exc: Exception, attempt: int, repeatable: bool) -> float | None:
         return 1.5 * attempt if isinstance(exc, NotTaken) else None
 
     await perform(PRESS, [Send("one"), Send("two")], send_one, never_refused, again)
@@ -155,5 +155,32 @@ async def test_a_reply_waits_no_longer_than_its_patience_then_is_given_up(
         given_up.append(exc)
         return True
 
-    await perform(PRESS, [Send("one")], send_one, refused, lambda exc, attempt: 10.0)
+    await perform(PRESS, [Send("one")], send_one, refused, lambda exc, attempt, repeatable: 10.0)
     assert waits == [10.0] * int(PATIENCE // 10) and len(given_up) == 1
+
+
+class MayHaveArrived(Exception):
+    """The call timed out: Telegram may have performed it."""
+
+
+async def test_after_a_timeout_only_an_edit_is_made_again(waits: list[float]) -> None:
+    """A second edit to the same text is "not modified" (nothing shows twice), so a timed-out
+    one is made again; a timed-out message is not: it would show twice."""
+    calls: list[str] = []
+    timed_out: set[str] = set()
+
+    async def send_one(event: Event, reply: Reply) -> None:
+        name = type(reply).__name__
+        calls.append(name)
+        if name not in timed_out:
+            timed_out.add(name)
+            raise MayHaveArrived
+
+    def again(exc: Exception, attempt: int, repeatable: bool) -> float | None:
+        return 0.5 if repeatable else None
+
+    def refused(reply: Reply, exc: Exception) -> bool:
+        return isinstance(exc, MayHaveArrived)
+
+    await perform(PRESS, [Edit(5, "Did you sleep? » yes"), Send("next")], send_one, refused, again)
+    assert calls == ["Edit", "Edit", "Send"] and waits == [0.5]

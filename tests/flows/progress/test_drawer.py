@@ -119,3 +119,16 @@ def test_the_bot_that_draws_never_loads_the_drawing_libraries() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert loaded.stdout.strip() == "True []"
+
+
+def test_what_the_drawing_process_unpickles_loads_no_storage_layer() -> None:
+    """A chart or a report is unpickled there: their modules import no database code, so the
+    worker stays at the drawing libraries' size."""
+    code = (
+        "import sys, flows.progress.chart, flows.progress.reportpdf;"
+        "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'storage') if m in sys.modules))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert loaded.stdout.strip() == "[]"
