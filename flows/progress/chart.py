@@ -148,8 +148,11 @@ def _line(
     marker: str,
     dashed: bool = False,
 ) -> None:
-    """A line through the days that have a value; a missing day leaves a gap."""
+    """A line through the days that have a value; a missing day leaves a gap. The dashed line
+    (pain during exercise) has hollow, larger markers under the solid one's, so a day with the
+    same pain on both shows both."""
     ys = [float("nan") if v is None else float(v) for v in values]
+    size = 7 if len(xs) <= 28 else 4
     ax.plot(
         xs,
         ys,
@@ -157,9 +160,11 @@ def _line(
         linewidth=2.5,
         linestyle="--" if dashed else "-",
         marker=marker,
-        markersize=7 if len(xs) <= 28 else 4,
+        markersize=size + 5 if dashed else size,
+        markerfacecolor="none" if dashed else colour,
+        markeredgewidth=2 if dashed else 1,
         label=label,
-        zorder=3,
+        zorder=3 if dashed else 4,
     )
 
 
