@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import col, select
 
 from storage.models import (
     ClientProfile,
     Exercise,
     LibraryExercise,
+    PhaseChange,
     Program,
     ProgramTemplate,
     TemplateItem,
@@ -48,6 +49,20 @@ async def items_of(store: Store, template_id: int) -> list[tuple[TemplateItem, L
         .order_by(col(TemplateItem.position), col(TemplateItem.id))
     )
     return [(item, entry) for item, entry in (await store.session.exec(query)).all()]
+
+
+async def delete_template(store: Store, template_id: int) -> None:
+    """The template and its items go; clients' programs hold copies and keep them, and their
+    phase changes keep the template's name (`PhaseChange.template_name`) without the link."""
+    await store.session.exec(
+        update(PhaseChange)
+        .where(col(PhaseChange.template_id) == template_id)
+        .values(template_id=None)
+    )
+    await store.session.exec(
+        delete(TemplateItem).where(col(TemplateItem.template_id) == template_id)
+    )
+    await store.session.exec(delete(ProgramTemplate).where(col(ProgramTemplate.id) == template_id))
 
 
 async def save_template(

@@ -4,6 +4,7 @@ trainer then adjusts. Applying is how a client moves to the next phase: the chan
 and when are recorded (storage/phases.py) and the client is told.
 
     /templates: LIST -> VIEW -> LIST
+                VIEW -> DELETE (yes: deleted, LIST; no: VIEW)
                 LIST -> NEW_NAME -> NEW_PHASE -> NEW_PICK (toggle entries; typed text searches)
                      -> saved: LIST
     /program "Apply template": APPLY_PICK -> APPLY_CONFIRM -> the program's menu again
@@ -32,6 +33,7 @@ from storage.phases import record_phase_change
 from storage.programs import ensure_program, program_for
 from storage.templates import (
     apply_template,
+    delete_template,
     items_of,
     save_template,
     template,
@@ -46,6 +48,7 @@ MAX_ITEMS = 12  # as a program holds at most (flows/staff/program.py MAX_EXERCIS
 class Step(StrEnum):
     LIST = "list"
     VIEW = "view"
+    DELETE = "delete"
     NEW_NAME = "new_name"
     NEW_PHASE = "new_phase"
     NEW_PICK = "new_pick"
@@ -103,16 +106,46 @@ async def describe(ctx: Context, chosen: ProgramTemplate) -> str:
     return "\n".join(lines)
 
 
+def _view_options(ctx: Context) -> list[Option]:
+    return [("delete", ctx.t("tpl_delete")), ("back", ctx.t("program_back"))]
+
+
 async def ask_view(ctx: Context, data: Data) -> Result | None:
     chosen = await template(ctx.store, data.template_id or 0)
     if chosen is None:
         return Next(Step.LIST)
-    ctx.say(await describe(ctx, chosen), buttons(ctx, [("back", ctx.t("program_back"))]))
+    ctx.say(await describe(ctx, chosen), buttons(ctx, _view_options(ctx)))
     return None
 
 
 async def answer_view(ctx: Context, data: Data, answer: Answer) -> Result:
-    pick(ctx, answer, [("back", ctx.t("program_back"))])
+    choice = pick(ctx, answer, _view_options(ctx))
+    return Next(Step.DELETE) if choice == "delete" else Next(Step.LIST)
+
+
+def _delete_options(ctx: Context) -> list[Option]:
+    return [("yes", ctx.t("tpl_delete_yes")), ("no", ctx.t("tpl_delete_keep"))]
+
+
+async def ask_delete(ctx: Context, data: Data) -> Result | None:
+    chosen = await template(ctx.store, data.template_id or 0)
+    if chosen is None:  # deleted meanwhile (another trainer)
+        return Next(Step.LIST)
+    ctx.say(ctx.t("tpl_delete_confirm", name=chosen.name), buttons(ctx, _delete_options(ctx)))
+    return None
+
+
+async def answer_delete(ctx: Context, data: Data, answer: Answer) -> Result:
+    """Yes: the template goes (clients keep the copies they got); No: back to it."""
+    choice = pick(ctx, answer, _delete_options(ctx))
+    chosen = await template(ctx.store, data.template_id or 0)
+    if chosen is None:
+        return Next(Step.LIST)
+    if choice == "no":
+        return Next(Step.VIEW)
+    await delete_template(ctx.store, chosen.id or 0)
+    ctx.say(ctx.t("tpl_deleted", name=chosen.name))
+    data.template_id = None
     return Next(Step.LIST)
 
 
@@ -225,6 +258,7 @@ TEMPLATES = register(
         {
             Step.LIST: staff_step(ask_list, answer_list),
             Step.VIEW: staff_step(ask_view, answer_view),
+            Step.DELETE: staff_step(ask_delete, answer_delete),
             Step.NEW_NAME: staff_step(ask_new_name, answer_new_name),
             Step.NEW_PHASE: staff_step(ask_new_phase, answer_new_phase),
             Step.NEW_PICK: staff_step(ask_new_pick, answer_new_pick),

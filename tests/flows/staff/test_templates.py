@@ -26,6 +26,7 @@ from storage.models import (
 from storage.phases import phase_changes
 from storage.programs import exercises_of, program_for
 from storage.repo import Store
+from storage.templates import delete_template
 from tests.flows.harness import User, add_person, make_router, person_of, texts
 
 
@@ -232,3 +233,48 @@ async def test_a_client_moved_to_another_trainer_is_out_of_reach_before_applying
     ]
     async with sessions() as session:
         assert (await session.exec(select(PhaseChange))).all() == []
+
+
+async def test_a_template_deleted_is_gone_and_clients_keep_what_they_got(
+    router: Router, sessions: SessionFactory
+) -> None:
+    """A template saved by mistake could not be removed. Deleting asks first; the client's
+    copies and their phase history (by the template's name) stay."""
+    sam = User(router, TRAINER.user_id)
+    await make_template(sam)
+    await apply_to_jordan(sam)
+    await sam.command("templates")
+    view = await sam.press("ACL phase 2 (strength)")
+    assert "Delete template" in labels(view)
+    asked = await sam.press("Delete template")
+    assert "Delete the template ACL phase 2?" in texts(asked)
+    kept = await sam.press("No, keep it")
+    assert "ACL phase 2, strength phase:" in texts(kept)  # back to it, nothing deleted
+    await sam.press("Delete template")
+    gone = await sam.press("Yes, delete it")
+    assert "Deleted the template ACL phase 2." in texts(gone)
+    assert "ACL phase 2 (strength)" not in labels(gone)
+    async with sessions() as session:
+        assert (await session.exec(select(ProgramTemplate))).all() == []
+        assert (await session.exec(select(TemplateItem))).all() == []
+        changes = (await session.exec(select(PhaseChange))).all()
+    assert [(c.template_id, c.template_name) for c in changes] == [(None, "ACL phase 2")]
+    assert [e.name for e in await jordan_exercises(sessions)] == ["Mini squats", "Step-ups"]
+
+
+async def test_a_template_deleted_meanwhile_is_not_deleted_twice(
+    router: Router, sessions: SessionFactory
+) -> None:
+    """Two trainers on the same template: the second one's confirmation finds it gone and
+    shows the list, instead of failing."""
+    sam = User(router, TRAINER.user_id)
+    await make_template(sam)
+    await sam.command("templates")
+    await sam.press("ACL phase 2 (strength)")
+    asked = await sam.press("Delete template")
+    async with sessions() as session:
+        saved = (await session.exec(select(ProgramTemplate))).one()
+        await delete_template(Store(session), saved.id or 0)
+        await session.commit()
+    late = await sam.press("Yes, delete it", asked)
+    assert "Deleted" not in texts(late) and "New template" in labels(late)
