@@ -65,6 +65,35 @@ async def delete_template(store: Store, template_id: int) -> None:
     await store.session.exec(delete(ProgramTemplate).where(col(ProgramTemplate.id) == template_id))
 
 
+async def replace_items(
+    store: Store, chosen: ProgramTemplate, entries: Sequence[LibraryExercise], now: datetime
+) -> None:
+    """The template's exercises become these entries, each with the entry's default dose (as
+    when it was saved); clients who got it before keep their copies."""
+    template_id = chosen.id or 0
+    await store.session.exec(
+        delete(TemplateItem).where(col(TemplateItem.template_id) == template_id)
+    )
+    _add_items(store, template_id, entries)
+    chosen.updated_at = now
+    store.session.add(chosen)
+    await store.session.flush()
+
+
+def _add_items(store: Store, template_id: int, entries: Sequence[LibraryExercise]) -> None:
+    for position, entry in enumerate(entries, start=1):
+        store.session.add(
+            TemplateItem(
+                template_id=template_id,
+                position=position,
+                library_id=entry.id or 0,
+                sets=entry.sets,
+                reps=entry.reps,
+                seconds=entry.seconds,
+            )
+        )
+
+
 async def save_template(
     store: Store,
     *,
@@ -79,17 +108,7 @@ async def save_template(
         name=name, name_key=name.casefold(), phase=phase, created_by=by, updated_at=now
     )
     await store.add(saved)
-    for position, entry in enumerate(entries, start=1):
-        store.session.add(
-            TemplateItem(
-                template_id=saved.id or 0,
-                position=position,
-                library_id=entry.id or 0,
-                sets=entry.sets,
-                reps=entry.reps,
-                seconds=entry.seconds,
-            )
-        )
+    _add_items(store, saved.id or 0, entries)
     await store.session.flush()
     return saved
 

@@ -5,6 +5,7 @@ and when are recorded (storage/phases.py) and the client is told.
 
     /templates: LIST -> VIEW -> LIST
                 VIEW -> DELETE (yes: deleted, LIST; no: VIEW)
+                VIEW -> NEW_PICK (its exercises chosen) -> saved in place: LIST
                 LIST -> NEW_NAME -> NEW_PHASE -> NEW_PICK (toggle entries; typed text searches)
                      -> saved: LIST
     /program "Apply template": APPLY_PICK -> APPLY_CONFIRM -> the program's menu again
@@ -35,6 +36,7 @@ from storage.templates import (
     apply_template,
     delete_template,
     items_of,
+    replace_items,
     save_template,
     template,
     template_named,
@@ -89,6 +91,7 @@ async def answer_list(ctx: Context, data: Data, answer: Answer) -> Result:
     if choice == "done":
         return Done()
     if choice == "new":
+        data.template_id = None  # a new one, not the one viewed before
         return Next(Step.NEW_NAME)
     data.template_id = found[choice]
     return Next(Step.VIEW)
@@ -107,7 +110,11 @@ async def describe(ctx: Context, chosen: ProgramTemplate) -> str:
 
 
 def _view_options(ctx: Context) -> list[Option]:
-    return [("delete", ctx.t("tpl_delete")), ("back", ctx.t("program_back"))]
+    return [
+        ("edit", ctx.t("tpl_edit")),
+        ("delete", ctx.t("tpl_delete")),
+        ("back", ctx.t("program_back")),
+    ]
 
 
 async def ask_view(ctx: Context, data: Data) -> Result | None:
@@ -119,8 +126,17 @@ async def ask_view(ctx: Context, data: Data) -> Result | None:
 
 
 async def answer_view(ctx: Context, data: Data, answer: Answer) -> Result:
+    """Change exercises: the pick, with the template's own chosen; Delete asks first."""
     choice = pick(ctx, answer, _view_options(ctx))
-    return Next(Step.DELETE) if choice == "delete" else Next(Step.LIST)
+    chosen = await template(ctx.store, data.template_id or 0)
+    if choice == "back" or chosen is None:
+        return Next(Step.LIST)
+    if choice == "delete":
+        return Next(Step.DELETE)
+    items = await items_of(ctx.store, chosen.id or 0)
+    data.name, data.phase = chosen.name, chosen.phase
+    data.chosen, data.search, data.page = [item.library_id for item, _ in items], None, 0
+    return Next(Step.NEW_PICK)
 
 
 def _delete_options(ctx: Context) -> list[Option]:
@@ -241,6 +257,14 @@ async def _save(ctx: Context, data: Data) -> Result:
         raise Retry(ctx.t("tpl_pick_some"))
     if data.name is None or data.phase is None:
         return Next(Step.LIST)
+    if data.template_id is not None:  # changing the exercises of one saved before
+        editing = await template(ctx.store, data.template_id)
+        if editing is None:  # deleted meanwhile (another trainer)
+            ctx.say(ctx.t("tpl_gone"))
+            return Next(Step.LIST)
+        await replace_items(ctx.store, editing, chosen, ctx.now)
+        ctx.say(ctx.t("tpl_updated", name=editing.name))
+        return Done()
     if await template_named(ctx.store, data.name) is not None:
         raise Retry(ctx.t("tpl_name_taken", name=data.name))
     by = ctx.person.id if ctx.person else None

@@ -26,7 +26,7 @@ from storage.models import (
 from storage.phases import phase_changes
 from storage.programs import exercises_of, program_for
 from storage.repo import Store
-from storage.templates import delete_template
+from storage.templates import delete_template, items_of
 from tests.flows.harness import User, add_person, make_router, person_of, texts
 
 
@@ -278,3 +278,73 @@ async def test_a_template_deleted_meanwhile_is_not_deleted_twice(
         await session.commit()
     late = await sam.press("Yes, delete it", asked)
     assert "Deleted" not in texts(late) and "New template" in labels(late)
+
+
+async def test_a_templates_exercises_are_changed_in_place(
+    router: Router, sessions: SessionFactory
+) -> None:
+    """Change exercises starts from the template's own; saving replaces its items and keeps
+    its name, phase and id; a client who got it before keeps their copies."""
+    sam = User(router, TRAINER.user_id)
+    await make_template(sam)
+    await apply_to_jordan(sam)
+    await sam.command("templates")
+    await sam.press("ACL phase 2 (strength)")
+    picking = await sam.press("Change exercises")
+    assert "Chosen: Mini squats, Step-ups" in texts(picking)
+    await sam.text("squat")
+    await sam.press("✓ Mini squats")
+    saved = await sam.press("Save template")
+    assert "Saved ACL phase 2 with its new exercises." in texts(saved)
+    async with sessions() as session:
+        (kept,) = (await session.exec(select(ProgramTemplate))).all()
+        store = Store(session)
+        items = [entry_.name for _, entry_ in await items_of(store, kept.id or 0)]
+    assert (kept.name, kept.phase, items) == ("ACL phase 2", "strength", ["Step-ups"])
+    assert [e.name for e in await jordan_exercises(sessions)] == ["Mini squats", "Step-ups"]
+
+
+async def test_a_new_template_after_viewing_one_leaves_that_one_alone(
+    router: Router, sessions: SessionFactory
+) -> None:
+    """Viewing a template remembers it; starting a new one must not save over it."""
+    sam = User(router, TRAINER.user_id)
+    await make_template(sam)
+    await sam.command("templates")
+    await sam.press("ACL phase 2 (strength)")
+    await sam.press("Back")
+    await sam.press("New template")
+    await sam.text("Knee early")
+    await sam.press("rehab")
+    await sam.text("squat")
+    await sam.press("Mini squats")
+    assert "Saved Knee early with 1 exercise" in texts(await sam.press("Save template"))
+    async with sessions() as session:
+        names = sorted(t.name for t in (await session.exec(select(ProgramTemplate))).all())
+        store = Store(session)
+        first = (
+            await session.exec(
+                select(ProgramTemplate).where(col(ProgramTemplate.name) == "ACL phase 2")
+            )
+        ).one()
+        items = [entry_.name for _, entry_ in await items_of(store, first.id or 0)]
+    assert names == ["ACL phase 2", "Knee early"] and items == ["Mini squats", "Step-ups"]
+
+
+async def test_changes_to_a_template_deleted_meanwhile_are_not_saved(
+    router: Router, sessions: SessionFactory
+) -> None:
+    sam = User(router, TRAINER.user_id)
+    await make_template(sam)
+    await sam.command("templates")
+    await sam.press("ACL phase 2 (strength)")
+    picking = await sam.press("Change exercises")
+    async with sessions() as session:
+        saved = (await session.exec(select(ProgramTemplate))).one()
+        await delete_template(Store(session), saved.id or 0)
+        await session.commit()
+    late = await sam.press("Save template", picking)
+    assert "That template was deleted meanwhile: nothing saved." in texts(late)
+    async with sessions() as session:
+        assert (await session.exec(select(ProgramTemplate))).all() == []
+        assert (await session.exec(select(TemplateItem))).all() == []
