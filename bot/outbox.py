@@ -88,6 +88,7 @@ class OutboxSender:
         self.hold_until: datetime | None = None  # a 429 stops all sending until then
         self.closing = False
         self.current: int | None = None  # the row being handled, if one is
+        self.recovered = False  # this process's first round settles whatever was left
 
     def close(self) -> None:
         """Stop after the send under way (a drain can take an hour; a stop must not)."""
@@ -98,7 +99,14 @@ class OutboxSender:
         are final, never resent, except alerts, which go again (a trainer may see an alert
         twice, but never miss one). Rows about a person who deleted their data that are now
         final are deleted. Call before each delivery round, holding the sender's turn (then no
-        live sender has a row in flight)."""
+        live sender has a row in flight).
+
+        After this process's first call, a round writes only if a row is "sending" (a dead
+        sender's, or one whose send raised), found by the queue's index: on SQLite a write
+        every second took the database's write lock from the updates being handled, and
+        their statements waited (a send deletes its own row to erase: `_send`)."""
+        if self.recovered and not await self._left_sending():
+            return 0
         async with self.sessions() as session:
             sending = col(Outbox.status) == OutboxStatus.SENDING
             alert = col(Outbox.priority) <= BREAKS_QUIET_HOURS
@@ -121,10 +129,17 @@ class OutboxSender:
                 )
             )
             await session.commit()
+        self.recovered = True
         count = int(result.rowcount or 0)
         if count:
             log.warning("%d outbox row(s) were mid-send at a crash; not resent", count)
         return count
+
+    async def _left_sending(self) -> bool:
+        async with self.sessions() as session:
+            sending = col(Outbox.status) == OutboxStatus.SENDING
+            found = await session.exec(select(Outbox.id).where(sending).limit(1))
+            return found.first() is not None
 
     async def deliver_due(self) -> int:
         """Send everything due now, round by round; returns how many were delivered."""
@@ -256,12 +271,22 @@ class OutboxSender:
         if result.outcome == Outcome.BLOCKED:
             await self._unreachable(session, row, person, now)
         sent = row.status == OutboxStatus.SENT
-        if row.erase_after_send and row.status != OutboxStatus.PENDING:
-            await session.delete(row)  # about someone who deleted their data: done with it
+        if row.status != OutboxStatus.PENDING and await self._erased(session, row):
             await session.commit()
             await scrub(session)
         await session.commit()
         return int(sent)
+
+    @staticmethod
+    async def _erased(session: AsyncSession, row: Outbox) -> bool:
+        """Deletes a final row about someone who deleted their data: as the database says, not
+        as the row was read, since the deletion may have come while it was being sent."""
+        found = await session.exec(
+            delete(Outbox)
+            .where(col(Outbox.id) == row.id, col(Outbox.erase_after_send))
+            .execution_options(synchronize_session=False)
+        )
+        return bool(found.rowcount)
 
     async def _deliver(self, row: Outbox) -> ApiResult:
         """The Bot API call for the row: a message, or a photo or document with its caption."""
