@@ -262,6 +262,14 @@ async def test_a_template_deleted_is_gone_and_clients_keep_what_they_got(
     assert [e.name for e in await jordan_exercises(sessions)] == ["Mini squats", "Step-ups"]
 
 
+async def _deleted_by_another_trainer(sessions: SessionFactory) -> None:
+    """The only template, deleted by someone else while this trainer's view is open."""
+    async with sessions() as session:
+        saved = (await session.exec(select(ProgramTemplate))).one()
+        await delete_template(Store(session), saved.id or 0)
+        await session.commit()
+
+
 async def test_a_template_deleted_meanwhile_is_not_deleted_twice(
     router: Router, sessions: SessionFactory
 ) -> None:
@@ -272,10 +280,7 @@ async def test_a_template_deleted_meanwhile_is_not_deleted_twice(
     await sam.command("templates")
     await sam.press("ACL phase 2 (strength)")
     asked = await sam.press("Delete template")
-    async with sessions() as session:
-        saved = (await session.exec(select(ProgramTemplate))).one()
-        await delete_template(Store(session), saved.id or 0)
-        await session.commit()
+    await _deleted_by_another_trainer(sessions)
     late = await sam.press("Yes, delete it", asked)
     assert "Deleted" not in texts(late) and "New template" in labels(late)
 
@@ -339,10 +344,7 @@ async def test_changes_to_a_template_deleted_meanwhile_are_not_saved(
     await sam.command("templates")
     await sam.press("ACL phase 2 (strength)")
     picking = await sam.press("Change exercises")
-    async with sessions() as session:
-        saved = (await session.exec(select(ProgramTemplate))).one()
-        await delete_template(Store(session), saved.id or 0)
-        await session.commit()
+    await _deleted_by_another_trainer(sessions)
     late = await sam.press("Save template", picking)
     assert "That template was deleted meanwhile: nothing saved." in texts(late)
     async with sessions() as session:
