@@ -65,6 +65,19 @@ async def delete_template(store: Store, template_id: int) -> None:
     await store.session.exec(delete(ProgramTemplate).where(col(ProgramTemplate.id) == template_id))
 
 
+def rename_template(store: Store, chosen: ProgramTemplate, name: str, now: datetime) -> None:
+    """A new name (its key as `template_named` looks it up); clients' phase history keeps
+    the name it had when they got it."""
+    chosen.name, chosen.name_key, chosen.updated_at = name, name.casefold(), now
+    store.session.add(chosen)
+
+
+def set_template_phase(store: Store, chosen: ProgramTemplate, phase: str, now: datetime) -> None:
+    """The phase it is for: the one a client is moved to when it is applied from now on."""
+    chosen.phase, chosen.updated_at = phase, now
+    store.session.add(chosen)
+
+
 async def replace_items(
     store: Store, chosen: ProgramTemplate, entries: Sequence[LibraryExercise], now: datetime
 ) -> None:

@@ -4,6 +4,7 @@ trainer then adjusts. Applying is how a client moves to the next phase: the chan
 and when are recorded (storage/phases.py) and the client is told.
 
     /templates: LIST -> VIEW -> LIST
+                VIEW -> RENAME -> VIEW; VIEW -> PHASE -> VIEW
                 VIEW -> DELETE (yes: deleted, LIST; no: VIEW)
                 VIEW -> NEW_PICK (its exercises chosen) -> saved in place: LIST
                 LIST -> NEW_NAME -> NEW_PHASE -> NEW_PICK (toggle entries; typed text searches)
@@ -36,8 +37,10 @@ from storage.templates import (
     apply_template,
     delete_template,
     items_of,
+    rename_template,
     replace_items,
     save_template,
+    set_template_phase,
     template,
     template_named,
     templates,
@@ -51,6 +54,8 @@ class Step(StrEnum):
     LIST = "list"
     VIEW = "view"
     DELETE = "delete"
+    RENAME = "rename"
+    PHASE = "phase"
     NEW_NAME = "new_name"
     NEW_PHASE = "new_phase"
     NEW_PICK = "new_pick"
@@ -112,6 +117,8 @@ async def describe(ctx: Context, chosen: ProgramTemplate) -> str:
 def _view_options(ctx: Context) -> list[Option]:
     return [
         ("edit", ctx.t("tpl_edit")),
+        ("rename", ctx.t("tpl_rename")),
+        ("phase", ctx.t("tpl_change_phase")),
         ("delete", ctx.t("tpl_delete")),
         ("back", ctx.t("program_back")),
     ]
@@ -131,12 +138,65 @@ async def answer_view(ctx: Context, data: Data, answer: Answer) -> Result:
     chosen = await template(ctx.store, data.template_id or 0)
     if choice == "back" or chosen is None:
         return Next(Step.LIST)
-    if choice == "delete":
-        return Next(Step.DELETE)
+    if choice in ("delete", "rename", "phase"):
+        return Next(Step(choice))
     items = await items_of(ctx.store, chosen.id or 0)
     data.name, data.phase = chosen.name, chosen.phase
     data.chosen, data.search, data.page = [item.library_id for item, _ in items], None, 0
     return Next(Step.NEW_PICK)
+
+
+async def ask_rename(ctx: Context, data: Data) -> Result | None:
+    chosen = await template(ctx.store, data.template_id or 0)
+    if chosen is None:  # deleted meanwhile (another trainer)
+        return Next(Step.LIST)
+    ctx.say(ctx.t("tpl_ask_rename", name=chosen.name), buttons(ctx, _keep_options(ctx)))
+    return None
+
+
+def _keep_options(ctx: Context) -> list[Option]:
+    return [("keep", ctx.t("tpl_keep_as_is"))]
+
+
+async def answer_rename(ctx: Context, data: Data, answer: Answer) -> Result:
+    """A name no other template has (its own, in other capitals, is fine)."""
+    chosen = await template(ctx.store, data.template_id or 0)
+    if chosen is None:
+        return Next(Step.LIST)
+    if answer.choice is not None:
+        pick(ctx, answer, _keep_options(ctx))
+        return Next(Step.VIEW)
+    name = clean_name(answer.text)
+    if name is None:
+        raise Retry(ctx.t("lib_bad_name"))
+    other = await template_named(ctx.store, name)
+    if other is not None and other.id != chosen.id:
+        raise Retry(ctx.t("tpl_name_taken", name=name))
+    rename_template(ctx.store, chosen, name, ctx.now)
+    ctx.say(ctx.t("tpl_renamed", name=name))
+    return Next(Step.VIEW)
+
+
+async def ask_phase(ctx: Context, data: Data) -> Result | None:
+    chosen = await template(ctx.store, data.template_id or 0)
+    if chosen is None:
+        return Next(Step.LIST)
+    rows = buttons(ctx, _phase_options(ctx), 3) + buttons(ctx, _keep_options(ctx))
+    ctx.say(ctx.t("tpl_ask_phase", name=chosen.name), rows)
+    return None
+
+
+async def answer_phase(ctx: Context, data: Data, answer: Answer) -> Result:
+    """Applied from now on, it moves a client to this phase; earlier moves stay recorded."""
+    choice = pick(ctx, answer, [*_phase_options(ctx), *_keep_options(ctx)])
+    chosen = await template(ctx.store, data.template_id or 0)
+    if chosen is None:
+        return Next(Step.LIST)
+    if choice != "keep" and choice != chosen.phase:
+        set_template_phase(ctx.store, chosen, choice, ctx.now)
+        label = phase_label(choice, ctx.locale)
+        ctx.say(ctx.t("tpl_phase_changed", name=chosen.name, phase=label))
+    return Next(Step.VIEW)
 
 
 def _delete_options(ctx: Context) -> list[Option]:
@@ -283,6 +343,8 @@ TEMPLATES = register(
             Step.LIST: staff_step(ask_list, answer_list),
             Step.VIEW: staff_step(ask_view, answer_view),
             Step.DELETE: staff_step(ask_delete, answer_delete),
+            Step.RENAME: staff_step(ask_rename, answer_rename),
+            Step.PHASE: staff_step(ask_phase, answer_phase),
             Step.NEW_NAME: staff_step(ask_new_name, answer_new_name),
             Step.NEW_PHASE: staff_step(ask_new_phase, answer_new_phase),
             Step.NEW_PICK: staff_step(ask_new_pick, answer_new_pick),

@@ -350,3 +350,78 @@ async def test_changes_to_a_template_deleted_meanwhile_are_not_saved(
     async with sessions() as session:
         assert (await session.exec(select(ProgramTemplate))).all() == []
         assert (await session.exec(select(TemplateItem))).all() == []
+
+
+async def test_a_template_is_renamed_and_its_phase_changed(
+    router: Router, sessions: SessionFactory
+) -> None:
+    """Rename and Change phase from the template's view; a client moved by it before keeps
+    the name and phase their history recorded, a client it is applied to now gets the new."""
+    sam = User(router, TRAINER.user_id)
+    await make_template(sam)
+    await apply_to_jordan(sam)
+    await sam.command("templates")
+    await sam.press("ACL phase 2 (strength)")
+    await sam.press("Rename")
+    renamed = await sam.text("ACL late")
+    assert "Renamed to ACL late." in texts(renamed) and "ACL late, strength phase" in texts(renamed)
+    await sam.press("Change phase")
+    moved = await sam.press("performance")
+    assert "ACL late is now for the performance phase." in texts(moved)
+    async with sessions() as session:
+        (kept,) = (await session.exec(select(ProgramTemplate))).all()
+        jordan = await person_of(sessions, CLIENT.user_id)
+        [change] = await phase_changes(Store(session), jordan.id or 0)
+    assert (kept.name, kept.name_key, kept.phase) == ("ACL late", "acl late", "performance")
+    assert (change.template_name, change.to_phase) == ("ACL phase 2", "strength")
+    await sam.command("program", "Jordan")
+    await sam.press("Apply template")
+    await sam.press("ACL late (performance)")
+    applied = await sam.press("Yes, apply it")
+    assert "Phase: performance" in texts(applied)
+
+
+async def test_a_rename_to_another_templates_name_is_asked_again(
+    router: Router, sessions: SessionFactory
+) -> None:
+    """Another template's name (in any capitals) is refused with the question again; its own
+    in other capitals is fine; "Keep it as it is" changes nothing."""
+    sam = User(router, TRAINER.user_id)
+    await make_template(sam)
+    await sam.command("templates")
+    await sam.press("New template")
+    await sam.text("Knee early")
+    await sam.press("rehab")
+    await sam.text("squat")
+    await sam.press("Mini squats")
+    await sam.press("Save template")
+    await sam.command("templates")
+    await sam.press("Knee early (rehab)")
+    await sam.press("Rename")
+    refused = await sam.text("acl PHASE 2")
+    assert "already" in texts(refused).lower()
+    assert "Renamed to Knee Early." in texts(await sam.text("Knee Early"))
+    await sam.press("Rename")
+    kept = await sam.press("Keep it as it is")
+    assert "Knee Early, rehab phase" in texts(kept) and "Renamed" not in texts(kept)
+    await sam.press("Change phase")
+    same = await sam.press("Keep it as it is")
+    assert "Knee Early, rehab phase" in texts(same) and "now for" not in texts(same)
+    async with sessions() as session:
+        names = sorted(t.name for t in (await session.exec(select(ProgramTemplate))).all())
+    assert names == ["ACL phase 2", "Knee Early"]
+
+
+async def test_a_template_renamed_after_another_trainer_deleted_it_shows_the_list(
+    router: Router, sessions: SessionFactory
+) -> None:
+    sam = User(router, TRAINER.user_id)
+    await make_template(sam)
+    await sam.command("templates")
+    await sam.press("ACL phase 2 (strength)")
+    await sam.press("Rename")
+    await _deleted_by_another_trainer(sessions)
+    late = await sam.text("ACL late")
+    assert "Renamed" not in texts(late) and "New template" in labels(late)
+    async with sessions() as session:
+        assert (await session.exec(select(ProgramTemplate))).all() == []
