@@ -54,6 +54,23 @@ async def make_template(sam: User) -> None:
     assert "Saved ACL phase 2 with 2 exercises" in texts(await sam.press("Save template"))
 
 
+async def _made_and_opened(sam: User) -> None:
+    """ "ACL phase 2" made, then opened from /templates."""
+    await make_template(sam)
+    await sam.command("templates")
+    await sam.press("ACL phase 2 (strength)")
+
+
+async def _knee_early(sam: User) -> list[Reply]:
+    """From the templates' list: "Knee early" (rehab), Mini squats only."""
+    await sam.press("New template")
+    await sam.text("Knee early")
+    await sam.press("rehab")
+    await sam.text("squat")
+    await sam.press("Mini squats")
+    return await sam.press("Save template")
+
+
 async def apply_to_jordan(sam: User) -> list[Reply]:
     await sam.command("program", "Jordan")
     await sam.press("Apply template")
@@ -276,9 +293,7 @@ async def test_a_template_deleted_meanwhile_is_not_deleted_twice(
     """Two trainers on the same template: the second one's confirmation finds it gone and
     shows the list, instead of failing."""
     sam = User(router, TRAINER.user_id)
-    await make_template(sam)
-    await sam.command("templates")
-    await sam.press("ACL phase 2 (strength)")
+    await _made_and_opened(sam)
     asked = await sam.press("Delete template")
     await _deleted_by_another_trainer(sessions)
     late = await sam.press("Yes, delete it", asked)
@@ -314,16 +329,9 @@ async def test_a_new_template_after_viewing_one_leaves_that_one_alone(
 ) -> None:
     """Viewing a template remembers it; starting a new one must not save over it."""
     sam = User(router, TRAINER.user_id)
-    await make_template(sam)
-    await sam.command("templates")
-    await sam.press("ACL phase 2 (strength)")
+    await _made_and_opened(sam)
     await sam.press("Back")
-    await sam.press("New template")
-    await sam.text("Knee early")
-    await sam.press("rehab")
-    await sam.text("squat")
-    await sam.press("Mini squats")
-    assert "Saved Knee early with 1 exercise" in texts(await sam.press("Save template"))
+    assert "Saved Knee early with 1 exercise" in texts(await _knee_early(sam))
     async with sessions() as session:
         names = sorted(t.name for t in (await session.exec(select(ProgramTemplate))).all())
         store = Store(session)
@@ -340,9 +348,7 @@ async def test_changes_to_a_template_deleted_meanwhile_are_not_saved(
     router: Router, sessions: SessionFactory
 ) -> None:
     sam = User(router, TRAINER.user_id)
-    await make_template(sam)
-    await sam.command("templates")
-    await sam.press("ACL phase 2 (strength)")
+    await _made_and_opened(sam)
     picking = await sam.press("Change exercises")
     await _deleted_by_another_trainer(sessions)
     late = await sam.press("Save template", picking)
@@ -389,12 +395,7 @@ async def test_a_rename_to_another_templates_name_is_asked_again(
     sam = User(router, TRAINER.user_id)
     await make_template(sam)
     await sam.command("templates")
-    await sam.press("New template")
-    await sam.text("Knee early")
-    await sam.press("rehab")
-    await sam.text("squat")
-    await sam.press("Mini squats")
-    await sam.press("Save template")
+    await _knee_early(sam)
     await sam.command("templates")
     await sam.press("Knee early (rehab)")
     await sam.press("Rename")
@@ -416,9 +417,7 @@ async def test_a_template_renamed_after_another_trainer_deleted_it_shows_the_lis
     router: Router, sessions: SessionFactory
 ) -> None:
     sam = User(router, TRAINER.user_id)
-    await make_template(sam)
-    await sam.command("templates")
-    await sam.press("ACL phase 2 (strength)")
+    await _made_and_opened(sam)
     await sam.press("Rename")
     await _deleted_by_another_trainer(sessions)
     late = await sam.text("ACL late")
