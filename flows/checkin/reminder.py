@@ -57,6 +57,7 @@ from storage.models import (
 )
 from storage.pauses import add_pause, pause_on
 from storage.reminders import (
+    Recent,
     checkin_dates,
     client_zones,
     clients_with_profiles,
@@ -64,6 +65,7 @@ from storage.reminders import (
     due_schedules,
     existing_keys,
     latest_alerts,
+    nudge_candidate_ids,
     nudge_candidates,
     paused_between,
     queue_many,
@@ -506,7 +508,7 @@ async def _nudge_ids(
         return await scheduled_in_zone(store, stored_zone, NUDGE_TICK.name, now)
     if today is None:
         return []
-    found = await nudge_candidates(
+    return await nudge_candidate_ids(
         store,
         stored_zone,
         today,
@@ -514,8 +516,21 @@ async def _nudge_ids(
         NUDGE_KEY,
         limit=100_000,
         skip=(NUDGE_TICK.name, now),
+        recent=_recent(today, stored_zone or rules.default_timezone, rules),
     )
-    return [person.id or 0 for person, _ in found]
+
+
+def _recent(today: date, zone: str, rules: ReminderRules) -> Recent | None:
+    """Who may be on the first days of a missed run (`_Facts.missed_before` below the R10
+    threshold): the same bounds as the set-based nudge's, and any pause in the window."""
+    need = rules.thresholds.r10_missed_days
+    if need - 1 >= HISTORY_WINDOW_DAYS:  # the window itself keeps everyone under it
+        return None
+    return Recent(
+        checkin_since=today - timedelta(days=need - 1),
+        joined_since=at_local(today - timedelta(days=need - 2), "00:00", zone),
+        paused_since=today - timedelta(days=HISTORY_WINDOW_DAYS + 1),
+    )
 
 
 def _nudge_day(now: datetime, zone: str, rules: ReminderRules) -> date | None:

@@ -12,16 +12,21 @@ from flows.checkin.digest import plan_digests
 from flows.checkin.reminder import (
     SKIP_REASONS,
     SKIP_TEXTS,
+    _nudge_ids,
     add_schedules,
+    add_schedules_tick,
     plan_due,
     plan_due_in_bulk_tick,
     plan_nudges,
     plan_nudges_in_bulk_tick,
+    plan_nudges_tick,
 )
 from flows.engine.buttons import ReminderPress
 from storage.db import SessionFactory
 from storage.models import Alert, Checkin, Outbox, Pause, Person, ReminderSchedule
 from storage.repo import Store, store_factory
+from tests.flows.checkin.test_checkin import make_client
+from tests.flows.engine.poison import poison
 from tests.flows.harness import User, make_router, planner_rules, texts
 
 LA = "America/Los_Angeles"
@@ -263,3 +268,50 @@ async def test_settings_changes_the_reminder_time_and_quiet_hours(
 
 def test_every_reason_to_skip_a_day_has_its_button() -> None:
     assert list(SKIP_TEXTS) == list(SKIP_REASONS)
+
+
+async def test_the_evening_reads_only_clients_who_may_be_nudged(
+    sessions: SessionFactory, clock: FakeClock
+) -> None:
+    """Every minute of the evening the batch path looks up clients without a check-in or a
+    nudge today; those past the start of a missed run are not read at all (at 100,000 clients
+    loading them cost seconds a minute), while a pause still counts as no missed day."""
+    clock.set(datetime(2026, 11, 3, 12, 0, tzinfo=UTC))  # everyone joins three weeks earlier
+    await demo(sessions, clock)
+    ada, bo, cy, di = [
+        await make_client(sessions, clock, user_id=user_id) for user_id in (9301, 9302, 9303, 9304)
+    ]
+    for client_id in (ada, bo, cy, di):
+        await poison(sessions, Person, client_id, timezone=LA)
+    today = date(2026, 11, 23)  # Monday; nudge time is 19:00 in LA
+    async with sessions() as session:
+        for client_id, day in ((ada, today - timedelta(days=1)), (bo, today - timedelta(days=10))):
+            session.add(
+                Checkin(client_id=client_id, local_date=day, status="done", started_at=clock.now())
+            )
+        session.add(
+            Checkin(
+                client_id=cy,
+                local_date=today - timedelta(days=10),
+                status="done",
+                started_at=clock.now(),
+            )
+        )
+        session.add(
+            Pause(
+                client_id=cy,
+                first_day=today - timedelta(days=9),
+                last_day=today - timedelta(days=1),
+                created_at=clock.now(),
+            )
+        )
+        await session.commit()
+    stores = store_factory(sessions)
+    await add_schedules_tick(stores, clock.now(), RULES)
+    clock.set(datetime(2026, 11, 24, 3, 30, tzinfo=UTC))  # 19:30 in LA
+
+    async with sessions() as session:
+        read = await _nudge_ids(Store(session), LA, clock.now(), RULES)
+    assert sorted(read) == sorted([ada, cy])  # not Bo (ten days missed), Di, Jordan (never)
+    assert (await plan_nudges_tick(stores, clock.now(), RULES)).done == 2
+    assert sorted(r.person_id or 0 for r in await outbox(sessions, "nudge")) == sorted([ada, cy])
