@@ -11,11 +11,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import String, cast, exists, func, insert, literal, or_
 from sqlmodel import col, select
-from sqlmodel.sql._expression_select_cls import SelectBase
 
 from storage.failures import not_failing
 from storage.models import (
@@ -31,8 +30,6 @@ from storage.models import (
     Role,
 )
 from storage.repo import Store
-
-Q = TypeVar("Q", bound=SelectBase[*tuple[Any, ...]])
 
 Due = tuple[ReminderSchedule, Person, ClientProfile]
 OUTBOX_DEFAULTS: dict[str, Any] = {
@@ -230,22 +227,6 @@ async def clients_with_profiles(
     return [(p, c) for p, c in (await store.session.exec(query)).all()]
 
 
-async def nudge_candidates(
-    store: Store,
-    zone: str | None,
-    day: date,
-    before: str,
-    prefix: str,
-    limit: int,
-    skip: tuple[str, datetime] | None = None,
-) -> list[tuple[Person, ClientProfile]]:
-    """Clients in `zone` whose check-in time is before `before` ("HH:MM"), with no finished
-    check-in on `day` and no outbox row keyed `<prefix><client id>:<day>` yet; `skip`
-    (tick, now): leaving out clients that tick waits to retry."""
-    query = _nudge_query(select(Person, ClientProfile), zone, day, before, prefix, limit, skip)
-    return [(p, c) for p, c in (await store.session.exec(query)).all()]
-
-
 async def nudge_candidate_ids(
     store: Store,
     zone: str | None,
@@ -256,10 +237,32 @@ async def nudge_candidate_ids(
     skip: tuple[str, datetime] | None = None,
     recent: Recent | None = None,
 ) -> list[int]:
-    """`nudge_candidates`' ids only: every minute of the evening the planner looks them up,
-    and loading each as a row object cost most of that look-up. `recent`: only clients who may
-    be at the start of a missed run (see `Recent`)."""
-    query = _nudge_query(select(Person.id), zone, day, before, prefix, limit, skip)
+    """Clients in `zone` whose check-in time is before `before` ("HH:MM"), with no finished
+    check-in on `day` and no outbox row keyed `<prefix><client id>:<day>` yet; `skip`
+    (tick, now): leaving out clients that tick waits to retry; `recent`: only clients who may
+    be at the start of a missed run. Ids only: every minute of the evening the planner looks
+    them up, and loading each as a row object cost most of that look-up."""
+    key = literal(prefix, String) + cast(Person.id, String) + literal(f":{day.isoformat()}", String)
+    zone_clause = col(Person.timezone).is_(None) if zone is None else Person.timezone == zone
+    query = (
+        select(Person.id)
+        .join(ClientProfile, col(ClientProfile.person_id) == col(Person.id))
+        .join(ReminderSchedule, col(ReminderSchedule.client_id) == col(Person.id))
+        .where(
+            zone_clause,
+            col(ClientProfile.checkin_time) < before,
+            ~exists().where(col(Outbox.dedupe_key) == key),
+            ~exists().where(
+                col(Checkin.client_id) == col(Person.id),
+                col(Checkin.local_date) == day,
+                col(Checkin.status) != "in_progress",
+            ),
+        )
+        .order_by(col(Person.id))
+        .limit(limit)
+    )
+    if skip is not None:
+        query = query.where(not_failing(skip[0], Person.id, skip[1]))
     if recent is not None:
         query = query.where(_maybe_recent(recent, day))
     return [person_id or 0 for person_id in (await store.session.exec(query)).all()]
@@ -293,39 +296,6 @@ def _maybe_recent(recent: Recent, day: date) -> Any:
             col(Pause.first_day) <= day,
         ),
     )
-
-
-def _nudge_query(
-    query: Q,
-    zone: str | None,
-    day: date,
-    before: str,
-    prefix: str,
-    limit: int,
-    skip: tuple[str, datetime] | None,
-) -> Q:
-    key = literal(prefix, String) + cast(Person.id, String) + literal(f":{day.isoformat()}", String)
-    zone_clause = col(Person.timezone).is_(None) if zone is None else Person.timezone == zone
-    query = (
-        query.select_from(Person)
-        .join(ClientProfile, col(ClientProfile.person_id) == col(Person.id))
-        .join(ReminderSchedule, col(ReminderSchedule.client_id) == col(Person.id))
-        .where(
-            zone_clause,
-            col(ClientProfile.checkin_time) < before,
-            ~exists().where(col(Outbox.dedupe_key) == key),
-            ~exists().where(
-                col(Checkin.client_id) == col(Person.id),
-                col(Checkin.local_date) == day,
-                col(Checkin.status) != "in_progress",
-            ),
-        )
-        .order_by(col(Person.id))
-        .limit(limit)
-    )
-    if skip is not None:
-        query = query.where(not_failing(skip[0], Person.id, skip[1]))
-    return query
 
 
 async def staff_members(store: Store, only: Sequence[int] | None = None) -> list[Person]:

@@ -66,7 +66,6 @@ from storage.reminders import (
     existing_keys,
     latest_alerts,
     nudge_candidate_ids,
-    nudge_candidates,
     paused_between,
     queue_many,
     schedule_of,
@@ -393,25 +392,6 @@ async def _r10_alert(
     alert.digested_at = None  # back into the next digest
 
 
-async def plan_nudges(store: Store, now: datetime, rules: ReminderRules) -> int:
-    """The evening nudge: one per client and day, after NUDGE_TIME, only without a check-in.
-
-    Only on the first days of a missed run (R10 takes over after that), never in quiet hours
-    (a nudge moved to the next morning would be about the wrong day), never to paused clients.
-    """
-    queued = 0
-    for stored_zone in await client_zones(store):
-        today = _nudge_day(now, stored_zone or rules.default_timezone, rules)
-        if today is None:
-            continue
-        found = await nudge_candidates(
-            store, stored_zone, today, rules.nudge_time, NUDGE_KEY, limit=100_000
-        )
-        for start in range(0, len(found), rules.batch):
-            queued += await _queue_nudges(store, found[start : start + rules.batch], now, rules)
-    return queued
-
-
 async def plan_nudges_in_bulk_tick(
     stores: StoreFactory, now: datetime, rules: ReminderRules
 ) -> Outcome:
@@ -481,7 +461,12 @@ async def nudge_zone_in_bulk(
 
 
 async def plan_nudges_tick(stores: StoreFactory, now: datetime, rules: ReminderRules) -> Outcome:
-    """plan_nudges a batch at a time, a client at a time only if a batch fails."""
+    """The evening nudge: one per client and day, after NUDGE_TIME, only without a check-in,
+    a batch at a time (a client at a time only if a batch fails).
+
+    Only on the first days of a missed run (R10 takes over after that), never in quiet hours
+    (a nudge moved to the next morning would be about the wrong day), never to paused clients.
+    """
     async with stores() as store:
         zones = await client_zones(store, (NUDGE_TICK.name, now))
 

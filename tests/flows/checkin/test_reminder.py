@@ -17,7 +17,6 @@ from flows.checkin.reminder import (
     add_schedules_tick,
     plan_due,
     plan_due_in_bulk_tick,
-    plan_nudges,
     plan_nudges_in_bulk_tick,
     plan_nudges_tick,
 )
@@ -46,10 +45,7 @@ async def plan(sessions: SessionFactory, clock: FakeClock) -> int:
         queued += batch
         await store.commit()
     queued += (await plan_nudges_in_bulk_tick(store_factory(sessions), clock.now(), RULES)).done
-    async with sessions() as session:
-        store = Store(session)
-        queued += await plan_nudges(store, clock.now(), RULES)
-        await store.commit()
+    queued += (await plan_nudges_tick(store_factory(sessions), clock.now(), RULES)).done
     return queued
 
 
