@@ -42,6 +42,7 @@ from storage.models import (
     ClientProfile,
     Outbox,
     OutboxStatus,
+    OutboxSubject,
     Person,
     Role,
 )
@@ -280,10 +281,17 @@ class OutboxSender:
     @staticmethod
     async def _erased(session: AsyncSession, row: Outbox) -> bool:
         """Deletes a final row about someone who deleted their data: as the database says, not
-        as the row was read, since the deletion may have come while it was being sent."""
+        as the row was read, since the deletion may have come while it was being sent. Its
+        links to others it names go first (an alert about two people, one of them deleted)."""
+        doomed = select(Outbox.id).where(col(Outbox.id) == row.id, col(Outbox.erase_after_send))
+        await session.exec(
+            delete(OutboxSubject)
+            .where(col(OutboxSubject.outbox_id).in_(doomed))
+            .execution_options(synchronize_session=False)
+        )
         found = await session.exec(
             delete(Outbox)
-            .where(col(Outbox.id) == row.id, col(Outbox.erase_after_send))
+            .where(col(Outbox.id).in_(doomed))
             .execution_options(synchronize_session=False)
         )
         return bool(found.rowcount)

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-HEAD = "0014"  # the newest revision in migrations/versions (tests/storage/test_migrations.py)
+HEAD = "0015"  # the newest revision in migrations/versions (tests/storage/test_migrations.py)
 SessionFactory = async_sessionmaker[AsyncSession]
 BUSY_TIMEOUT_MS = 30_000  # how long a SQLite write waits for another connection's
 _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}

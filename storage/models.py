@@ -224,11 +224,15 @@ class Outbox(SQLModel, table=True):
     file_kind: str | None = Field(default=None, sa_column=_word(nullable=True))
     file_name: str | None = Field(default=None, max_length=100)
     file_content: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    # a long text's later parts: the id of its first part, which alone carries the subjects
+    first_part_id: int | None = Field(default=None, index=True)
 
 
 class OutboxSubject(SQLModel, table=True):
     """Whom a message to someone else is about (an alert, a relayed reply, a digest line), so
-    deleting that person deletes what was said about them."""
+    deleting that person deletes what was said about them. Linked to a long text's first part
+    only: its other parts follow it by Outbox.first_part_id (a roster of N clients in N/130
+    parts would otherwise take N rows a part)."""
 
     __tablename__ = "outbox_subject"
 

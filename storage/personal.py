@@ -167,11 +167,20 @@ PERSON_TICKS = ("schedule", "reminder", "nudge", "digest", "progress", "weekly")
 WRITTEN_KINDS = ("reply_to_trainer", "ci_note_for_trainer")  # carry the person's own words
 
 
+def _about(pid: int) -> Any:
+    """Ids of the outbox rows about the person: those linked, and the later parts of a long
+    text whose first part is (only a first part carries the links)."""
+    linked = select(OutboxSubject.outbox_id).where(OutboxSubject.person_id == pid)
+    return select(Outbox.id).where(
+        or_(col(Outbox.id).in_(linked), col(Outbox.first_part_id).in_(linked))
+    )
+
+
 async def _forget_messages_about(store: Store, pid: int) -> None:
     """Messages to others about the person go, sent or not, except an alert not yet sent: a
     flag must reach the trainer whatever else happens, so it is delivered and then deleted by
     the sender (erase_after_send). Its subject link goes now either way."""
-    about = select(OutboxSubject.outbox_id).where(OutboxSubject.person_id == pid)
+    about = _about(pid)
     await store.session.exec(
         update(Outbox)
         .where(
@@ -245,7 +254,7 @@ async def stored_about(store: Store, person: Person) -> Stored:
         .where(ProgressionSuggestion.client_id == pid)
         .order_by(col(ProgressionSuggestion.id)),
     )
-    about = select(OutboxSubject.outbox_id).where(OutboxSubject.person_id == pid)
+    about = _about(pid)
     found.written = await _all(
         store,
         select(Outbox)

@@ -275,7 +275,7 @@ class Store(Core):
         else:
             texts = parts(text)
         subjects = {p for p in about if p is not None and p != person_id}
-        rows = []
+        rows: list[Outbox] = []
         for n, part in enumerate(texts, start=1):
             last = n == len(texts)
             row = Outbox(
@@ -292,10 +292,13 @@ class Store(Core):
             )
             if attachment is not None and n == 1:
                 row.file_kind, row.file_name, row.file_content = attachment
+            if rows:
+                row.first_part_id = rows[0].id
             await self.add(row)
-            for subject in subjects:
-                self.session.add(OutboxSubject(outbox_id=row.id or 0, person_id=subject))
             rows.append(row)
+        if subjects:  # a roster names thousands: rows, not objects
+            links = [{"outbox_id": rows[0].id, "person_id": subject} for subject in subjects]
+            await self.core(insert(OutboxSubject.__table__), links)  # type: ignore[attr-defined]
         return rows[0]
 
 

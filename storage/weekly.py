@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import String, and_, cast, exists, literal, or_
 from sqlmodel import col, select
@@ -32,6 +32,25 @@ class WeeklyTime:
     day: int | None
     time: str | None
     week: str | None = None
+
+
+class RosterClient(NamedTuple):
+    """What a trainer's roster shows of a client: one row each, not a person and profile."""
+
+    id: int
+    name: str
+    timezone: str | None
+
+
+async def roster_clients(store: Store, trainer_id: int) -> list[RosterClient]:
+    """The trainer's current clients (a roster may hold thousands: columns, not objects)."""
+    query = (
+        select(col(Person.id), col(Person.name), col(Person.timezone))
+        .join(ClientProfile, col(ClientProfile.person_id) == col(Person.id))
+        .where(ClientProfile.trainer_id == trainer_id)
+    )
+    rows = (await store.session.exec(query)).all()
+    return [RosterClient(pid or 0, name, zone) for pid, name, zone in rows]
 
 
 async def weekly_times(store: Store, tick: str, now: datetime) -> list[WeeklyTime]:

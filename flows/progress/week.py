@@ -28,7 +28,7 @@ from flows.engine.numbers import decimal, percent
 from flows.engine.texts import N_
 from flows.progress.chartdata import chart_drawing
 from flows.progress.trends import Direction, adherence, pain_trend, set_counts
-from storage.checkins import checkins_between, has_checkins
+from storage.checkins import DayRow, checkins_between, has_checkins
 from storage.models import Checkin, Pause, Person, Role
 from storage.pauses import SKIP_PREFIX, pauses_between
 
@@ -56,7 +56,7 @@ def exercises_of(rows: Iterable[Checkin]) -> list[dict[str, Any]]:
     return [exercise for row in rows for exercise in row.exercises or []]
 
 
-def light_mark(row: Checkin | None) -> str:
+def light_mark(row: Checkin | DayRow | None) -> str:
     """The day's light as a dot, its flags counted (triage.day_light): the same everywhere."""
     if row is None:
         return ""

@@ -29,14 +29,13 @@ from flows.progress.chartdata import chart_png
 from flows.progress.trends import adherence
 from flows.progress.week import light_mark
 from storage.alerts import open_alert_counts
-from storage.checkins import checkins_between, latest_checkin_dates
+from storage.checkins import checkins_between, day_rows, latest_checkin_dates
 from storage.failures import waiting
 from storage.models import ClientProfile, Person, Role
 from storage.pauses import pause_on
-from storage.programs import clients_of
 from storage.reminders import clients_with_profiles, existing_keys, staff_members
 from storage.repo import Attachment, Store, StoreFactory
-from storage.weekly import WeeklyTime, weekly_due_ids, weekly_times
+from storage.weekly import WeeklyTime, roster_clients, weekly_due_ids, weekly_times
 
 DEFAULT_DAY, DEFAULT_TIME = WEEKLY_DAY, WEEKLY_TIME
 WINDOW = timedelta(hours=6)
@@ -186,16 +185,20 @@ async def _roster(store: Store, trainer: Person, now: datetime, default_zone: st
     key = f"{KEY_PREFIX}{trainer.id}:{week}"
     if week is None or await existing_keys(store, [key]):
         return 0  # asked before loading the clients: the tick runs every minute
-    clients = await clients_of(store, trainer.id)
+    clients = await roster_clients(store, trainer.id or 0)
     if not clients:
         return 0
     counts = await open_alert_counts(store, trainer.id)
     latest = await latest_checkin_dates(store, trainer.id)
+    todays = {c.id: _today_of(c.timezone or default_zone, now, zone) for c in clients}
+    first = min(todays.values()) - timedelta(days=DAYS - 1)
+    week_of = await day_rows(store, list(todays), first, max(todays.values()))
     entries = []
-    for client, _ in clients:
-        client_id = client.id or 0
-        today = _today_of(client, now, default_zone, zone)
-        rows = await checkins_between(store, client_id, today - timedelta(days=DAYS - 1), today)
+    for client in clients:
+        client_id = client.id
+        today = todays[client_id]
+        since = today - timedelta(days=DAYS - 1)
+        rows = [r for r in week_of.get(client_id, ()) if since <= r.local_date <= today]
         ratio = adherence(e for row in rows for e in row.exercises or [])
         alerts = counts.get(client_id, {})
         last = next((r for r in rows if r.local_date == latest.get(client_id)), None)
@@ -222,15 +225,15 @@ async def _roster(store: Store, trainer: Person, now: datetime, default_zone: st
         kind="weekly_roster",
         now=now,
         dedupe_key=key,
-        about=[c.id for c, _ in clients],
+        about=[c.id for c in clients],
     )
     return 1
 
 
-def _today_of(client: Person, now: datetime, default_zone: str, trainer_zone: str) -> date:
+def _today_of(client_zone: str, now: datetime, trainer_zone: str) -> date:
     """The client's local date; the trainer's where the client's zone cannot be read (their
     own summary fails and is recorded: the roster still goes)."""
     try:
-        return local_date(now, zone_of(client, default_zone))
+        return local_date(now, client_zone)
     except (KeyError, ValueError):  # ZoneInfoNotFoundError is a KeyError
         return local_date(now, trainer_zone)

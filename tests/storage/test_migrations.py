@@ -111,6 +111,41 @@ async def test_files_already_delivered_lose_their_bytes_and_queued_ones_keep_the
     await engine.dispose()
 
 
+async def test_later_parts_get_their_first_parts_links_back_on_the_downgrade_to_0014(
+    db_url: str,
+) -> None:
+    """0015 links only a long text's first part; before it, deletion found each part by its
+    own links, so going back copies them to the later parts."""
+    engine = make_engine(db_url)
+    await migrate(engine, "head")
+    at = datetime(2026, 12, 1, tzinfo=UTC).replace(tzinfo=None)
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO person (id, telegram_user_id, chat_id, role, name, locale,"
+                " created_at) VALUES (7, 7, 7, 'client', 'Pat', 'en', :at)"
+            ),
+            {"at": at},
+        )
+        for row_id, first in ((1, None), (2, 1), (3, 1), (4, None)):
+            await conn.execute(
+                text(
+                    "INSERT INTO outbox (id, chat_id, kind, priority, text, buttons, status,"
+                    " attempts, not_before, created_at, erase_after_send, first_part_id)"
+                    " VALUES (:id, 1, 'weekly_roster', 5, 'part', '[]', 'sent', 0, :at, :at,"
+                    " false, :first)"
+                ),
+                {"id": row_id, "at": at, "first": first},
+            )
+        await conn.execute(text("INSERT INTO outbox_subject VALUES (1, 7)"))
+    await migrate(engine, "-1")
+    async with engine.connect() as conn:
+        rows = await conn.execute(text("SELECT outbox_id, person_id FROM outbox_subject"))
+        assert sorted(tuple(r) for r in rows) == [(1, 7), (2, 7), (3, 7)]
+    await migrate(engine, "head")
+    await engine.dispose()
+
+
 async def test_head_matches_the_models(engine: AsyncEngine) -> None:
     def diff(conn: Connection) -> list[object]:
         context = MigrationContext.configure(conn, opts={"compare_type": True})

@@ -26,6 +26,8 @@ from flows.engine.menu import VISITOR, commands_for
 from flows.router import Router
 from storage.db import SessionFactory
 from storage.models import (
+    ALERT_PRIORITY,
+    NORMAL_PRIORITY,
     Booking,
     BookingStatus,
     Checkin,
@@ -34,6 +36,7 @@ from storage.models import (
     Invite,
     Outbox,
     OutboxStatus,
+    OutboxSubject,
     Person,
     Program,
     ReminderSchedule,
@@ -41,6 +44,7 @@ from storage.models import (
     SlotClaim,
 )
 from storage.personal import CHILD_REFERENCES, PERSON_REFERENCES, TABLES, Ref
+from storage.repo import Store
 from tests.flows.booking.test_booking import _book, _to_slots
 from tests.flows.checkin.test_checkin import CLIENT_ID, make_client
 from tests.flows.harness import SETTINGS, User, find_button, make_router, texts
@@ -482,3 +486,75 @@ async def _on_disk(sessions: SessionFactory) -> bytes:
         return b""
     files = [Path(url.database), Path(f"{url.database}-wal")]
     return b"".join(f.read_bytes() for f in files if f.exists())
+
+
+async def test_a_long_message_is_linked_once_and_all_its_parts_go_with_the_person(
+    router: Router, sessions: SessionFactory, clock: FakeClock
+) -> None:
+    """A text over Telegram's limit is queued as parts; only the first is linked to the people
+    it names (a roster of N clients in N/130 parts took N links a part). /mydata still has every
+    part of their own long message, and /deleteme still deletes every part of each message that
+    names them, sent or not, and of an urgent alert after it is delivered."""
+    pat_id = await make_client(sessions, clock, post_op=True, sets=(3,))
+    async with sessions() as session:
+        other = Person(
+            telegram_user_id=OTHER_ID,
+            chat_id=OTHER_ID,
+            role=Role.CLIENT,
+            name="Other",
+            created_at=clock.now(),
+        )
+        session.add(other)
+        await session.flush()
+        other_id = other.id
+        trainer = (
+            await session.exec(select(Person).where(Person.telegram_user_id == TRAINER.user_id))
+        ).one()
+        store = Store(session)
+        long_line = "x" * 70 + "\n"
+        for kind, priority, lines in (
+            ("reply_to_trainer", NORMAL_PRIORITY, 130),
+            ("weekly_roster", NORMAL_PRIORITY, 200),
+            ("alert_urgent", ALERT_PRIORITY, 70),
+        ):
+            await store.enqueue(
+                chat_id=trainer.chat_id,
+                person_id=trainer.id,
+                text=f"{NAME}\n" + long_line * lines,
+                kind=kind,
+                priority=priority,
+                now=clock.now(),
+                about=[pat_id, other.id],
+            )
+        await session.commit()
+    queued = await _all(sessions, select(Outbox).order_by(col(Outbox.id)))
+    assert len(queued) == 3 + 4 + 2
+    links = await _all(sessions, select(OutboxSubject))
+    assert len(links) == 3 * 2  # two people, three messages: a first part each
+    async with sessions() as session:  # the roster was sent, the alert not yet
+        for row in (await session.exec(select(Outbox))).all():
+            row.status = OutboxStatus.PENDING if row.kind.startswith("alert") else OutboxStatus.SENT
+        await session.commit()
+
+    pat = User(router, CLIENT_ID, NAME)
+    _, data = _export(await pat.command("mydata"))
+    assert len(data["your_messages_to_staff"]) == 3
+    yes = find_button(await pat.command("deleteme"), "Delete everything").data
+    assert yes is not None
+    await pat.press_data(yes, "Delete everything")
+
+    left = await _all(sessions, select(Outbox).where(col(Outbox.kind) != "deleteme_trainer"))
+    assert [(o.kind, o.erase_after_send) for o in left] == [("alert_urgent", True)] * 2
+    [link] = await _all(sessions, select(OutboxSubject))  # the alert's other person, until sent
+    assert (link.outbox_id, link.person_id) == (left[0].id, other_id)
+    async with SandboxServer(SANDBOX_TOKEN, personas=[Persona(TRAINER.user_id, "Sam", "T")]) as api:
+        bot_api = BotApi(api.base_url, SANDBOX_TOKEN)
+        sender = OutboxSender(sessions, bot_api, clock.now, sender_rules(SETTINGS))
+        await sender.recover()
+        await sender.deliver_due()
+        await sender.deliver_due()
+        await bot_api.aclose()
+        got = [m.get("text", "") for m in api.history(TRAINER.user_id)]
+    assert sum(NAME in text for text in got) == 1 and len(got) >= 2
+    assert await _all(sessions, select(Outbox).where(col(Outbox.kind) != "deleteme_trainer")) == []
+    assert await _all(sessions, select(OutboxSubject)) == []

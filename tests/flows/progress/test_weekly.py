@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 
 from bot.clock import FakeClock
@@ -16,12 +18,19 @@ from flows.progress import chartdata, weekly
 from flows.progress.chart import Chart
 from flows.progress.weekly import WEEKLY_TICK, due_week, plan_weekly_tick
 from flows.router import Router
+from storage import checkins
 from storage.db import BUSY_TIMEOUT_MS, SessionFactory
 from storage.models import Checkin, ClientProfile, Outbox, Person, Role, TickFailure
-from storage.repo import store_factory
+from storage.repo import Store, store_factory
 from storage.weekly import weekly_due_ids
 from tests.flows.harness import User, add_person, make_router, person_of, texts
-from tests.flows.progress.test_progress import add_checkin, add_pause, days_ago, joined_on
+from tests.flows.progress.test_progress import (
+    add_checkin,
+    add_pause,
+    days_ago,
+    exercises,
+    joined_on,
+)
 
 ZONE = "Europe/London"
 SUNDAY_6PM = datetime(2026, 11, 29, 18, 0, tzinfo=UTC)  # London is on UTC in November
@@ -295,3 +304,63 @@ async def test_charts_are_drawn_before_the_tick_writes_so_no_chat_waits_for_them
     clock.set(SUNDAY_6PM + timedelta(minutes=5))
     assert await tick(sessions, clock) == 5  # four summaries and Sam's roster
     assert free_while_drawing == [True] * 4
+
+
+async def test_a_large_roster_reads_check_ins_a_batch_of_clients_at_a_time_in_their_own_weeks(
+    router: Router, sessions: SessionFactory, clock: FakeClock, engine: AsyncEngine
+) -> None:
+    """One query of check-ins per CLIENTS_AT_ONCE clients, not one a client (100,000 clients
+    took 66 s), and each client's week is still their own: in Tokyo it is Monday already."""
+    sam = await person_of(sessions, TRAINER.user_id)
+    async with sessions() as session:
+        for n in range(12):
+            zone = "Asia/Tokyo" if n % 2 else ZONE
+            client = Person(
+                telegram_user_id=800 + n,
+                chat_id=800 + n,
+                role=Role.CLIENT,
+                name=f"Client {n:02d}",
+                timezone=zone,
+                created_at=clock.now(),
+            )
+            session.add(client)
+            await session.flush()
+            cid = client.id or 0
+            session.add(
+                ClientProfile(person_id=cid, trainer_id=sam.id or 0, onboarded_at=clock.now())
+            )
+            # London's week is 23-29 November; Tokyo's 24-30 (Monday 03:00 there)
+            for day, done in ((22, 1), (23, 0 if n % 2 else 1), (30, 1)):
+                session.add(
+                    Checkin(
+                        client_id=cid,
+                        local_date=date(2026, 11, day),
+                        status="done",
+                        light="green",
+                        exercises=exercises(done, sets=1),
+                        started_at=clock.now(),
+                    )
+                )
+        await session.commit()
+    read: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if "FROM checkin" in statement and "checkin.exercises" in statement:
+            read.append(statement)
+
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setattr(checkins, "CLIENTS_AT_ONCE", 5)
+    clock.set(SUNDAY_6PM + timedelta(minutes=5))
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        async with sessions() as session:
+            assert await weekly._roster(Store(session), sam, clock.now(), ZONE) == 1
+            await session.commit()
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+        monkeypatch.undo()
+    assert len(read) == 3  # 13 clients (Jordan too), 5 at a time
+    roster = (await weekly_rows(sessions))[-1]
+    lines = {line.split(" · ")[0][2:]: line for line in roster.text.splitlines()[1:]}
+    for n in range(12):  # London: 23rd done (30th not yet); Tokyo: 30th done (23rd too early)
+        assert lines[f"Client {n:02d}"].endswith("· 100% · 0 open"), lines
