@@ -59,6 +59,7 @@ from storage.db import (
 )
 from storage.failures import forget_failures
 from storage.repo import store_factory
+from storage.sent import forget_sent
 
 if TYPE_CHECKING:
     from bot.sandbox.server import SandboxServer
@@ -67,6 +68,8 @@ log = logging.getLogger(__name__)
 SANDBOX_BOT_USERNAME = "mendbot_sandbox_bot"
 KEEP_UPDATE_IDS = timedelta(days=2)  # Telegram redelivers an update for at most 24 h
 KEEP_TICK_FAILURES = timedelta(days=7)  # past the longest retry (a day)
+FORGET_AT_ONCE = 2000  # sent messages deleted a transaction (a few ms of the write lock)
+FORGET_RUNS = 100  # transactions a run: 200,000 messages an hour at most
 
 
 def freeze_startup() -> None:
@@ -402,13 +405,29 @@ class MendBot:
         return done.done + weekly.done
 
     async def forget_updates(self) -> int:
-        """Prune processed update ids past any redelivery, so the table stays small, and tick
-        failures long past their retry (their row is gone or no longer due)."""
+        """Prune processed update ids past any redelivery, so the table stays small, tick
+        failures long past their retry (their row is gone or no longer due), and messages sent
+        more than OUTBOX_KEEP_DAYS ago."""
         async with store_factory(self.sessions)() as store:
             count = await store.forget_updates(self.clock.now() - KEEP_UPDATE_IDS)
             await forget_failures(store, self.clock.now() - KEEP_TICK_FAILURES)
             await store.commit()
-        return count
+        return count + await self.forget_sent()
+
+    async def forget_sent(self) -> int:
+        """Sent messages past OUTBOX_KEEP_DAYS go, FORGET_AT_ONCE a transaction (the write lock
+        is held that long only), up to FORGET_RUNS transactions a run: a backlog (a first run
+        over years of reminders) goes over a few hours, and a stop ends it between two."""
+        before = self.clock.now() - timedelta(days=self.settings.outbox_keep_days)
+        forgotten = 0
+        for _ in range(FORGET_RUNS):
+            async with store_factory(self.sessions)() as store:
+                count = await forget_sent(store, before, FORGET_AT_ONCE)
+                await store.commit()
+            forgotten += count
+            if count < FORGET_AT_ONCE or self._stopping:
+                break
+        return forgotten
 
     def _going(self) -> bool:
         return not self._stopping

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     sandbox_host: str = "127.0.0.1"
     sandbox_port: int = Field(default=8080, ge=0, le=65535)
     invite_ttl_days: int = Field(default=7, ge=1, le=90)
+    # days a message the bot sent (a reminder, an alert, a relayed message) is kept after it
+    # was due: a Reply button on an older relayed message has expired
+    outbox_keep_days: int = Field(default=90, ge=1, le=3650)
     alert_escalate_emergency_minutes: int = Field(default=15, ge=1, le=24 * 60)
     alert_escalate_urgent_minutes: int = Field(default=240, ge=1, le=7 * 24 * 60)
     triage_thresholds: dict[str, float] = Field(default_factory=dict)

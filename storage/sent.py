@@ -1,13 +1,19 @@
-"""What the bot sent a person: outbox rows are kept, so they also say who wrote to whom."""
+"""What the bot sent a person: outbox rows are kept for a while (OUTBOX_KEEP_DAYS), so they
+also say who wrote to whom, and then forgotten."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
+from sqlalchemy import delete
 from sqlmodel import col, select
 
-from storage.models import Outbox
+from storage.models import ALERT_PRIORITY, NORMAL_PRIORITY, Outbox, OutboxStatus, OutboxSubject
 from storage.repo import Store
+
+FINAL = [OutboxStatus.SENT, OutboxStatus.FAILED]
+PRIORITIES = [ALERT_PRIORITY, NORMAL_PRIORITY]  # every priority: ix_outbox_due serves the look-up
 
 
 async def button_data_sent(store: Store, person_id: int, kinds: Sequence[str]) -> set[str]:
@@ -18,3 +24,24 @@ async def button_data_sent(store: Store, person_id: int, kinds: Sequence[str]) -
     )
     rows = (await store.session.exec(query)).all()
     return {b["data"] for rows_of in rows for line in rows_of for b in line if "data" in b}
+
+
+async def forget_sent(store: Store, before: datetime, limit: int) -> int:
+    """Delete up to `limit` messages sent or given up on and due before `before`, with their
+    subject links; the number deleted. A message still to be sent is never touched (a flag
+    must reach the trainer), however old. The ids are looked up first by the sender's index,
+    so a run with nothing to forget writes nothing."""
+    old = (
+        select(Outbox.id)
+        .where(
+            col(Outbox.status).in_(FINAL),
+            col(Outbox.priority).in_(PRIORITIES),
+            col(Outbox.not_before) < before,
+        )
+        .limit(limit)
+    )
+    ids = list((await store.session.exec(old)).all())
+    if ids:
+        await store.session.exec(delete(OutboxSubject).where(col(OutboxSubject.outbox_id).in_(ids)))
+        await store.session.exec(delete(Outbox).where(col(Outbox.id).in_(ids)))
+    return len(ids)

@@ -159,12 +159,14 @@ def _keep_options(ctx: Context) -> list[Option]:
 
 
 async def answer_rename(ctx: Context, data: Data, answer: Answer) -> Result:
-    """A name no other template has (its own, in other capitals, is fine)."""
+    """A name no other template has (its own, in other capitals, is fine); the button's
+    label typed keeps it too (no one means to call a template "Keep it as it is")."""
     chosen = await template(ctx.store, data.template_id or 0)
     if chosen is None:
         return Next(Step.LIST)
-    if answer.choice is not None:
-        pick(ctx, answer, _keep_options(ctx))
+    [(_, keep_label)] = keep = _keep_options(ctx)
+    if answer.choice is not None or answer.text.strip().casefold() == keep_label.casefold():
+        pick(ctx, answer, keep)
         return Next(Step.VIEW)
     name = clean_name(answer.text)
     if name is None:

@@ -391,7 +391,7 @@ async def test_a_rename_to_another_templates_name_is_asked_again(
     router: Router, sessions: SessionFactory
 ) -> None:
     """Another template's name (in any capitals) is refused with the question again; its own
-    in other capitals is fine; "Keep it as it is" changes nothing."""
+    in other capitals is fine; "Keep it as it is", pressed or typed, changes nothing."""
     sam = User(router, TRAINER.user_id)
     await make_template(sam)
     await sam.command("templates")
@@ -405,6 +405,9 @@ async def test_a_rename_to_another_templates_name_is_asked_again(
     await sam.press("Rename")
     kept = await sam.press("Keep it as it is")
     assert "Knee Early, rehab phase" in texts(kept) and "Renamed" not in texts(kept)
+    await sam.press("Rename")
+    typed = await sam.text("keep it as it is")  # the button's label typed: kept too
+    assert "Knee Early, rehab phase" in texts(typed) and "Renamed" not in texts(typed)
     await sam.press("Change phase")
     same = await sam.press("Keep it as it is")
     assert "Knee Early, rehab phase" in texts(same) and "now for" not in texts(same)
