@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete
+from sqlalchemy import delete, exists
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
 from storage.models import ALERT_PRIORITY, NORMAL_PRIORITY, Outbox, OutboxStatus, OutboxSubject
@@ -31,12 +32,17 @@ async def forget_sent(store: Store, before: datetime, limit: int) -> int:
     subject links; the number deleted. A message still to be sent is never touched (a flag
     must reach the trainer), however old. The ids are looked up first by the sender's index,
     so a run with nothing to forget writes nothing."""
+    later = aliased(Outbox)
+    unsent_part = exists().where(
+        col(later.first_part_id) == col(Outbox.id), col(later.status).not_in(FINAL)
+    )
     old = (
         select(Outbox.id)
         .where(
             col(Outbox.status).in_(FINAL),
             col(Outbox.priority).in_(PRIORITIES),
             col(Outbox.not_before) < before,
+            ~unsent_part,  # a first part holds the links its later parts are found by
         )
         .limit(limit)
     )

@@ -116,3 +116,38 @@ async def test_the_hourly_tick_forgets_a_backlog_in_batches(
     clock.advance(timedelta(days=2))
     assert await app.forget_sent() == 5
     assert await _ids(sessions) == []
+
+
+async def test_a_long_message_keeps_its_first_part_until_every_part_is_sent(
+    sessions: SessionFactory, clock: FakeClock
+) -> None:
+    """The first part alone carries the links that find the others when a person is deleted:
+    it stays while a later part waits to be sent."""
+    pat = await add_person(sessions, clock, 7001, "Pat", Role.CLIENT)
+    async with sessions() as session:
+        first = await Store(session).enqueue(
+            chat_id=1,
+            text="Pat\n" + ("x" * 70 + "\n") * 130,
+            kind="roster",
+            now=clock.now(),
+            about=[pat.id],
+        )
+        await session.commit()
+    assert first is not None
+    async with sessions() as session:
+        rows = (await session.exec(select(Outbox).order_by(col(Outbox.id)))).all()
+        assert [r.first_part_id for r in rows] == [None, first.id, first.id]
+        ids = [r.id for r in rows]
+        for row, status in zip(rows, ("sent", "sent", "pending"), strict=True):
+            row.status = OutboxStatus(status)
+        await session.commit()
+    clock.advance(KEEP + timedelta(days=1))
+    assert await _forget(sessions, clock) == 1  # the middle part
+    assert await _ids(sessions) == [ids[0], ids[2]]
+    async with sessions() as session:
+        last = await session.get(Outbox, ids[2])
+        assert last is not None
+        last.status = OutboxStatus.SENT
+        await session.commit()
+    assert await _forget(sessions, clock) == 2
+    assert await _ids(sessions) == []
