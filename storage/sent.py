@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, exists
+from sqlalchemy import delete, exists, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 
@@ -28,10 +28,10 @@ async def button_data_sent(store: Store, person_id: int, kinds: Sequence[str]) -
 
 
 async def forget_sent(store: Store, before: datetime, limit: int) -> int:
-    """Delete up to `limit` messages sent or given up on and due before `before`, with their
-    subject links; the number deleted. A message still to be sent is never touched (a flag
-    must reach the trainer), however old. The ids are looked up first by the sender's index,
-    so a run with nothing to forget writes nothing."""
+    """Delete up to `limit` messages sent or given up on and due before `before` (and the later
+    parts of a long one), with their subject links; the number of rows deleted. A message still
+    to be sent is never touched (a flag must reach the trainer), however old. The ids are looked
+    up first by the sender's index, so a run with nothing to forget writes nothing."""
     later = aliased(Outbox)
     unsent_part = exists().where(
         col(later.first_part_id) == col(Outbox.id), col(later.status).not_in(FINAL)
@@ -47,7 +47,16 @@ async def forget_sent(store: Store, before: datetime, limit: int) -> int:
         .limit(limit)
     )
     ids = list((await store.session.exec(old)).all())
-    if ids:
-        await store.session.exec(delete(OutboxSubject).where(col(OutboxSubject.outbox_id).in_(ids)))
-        await store.session.exec(delete(Outbox).where(col(Outbox.id).in_(ids)))
-    return len(ids)
+    if not ids:
+        return 0
+    # a first part's later parts go with it: without its links they could not be found
+    doomed = select(Outbox.id).where(
+        or_(col(Outbox.id).in_(ids), col(Outbox.first_part_id).in_(ids))
+    )
+    await store.session.exec(delete(OutboxSubject).where(col(OutboxSubject.outbox_id).in_(doomed)))
+    found = await store.session.exec(
+        delete(Outbox)
+        .where(or_(col(Outbox.id).in_(ids), col(Outbox.first_part_id).in_(ids)))
+        .execution_options(synchronize_session=False)
+    )
+    return int(found.rowcount)

@@ -151,3 +151,26 @@ async def test_a_long_message_keeps_its_first_part_until_every_part_is_sent(
         await session.commit()
     assert await _forget(sessions, clock) == 2
     assert await _ids(sessions) == []
+
+
+async def test_a_long_message_goes_whole_even_past_the_batch(
+    sessions: SessionFactory, clock: FakeClock
+) -> None:
+    """A batch that takes a first part takes its later parts too, beyond the limit: left for
+    the next run, they would have no links to be found by if the person were deleted."""
+    pat = await add_person(sessions, clock, 7001, "Pat", Role.CLIENT)
+    text = "Pat\n" + ("x" * 70 + "\n") * 130
+    async with sessions() as session:
+        await Store(session).enqueue(
+            chat_id=1, text=text, kind="roster", now=clock.now(), about=[pat.id]
+        )
+        for row in (await session.exec(select(Outbox))).all():
+            row.status = OutboxStatus.SENT
+        await session.commit()
+    clock.advance(KEEP + timedelta(days=1))
+    while await _forget(sessions, clock, limit=1):
+        async with sessions() as session:
+            rows = (await session.exec(select(Outbox))).all()
+        ids = {row.id for row in rows}
+        assert all(r.first_part_id is None or r.first_part_id in ids for r in rows)
+    assert await _ids(sessions) == []
