@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import and_, delete, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -42,11 +42,11 @@ from storage.models import (
     ClientProfile,
     Outbox,
     OutboxStatus,
-    OutboxSubject,
     Person,
     Role,
 )
 from storage.repo import Store
+from storage.sent import delete_messages
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
@@ -283,18 +283,8 @@ class OutboxSender:
         """Deletes a final row about someone who deleted their data: as the database says, not
         as the row was read, since the deletion may have come while it was being sent. Its
         links to others it names go first (an alert about two people, one of them deleted)."""
-        doomed = select(Outbox.id).where(col(Outbox.id) == row.id, col(Outbox.erase_after_send))
-        await session.exec(
-            delete(OutboxSubject)
-            .where(col(OutboxSubject.outbox_id).in_(doomed))
-            .execution_options(synchronize_session=False)
-        )
-        found = await session.exec(
-            delete(Outbox)
-            .where(col(Outbox.id).in_(doomed))
-            .execution_options(synchronize_session=False)
-        )
-        return bool(found.rowcount)
+        doomed = and_(col(Outbox.id) == row.id, col(Outbox.erase_after_send))
+        return bool(await delete_messages(session, doomed))
 
     async def _deliver(self, row: Outbox) -> ApiResult:
         """The Bot API call for the row: a message, or a photo or document with its caption."""

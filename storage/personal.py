@@ -43,6 +43,7 @@ from storage.models import (
     TickFailure,
 )
 from storage.repo import Store
+from storage.sent import delete_messages, with_later_parts
 
 
 class Ref(StrEnum):
@@ -171,9 +172,7 @@ def _about(pid: int) -> Any:
     """Ids of the outbox rows about the person: those linked, and the later parts of a long
     text whose first part is (only a first part carries the links)."""
     linked = select(OutboxSubject.outbox_id).where(OutboxSubject.person_id == pid)
-    return select(Outbox.id).where(
-        or_(col(Outbox.id).in_(linked), col(Outbox.first_part_id).in_(linked))
-    )
+    return select(Outbox.id).where(with_later_parts(linked))
 
 
 async def _forget_messages_about(store: Store, pid: int) -> None:
@@ -197,12 +196,8 @@ async def _forget_messages_about(store: Store, pid: int) -> None:
             )
         ).all()
     )
-    await store.session.exec(
-        delete(OutboxSubject).where(
-            or_(col(OutboxSubject.person_id) == pid, col(OutboxSubject.outbox_id).in_(doomed))
-        )
-    )
-    await store.session.exec(delete(Outbox).where(col(Outbox.id).in_(doomed)))
+    await store.session.exec(delete(OutboxSubject).where(col(OutboxSubject.person_id) == pid))
+    await delete_messages(store.session, col(Outbox.id).in_(doomed))
 
 
 async def stored_about(store: Store, person: Person) -> Stored:

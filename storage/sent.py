@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, exists, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import ALERT_PRIORITY, NORMAL_PRIORITY, Outbox, OutboxStatus, OutboxSubject
 from storage.repo import Store
@@ -50,13 +52,20 @@ async def forget_sent(store: Store, before: datetime, limit: int) -> int:
     if not ids:
         return 0
     # a first part's later parts go with it: without its links they could not be found
-    doomed = select(Outbox.id).where(
-        or_(col(Outbox.id).in_(ids), col(Outbox.first_part_id).in_(ids))
-    )
-    await store.session.exec(delete(OutboxSubject).where(col(OutboxSubject.outbox_id).in_(doomed)))
-    found = await store.session.exec(
-        delete(Outbox)
-        .where(or_(col(Outbox.id).in_(ids), col(Outbox.first_part_id).in_(ids)))
-        .execution_options(synchronize_session=False)
-    )
-    return int(found.rowcount)
+    return await delete_messages(store.session, with_later_parts(ids))
+
+
+def with_later_parts(ids: Any) -> Any:
+    """Outbox rows with these ids (a list or a subquery), and the later parts of the long
+    messages among them: only a first part carries the links to the people a message names."""
+    return or_(col(Outbox.id).in_(ids), col(Outbox.first_part_id).in_(ids))
+
+
+async def delete_messages(session: AsyncSession, which: Any) -> int:
+    """Delete the outbox rows `which` selects, their subject links first (they point at
+    them); the number of rows deleted."""
+    links = col(OutboxSubject.outbox_id).in_(select(Outbox.id).where(which))
+    quietly = {"synchronize_session": False}
+    await session.exec(delete(OutboxSubject).where(links).execution_options(**quietly))
+    found = await session.exec(delete(Outbox).where(which).execution_options(**quietly))
+    return int(found.rowcount or 0)

@@ -14,6 +14,7 @@ and when are recorded (storage/phases.py) and the client is told.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 
 from pydantic import Field
@@ -21,7 +22,7 @@ from pydantic import Field
 from flows.engine.buttons import Actions
 from flows.engine.choices import Option, buttons, pick
 from flows.engine.conversation import FLOWS, Answer, Command, Context, register, start
-from flows.engine.core import keyboard
+from flows.engine.core import Keyboard, keyboard
 from flows.engine.flow import Done, Flow, FlowData, Next, Result, Retry, StepSpec, Stop, Switch
 from flows.engine.notify import notify_person
 from flows.engine.parse import ID_MAX, exact_int
@@ -146,12 +147,21 @@ async def answer_view(ctx: Context, data: Data, answer: Answer) -> Result:
     return Next(Step.NEW_PICK)
 
 
-async def ask_rename(ctx: Context, data: Data) -> Result | None:
+async def _ask_about(
+    ctx: Context, data: Data, question: Callable[[str], str], rows: Keyboard
+) -> Result | None:
+    """A question about the open template (`question` of its name); the list if it was
+    deleted meanwhile (by another trainer)."""
     chosen = await template(ctx.store, data.template_id or 0)
-    if chosen is None:  # deleted meanwhile (another trainer)
+    if chosen is None:
         return Next(Step.LIST)
-    ctx.say(ctx.t("tpl_ask_rename", name=chosen.name), buttons(ctx, _keep_options(ctx)))
+    ctx.say(question(chosen.name), rows)
     return None
+
+
+async def ask_rename(ctx: Context, data: Data) -> Result | None:
+    rows = buttons(ctx, _keep_options(ctx))
+    return await _ask_about(ctx, data, lambda name: ctx.t("tpl_ask_rename", name=name), rows)
 
 
 def _keep_options(ctx: Context) -> list[Option]:
@@ -180,12 +190,8 @@ async def answer_rename(ctx: Context, data: Data, answer: Answer) -> Result:
 
 
 async def ask_phase(ctx: Context, data: Data) -> Result | None:
-    chosen = await template(ctx.store, data.template_id or 0)
-    if chosen is None:
-        return Next(Step.LIST)
     rows = buttons(ctx, _phase_options(ctx), 3) + buttons(ctx, _keep_options(ctx))
-    ctx.say(ctx.t("tpl_ask_phase", name=chosen.name), rows)
-    return None
+    return await _ask_about(ctx, data, lambda name: ctx.t("tpl_ask_phase", name=name), rows)
 
 
 async def answer_phase(ctx: Context, data: Data, answer: Answer) -> Result:
@@ -206,11 +212,8 @@ def _delete_options(ctx: Context) -> list[Option]:
 
 
 async def ask_delete(ctx: Context, data: Data) -> Result | None:
-    chosen = await template(ctx.store, data.template_id or 0)
-    if chosen is None:  # deleted meanwhile (another trainer)
-        return Next(Step.LIST)
-    ctx.say(ctx.t("tpl_delete_confirm", name=chosen.name), buttons(ctx, _delete_options(ctx)))
-    return None
+    rows = buttons(ctx, _delete_options(ctx))
+    return await _ask_about(ctx, data, lambda name: ctx.t("tpl_delete_confirm", name=name), rows)
 
 
 async def answer_delete(ctx: Context, data: Data, answer: Answer) -> Result:
