@@ -11,6 +11,7 @@ from sqlalchemy import select as columns
 from sqlmodel import col, select
 
 from storage.models import Checkin, CheckinVersion, ClientProfile
+from storage.plain import Plain
 from storage.repo import Store
 
 # Built once, as every check-in step asks one of them: building costs more than running it.
@@ -21,15 +22,18 @@ _IN_RANGE = (
     col(Checkin.local_date) <= bindparam("last"),
     _DONE,
 )
-_ON = select(Checkin).where(
-    Checkin.client_id == bindparam("client"), Checkin.local_date == bindparam("day")
+_ON = Plain(
+    select(Checkin).where(
+        Checkin.client_id == bindparam("client"), Checkin.local_date == bindparam("day")
+    )
 )
-_BETWEEN = select(Checkin).where(*_IN_RANGE).order_by(col(Checkin.local_date))
-_DATES = select(col(Checkin.local_date)).where(*_IN_RANGE)
+_BETWEEN = Plain(select(Checkin).where(*_IN_RANGE).order_by(col(Checkin.local_date)))
+_DATES = Plain(select(col(Checkin.local_date)).where(*_IN_RANGE))
 
 
 async def checkin_on(store: Store, client_id: int, day: date) -> Checkin | None:
-    return (await store.session.exec(_ON, params={"client": client_id, "day": day})).first()
+    found = await store.load(Checkin, _ON, {"client": client_id, "day": day})
+    return found[0] if found else None
 
 
 ANSWER_COLUMNS = (
@@ -90,13 +94,12 @@ async def replaced_versions(
 
 async def checkins_between(store: Store, client_id: int, first: date, last: date) -> list[Checkin]:
     """Check-ins from `first` to `last` inclusive, oldest first (finished or stopped ones)."""
-    found = await store.session.exec(_BETWEEN, params=_range(client_id, first, last))
-    return list(found.all())
+    return await store.load(Checkin, _BETWEEN, _range(client_id, first, last))
 
 
 async def checkin_dates(store: Store, client_id: int, first: date, last: date) -> set[date]:
     """The local dates from `first` to `last` with a finished or stopped check-in (streaks)."""
-    return set((await store.session.exec(_DATES, params=_range(client_id, first, last))).all())
+    return {day for (day,) in await store.read(_DATES, _range(client_id, first, last))}
 
 
 class DayRow(NamedTuple):

@@ -8,13 +8,16 @@ from sqlalchemy import bindparam
 from sqlmodel import col, select
 
 from storage.models import ClientProfile, Pause
+from storage.plain import Plain
 from storage.repo import Store
 
 # Built once: a check-in asks them for its day and its streak.
-_OVERLAPPING = select(Pause).where(
-    Pause.client_id == bindparam("client"),
-    col(Pause.first_day) <= bindparam("last"),
-    col(Pause.last_day) >= bindparam("first"),
+_OVERLAPPING = Plain(
+    select(Pause).where(
+        Pause.client_id == bindparam("client"),
+        col(Pause.first_day) <= bindparam("last"),
+        col(Pause.last_day) >= bindparam("first"),
+    )
 )
 
 SKIP_PREFIX = "skip:"
@@ -41,13 +44,14 @@ async def skipped_days(store: Store, client_id: int, first: date, last: date) ->
 
 async def pause_on(store: Store, client_id: int, day: date) -> Pause | None:
     params = {"client": client_id, "first": day, "last": day}
-    return (await store.session.exec(_OVERLAPPING, params=params)).first()
+    found = await store.load(Pause, _OVERLAPPING, params)
+    return found[0] if found else None
 
 
 async def paused_days(store: Store, client_id: int, first: date, last: date) -> set[date]:
     params = {"client": client_id, "first": first, "last": last}
     days: set[date] = set()
-    for pause in (await store.session.exec(_OVERLAPPING, params=params)).all():
+    for pause in await store.load(Pause, _OVERLAPPING, params):
         day = max(pause.first_day, first)
         while day <= min(pause.last_day, last):
             days.add(day)

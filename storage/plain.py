@@ -121,6 +121,21 @@ def _compile(statement: Executable, dialect: Dialect) -> _Compiled:
     return _Compiled(compiled.string, binds, positional, dict(compiled.params), results)
 
 
+def read(session: Session, statement: Plain, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    """A SELECT's rows in the session's transaction, after its pending changes are flushed
+    (as the session's own autoflush would): a read sees what the update wrote so far."""
+    session.flush()  # nothing to do (a check) unless something is pending
+    return statement.run(Driver.of(session.connection()), values).rows
+
+
+def load(session: Session, model: type[M], statement: Plain, values: Mapping[str, Any]) -> list[M]:
+    """The rows of `statement` (a `select(model)`) as the session's own query would give
+    them, each `loaded`."""
+    keys = _attribute_keys(model)
+    rows = read(session, statement, values)
+    return [loaded(session, model, dict(zip(keys, row, strict=True))) for row in rows]
+
+
 def loaded(session: Session, model: type[M], values: Mapping[str, Any]) -> M:
     """The row as the session's own loading would give it: persistent in `session`,
     unchanged, its later changes flushed as usual (the instance the session holds already,
@@ -147,6 +162,13 @@ def detached(model: type[M], values: Mapping[str, Any]) -> M:
 @cache
 def _mapper(model: type[SQLModel]) -> Mapper[Any]:
     return inspect(model)
+
+
+@cache
+def _attribute_keys(model: type[SQLModel]) -> tuple[str, ...]:
+    """The model's attributes in its table's column order (a `select(model)`'s columns)."""
+    mapper = _mapper(model)
+    return tuple(mapper.get_property_by_column(column).key for column in mapper.local_table.c)
 
 
 @cache

@@ -13,12 +13,13 @@ from sqlalchemy import bindparam
 from sqlmodel import col, select
 
 from storage.models import ClientProfile, Exercise, Person, Program
+from storage.plain import Plain
 from storage.repo import Store
 
 EDITABLE = frozenset({"name", "sets", "reps", "seconds", "link", "notes"})
 # Built once: every check-in asks them.
-_PROGRAM = select(Program).where(Program.client_id == bindparam("client"))
-_EXERCISES = (
+_PROGRAM = Plain(select(Program).where(Program.client_id == bindparam("client")))
+_EXERCISES = Plain(
     select(Exercise)
     .where(Exercise.program_id == bindparam("program"))
     .order_by(col(Exercise.position), col(Exercise.id))
@@ -27,12 +28,13 @@ _EXERCISES = (
 
 async def program_for(store: Store, client_id: int) -> Program | None:
     """The client's current program, or None if nobody has set one yet."""
-    return (await store.session.exec(_PROGRAM, params={"client": client_id})).first()
+    found = await store.load(Program, _PROGRAM, {"client": client_id})
+    return found[0] if found else None
 
 
 async def exercises_of(store: Store, program_id: int) -> list[Exercise]:
     """The program's exercises in the order the client sees them."""
-    return list((await store.session.exec(_EXERCISES, params={"program": program_id})).all())
+    return await store.load(Exercise, _EXERCISES, {"program": program_id})
 
 
 async def ensure_program(

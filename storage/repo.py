@@ -5,7 +5,7 @@ A Store wraps one session: everything one update changes, its update id included
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from functools import cache
@@ -35,11 +35,12 @@ from storage.models import (
     ProcessedUpdate,
     Role,
 )
-from storage.plain import Driver, Plain, Ran, detached, loaded
+from storage.plain import Driver, Plain, Ran, detached, load, loaded, read
 
 Rows = dict[str, Any] | list[dict[str, Any]]
 """A statement's parameters: one row, or many (executemany)."""
 T = TypeVar("T")
+M = TypeVar("M", bound=SQLModel)
 
 
 Saved = tuple[Any, ...] | None
@@ -180,7 +181,17 @@ class Store(Core):
         return list(result.all())
 
     async def profile(self, person_id: int) -> ClientProfile | None:
-        return await self.session.get(ClientProfile, person_id)
+        found = await self.load(ClientProfile, _PROFILE, {"id": person_id})
+        return found[0] if found else None
+
+    async def load(self, model: type[M], statement: Plain, values: Mapping[str, Any]) -> list[M]:
+        """The rows of a `select(model)` built once, as the session's own query would give
+        them, run on the driver's cursor (storage/plain.py): the reads of every check-in."""
+        return await self.session.run_sync(load, model, statement, values)
+
+    async def read(self, statement: Plain, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """A SELECT of columns built once, on the driver's cursor, in this transaction."""
+        return await self.session.run_sync(read, statement, values)
 
     async def add(self, row: Any) -> None:
         self.session.add(row)
@@ -336,7 +347,8 @@ def _chat_of(session: Session, driver: Driver, chat_id: int, user_id: int, now: 
     found = _CHAT_OF.run(driver, {"chat": chat_id, "user": user_id})
     if not found.rows:
         convo = Conversation(chat_id=chat_id, user_id=user_id, data={}, updated_at=now)
-        return Chat(convo, session.execute(_PERSON_BY_USER, {"user": user_id}).scalar(), None)
+        people = load(session, Person, _PERSON_OF_USER, {"user": user_id})
+        return Chat(convo, people[0] if people else None, None)
     row = found.rows[0]
     saved = row[:_CONVO_WIDTH]
     convo = detached(Conversation, dict(zip(_CONVO_KEYS, saved, strict=True)))
@@ -400,6 +412,8 @@ StoreFactory = Callable[[], AbstractAsyncContextManager[Store]]
 
 # Built once, as they run for every update: building a statement costs more than running it.
 _PERSON_BY_USER = select(Person).where(Person.telegram_user_id == bindparam("user"))
+_PERSON_OF_USER = Plain(_PERSON_BY_USER)
+_PROFILE = Plain(select(ClientProfile).where(ClientProfile.person_id == bindparam("id")))
 _CONVERSATION = (
     select(Conversation).where(Conversation.chat_id == bindparam("chat")).with_for_update()
 )

@@ -14,8 +14,9 @@ from sqlmodel import SQLModel, col
 from sqlmodel import select as select_rows
 
 from bot.clock import FakeClock
+from storage.checkins import checkin_dates, checkin_on, checkins_between
 from storage.db import SessionFactory
-from storage.models import Conversation, InboxUpdate, Person, Role
+from storage.models import Checkin, Conversation, InboxUpdate, Person, Role
 from storage.plain import Driver, Plain, loaded
 from storage.repo import Store
 from tests.flows.harness import add_person
@@ -85,6 +86,35 @@ async def test_a_row_read_plainly_is_the_sessions_own(
         ).one()
         assert found.name == "Jordan"
         assert found.created_at == clock.now()
+
+
+async def test_a_plain_read_sees_the_updates_own_writes_and_its_objects(
+    sessions: SessionFactory, clock: FakeClock
+) -> None:
+    """`Store.load` and `Store.read`, as the session's own query: what the update added or
+    changed and not yet flushed is flushed first (a check-in's step reads the row it is
+    writing), the instance the session holds is the one given back, and dates and JSON come
+    back typed."""
+    jo = await add_person(sessions, clock, 71, "Jo", Role.CLIENT)
+    assert jo.id is not None
+    today = clock.now().date()
+    async with sessions() as session:
+        store = Store(session)
+        added = Checkin(client_id=jo.id, local_date=today, started_at=clock.now(), status="done")
+        added.exercises = [{"name": "Heel slides", "sets_done": 2}]
+        session.add(added)  # pending: not in the database until flushed
+        found = await checkin_on(store, jo.id, today)
+        assert found is added and added.id is not None
+        added.status = "in_progress"  # changed, not flushed: the read must not miss it
+        assert await checkin_dates(store, jo.id, today, today) == set()
+        added.status = "stopped"
+        assert await checkin_dates(store, jo.id, today, today) == {today}
+        await store.commit()
+    async with sessions() as session:
+        (row,) = await checkins_between(Store(session), jo.id, today, today)
+        assert row.exercises == [{"name": "Heel slides", "sets_done": 2}]
+        assert row.local_date == today and row.started_at == clock.now()
+        assert row in session and not session.is_modified(row)
 
 
 def test_a_statement_it_cannot_run_is_refused_when_first_run() -> None:
