@@ -131,7 +131,7 @@ def read(session: Session, statement: Plain, values: Mapping[str, Any]) -> list[
 def load(session: Session, model: type[M], statement: Plain, values: Mapping[str, Any]) -> list[M]:
     """The rows of `statement` (a `select(model)`) as the session's own query would give
     them, each `loaded`."""
-    keys = _attribute_keys(model)
+    keys = _attribute_keys(model, statement)
     rows = read(session, statement, values)
     return [loaded(session, model, dict(zip(keys, row, strict=True))) for row in rows]
 
@@ -165,10 +165,12 @@ def _mapper(model: type[SQLModel]) -> Mapper[Any]:
 
 
 @cache
-def _attribute_keys(model: type[SQLModel]) -> tuple[str, ...]:
-    """The model's attributes in its table's column order (a `select(model)`'s columns)."""
+def _attribute_keys(model: type[SQLModel], statement: Plain) -> tuple[str, ...]:
+    """The attribute of `model` each column of `statement` fills, in the statement's order
+    (raises if one is not the model's)."""
     mapper = _mapper(model)
-    return tuple(mapper.get_property_by_column(column).key for column in mapper.local_table.c)
+    columns = getattr(statement.statement, "selected_columns", ())
+    return tuple(mapper.get_property_by_column(column).key for column in columns)
 
 
 @cache

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import BindParameter, bindparam, create_engine, insert, select, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.orm.exc import UnmappedColumnError
 from sqlmodel import SQLModel, col
 from sqlmodel import select as select_rows
 
@@ -115,6 +116,15 @@ async def test_a_plain_read_sees_the_updates_own_writes_and_its_objects(
         assert row.exercises == [{"name": "Heel slides", "sets_done": 2}]
         assert row.local_date == today and row.started_at == clock.now()
         assert row in session and not session.is_modified(row)
+
+
+async def test_rows_of_another_model_are_refused_not_mixed_up(sessions: SessionFactory) -> None:
+    """`load` fills each attribute from the column of its own name in the statement's order,
+    so a statement that is not the model's own fails loudly instead of mixing values up."""
+    others = Plain(select(Checkin).where(col(Checkin.id) == bindparam("id")))
+    async with sessions() as session:
+        with pytest.raises(UnmappedColumnError, match="is configured on mapper"):
+            await Store(session).load(Person, others, {"id": 1})
 
 
 def test_a_statement_it_cannot_run_is_refused_when_first_run() -> None:
