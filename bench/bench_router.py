@@ -5,7 +5,8 @@ bench_runtimes (13 updates each), driven as the intake drives the router: store 
 take the chat's turn, handle it, forget it once answered. No Bot API calls and no framework: what
 is left is mendbot's flows and storage on a real SQLite file, on the engine the bot uses for
 updates (inline). A first crowd is not counted (first statements, caches). Prints the CPU time
-an update costs, median of --runs runs; --statements counts and lists the statements (with a
+an update costs, median of --runs runs; --steps each of the 13 steps' (the counted clients
+then check in one after another); --statements counts and lists the statements (with a
 listener that costs CPU of its own: not in the timed figure otherwise).
 
 bench_runtimes measures mendbot against an echo bot in a process of its own; this one says how
@@ -13,7 +14,8 @@ much of that is the router, and judges a change to it in seconds rather than min
 runs of two trees: the machine's pace drifts). --profile also counts the Python calls an update
 makes: a count does not drift with the machine, so it shows a change that time hides in noise.
 
-    .venv/bin/python bench/bench_router.py [--clients 40] [--runs 3] [--statements] [--profile]
+    .venv/bin/python bench/bench_router.py [--clients 40] [--runs 3] [--steps] [--statements]
+        [--profile]
 """
 
 from __future__ import annotations
@@ -46,10 +48,14 @@ from storage.db import make_engine, migrate, session_factory
 from storage.repo import store_factory
 
 
-async def check_in(router: Router, user: int, first_update: int) -> None:
-    """One client's check-in, each update as the intake takes it (handlers/intake.py)."""
+async def check_in(
+    router: Router, user: int, first_update: int, steps: list[float] | None = None
+) -> None:
+    """One client's check-in, each update as the intake takes it (handlers/intake.py); each
+    step's CPU seconds added to `steps` (exact only when nothing else runs meanwhile)."""
     last: list[Reply] = []
     for step, (how, text, _) in enumerate(CHECKIN):
+        started = time.process_time()
         update_id = first_update + step
         await router.receive([checkin_event(update_id, user, how, text, last)])
         async with router.turn(user):
@@ -60,13 +66,20 @@ async def check_in(router: Router, user: int, first_update: int) -> None:
             assert handled is not None, "nothing older of the chat waits"
             last = handled
             await router.answered(update_id)
+        if steps is not None:
+            steps[step] += time.process_time() - started
 
 
 async def run(
-    clients: int, statements: Counter[str] | None, profile: cProfile.Profile | None
+    clients: int,
+    statements: Counter[str] | None,
+    profile: cProfile.Profile | None,
+    steps: list[float] | None = None,
 ) -> float:
     """CPU milliseconds an update, over one counted crowd of `clients`; `statements` counts
-    them (a listener on every statement: it costs CPU of its own, so only when asked)."""
+    them (a listener on every statement: it costs CPU of its own, so only when asked);
+    `steps` gets each step's CPU seconds, the counted clients then checking in one after
+    another (at once, a step's time would include the others')."""
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.sqlite3"
         setup = make_engine(url)
@@ -91,9 +104,13 @@ async def run(
         started = time.process_time()
         if profile:
             profile.enable()
-        await asyncio.gather(
-            *(check_in(router, u, 100_000 + n * 100) for n, u in enumerate(counted))
-        )
+        if steps is None:
+            await asyncio.gather(
+                *(check_in(router, u, 100_000 + n * 100) for n, u in enumerate(counted))
+            )
+        else:
+            for n, u in enumerate(counted):
+                await check_in(router, u, 100_000 + n * 100, steps)
         if profile:
             profile.disable()
         cpu = time.process_time() - started
@@ -106,18 +123,29 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=40, help="checking in at the same time")
     parser.add_argument("--runs", type=int, default=3, help="the median is printed")
     parser.add_argument("--statements", action="store_true", help="list them, an update's share")
+    parser.add_argument(
+        "--steps", action="store_true", help="each step's CPU, clients one after another"
+    )
     parser.add_argument("--profile", action="store_true", help="cProfile of the counted crowds")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     profile = cProfile.Profile() if args.profile else None
     statements: Counter[str] | None = Counter() if args.statements else None
-    figures = [asyncio.run(run(args.clients, statements, profile)) for _ in range(args.runs)]
+    steps = [0.0] * len(CHECKIN) if args.steps else None
+    figures = [asyncio.run(run(args.clients, statements, profile, steps)) for _ in range(args.runs)]
     updates = args.runs * args.clients * len(CHECKIN)
     print(
-        f"router, {args.clients} clients at once, {len(CHECKIN)} updates each: "
+        f"router, {args.clients} clients {'one after another' if args.steps else 'at once'}, "
+        f"{len(CHECKIN)} updates each: "
         f"{statistics.median(figures):.2f} ms CPU an update (median of {args.runs}: "
         f"{', '.join(f'{f:.2f}' for f in figures)})"
     )
+    if steps is not None:
+        print("each step's CPU (one client at a time), and as a multiple of the middle steps':")
+        middle = statistics.median(steps[1:-1])
+        for (_, text, _), seconds in zip(CHECKIN, steps, strict=True):
+            mean_ms = 1000 * seconds / (args.runs * args.clients)
+            print(f"  {text:<14} {mean_ms:5.2f} ms  {seconds / middle:4.1f}x")
     if statements is not None:
         print(f"{sum(statements.values()) / updates:.1f} statements an update")
         for text, times in statements.most_common():
