@@ -218,6 +218,25 @@ async def exclusive(engine: AsyncEngine, job: str) -> AsyncIterator[bool]:
 
 
 CHAT_LOCKS = zlib.crc32(b"mendbot chat turn") & 0x7FFFFFFF  # the advisory locks' first key
+NAME_LOCKS = zlib.crc32(b"mendbot names") & 0x7FFFFFFF
+
+
+async def hold_name(session: AsyncSession, kind: str, key: str) -> None:
+    """Hold a name (`kind`: whose names, `key`: the name as compared) until the session's
+    transaction ends. A flow checks that a name is free and then takes it, in one transaction;
+    on PostgreSQL another process may make the same check in between (two trainers giving two
+    templates one name at once), and the unique key would then refuse the second write: the
+    router's error reply. Held, the second check waits for the first transaction and finds
+    its name. SQLite serves one process, whose update transactions take turns (flows/router.py
+    `one_writer`): nothing to hold."""
+    bind = session.bind
+    if bind is None or bind.dialect.name != "postgresql":
+        return
+    name = (zlib.crc32(f"{kind}\0{key}".encode()) + 2**31) % 2**32 - 2**31
+    connection = await session.connection()  # the session's transaction's
+    await connection.execute(
+        text("SELECT pg_advisory_xact_lock(:space, :name)"), {"space": NAME_LOCKS, "name": name}
+    )
 
 
 @asynccontextmanager

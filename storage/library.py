@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, or_, update
 from sqlmodel import col, select
 
+from storage.db import hold_name
 from storage.models import Exercise, LibraryExercise
 from storage.repo import Store
 
@@ -60,7 +61,11 @@ async def entry(store: Store, entry_id: int) -> LibraryExercise | None:
 
 
 async def entry_named(store: Store, name: str) -> LibraryExercise | None:
-    query = select(LibraryExercise).where(LibraryExercise.name_key == name_key(name))
+    """The entry of this name, if any; the name is held until the transaction ends, so the
+    caller may take it if it is free (storage/db.py `hold_name`)."""
+    key = name_key(name)
+    await hold_name(store.session, "library", key)
+    query = select(LibraryExercise).where(LibraryExercise.name_key == key)
     return (await store.session.exec(query)).first()
 
 

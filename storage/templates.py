@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import delete, update
 from sqlmodel import col, select
 
+from storage.db import hold_name
 from storage.models import (
     ClientProfile,
     Exercise,
@@ -36,7 +37,11 @@ async def template(store: Store, template_id: int) -> ProgramTemplate | None:
 
 
 async def template_named(store: Store, name: str) -> ProgramTemplate | None:
-    query = select(ProgramTemplate).where(ProgramTemplate.name_key == name.casefold())
+    """The template of this name, if any; the name is held until the transaction ends, so
+    the caller may take it if it is free (storage/db.py `hold_name`)."""
+    key = name.casefold()
+    await hold_name(store.session, "template", key)
+    query = select(ProgramTemplate).where(ProgramTemplate.name_key == key)
     return (await store.session.exec(query)).first()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,14 @@ from storage.library import (
     update_entry,
 )
 from storage.repo import Store
+from tests.conftest import postgres_admin_url
 
 STARTER = Path(__file__).parents[2] / "storage" / "starter_library.csv"
+on_postgres = pytest.mark.skipif(
+    postgres_admin_url() is None,
+    reason="two transactions check one name at once only on PostgreSQL (MENDBOT_TEST_POSTGRES_URL,"
+    " which `make test-pg` and .ci/run set): SQLite serves one process, whose writes take turns",
+)
 
 
 def _columns(name: str, region: str = "knee", reps: int | None = 10) -> dict[str, object]:
@@ -104,3 +111,22 @@ async def test_import_adds_new_names_and_updates_known_ones(
         assert quad is not None and quad.cues == "New words." and quad.retired_at is None
         pumps = await entry_named(store, "ankle pumps")
         assert pumps is not None and pumps.retired_at is not None
+
+
+@on_postgres
+async def test_a_name_checked_free_is_held_until_that_transaction_ends(
+    sessions: SessionFactory, clock: FakeClock
+) -> None:
+    """Two trainers (two processes) adding "Knee circuit" at once: the second check waits for the
+    first transaction and finds its entry, rather than both finding the name free and the
+    unique key failing the second update with the router's error reply."""
+    async with sessions() as first, sessions() as second:
+        adding = Store(first)
+        assert await entry_named(adding, "Knee circuit") is None
+        await add_entry(adding, _columns("Knee circuit"), now=clock.now(), by=None)
+        checking = asyncio.ensure_future(entry_named(Store(second), "knee CIRCUIT"))
+        await asyncio.sleep(0.3)
+        assert not checking.done()  # without the hold it finds the name free at once
+        await adding.commit()
+        found = await asyncio.wait_for(checking, 10)
+        assert found is not None and found.name == "Knee circuit"
