@@ -183,7 +183,7 @@ async def answer_rename(ctx: Context, data: Data, answer: Answer) -> Result:
         raise Retry(ctx.t("lib_bad_name"))
     other = await template_named(ctx.store, name)
     if other is not None and other.id != chosen.id:
-        raise Retry(ctx.t("tpl_name_taken", name=name))
+        raise Retry(ctx.t("tpl_name_taken", name=other.name))
     rename_template(ctx.store, chosen, name, ctx.now)
     ctx.say(ctx.t("tpl_renamed", name=name))
     return Next(Step.VIEW)
@@ -238,8 +238,8 @@ async def answer_new_name(ctx: Context, data: Data, answer: Answer) -> Result:
     name = clean_name(answer.text) if answer.choice is None else None
     if name is None:
         raise Retry(ctx.t("lib_bad_name"))
-    if await template_named(ctx.store, name) is not None:
-        raise Retry(ctx.t("tpl_name_taken", name=name))
+    if (other := await template_named(ctx.store, name)) is not None:
+        raise Retry(ctx.t("tpl_name_taken", name=other.name))
     data.name, data.chosen = name, []
     return Next(Step.NEW_PHASE)
 
@@ -330,8 +330,8 @@ async def _save(ctx: Context, data: Data) -> Result:
         await replace_items(ctx.store, editing, chosen, ctx.now)
         ctx.say(ctx.t("tpl_updated", name=editing.name))
         return Done()
-    if await template_named(ctx.store, data.name) is not None:
-        raise Retry(ctx.t("tpl_name_taken", name=data.name))
+    if (other := await template_named(ctx.store, data.name)) is not None:
+        raise Retry(ctx.t("tpl_name_taken", name=other.name))
     by = ctx.person.id if ctx.person else None
     await save_template(
         ctx.store, name=data.name, phase=data.phase, entries=chosen, now=ctx.now, by=by

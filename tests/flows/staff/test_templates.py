@@ -106,7 +106,7 @@ async def test_a_template_is_saved_from_library_exercises(
     assert [(i.sets, i.reps, i.seconds) for i in items] == [(3, 10, None), (3, 10, None)]
     await sam.command("templates")
     await sam.press("New template")
-    assert "already a template called" in texts(await sam.text("acl PHASE 2"))
+    assert "already a template called ACL phase 2." in texts(await sam.text("acl PHASE 2"))
 
 
 async def test_applying_copies_exercises_sets_the_phase_and_keeps_the_change(
