@@ -14,14 +14,15 @@ CPU; its CPU time per update is the last column. --together runs it in this proc
 sandbox and the simulated people instead, where their work counts against both bots.
 
     .venv/bin/python bench/bench_runtimes.py [--users 10 50] [--checkins 150] [--pairs 3]
-        [--runtimes ptb aiogram] [--modes polling webhook] [--together]
+        [--runtimes ptb aiogram] [--modes polling webhook] [--together | --interleave]
 
 Every row counts about the same number of check-ins (--checkins; crowds of --users people until
 there are that many, at least --rounds crowds): a row of 10 people over 30 check-ins lasts two
 seconds, too short to tell a change from the shared machine's moods. --pairs runs each setting's
 echo and mendbot rows that many times, alternating which goes first, and gives the median of the
 pairs' ratios with their range: on a shared machine one pair's ratio moves by ten points from one
-minute to the next.
+minute to the next. --interleave runs both bots of a pair at once, their crowds taking turns, so
+that drift falls on both rows alike.
 """
 
 from __future__ import annotations
@@ -419,6 +420,51 @@ async def serve(bot: str, runtime: str, mode: str, base_url: str, db: str, ids: 
         await asyncio.to_thread(sys.stdin.read)
 
 
+@dataclass
+class Served:
+    """One bot serving its own sandbox: its crowds of people, and its process (None: in this
+    process, --together)."""
+
+    sandbox: SandboxServer
+    crowds: list[list[int]]
+    pid: int | None
+
+
+@asynccontextmanager
+async def serving(
+    bot: str, runtime: str, mode: str, users: int, crowds: int, together: bool
+) -> AsyncIterator[Served]:
+    """A fresh sandbox with `crowds` crowds of `users` new people, and the bot serving it."""
+    running, _ = BOTS[bot]
+    demo = bot == "mendbot"
+    personas = [Persona(p.user_id, p.name, p.label) for p in DEMO_PEOPLE] if demo else []
+    async with SandboxServer(
+        TOKEN, personas=personas, bot_username=SANDBOX_BOT_USERNAME
+    ) as sandbox:
+        ids = [sandbox.add_visitor(f"Bench{n}") for n in range(users * crowds)]
+        people = [ids[n * users : (n + 1) * users] for n in range(crowds)]
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Path(tmp) / "bench.sqlite3"
+            server: AbstractAsyncContextManager[int | None]
+            if together:
+                server = running(runtime, mode, sandbox.base_url, ids, db)
+            else:
+                server = apart(bot, runtime, mode, sandbox.base_url, ids, db)
+            async with server as pid:
+                yield Served(sandbox, people, pid)
+        # aiohttp's handler cache keeps the stopped sandbox alive: 700 MB of old rows by the
+        # 50-people rows, whose collections held up people and sandbox (p99 of 2-3 s)
+        sandbox.forget_records()
+
+
+async def crowd_of(served: Served, n: int, run: Run) -> None:
+    """Crowd `n` checks in; its latencies and the bot process's CPU meanwhile go to `run`."""
+    _, script = BOTS[run.bot]
+    started = cpu_seconds(served.pid) if served.pid else 0.0
+    await drive(served.sandbox, served.crowds[n], script, run)
+    run.cpu += cpu_seconds(served.pid) - started if served.pid else 0.0
+
+
 async def bench(
     bot: str, runtime: str, mode: str, users: int, rounds: int, warmup: int, together: bool
 ) -> Run:
@@ -426,32 +472,34 @@ async def bench(
     not counted (a process's first statements, imports and caches), then `rounds` crowds that
     are: their latencies, and the bot process's CPU time while they checked in."""
     run = Run(bot, runtime, mode)
-    running, script = BOTS[bot]
-    demo = bot == "mendbot"
-    personas = [Persona(p.user_id, p.name, p.label) for p in DEMO_PEOPLE] if demo else []
-    async with SandboxServer(
-        TOKEN, personas=personas, bot_username=SANDBOX_BOT_USERNAME
-    ) as sandbox:
-        ids = [sandbox.add_visitor(f"Bench{n}") for n in range(users * (warmup + rounds))]
-        crowds = [ids[n * users : (n + 1) * users] for n in range(warmup + rounds)]
-        with tempfile.TemporaryDirectory() as tmp:
-            db = Path(tmp) / "bench.sqlite3"
-            serving: AbstractAsyncContextManager[int | None]
-            if together:
-                serving = running(runtime, mode, sandbox.base_url, ids, db)
-            else:
-                serving = apart(bot, runtime, mode, sandbox.base_url, ids, db)
-            async with serving as pid:
-                for crowd in crowds[:warmup]:
-                    await drive(sandbox, crowd, script, Run(bot, runtime, mode))
-                started = cpu_seconds(pid) if pid else 0.0
-                for crowd in crowds[warmup:]:
-                    await drive(sandbox, crowd, script, run)
-                run.cpu = cpu_seconds(pid) - started if pid else 0.0
-        # aiohttp's handler cache keeps the stopped sandbox alive: 700 MB of old rows by the
-        # 50-people rows, whose collections held up people and sandbox (p99 of 2-3 s)
-        sandbox.forget_records()
+    async with serving(bot, runtime, mode, users, warmup + rounds, together) as served:
+        for n in range(warmup):
+            await crowd_of(served, n, Run(bot, runtime, mode))
+        for n in range(warmup, warmup + rounds):
+            await crowd_of(served, n, run)
     return run
+
+
+async def bench_interleaved(
+    order: Sequence[str], runtime: str, mode: str, users: int, rounds: int, warmup: int
+) -> dict[str, Run]:
+    """One pair of rows with both bots serving at once, each in its process with its own
+    sandbox, their crowds taking turns (one bot's crowd, then the other's, round by round):
+    the machine's drift over a row, a fifth within minutes, falls on both bots alike. Only one
+    bot has people at a time; the other waits for updates."""
+    runs = {bot: Run(bot, runtime, mode) for bot in order}
+    async with contextlib.AsyncExitStack() as stack:
+        served = {
+            bot: await stack.enter_async_context(
+                serving(bot, runtime, mode, users, warmup + rounds, together=False)
+            )
+            for bot in order
+        }
+        for n in range(warmup + rounds):
+            for bot in order:
+                counted = runs[bot] if n >= warmup else Run(bot, runtime, mode)
+                await crowd_of(served[bot], n, counted)
+    return runs
 
 
 async def receive(
@@ -483,8 +531,11 @@ async def main(
     pairs: int,
     runtimes: Sequence[str] = RUNTIMES,
     modes: Sequence[str] = MODES,
+    interleave: bool = False,
 ) -> None:
     where = "all in one process" if together else "each bot in a process of its own"
+    if interleave:
+        where += ", both serving at once, their crowds taking turns"
     print(
         f"about {checkins} check-ins per row (at least {least} crowds), {len(CHECKIN)} updates"
         f" each, after {warmup} crowd(s) not counted, SQLite, {where}, {pairs} pair(s) of rows"
@@ -498,9 +549,15 @@ async def main(
             for mode in modes:
                 compared = []
                 for pair in range(pairs):
-                    runs = {}
-                    for bot in PAIR_ORDERS[pair % 2]:
-                        runs[bot] = await bench(bot, runtime, mode, users, rounds, warmup, together)
+                    order = PAIR_ORDERS[pair % 2]
+                    if interleave:
+                        runs = await bench_interleaved(order, runtime, mode, users, rounds, warmup)
+                    else:
+                        runs = {
+                            bot: await bench(bot, runtime, mode, users, rounds, warmup, together)
+                            for bot in order
+                        }
+                    for bot in order:
                         print(f"| {users} {runs[bot].row()}", flush=True)
                     compared.append(runs["mendbot"].against(runs["echo"]))
                 ratios.append(f"| {users} | {runtime} | {mode} | {summary(compared)} |")
@@ -544,10 +601,17 @@ if __name__ == "__main__":
         action="store_true",
         help="run each bot in this process, beside the sandbox and the people (the old way)",
     )
+    parser.add_argument(
+        "--interleave",
+        action="store_true",
+        help="both bots of a pair serve at once, their crowds taking turns (not with --together)",
+    )
     parser.add_argument("--runtimes", nargs="+", choices=RUNTIMES, default=RUNTIMES)
     parser.add_argument("--modes", nargs="+", choices=MODES, default=MODES)
     parser.add_argument("--serve", nargs=6, help=argparse.SUPPRESS)  # see `apart`
     args = parser.parse_args()
+    if args.interleave and args.together:
+        parser.error("--interleave runs each bot in a process of its own: not with --together")
     logging.basicConfig(level=logging.ERROR)
     if args.serve:
         asyncio.run(serve(*args.serve))
@@ -562,5 +626,6 @@ if __name__ == "__main__":
                 args.pairs,
                 args.runtimes,
                 args.modes,
+                args.interleave,
             )
         )
