@@ -32,8 +32,7 @@ _DATES = Plain(select(col(Checkin.local_date)).where(*_IN_RANGE))
 
 
 async def checkin_on(store: Store, client_id: int, day: date) -> Checkin | None:
-    found = await store.load(Checkin, _ON, {"client": client_id, "day": day})
-    return found[0] if found else None
+    return await store.load_first(Checkin, _ON, {"client": client_id, "day": day})
 
 
 ANSWER_COLUMNS = (

@@ -230,12 +230,17 @@ async def hold_name(session: AsyncSession, kind: str, key: str) -> None:
     its name. SQLite serves one process, whose update transactions take turns (flows/router.py
     `one_writer`): nothing to hold."""
     bind = session.bind
-    if bind is None or bind.dialect.name != "postgresql":
-        return
-    name = (zlib.crc32(f"{kind}\0{key}".encode()) + 2**31) % 2**32 - 2**31
+    if bind is not None and bind.dialect.name == "postgresql":
+        await _xact_lock(session, NAME_LOCKS, zlib.crc32(f"{kind}\0{key}".encode()))
+
+
+async def _xact_lock(session: AsyncSession, space: int, key: int) -> None:
+    """PostgreSQL's advisory lock (`space`, `key` taken modulo 2**32) on the session's
+    transaction: held until it ends, or until its connection dies with the process."""
     connection = await session.connection()  # the session's transaction's
     await connection.execute(
-        text("SELECT pg_advisory_xact_lock(:space, :name)"), {"space": NAME_LOCKS, "name": name}
+        text("SELECT pg_advisory_xact_lock(:space, :key)"),
+        {"space": space, "key": (key + 2**31) % 2**32 - 2**31},  # int4, as the function takes
     )
 
 
@@ -252,9 +257,7 @@ async def chat_turn(session: AsyncSession, chat_id: int) -> AsyncIterator[None]:
     else waits."""
     bind = session.bind
     if bind is not None and bind.dialect.name == "postgresql":
-        key = {"space": CHAT_LOCKS, "chat": (chat_id + 2**31) % 2**32 - 2**31}
-        connection = await session.connection()  # the session's transaction's
-        await connection.execute(text("SELECT pg_advisory_xact_lock(:space, :chat)"), key)
+        await _xact_lock(session, CHAT_LOCKS, chat_id)
         yield
         return
     database = sqlite_file(bind)

@@ -44,8 +44,7 @@ async def skipped_days(store: Store, client_id: int, first: date, last: date) ->
 
 async def pause_on(store: Store, client_id: int, day: date) -> Pause | None:
     params = {"client": client_id, "first": day, "last": day}
-    found = await store.load(Pause, _OVERLAPPING, params)
-    return found[0] if found else None
+    return await store.load_first(Pause, _OVERLAPPING, params)
 
 
 async def paused_days(store: Store, client_id: int, first: date, last: date) -> set[date]:

@@ -28,8 +28,7 @@ _EXERCISES = Plain(
 
 async def program_for(store: Store, client_id: int) -> Program | None:
     """The client's current program, or None if nobody has set one yet."""
-    found = await store.load(Program, _PROGRAM, {"client": client_id})
-    return found[0] if found else None
+    return await store.load_first(Program, _PROGRAM, {"client": client_id})
 
 
 async def exercises_of(store: Store, program_id: int) -> list[Exercise]:

@@ -181,13 +181,19 @@ class Store(Core):
         return list(result.all())
 
     async def profile(self, person_id: int) -> ClientProfile | None:
-        found = await self.load(ClientProfile, _PROFILE, {"id": person_id})
-        return found[0] if found else None
+        return await self.load_first(ClientProfile, _PROFILE, {"id": person_id})
 
     async def load(self, model: type[M], statement: Plain, values: Mapping[str, Any]) -> list[M]:
         """The rows of a `select(model)` built once, as the session's own query would give
         them, run on the driver's cursor (storage/plain.py): the reads of every check-in."""
         return await self.session.run_sync(load, model, statement, values)
+
+    async def load_first(
+        self, model: type[M], statement: Plain, values: Mapping[str, Any]
+    ) -> M | None:
+        """`load`'s first row, or None."""
+        found = await self.load(model, statement, values)
+        return found[0] if found else None
 
     async def read(self, statement: Plain, values: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """A SELECT of columns built once, on the driver's cursor, in this transaction."""

@@ -21,14 +21,9 @@ from storage.library import (
     update_entry,
 )
 from storage.repo import Store
-from tests.conftest import postgres_admin_url
+from tests.conftest import needs_postgres
 
 STARTER = Path(__file__).parents[2] / "storage" / "starter_library.csv"
-on_postgres = pytest.mark.skipif(
-    postgres_admin_url() is None,
-    reason="two transactions check one name at once only on PostgreSQL (MENDBOT_TEST_POSTGRES_URL,"
-    " which `make test-pg` and .ci/run set): SQLite serves one process, whose writes take turns",
-)
 
 
 def _columns(name: str, region: str = "knee", reps: int | None = 10) -> dict[str, object]:
@@ -113,7 +108,7 @@ async def test_import_adds_new_names_and_updates_known_ones(
         assert pumps is not None and pumps.retired_at is not None
 
 
-@on_postgres
+@needs_postgres  # SQLite serves one process, whose update transactions take turns
 async def test_a_name_checked_free_is_held_until_that_transaction_ends(
     sessions: SessionFactory, clock: FakeClock
 ) -> None:
