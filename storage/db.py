@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import zlib
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -224,14 +224,44 @@ NAME_LOCKS = zlib.crc32(b"mendbot names") & 0x7FFFFFFF
 async def hold_name(session: AsyncSession, kind: str, key: str) -> None:
     """Hold a name (`kind`: whose names, `key`: the name as compared) until the session's
     transaction ends. A flow checks that a name is free and then takes it, in one transaction;
-    on PostgreSQL another process may make the same check in between (two trainers giving two
-    templates one name at once), and the unique key would then refuse the second write: the
-    router's error reply. Held, the second check waits for the first transaction and finds
-    its name. SQLite serves one process, whose update transactions take turns (flows/router.py
-    `one_writer`): nothing to hold."""
+    another process may make the same check in between (two trainers giving two templates one
+    name at once behind a load balancer, or the library import beside the bot), and the unique
+    key would then refuse the second write: the router's error reply, the import's traceback.
+    Held, the second check waits for the first transaction and finds its name."""
+    await hold_names(session, kind, [key])
+
+
+async def hold_names(session: AsyncSession, kind: str, keys: Iterable[str]) -> None:
+    """`hold_name` for several names (an import). On PostgreSQL an advisory lock per name,
+    taken in one statement and in one order, so two sessions holding overlapping sets never
+    wait for each other. On SQLite the database's write lock, which holds every name: a
+    transaction that has not written yet reads outside any transaction (the driver begins one
+    at the first write), so a second process could commit between its check and its write.
+    A bot's update has written by then (its claim), so this costs it nothing."""
+    connection = await session.connection()
+    if _dialect(session) == "sqlite":
+        raw = await connection.get_raw_connection()
+        if not raw.driver_connection.in_transaction:  # type: ignore[union-attr]
+            await connection.exec_driver_sql("BEGIN IMMEDIATE")  # waits out another writer
+        return
+    ids = sorted({_int4(zlib.crc32(f"{kind}\0{key}".encode())) for key in keys})
+    await connection.execute(
+        text(
+            "SELECT pg_advisory_xact_lock(:space, id)"
+            " FROM (SELECT unnest(CAST(:ids AS integer[])) AS id ORDER BY id) AS held"
+        ),
+        {"space": NAME_LOCKS, "ids": ids},
+    )
+
+
+def _dialect(session: AsyncSession) -> str | None:
     bind = session.bind
-    if bind is not None and bind.dialect.name == "postgresql":
-        await _xact_lock(session, NAME_LOCKS, zlib.crc32(f"{kind}\0{key}".encode()))
+    return bind.dialect.name if bind is not None else None
+
+
+def _int4(key: int) -> int:
+    """`key` modulo 2**32 as PostgreSQL's integer: an advisory lock's keys are int4."""
+    return (key + 2**31) % 2**32 - 2**31
 
 
 async def _xact_lock(session: AsyncSession, space: int, key: int) -> None:
@@ -240,7 +270,7 @@ async def _xact_lock(session: AsyncSession, space: int, key: int) -> None:
     connection = await session.connection()  # the session's transaction's
     await connection.execute(
         text("SELECT pg_advisory_xact_lock(:space, :key)"),
-        {"space": space, "key": (key + 2**31) % 2**32 - 2**31},  # int4, as the function takes
+        {"space": space, "key": _int4(key)},
     )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, or_, update
 from sqlmodel import col, select
 
-from storage.db import hold_name
+from storage.db import hold_name, hold_names
 from storage.models import Exercise, LibraryExercise
 from storage.repo import Store
 
@@ -107,7 +107,9 @@ async def import_rows(
     store: Store, rows: Sequence[tuple[dict[str, Any], bool]], *, now: datetime
 ) -> tuple[int, int]:
     """(columns, retired) per row: known names updated, new ones added, in the caller's
-    transaction; (added, updated). The caller checked the rows and their names are distinct."""
+    transaction; (added, updated). The caller checked the rows and their names are distinct.
+    Their names are held first (storage/db.py `hold_names`): a name found free stays free."""
+    await hold_names(store.session, "library", [columns["name_key"] for columns, _ in rows])
     table = LibraryExercise.__table__  # type: ignore[attr-defined]
     known = dict(
         (await store.session.exec(select(LibraryExercise.name_key, LibraryExercise.id))).all()

@@ -21,7 +21,6 @@ from storage.library import (
     update_entry,
 )
 from storage.repo import Store
-from tests.conftest import needs_postgres
 
 STARTER = Path(__file__).parents[2] / "storage" / "starter_library.csv"
 
@@ -108,7 +107,6 @@ async def test_import_adds_new_names_and_updates_known_ones(
         assert pumps is not None and pumps.retired_at is not None
 
 
-@needs_postgres  # SQLite serves one process, whose update transactions take turns
 async def test_a_name_checked_free_is_held_until_that_transaction_ends(
     sessions: SessionFactory, clock: FakeClock
 ) -> None:
@@ -123,5 +121,21 @@ async def test_a_name_checked_free_is_held_until_that_transaction_ends(
         await asyncio.sleep(0.3)
         assert not checking.done()  # without the hold it finds the name free at once
         await adding.commit()
+        found = await asyncio.wait_for(checking, 10)
+        assert found is not None and found.name == "Knee circuit"
+
+
+async def test_an_import_holds_the_names_it_takes(
+    sessions: SessionFactory, clock: FakeClock
+) -> None:
+    """The library import beside a running bot: a trainer adding "Knee circuit" while the import
+    adds it too waits for the import's transaction and finds its entry."""
+    rows = [(_columns("Step-up ladder"), False), (_columns("Knee circuit"), False)]
+    async with sessions() as importing, sessions() as adding:
+        assert await import_rows(Store(importing), rows, now=clock.now()) == (2, 0)
+        checking = asyncio.ensure_future(entry_named(Store(adding), "knee circuit"))
+        await asyncio.sleep(0.3)
+        assert not checking.done()  # without the hold it finds the name free at once
+        await importing.commit()
         found = await asyncio.wait_for(checking, 10)
         assert found is not None and found.name == "Knee circuit"

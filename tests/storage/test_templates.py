@@ -9,10 +9,8 @@ from storage.db import SessionFactory
 from storage.library import entry_named
 from storage.repo import Store
 from storage.templates import rename_template, save_template, template_named
-from tests.conftest import needs_postgres
 
 
-@needs_postgres  # SQLite serves one process, whose update transactions take turns
 async def test_two_renames_to_one_name_at_once_find_it_taken_not_an_error(
     sessions: SessionFactory, clock: FakeClock
 ) -> None:
