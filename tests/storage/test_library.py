@@ -117,12 +117,7 @@ async def test_a_name_checked_free_is_held_until_that_transaction_ends(
         adding = Store(first)
         assert await entry_named(adding, "Knee circuit") is None
         await add_entry(adding, _columns("Knee circuit"), now=clock.now(), by=None)
-        checking = asyncio.ensure_future(entry_named(Store(second), "knee CIRCUIT"))
-        await asyncio.sleep(0.3)
-        assert not checking.done()  # without the hold it finds the name free at once
-        await adding.commit()
-        found = await asyncio.wait_for(checking, 10)
-        assert found is not None and found.name == "Knee circuit"
+        await _checked_after_commit(adding, Store(second), "knee CIRCUIT")
 
 
 async def test_an_import_holds_the_names_it_takes(
@@ -132,10 +127,17 @@ async def test_an_import_holds_the_names_it_takes(
     adds it too waits for the import's transaction and finds its entry."""
     rows = [(_columns("Step-up ladder"), False), (_columns("Knee circuit"), False)]
     async with sessions() as importing, sessions() as adding:
-        assert await import_rows(Store(importing), rows, now=clock.now()) == (2, 0)
-        checking = asyncio.ensure_future(entry_named(Store(adding), "knee circuit"))
-        await asyncio.sleep(0.3)
-        assert not checking.done()  # without the hold it finds the name free at once
-        await importing.commit()
-        found = await asyncio.wait_for(checking, 10)
-        assert found is not None and found.name == "Knee circuit"
+        importer = Store(importing)
+        assert await import_rows(importer, rows, now=clock.now()) == (2, 0)
+        await _checked_after_commit(importer, Store(adding), "knee circuit")
+
+
+async def _checked_after_commit(taking: Store, checking: Store, typed: str) -> None:
+    """`checking` looks up `typed` while `taking` holds "Knee circuit" uncommitted: it waits
+    for that commit and finds the entry (without the hold it finds the name free at once)."""
+    looking = asyncio.ensure_future(entry_named(checking, typed))
+    await asyncio.sleep(0.3)
+    assert not looking.done()
+    await taking.commit()
+    found = await asyncio.wait_for(looking, 10)
+    assert found is not None and found.name == "Knee circuit"
