@@ -232,9 +232,8 @@ async def hold_name(session: AsyncSession, kind: str, key: str) -> None:
 
 
 async def hold_names(session: AsyncSession, kind: str, keys: Iterable[str]) -> None:
-    """`hold_name` for several names (an import). On PostgreSQL an advisory lock per name,
-    taken in one statement and in one order, so two sessions holding overlapping sets never
-    wait for each other. On SQLite the database's write lock, which holds every name: a
+    """`hold_name` for several names (an import). On PostgreSQL an advisory lock per name
+    (`_xact_locks`). On SQLite the database's write lock, which holds every name: a
     transaction that has not written yet reads outside any transaction (the driver begins one
     at the first write), so a second process could commit between its check and its write.
     A bot's update has written by then (its claim), so this costs it nothing."""
@@ -244,14 +243,7 @@ async def hold_names(session: AsyncSession, kind: str, keys: Iterable[str]) -> N
         if not raw.driver_connection.in_transaction:  # type: ignore[union-attr]
             await connection.exec_driver_sql("BEGIN IMMEDIATE")  # waits out another writer
         return
-    ids = sorted({_int4(zlib.crc32(f"{kind}\0{key}".encode())) for key in keys})
-    await connection.execute(
-        text(
-            "SELECT pg_advisory_xact_lock(:space, id)"
-            " FROM (SELECT unnest(CAST(:ids AS integer[])) AS id ORDER BY id) AS held"
-        ),
-        {"space": NAME_LOCKS, "ids": ids},
-    )
+    await _xact_locks(session, NAME_LOCKS, [zlib.crc32(f"{kind}\0{key}".encode()) for key in keys])
 
 
 def _dialect(session: AsyncSession) -> str | None:
@@ -264,13 +256,18 @@ def _int4(key: int) -> int:
     return (key + 2**31) % 2**32 - 2**31
 
 
-async def _xact_lock(session: AsyncSession, space: int, key: int) -> None:
-    """PostgreSQL's advisory lock (`space`, `key` taken modulo 2**32) on the session's
-    transaction: held until it ends, or until its connection dies with the process."""
+async def _xact_locks(session: AsyncSession, space: int, keys: Iterable[int]) -> None:
+    """PostgreSQL's advisory locks (`space`, each key taken modulo 2**32) on the session's
+    transaction, in one statement and in ascending order (two holders of overlapping sets
+    never wait for each other): held until it ends, or until its connection dies with the
+    process."""
     connection = await session.connection()  # the session's transaction's
     await connection.execute(
-        text("SELECT pg_advisory_xact_lock(:space, :key)"),
-        {"space": space, "key": _int4(key)},
+        text(
+            "SELECT pg_advisory_xact_lock(:space, k)"
+            " FROM (SELECT unnest(CAST(:keys AS integer[])) AS k ORDER BY k) AS held"
+        ),
+        {"space": space, "keys": sorted({_int4(key) for key in keys})},
     )
 
 
@@ -285,12 +282,11 @@ async def chat_turn(session: AsyncSession, chat_id: int) -> AsyncIterator[None]:
     picked by the chat id, also between the tasks of one process, released when the block ends
     or the process dies. Two chats sharing a key only take turns with each other; nothing
     else waits."""
-    bind = session.bind
-    if bind is not None and bind.dialect.name == "postgresql":
-        await _xact_lock(session, CHAT_LOCKS, chat_id)
+    if _dialect(session) == "postgresql":
+        await _xact_locks(session, CHAT_LOCKS, [chat_id])
         yield
         return
-    database = sqlite_file(bind)
+    database = sqlite_file(session.bind)
     if database is None:
         yield  # an in-memory database lives in one process
         return

@@ -95,12 +95,6 @@ def postgres_admin_url() -> str | None:
     return url.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
 
 
-needs_postgres = pytest.mark.skipif(
-    postgres_admin_url() is None,
-    reason="PostgreSQL only (MENDBOT_TEST_POSTGRES_URL, which `make test-pg` and .ci/run set)",
-)
-
-
 MIGRATED_FOR = ("engine", "start_bot")  # fixtures that migrate the database before a test
 
 
